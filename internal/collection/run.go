@@ -1,0 +1,164 @@
+package collection
+
+import "time"
+
+// RunStatus is where a run is in its life. Queued and running are the only
+// non-final states.
+type RunStatus string
+
+// Run statuses.
+const (
+	RunQueued    RunStatus = "queued"
+	RunRunning   RunStatus = "running"
+	RunPassed    RunStatus = "passed"
+	RunFailed    RunStatus = "failed"
+	RunErrored   RunStatus = "errored"
+	RunMissed    RunStatus = "missed"
+	RunCancelled RunStatus = "cancelled"
+)
+
+// RunStatuses lists every run status.
+var RunStatuses = []RunStatus{RunQueued, RunRunning, RunPassed, RunFailed, RunErrored, RunMissed, RunCancelled}
+
+// Final reports whether the status can no longer change.
+func (s RunStatus) Final() bool { return s != RunQueued && s != RunRunning }
+
+// Trigger says what started a run.
+type Trigger string
+
+// Triggers.
+const (
+	TriggerManual   Trigger = "manual"
+	TriggerSchedule Trigger = "schedule"
+	TriggerCLI      Trigger = "cli"
+	TriggerAPI      Trigger = "api"
+)
+
+// Missed-run reasons.
+const (
+	MissedOverlap       = "overlap"
+	MissedSchedulerDown = "scheduler_down"
+	MissedStale         = "stale"
+	MissedDSTGap        = "dst_gap"
+)
+
+// DefaultLocation is where runs go when no location is chosen.
+const DefaultLocation = "local"
+
+// Run is one execution of a collection, with a snapshot of the collection as it
+// was when the run was queued.
+type Run struct {
+	ID           RunID
+	CollectionID *CollectionID // nil when the collection was deleted since
+	MonitorID    *MonitorID
+	Location     string
+	Trigger      Trigger
+	Status       RunStatus
+	Snapshot     Collection
+	// IdempotencyKey is unique: scheduled runs use (monitor, collection, location, slot).
+	IdempotencyKey string
+	ScheduledFor   *time.Time
+	QueuedAt       time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+	Duration       time.Duration
+	// Error says why a run errored, was missed or cancelled ("cancelled", "runner_lost", "overlap").
+	Error   string
+	Attempt int
+	Steps   []StepResult
+}
+
+// StepStatus is the outcome of one step.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepPassed  StepStatus = "passed"
+	StepFailed  StepStatus = "failed"
+	StepErrored StepStatus = "errored"
+	StepSkipped StepStatus = "skipped"
+	// StepInterrupted marks a step cut off when its runner was lost mid-request.
+	StepInterrupted StepStatus = "interrupted"
+)
+
+// StepStatuses lists every step status.
+var StepStatuses = []StepStatus{StepPassed, StepFailed, StepErrored, StepSkipped, StepInterrupted}
+
+// Worse returns the more severe of two outcomes (errored > failed > passed),
+// which is how a run's outcome follows from its steps.
+func Worse(a, b RunStatus) RunStatus {
+	rank := map[RunStatus]int{RunPassed: 0, RunFailed: 1, RunErrored: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// StepResult is what happened to one step in one attempt of a run.
+type StepResult struct {
+	RunID    RunID
+	Attempt  int
+	Position int // 0-based position in the snapshot
+	Name     string
+	Status   StepStatus
+	// ErrorCode is stable (interpolation_unresolved, timeout, connection_refused…);
+	// Error is the message for a person.
+	ErrorCode  string
+	Error      string
+	Request    RequestRecord
+	Response   *ResponseRecord
+	Timings    Timings
+	TraceID    string
+	Tries      int // how many times the request was sent (retry polling)
+	Insecure   bool
+	StartedAt  time.Time
+	Assertions []AssertionResult
+}
+
+// RequestRecord is the request as sent, with secrets replaced by ••••.
+type RequestRecord struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// ResponseRecord is the response as received, with the body capped for storage.
+type ResponseRecord struct {
+	Status        int                 `json:"status"`
+	Headers       map[string][]string `json:"headers,omitempty"`
+	Body          string              `json:"body,omitempty"`
+	BodyTruncated bool                `json:"body_truncated,omitempty"`
+	Size          int64               `json:"size"`
+}
+
+// Timings are the phases of one HTTP exchange.
+type Timings struct {
+	DNS       time.Duration `json:"dns"`
+	Connect   time.Duration `json:"connect"`
+	TLS       time.Duration `json:"tls"`
+	FirstByte time.Duration `json:"first_byte"`
+	Total     time.Duration `json:"total"`
+}
+
+// AssertionResult is the verdict of one assertion.
+type AssertionResult struct {
+	Assertion
+	Expected string
+	Actual   string
+	Passed   bool
+	Reason   string
+}
+
+// Redacted is what secrets are replaced with in anything shown or stored.
+const Redacted = "••••"
+
+// RunJob is the queue job that executes one run. It lives here (stdlib only) so
+// the queue and the runner share it without importing each other; River needs
+// only the Kind method.
+type RunJob struct {
+	RunID RunID `json:"run_id"`
+}
+
+// Kind names the job for River.
+func (RunJob) Kind() string { return "catena_run" }

@@ -1,0 +1,387 @@
+package collection
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Methods are the HTTP methods a step may use.
+var Methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// forbiddenHeaders are managed by the HTTP client and may not be set by a step.
+var forbiddenHeaders = []string{"connection", "content-length", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+
+// Normalize tidies input before validation: trims names, upper-cases methods.
+func (c *Collection) Normalize() {
+	c.Name = strings.TrimSpace(c.Name)
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.Name = strings.TrimSpace(s.Name)
+		s.Method = strings.ToUpper(strings.TrimSpace(s.Method))
+		if s.Method == "" {
+			s.Method = "GET"
+		}
+	}
+}
+
+// Validate checks everything that can be checked without sending a request and
+// returns a *ValidationError listing every problem, or nil. A collection with no
+// steps is valid (a draft being built); RequireSteps rejects it where it must run.
+func (c *Collection) Validate() error {
+	v := &ValidationError{}
+	switch {
+	case c.Name == "":
+		v.add("name", "", "a collection needs a name")
+	case len(c.Name) > MaxNameLen:
+		v.add("name", "", "name is %d characters long; at most %d", len(c.Name), MaxNameLen)
+	}
+	if len(c.Variables) > MaxVariables {
+		v.add("variables", "", "%d variables; at most %d", len(c.Variables), MaxVariables)
+	}
+	for _, k := range sortedKeys(c.Variables) {
+		if !validKey(k) {
+			v.add("variables."+k, "", "variable name %q may hold only letters, digits, _ and -", k)
+		}
+	}
+	if len(c.Steps) > MaxSteps {
+		v.add("steps", "", "%d steps; a collection holds at most %d", len(c.Steps), MaxSteps)
+	}
+	seen := map[string]int{}
+	for i := range c.Steps {
+		validateStep(v, c, i)
+		name := c.Steps[i].Name
+		if j, dup := seen[name]; dup && name != "" {
+			v.add(fmt.Sprintf("steps[%d].name", i), name, "a step named %q already exists (step %d); step names must be unique", name, j+1)
+		}
+		seen[name] = i
+	}
+	return v.err()
+}
+
+// RequireSteps returns an error when the collection has nothing to run.
+func (c *Collection) RequireSteps() error {
+	if len(c.Steps) == 0 {
+		return Invalid("steps", "a collection needs at least one step")
+	}
+	return nil
+}
+
+// ValidateStep checks step i of c as it stands in the collection, for APIs that
+// change one step at a time.
+func (c *Collection) ValidateStep(i int) error {
+	v := &ValidationError{}
+	validateStep(v, c, i)
+	return v.err()
+}
+
+func validateStep(v *ValidationError, c *Collection, i int) {
+	s := c.Steps[i]
+	p := fmt.Sprintf("steps[%d]", i)
+	label := s.Name
+	if label == "" {
+		label = fmt.Sprintf("step%d", i+1)
+	}
+	if !ValidStepName(s.Name) {
+		if s.Name == "" {
+			v.add(p+".name", label, "a step needs a name")
+		} else {
+			v.add(p+".name", label, "name %q must start with a letter or _ and hold only letters, digits, _ and -", s.Name)
+		}
+	}
+	if !slices.Contains(Methods, s.Method) {
+		v.add(p+".method", label, "method %q is not supported; use one of %s", s.Method, strings.Join(Methods, ", "))
+	}
+	validateURL(v, p+".url", label, s.URL)
+	checkRefs(v, c, i, p+".url", label, s.URL)
+
+	total := 0
+	for _, k := range sortedKeys(s.Headers) {
+		val := s.Headers[k]
+		hp := p + ".headers." + k
+		total += len(k) + len(val)
+		if !validHeaderName(k) {
+			v.add(hp, label, "header name %q is not valid: use letters, digits and !#$%%&'*+-.^_`|~ only", k)
+		}
+		if slices.Contains(forbiddenHeaders, strings.ToLower(k)) {
+			v.add(hp, label, "header %q is managed by the HTTP client and cannot be set", k)
+		}
+		if strings.ContainsAny(val, "\r\n\x00") {
+			v.add(hp, label, "header %q value contains a line break or NUL, which would split the request", k)
+		}
+		checkRefs(v, c, i, hp, label, val)
+	}
+	if total > MaxHeadersBytes {
+		v.add(p+".headers", label, "headers total %d bytes; at most %d", total, MaxHeadersBytes)
+	}
+	if len(s.Body) > MaxBodyBytes {
+		v.add(p+".body", label, "body is %d bytes; at most %d", len(s.Body), MaxBodyBytes)
+	}
+	checkRefs(v, c, i, p+".body", label, s.Body)
+
+	if s.Timeout < 0 || s.Timeout.Std() > MaxTimeout {
+		v.add(p+".timeout", label, "timeout %s must be between 1ms and %s", s.Timeout, Duration(MaxTimeout))
+	}
+	if r := s.Retry; r != nil {
+		if r.Attempts < 1 || r.Attempts > MaxRetryAttempts {
+			v.add(p+".retry.attempts", label, "retry attempts %d must be between 1 and %d", r.Attempts, MaxRetryAttempts)
+		}
+		if r.Interval < 0 || r.Interval.Std() > MaxRetryInterval {
+			v.add(p+".retry.interval", label, "retry interval %s must be between 0s and %s", r.Interval, Duration(MaxRetryInterval))
+		}
+	}
+	if len(s.Assertions) > MaxAssertions {
+		v.add(p+".assertions", label, "%d assertions; at most %d", len(s.Assertions), MaxAssertions)
+	}
+	for j, a := range s.Assertions {
+		validateAssertion(v, c, i, fmt.Sprintf("%s.assertions[%d]", p, j), label, a)
+	}
+}
+
+func validateAssertion(v *ValidationError, c *Collection, i int, p, label string, a Assertion) {
+	allowed, ok := comparisonsFor[a.Source]
+	if !ok {
+		v.add(p+".source", label, "source %q is not one of %s", a.Source, joinSources())
+		return
+	}
+	if !slices.Contains(allowed, a.Comparison) {
+		if !slices.Contains(Comparisons, a.Comparison) {
+			v.add(p+".comparison", label, "comparison %q does not exist; use one of %s", a.Comparison, joinComparisons(allowed))
+		} else {
+			v.add(p+".comparison", label, "comparison %q cannot be used with source %s; use one of %s", a.Comparison, a.Source, joinComparisons(allowed))
+		}
+		return
+	}
+	if a.Source == SourceHeader && strings.TrimSpace(a.Property) == "" {
+		v.add(p+".property", label, "a header assertion needs the header name in property")
+	}
+	if a.Source != SourceHeader && a.Source != SourceBody && a.Property != "" {
+		v.add(p+".property", label, "source %s takes no property (found %q)", a.Source, a.Property)
+	}
+	if !a.Comparison.NeedsTarget() {
+		if a.Target != "" {
+			v.add(p+".target", label, "comparison %s takes no target (found %q)", a.Comparison, a.Target)
+		}
+		return
+	}
+	checkRefs(v, c, i, p+".target", label, a.Target)
+	if HasReferences(a.Target) {
+		return
+	}
+	switch {
+	case a.Comparison == Matches:
+		if len(a.Target) > MaxPatternLen {
+			v.add(p+".target", label, "pattern is %d characters; at most %d", len(a.Target), MaxPatternLen)
+		} else if _, err := regexp.Compile(a.Target); err != nil {
+			v.add(p+".target", label, "invalid regular expression %q: %s", a.Target, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		}
+	case a.Comparison == TypeIs:
+		if !slices.Contains(JSONTypes, a.Target) {
+			v.add(p+".target", label, "type %q is not one of %s", a.Target, strings.Join(JSONTypes, ", "))
+		}
+	case a.Comparison == JSONSchema:
+		if !json.Valid([]byte(a.Target)) {
+			v.add(p+".target", label, "the JSON Schema is not valid JSON")
+		}
+	case a.Source == SourceStatus && a.Comparison != Matches, a.Source == SourceLatency:
+		if _, err := strconv.ParseFloat(strings.TrimSpace(a.Target), 64); err != nil {
+			v.add(p+".target", label, "%s compares numbers; %q is not a number", a.Source, a.Target)
+		}
+	case a.Comparison.Numeric():
+		if _, err := strconv.ParseFloat(strings.TrimSpace(a.Target), 64); err != nil {
+			v.add(p+".target", label, "%s compares numbers; %q is not a number", a.Comparison, a.Target)
+		}
+	}
+}
+
+// checkRefs parses the template in field and checks each reference can resolve
+// before step i runs.
+func checkRefs(v *ValidationError, c *Collection, i int, path, label, text string) {
+	if !HasReferences(text) {
+		return
+	}
+	refs, err := References(text)
+	if err != nil {
+		v.add(path, label, "%s", err)
+		return
+	}
+	for _, r := range refs {
+		if msg := unresolvable(c, i, r); msg != "" {
+			v.add(path, label, "%s", msg)
+		}
+	}
+}
+
+// unresolvable explains why r cannot resolve in step i of c, or returns "".
+func unresolvable(c *Collection, i int, r Reference) string {
+	switch r.Kind {
+	case RefVar:
+		if _, ok := c.Variables[r.Name]; !ok {
+			return fmt.Sprintf("unknown variable %q in %s; variables: %s", r.Name, r.Raw, listOrNone(sortedKeys(c.Variables)))
+		}
+	case RefSecret:
+		if c.Secrets != nil {
+			if _, ok := c.Secrets[r.Name]; !ok {
+				return fmt.Sprintf("unknown secret %q in %s; secrets: %s", r.Name, r.Raw, listOrNone(sortedKeys(c.Secrets)))
+			}
+		}
+	case RefStep:
+		j := StepIndex(c.Steps, r.Step)
+		switch {
+		case j < 0:
+			return fmt.Sprintf("unknown step '%s' in %s; earlier steps: %s", r.Step, r.Raw, listOrNone(earlierNames(c.Steps, i)))
+		case j == i:
+			return fmt.Sprintf("step '%s' refers to itself in %s; a reference can only use earlier steps", r.Step, r.Raw)
+		case j > i:
+			return fmt.Sprintf("step %d refers to step %d ('%s'), which runs later, in %s; earlier steps: %s", i+1, j+1, c.Steps[j].Name, r.Raw, listOrNone(earlierNames(c.Steps, i)))
+		}
+	}
+	return ""
+}
+
+// UnresolvableReason is the save-time check for one reference used in step i.
+func (c *Collection) UnresolvableReason(i int, r Reference) string { return unresolvable(c, i, r) }
+
+func earlierNames(steps []Step, i int) []string {
+	names := make([]string, 0, i)
+	for _, s := range steps[:min(i, len(steps))] {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func validateURL(v *ValidationError, path, label, raw string) {
+	switch {
+	case raw == "":
+		v.add(path, label, "a step needs a URL")
+		return
+	case len(raw) > MaxURLLen:
+		v.add(path, label, "URL is %d characters; at most %d", len(raw), MaxURLLen)
+		return
+	case strings.TrimSpace(raw) != raw:
+		v.add(path, label, "URL %q has leading or trailing spaces", raw)
+		return
+	case strings.IndexFunc(raw, unicode.IsControl) >= 0:
+		v.add(path, label, "URL %q contains a control character", raw)
+		return
+	}
+	if strings.HasPrefix(raw, RefOpen) {
+		// The scheme and host come from a reference; they are checked after interpolation.
+		return
+	}
+	if msg := URLProblem(placeholderRefs(raw)); msg != "" {
+		v.add(path, label, "%s", msg)
+	}
+}
+
+// URLProblem explains what is wrong with a concrete URL for a step, or returns "".
+// The runner calls it again after interpolation.
+func URLProblem(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("URL %q cannot be parsed: %s", raw, unwrapURLError(err))
+	}
+	switch {
+	case u.Scheme == "":
+		return fmt.Sprintf("URL %q has no scheme; start it with http:// or https://", raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("URL %q uses scheme %q; only http and https are allowed", raw, u.Scheme)
+	case u.User != nil:
+		return fmt.Sprintf("URL %q carries a user name or password; put credentials in a header with a secret instead", redactUserinfo(u))
+	case u.Hostname() == "":
+		return fmt.Sprintf("URL %q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("URL %q has port %s; a port is 1-65535", raw, p)
+		}
+	}
+	if strings.Contains(u.Host, "%") && net.ParseIP(strings.Split(u.Hostname(), "%")[0]) == nil {
+		return fmt.Sprintf("URL %q has an invalid host", raw)
+	}
+	return ""
+}
+
+func unwrapURLError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+func redactUserinfo(u *url.URL) string {
+	c := *u
+	c.User = url.User("••••")
+	return c.String()
+}
+
+// placeholderRefs replaces each reference with a neutral token so the rest of a
+// URL can be checked at save time.
+func placeholderRefs(s string) string {
+	segs, err := ParseTemplate(s)
+	if err != nil {
+		return s
+	}
+	var b strings.Builder
+	for _, seg := range segs {
+		if seg.Ref != nil {
+			b.WriteString("x")
+		} else {
+			b.WriteString(seg.Literal)
+		}
+	}
+	return b.String()
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > unicode.MaxASCII || !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func joinSources() string {
+	out := make([]string, len(Sources))
+	for i, s := range Sources {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func joinComparisons(cs []Comparison) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

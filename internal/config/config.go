@@ -1,0 +1,224 @@
+// Package config loads Catena's settings once, from the environment, into a typed
+// struct that is validated as a whole and passed to whatever needs it. Every
+// secret setting X can also be read from a file named by X_FILE.
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/catena-monitor/catena/internal/secret"
+)
+
+// DefaultDatabaseURL is used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/catena?sslmode=disable"
+
+// Config is every setting, typed. Zero values are never used directly: Load fills
+// defaults.
+type Config struct {
+	Addr        string // CATENA_ADDR
+	DatabaseURL string // DATABASE_URL
+	PublicURL   string // CATENA_PUBLIC_URL: links in alerts and the setup link
+	SecretKey   []byte // CATENA_SECRET_KEY(_FILE): AES-256 key for secrets at rest
+
+	AdminEmail    string // CATENA_ADMIN_EMAIL
+	AdminPassword string // CATENA_ADMIN_PASSWORD(_FILE)
+	SessionTTL    time.Duration
+
+	LogFormat string // text | json
+	LogLevel  string // debug | info | warn | error
+
+	Location    string         // CATENA_LOCATION: the runner's location
+	Concurrency int            // CATENA_RUNNER_CONCURRENCY: runs at once per process
+	DenyCIDRs   []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses
+	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
+	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
+
+	Scheduler SchedulerConfig
+	Email     EmailConfig
+}
+
+// SchedulerConfig chooses how monitors are triggered.
+type SchedulerConfig struct {
+	Mode string // CATENA_SCHEDULER: local | eventbridge | off
+	// EventBridge Scheduler settings (mode eventbridge).
+	Group      string // CATENA_EB_GROUP
+	LambdaARN  string // CATENA_EB_LAMBDA_ARN
+	RoleARN    string // CATENA_EB_ROLE_ARN
+	DLQARN     string // CATENA_EB_DLQ_ARN
+	AWSRegion  string // AWS_REGION
+	AWSBaseURL string // CATENA_AWS_ENDPOINT_URL: an endpoint override (tests, LocalStack)
+}
+
+// EmailConfig configures the email alert channel's transport.
+type EmailConfig struct {
+	Provider string // CATENA_EMAIL_PROVIDER: smtp | ses
+	From     string // CATENA_EMAIL_FROM
+	SMTPHost string // CATENA_SMTP_HOST
+	SMTPPort int    // CATENA_SMTP_PORT
+	SMTPUser string // CATENA_SMTP_USERNAME
+	SMTPPass string // CATENA_SMTP_PASSWORD(_FILE)
+	SMTPTLS  string // CATENA_SMTP_TLS: starttls | tls | none
+}
+
+// Load reads the configuration from getenv and reports every problem at once.
+func Load(getenv func(string) string) (*Config, error) {
+	var errs []error
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	secretVal := func(name string) string {
+		if f := get(name + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}
+		return get(name)
+	}
+	intVal := func(name string, def int) int {
+		s := get(name)
+		if s == "" {
+			return def
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a whole number", name, s))
+			return def
+		}
+		return n
+	}
+	durVal := func(name string, def time.Duration) time.Duration {
+		s := get(name)
+		if s == "" {
+			return def
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive duration such as 12h", name, s))
+			return def
+		}
+		return d
+	}
+	boolVal := func(name string) bool {
+		s := get(name)
+		if s == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not true or false", name, s))
+		}
+		return b
+	}
+	cidrs := func(name string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, s := range strings.Split(get(name), ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a CIDR such as 10.0.0.0/8", name, s))
+				continue
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+
+	c := &Config{
+		Addr:          cmp.Or(get("CATENA_ADDR"), ":8080"),
+		DatabaseURL:   cmp.Or(get("DATABASE_URL"), DefaultDatabaseURL),
+		PublicURL:     strings.TrimRight(cmp.Or(get("CATENA_PUBLIC_URL"), "http://localhost:8080"), "/"),
+		AdminEmail:    strings.ToLower(get("CATENA_ADMIN_EMAIL")),
+		AdminPassword: secretVal("CATENA_ADMIN_PASSWORD"),
+		SessionTTL:    durVal("CATENA_SESSION_TTL", 12*time.Hour),
+		LogFormat:     cmp.Or(get("CATENA_LOG_FORMAT"), "text"),
+		LogLevel:      cmp.Or(get("CATENA_LOG_LEVEL"), "info"),
+		Location:      cmp.Or(get("CATENA_LOCATION"), "local"),
+		Concurrency:   intVal("CATENA_RUNNER_CONCURRENCY", 200),
+		DenyCIDRs:     cidrs("CATENA_DENY_CIDRS"),
+		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
+		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
+		Scheduler: SchedulerConfig{
+			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
+			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),
+			LambdaARN:  get("CATENA_EB_LAMBDA_ARN"),
+			RoleARN:    get("CATENA_EB_ROLE_ARN"),
+			DLQARN:     get("CATENA_EB_DLQ_ARN"),
+			AWSRegion:  cmp.Or(get("AWS_REGION"), get("AWS_DEFAULT_REGION")),
+			AWSBaseURL: get("CATENA_AWS_ENDPOINT_URL"),
+		},
+		Email: EmailConfig{
+			Provider: cmp.Or(get("CATENA_EMAIL_PROVIDER"), "smtp"),
+			From:     get("CATENA_EMAIL_FROM"),
+			SMTPHost: get("CATENA_SMTP_HOST"),
+			SMTPPort: intVal("CATENA_SMTP_PORT", 587),
+			SMTPUser: get("CATENA_SMTP_USERNAME"),
+			SMTPPass: secretVal("CATENA_SMTP_PASSWORD"),
+			SMTPTLS:  cmp.Or(get("CATENA_SMTP_TLS"), "starttls"),
+		},
+	}
+
+	if k := secretVal("CATENA_SECRET_KEY"); k != "" {
+		key, err := secret.ParseKey(k)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CATENA_SECRET_KEY: %w", err))
+		}
+		c.SecretKey = key
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, fmt.Errorf("DATABASE_URL must be a postgres:// URL"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("CATENA_PUBLIC_URL=%q must be an http(s) URL such as https://catena.example.com", c.PublicURL))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 10000 {
+		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, errors.New("set both CATENA_ADMIN_EMAIL and CATENA_ADMIN_PASSWORD, or neither"))
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		errs = append(errs, errors.New("CATENA_ADMIN_PASSWORD must be at least 8 characters"))
+	}
+	if !oneOf(c.LogFormat, "text", "json") {
+		errs = append(errs, fmt.Errorf("CATENA_LOG_FORMAT=%q must be text or json", c.LogFormat))
+	}
+	if !oneOf(c.LogLevel, "debug", "info", "warn", "error") {
+		errs = append(errs, fmt.Errorf("CATENA_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
+	}
+	if !oneOf(c.Scheduler.Mode, "local", "eventbridge", "off") {
+		errs = append(errs, fmt.Errorf("CATENA_SCHEDULER=%q must be local, eventbridge or off", c.Scheduler.Mode))
+	}
+	if c.Scheduler.Mode == "eventbridge" && (c.Scheduler.LambdaARN == "" || c.Scheduler.RoleARN == "") {
+		errs = append(errs, errors.New("CATENA_SCHEDULER=eventbridge needs CATENA_EB_LAMBDA_ARN and CATENA_EB_ROLE_ARN"))
+	}
+	if !oneOf(c.Email.Provider, "smtp", "ses") {
+		errs = append(errs, fmt.Errorf("CATENA_EMAIL_PROVIDER=%q must be smtp or ses", c.Email.Provider))
+	}
+	if !oneOf(c.Email.SMTPTLS, "starttls", "tls", "none") {
+		errs = append(errs, fmt.Errorf("CATENA_SMTP_TLS=%q must be starttls, tls or none", c.Email.SMTPTLS))
+	}
+	return c, errors.Join(errs...)
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag (served over TLS).
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
