@@ -10,9 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/catena-monitor/catena/internal/store"
-	"github.com/catena-monitor/catena/migrations"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -20,27 +17,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(e)
+	d, err := openDeps(ctx, e, true)
 	if err != nil {
 		return err
 	}
-	if created, err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	} else if created {
-		log.InfoContext(ctx, "created database")
-	}
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := migrations.Up(ctx, pool); err != nil {
-		return err
-	}
+	defer d.close()
 	mux := http.NewServeMux()
-	mountHealth(mux, pool)
+	mountHealth(mux, d.pool)
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(ctx, log, cfg.Addr, mux) })
+	g.Go(func() error { return serveHTTP(ctx, d.log, d.cfg.Addr, mux) })
 	return g.Wait()
 }
 

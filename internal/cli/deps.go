@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/catena-monitor/catena/internal/config"
+	"github.com/catena-monitor/catena/internal/secret"
+	"github.com/catena-monitor/catena/internal/store"
+	"github.com/catena-monitor/catena/migrations"
+)
+
+var errNotYet = errors.New("not built yet")
+
+// deps is what long-running commands share: built once, passed down, never global.
+type deps struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	pool  *pgxpool.Pool
+	box   *secret.Box
+	store *store.Store
+}
+
+// openDeps loads config, connects to Postgres and either applies migrations
+// (serve) or refuses an out-of-date schema (split-mode processes).
+func openDeps(ctx context.Context, e env, migrate bool) (*deps, error) {
+	cfg, log, err := loadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.SecretKey) == 0 {
+		return nil, &ExitError{Code: 2, Err: errors.New("CATENA_SECRET_KEY (or CATENA_SECRET_KEY_FILE) is required: 32 bytes as base64, e.g. from `openssl rand -base64 32`; `make run` creates a development key for you")}
+	}
+	box, err := secret.New(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if created, err := store.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return nil, err
+		} else if created {
+			log.InfoContext(ctx, "created database")
+		}
+	}
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		err = migrations.Up(ctx, pool)
+	} else {
+		err = migrations.Check(ctx, pool)
+	}
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("preparing the database: %w", err)
+	}
+	return &deps{cfg: cfg, log: log, pool: pool, box: box, store: store.New(pool, box)}, nil
+}
+
+func (d *deps) close() { d.pool.Close() }

@@ -1,0 +1,6 @@
+package cli
+
+import "context"
+
+// runRun is a placeholder until its subsystem lands.
+func runRun(context.Context, env, []string) error { return errNotYet }
