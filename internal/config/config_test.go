@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/catena-monitor/catena/internal/secret"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL != DefaultDatabaseURL || c.Concurrency != 200 || c.Location != "local" || c.Scheduler.Mode != "local" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.SecureCookies() {
+		t.Fatal("http public URL must not force Secure cookies")
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(secret.NewKey()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte("correct horse\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(envOf(map[string]string{
+		"CATENA_SECRET_KEY_FILE":     keyFile,
+		"CATENA_ADMIN_EMAIL":         "Admin@Example.com",
+		"CATENA_ADMIN_PASSWORD_FILE": pwFile,
+		"CATENA_PUBLIC_URL":          "https://catena.example.com/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SecretKey) != secret.KeySize || c.AdminPassword != "correct horse" || c.AdminEmail != "admin@example.com" {
+		t.Fatalf("file secrets not read: key %d bytes, password %q, email %q", len(c.SecretKey), c.AdminPassword, c.AdminEmail)
+	}
+	if !c.SecureCookies() || c.PublicURL != "https://catena.example.com" {
+		t.Fatalf("public URL handling: %q secure=%v", c.PublicURL, c.SecureCookies())
+	}
+}
+
+// Every problem is reported at once, each naming its variable.
+func TestAllProblemsReportedTogether(t *testing.T) {
+	t.Parallel()
+	_, err := Load(envOf(map[string]string{
+		"CATENA_SECRET_KEY":          "short",
+		"DATABASE_URL":               "mysql://x",
+		"CATENA_RUNNER_CONCURRENCY":  "many",
+		"CATENA_ADMIN_EMAIL":         "a@b.c",
+		"CATENA_LOG_FORMAT":          "xml",
+		"CATENA_SCHEDULER":           "eventbridge",
+		"CATENA_DENY_CIDRS":          "10.0.0.0/8, nonsense",
+		"CATENA_SESSION_TTL":         "-1h",
+		"CATENA_ALLOW_ENV":           "maybe",
+		"CATENA_ADMIN_PASSWORD_FILE": "/nonexistent/catena-password",
+	}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{
+		"CATENA_SECRET_KEY", "DATABASE_URL", "CATENA_RUNNER_CONCURRENCY", "CATENA_LOG_FORMAT",
+		"CATENA_EB_LAMBDA_ARN", "CATENA_DENY_CIDRS", "CATENA_SESSION_TTL", "CATENA_ALLOW_ENV", "CATENA_ADMIN_PASSWORD_FILE",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+func TestDenyCIDRsParsed(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(map[string]string{"CATENA_DENY_CIDRS": "10.0.0.0/8, 127.0.0.2/32"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.DenyCIDRs) != 2 || c.DenyCIDRs[1].String() != "127.0.0.2/32" {
+		t.Fatalf("DenyCIDRs = %v", c.DenyCIDRs)
+	}
+}
