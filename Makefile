@@ -56,10 +56,53 @@ fmt:
 generate:
 	$(GO) generate ./...
 
-## bench: performance benchmarks (see docs/performance.md)
-bench:
+## bench: performance benchmarks against the demo API on 127.0.0.1, with ratios (see docs/performance.md)
+BENCH_ADDR ?= 127.0.0.1:9107
+BENCH_TIME ?= 1s
+bench: build
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./collectionrunner/... ./internal/schedule/...
+	mkdir -p .catena; \
+	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
+	for i in $$(seq 50); do (exec 3<>/dev/tcp/$(subst :,/,$(BENCH_ADDR))) 2>/dev/null && break; sleep 0.1; done; \
+	export CATENA_BENCH_TARGET=http://$(BENCH_ADDR) CATENA_BIN=$(CATENA); \
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) -timeout 30m \
+	  ./collectionrunner/ ./internal/cli/ ./internal/schedule/... | tee .catena/bench.txt; \
+	awk '/^BenchmarkChain\/[abc]_/ { split($$1, p, "/"); c = p[3]; sub(/-[0-9]+$$/, "", c); \
+	    for (i = 2; i < NF; i++) if ($$(i+1) == "runs/s") r[p[2] " " c] = $$i; cs[c] = 1 } \
+	  END { printf "\n%-8s %12s %12s %12s %10s %10s\n", "", "a_plain", "b_executor", "c_worker", "b/a", "c/a"; \
+	    n = split("c=1 c=10 c=100 c=1000", order, " "); \
+	    for (k = 1; k <= n; k++) { c = order[k]; a = r["a_plain " c]; \
+	      printf "%-8s %12.0f %12.0f %12.0f %9.0f%% %9.0f%%\n", c, a, r["b_executor " c], r["c_worker " c], \
+	        a ? 100 * r["b_executor " c] / a : 0, a ? 100 * r["c_worker " c] / a : 0 } \
+	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt
+
+## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
+lambda:
+	@command -v zip >/dev/null 2>&1 || { echo "lambda: installing Debian's zip"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip; }
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '-s -w' -o bootstrap ./scheduler-lambda
+	rm -f lambda.zip && zip -q -X lambda.zip bootstrap
+	@ls -l lambda.zip
 
 clean:
 	rm -rf $(BIN) .catena/catena-*.log
+
+## frontend: the web GUI build in frontend/dist (embedded by `make build`), rebuilt only when its sources changed
+.PHONY: frontend frontend-test e2e
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts \
+	frontend/tsconfig.json frontend/tsconfig.app.json frontend/package-lock.json $(wildcard graph/schema/*.graphqls)
+frontend: frontend/dist/index.html
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run --silent codegen && npm run --silent build
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+## frontend-test: generated GraphQL types current, type check, no `any`, Vitest, the Go embed test
+frontend-test: frontend/node_modules/.package-lock.json
+	cd frontend && npm run --silent codegen:check && npm run --silent typecheck && npm run --silent lint && npm test
+	$(GO) test -count=1 ./frontend/
+
+## e2e: Playwright against `catena serve` + the demo API on Postgres, in Debian's Chromium; saves docs/screenshots/
+e2e: frontend
+	@command -v chromium >/dev/null 2>&1 || { echo "e2e: installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@pg=$$(scripts/postgres.sh); export CATENA_E2E_POSTGRES=$${pg%%/postgres*}; \
+	cd frontend && npm run --silent e2e

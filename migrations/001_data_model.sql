@@ -168,6 +168,8 @@ CREATE TABLE runs (
     error            text NOT NULL DEFAULT '',
     attempt          integer NOT NULL DEFAULT 0 CHECK (attempt >= 0),
     lease_expires_at timestamptz,
+    -- Set by CancelRun on a running run; the runner polls it and stops.
+    cancel_requested boolean NOT NULL DEFAULT false,
     created_by       bigint REFERENCES users (id) ON DELETE SET NULL,
     CONSTRAINT runs_idempotency_key_key UNIQUE (idempotency_key),
     CONSTRAINT runs_final_has_finished CHECK (status IN ('queued', 'running') OR finished_at IS NOT NULL),

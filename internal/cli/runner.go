@@ -1,6 +1,169 @@
 package cli
 
-import "context"
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
 
-// runRunner is a placeholder until its subsystem lands.
-func runRunner(context.Context, env, []string) error { return errNotYet }
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/catena-monitor/catena/collectionrunner"
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// runRunner takes queued runs for one location and executes them.
+func runRunner(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "runner")
+	location := fs.String("location", "", "the location whose queue to serve (default CATENA_LOCATION, else local)")
+	concurrency := fs.Int("concurrency", 0, "runs executed at once (default CATENA_RUNNER_CONCURRENCY, else 200)")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("runner takes no arguments, got %q", fs.Args())}
+	}
+	if *concurrency < 0 || *concurrency > 10000 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--concurrency %d must be between 1 and 10000", *concurrency)}
+	}
+	d, err := openDeps(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	rw, err := newRunWorkers(d, runnerOptions{Location: *location, Concurrency: *concurrency})
+	if err != nil {
+		return err
+	}
+	return rw.Run(ctx)
+}
+
+// runnerOptions tunes newRunWorkers; zero values take the configuration's.
+type runnerOptions struct {
+	// Location picks the queue (queue.RunQueue); default cfg.Location.
+	Location string
+	// Concurrency is how many runs execute at once; default cfg.Concurrency.
+	Concurrency int
+	// OnFinish runs in each run's finishing transaction (alerting's RunFinished).
+	OnFinish collectionrunner.FinishHook
+	// Register adds other job kinds to the same River client (alert delivery).
+	Register func(*river.Workers) error
+	// Queues adds queues the client works besides the location's run queue.
+	Queues map[string]river.QueueConfig
+	// LeaseTTL, Heartbeat and SweepInterval default to 30s, 10s and 15s.
+	LeaseTTL, Heartbeat, SweepInterval time.Duration
+}
+
+// runWorkers is a runner: a River client working the run queue, the worker's
+// progress publisher and the sweeper of lost runs.
+type runWorkers struct {
+	worker   *collectionrunner.Worker
+	client   *queue.Client
+	store    *store.Store
+	location string
+	sweep    time.Duration
+	d        *deps
+}
+
+// newRunWorkers builds everything a runner needs on d; serve.go calls it for
+// the all-in-one mode and runs the result's Run under its errgroup.
+func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
+	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
+	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
+	exec := collectionrunner.NewExecutor(collectionrunner.Config{
+		Client:   collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Log:      d.log.With("component", "runner"),
+		AllowEnv: d.cfg.AllowEnv,
+	})
+	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
+		Executor:  exec,
+		Store:     runStore{d.store},
+		Pool:      d.pool,
+		OnFinish:  opts.OnFinish,
+		Log:       d.log,
+		LeaseTTL:  opts.LeaseTTL,
+		Heartbeat: opts.Heartbeat,
+	})
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, worker); err != nil {
+		return nil, fmt.Errorf("registering the run worker: %w", err)
+	}
+	if opts.Register != nil {
+		if err := opts.Register(workers); err != nil {
+			return nil, err
+		}
+	}
+	queues := map[string]river.QueueConfig{queue.RunQueue(location): {MaxWorkers: concurrency}}
+	for name, q := range opts.Queues {
+		queues[name] = q
+	}
+	client, err := queue.New(d.pool, d.log, queue.Config{Workers: workers, Queues: queues})
+	if err != nil {
+		return nil, fmt.Errorf("creating the queue client: %w", err)
+	}
+	return &runWorkers{
+		worker: worker, client: client, store: d.store, location: location,
+		sweep: cmp.Or(opts.SweepInterval, 15*time.Second), d: d,
+	}, nil
+}
+
+// Run works the queue until ctx ends, then stops taking jobs and lets running
+// ones finish (or be cancelled and retried) before returning.
+func (r *runWorkers) Run(ctx context.Context) error {
+	log := r.d.log.With("component", "runner", "location", r.location)
+	g, gctx := errgroup.WithContext(ctx)
+	if err := r.client.Start(gctx); err != nil {
+		return fmt.Errorf("starting the queue client: %w", err)
+	}
+	log.InfoContext(ctx, "runner started", "queue", queue.RunQueue(r.location))
+	g.Go(func() error { return r.worker.Run(gctx) })
+	g.Go(func() error { return collectionrunner.Sweep(gctx, r.store, r.sweep, log) })
+	g.Go(func() error {
+		<-gctx.Done()
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := r.client.Stop(stopCtx); err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("stopping the queue client: %w", err)
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// runStore adapts *store.Store to the worker's RunStore.
+type runStore struct{ s *store.Store }
+
+func (a runStore) StartRun(ctx context.Context, id collection.RunID, attempt int, until time.Time) (collection.Run, error) {
+	return a.s.StartRun(ctx, id, attempt, until)
+}
+
+func (a runStore) RunSecrets(ctx context.Context, run *collection.Run) (map[string]string, error) {
+	if run.CollectionID == nil {
+		return map[string]string{}, nil // the collection was deleted; its secrets with it
+	}
+	secrets, err := a.s.RunSecrets(ctx, *run.CollectionID)
+	if errors.Is(err, collection.ErrNotFound) {
+		return map[string]string{}, nil
+	}
+	return secrets, err
+}
+
+func (a runStore) Heartbeat(ctx context.Context, id collection.RunID, attempt int, until time.Time) (bool, error) {
+	return a.s.HeartbeatRun(ctx, id, attempt, until)
+}
+
+func (a runStore) RecordSteps(ctx context.Context, id collection.RunID, attempt int, steps []collection.StepResult) error {
+	return a.s.RecordSteps(ctx, id, attempt, steps)
+}
+
+func (a runStore) FinishRun(ctx context.Context, tx pgx.Tx, p collectionrunner.FinishParams) error {
+	return a.s.FinishRun(ctx, tx, store.FinishRunParams{
+		ID: p.ID, Attempt: p.Attempt, Status: p.Status, Error: p.Error,
+		FinishedAt: p.FinishedAt, Duration: p.Duration, Steps: p.Steps,
+	})
+}

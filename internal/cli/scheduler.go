@@ -1,6 +1,66 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"fmt"
 
-// runScheduler is a placeholder until its subsystem lands.
-func runScheduler(context.Context, env, []string) error { return errNotYet }
+	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/schedule"
+)
+
+// runScheduler is `catena scheduler`: the local scheduler as its own process.
+// Several may run against one database; one is active, the others stand by
+// and take over within seconds when it stops.
+func runScheduler(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "scheduler")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := openDeps(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if mode := d.cfg.Scheduler.Mode; mode != "local" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("CATENA_SCHEDULER=%s: `catena scheduler` runs the local scheduler only (with eventbridge, AWS invokes scheduler-lambda; with off, nothing is scheduled)", mode)}
+	}
+	q, err := queue.New(d.pool, d.log, queue.Config{})
+	if err != nil {
+		return fmt.Errorf("creating the queue client: %w", err)
+	}
+	_, run, err := newScheduler(ctx, d, q)
+	if err != nil {
+		return err
+	}
+	return run(ctx)
+}
+
+// newScheduler builds the Scheduler the gateway calls when a monitor changes
+// (Upsert after create/update/pause/resume, Delete after delete) for the
+// configured mode, and the in-process loop to run: non-nil only in local mode
+// (`catena serve` runs it under its errgroup; `catena scheduler` runs it alone).
+// In off mode the local Scheduler still keeps next_run_at current, so turning
+// the loop on later finds every monitor scheduled.
+func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.Scheduler, func(context.Context) error, error) {
+	switch d.cfg.Scheduler.Mode {
+	case "eventbridge":
+		client, err := schedule.NewSchedulerClient(ctx, d.cfg.Scheduler)
+		if err != nil {
+			return nil, nil, err
+		}
+		eb, err := schedule.NewEventBridge(schedule.EventBridgeConfig{
+			Client: client, Group: d.cfg.Scheduler.Group, LambdaARN: d.cfg.Scheduler.LambdaARN,
+			RoleARN: d.cfg.Scheduler.RoleARN, DLQARN: d.cfg.Scheduler.DLQARN, Log: d.log,
+		})
+		return eb, nil, err
+	default:
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log})
+		if err != nil {
+			return nil, nil, err
+		}
+		if d.cfg.Scheduler.Mode == "off" {
+			return l, nil, nil
+		}
+		return l, l.Run, nil
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -97,8 +98,10 @@ func Decode(data []byte, file string) (*Collection, error) {
 		if err := dec.Decode(&c); err != nil {
 			return nil, jsonError(data, file, err)
 		}
+		end := dec.InputOffset()
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			line, col := position(data, dec.InputOffset())
+			rest := data[end:]
+			line, col := position(data, end+int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n"))))
 			return nil, &ParseError{File: file, Line: line, Column: col, Msg: "unexpected data after the collection"}
 		}
 		return &c, nil
@@ -106,7 +109,7 @@ func Decode(data []byte, file string) (*Collection, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(data, file, err)
 	}
 	return &c, nil
 }
@@ -151,45 +154,167 @@ func jsonError(data []byte, file string, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := position(data, syn.Offset)
+		line, col := position(data, max(syn.Offset-1, 0))
 		return &ParseError{File: file, Line: line, Column: col, Msg: "invalid JSON: " + syn.Error()}
 	case errors.As(err, &typ):
-		line, col := position(data, typ.Offset)
+		line, col := position(data, valueStart(data, typ.Offset))
 		field := typ.Field
 		if field == "" {
 			field = "value"
 		}
-		return &ParseError{File: file, Line: line, Column: col, Msg: fmt.Sprintf("%s must be %s, not a JSON %s", field, typ.Type, typ.Value)}
+		return &ParseError{File: file, Line: line, Column: col, Msg: fmt.Sprintf("%s must be %s, not a JSON %s", field, typeName(typ.Type.String()), typ.Value)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		line, col := position(data, int64(len(data)))
 		return &ParseError{File: file, Line: line, Column: col, Msg: "invalid JSON: the document ends too early"}
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
+	pe := &ParseError{File: file, Msg: msg}
 	if f, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		msg = "unknown field " + f + " (see docs/collection-language.md for the fields a collection has)"
+		pe.Msg = "unknown field " + f + " (see docs/collection-language.md for the fields a collection has)"
+		if name, err := strconv.Unquote(f); err == nil {
+			pe.Line, pe.Column = findJSONToken(data, name, true)
+		}
+	} else if v, ok := quotedValue(msg); ok {
+		// A value rejected by UnmarshalText (a duration): encoding/json gives no
+		// offset, so point at the first occurrence of that string value.
+		pe.Line, pe.Column = findJSONToken(data, v, false)
 	}
-	return &ParseError{File: file, Msg: msg}
+	return pe
 }
 
-func yamlError(file string, err error) error {
+// typeName turns a Go type from encoding/json into words for the message.
+func typeName(goType string) string {
+	switch goType {
+	case "collection.Duration":
+		return `a duration written as a string such as "5s"`
+	case "string", "collection.Source", "collection.Comparison":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64":
+		return "a whole number"
+	}
+	switch {
+	case strings.HasPrefix(goType, "map["):
+		return "an object"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	}
+	return "an object"
+}
+
+// quotedValue returns the first Go-quoted string at the start of msg.
+func quotedValue(msg string) (string, bool) {
+	q, err := strconv.QuotedPrefix(msg)
+	if err != nil {
+		return "", false
+	}
+	v, err := strconv.Unquote(q)
+	return v, err == nil
+}
+
+// findJSONToken locates the JSON string s in data, as an object key when key is
+// true; it returns 0, 0 when it is not found.
+func findJSONToken(data []byte, s string, key bool) (line, col int) {
+	enc, err := json.Marshal(s)
+	if err != nil {
+		return 0, 0
+	}
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], enc)
+		if i < 0 {
+			return 0, 0
+		}
+		at := off + i
+		rest := bytes.TrimLeft(data[at+len(enc):], " \t\r\n")
+		if !key || (len(rest) > 0 && rest[0] == ':') {
+			return position(data, int64(at))
+		}
+		off = at + len(enc)
+	}
+	return 0, 0
+}
+
+func yamlError(data []byte, file string, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		pe := &ParseError{File: file, Msg: strings.Join(te.Errors, "; ")}
 		var line int
 		if _, e := fmt.Sscanf(te.Errors[0], "line %d:", &line); e == nil {
-			pe.Line, pe.Column = line, 1
 			pe.Msg = strings.TrimSpace(strings.TrimPrefix(pe.Msg, fmt.Sprintf("line %d:", line)))
+			pe.Line, pe.Column = line, yamlColumn(data, line, te.Errors[0])
+			var field, typ string
+			if _, e := fmt.Sscanf(pe.Msg, "field %s not found in type collection.%s", &field, &typ); e == nil && len(te.Errors) == 1 {
+				pe.Msg = fmt.Sprintf("unknown field %q in a %s (see docs/collection-language.md for the fields a collection has)", field, strings.ToLower(typ))
+			}
 		}
 		return pe
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	pe := &ParseError{File: file, Msg: "invalid YAML: " + msg}
 	var line int
 	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
-		pe.Line, pe.Column = line, 1
-		pe.Msg = "invalid YAML:" + strings.TrimPrefix(msg, fmt.Sprintf("line %d:", line))
+		return &ParseError{File: file, Line: line, Column: yamlColumn(data, line, ""),
+			Msg: "invalid YAML:" + strings.TrimPrefix(msg, fmt.Sprintf("line %d:", line))}
+	}
+	pe := &ParseError{File: file, Msg: "invalid YAML: " + msg}
+	if v, ok := quotedValue(msg); ok {
+		// A value rejected by UnmarshalText (a duration) comes without a position:
+		// find the scalar holding it.
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil {
+			if n := findYAMLNode(&root, func(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Value == v }); n != nil {
+				pe.Line, pe.Column = n.Line, n.Column
+				pe.Msg = msg
+			}
+		}
 	}
 	return pe
+}
+
+// yamlColumn finds the column of the problem yaml reports on line: the node on
+// that line whose value the message quotes (`value` or "field NAME"), else the
+// line's first non-blank character.
+func yamlColumn(data []byte, line int, msg string) int {
+	var root yaml.Node
+	if msg != "" && yaml.Unmarshal(data, &root) == nil {
+		if n := findYAMLNode(&root, func(n *yaml.Node) bool {
+			return n.Line == line && n.Kind == yaml.ScalarNode && n.Value != "" &&
+				(strings.Contains(msg, "`"+n.Value+"`") || strings.Contains(msg, "field "+n.Value+" "))
+		}); n != nil {
+			return n.Column
+		}
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	return len(lines[line-1]) - len(bytes.TrimLeft(lines[line-1], " \t")) + 1
+}
+
+// findYAMLNode returns the first node, in document order, that match accepts.
+func findYAMLNode(n *yaml.Node, match func(*yaml.Node) bool) *yaml.Node {
+	if match(n) {
+		return n
+	}
+	for _, c := range n.Content {
+		if f := findYAMLNode(c, match); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// valueStart finds where the JSON value that ends at off begins, for errors
+// that encoding/json reports after reading the value.
+func valueStart(data []byte, off int64) int64 {
+	i := min(off, int64(len(data)))
+	for i > 0 && !bytes.ContainsRune([]byte(":[,"), rune(data[i-1])) {
+		i--
+	}
+	for i < off && i < int64(len(data)) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // position converts a byte offset into a 1-based line and column.

@@ -81,6 +81,9 @@ func ParseTemplate(s string) ([]Segment, error) {
 			return nil, fmt.Errorf("unclosed reference %q: add %q at its end", truncate(rest[i:], 40), RefClose)
 		}
 		raw := rest[i : i+len(RefOpen)+j+len(RefClose)]
+		if strings.Contains(after[:j], RefOpen) {
+			return nil, fmt.Errorf("references cannot be nested: %q", truncate(raw, 60))
+		}
 		ref, err := ParseReference(after[:j])
 		if err != nil {
 			return nil, fmt.Errorf("%w in %s", err, raw)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Methods are the HTTP methods a step may use.
@@ -46,9 +47,16 @@ func (c *Collection) Validate() error {
 	if len(c.Variables) > MaxVariables {
 		v.add("variables", "", "%d variables; at most %d", len(c.Variables), MaxVariables)
 	}
+	checkText(v, "name", "", c.Name)
+	checkText(v, "description", "", c.Description)
 	for _, k := range sortedKeys(c.Variables) {
 		if !validKey(k) {
 			v.add("variables."+k, "", "variable name %q may hold only letters, digits, _ and -", k)
+		}
+		if val := c.Variables[k]; len(val) > MaxBodyBytes {
+			v.add("variables."+k, "", "value is %d bytes; at most %d", len(val), MaxBodyBytes)
+		} else {
+			checkText(v, "variables."+k, "", val)
 		}
 	}
 	if len(c.Steps) > MaxSteps {
@@ -90,17 +98,24 @@ func validateStep(v *ValidationError, c *Collection, i int) {
 		label = fmt.Sprintf("step%d", i+1)
 	}
 	if !ValidStepName(s.Name) {
-		if s.Name == "" {
+		switch {
+		case s.Name == "":
 			v.add(p+".name", label, "a step needs a name")
-		} else {
+		case len(s.Name) > MaxNameLen:
+			v.add(p+".name", label, "name is %d characters long; at most %d", len(s.Name), MaxNameLen)
+		default:
 			v.add(p+".name", label, "name %q must start with a letter or _ and hold only letters, digits, _ and -", s.Name)
 		}
+	} else if s.Name == string(RefVar) || s.Name == string(RefSecret) || s.Name == string(RefEnv) {
+		v.add(p+".name", label, "name %q is reserved (@<<%s.NAME>> means something else); choose another", s.Name, s.Name)
 	}
 	if !slices.Contains(Methods, s.Method) {
 		v.add(p+".method", label, "method %q is not supported; use one of %s", s.Method, strings.Join(Methods, ", "))
 	}
-	validateURL(v, p+".url", label, s.URL)
-	checkRefs(v, c, i, p+".url", label, s.URL)
+	if checkText(v, p+".url", label, s.URL) {
+		validateURL(v, p+".url", label, s.URL)
+		checkRefs(v, c, i, p+".url", label, s.URL)
+	}
 
 	total := 0
 	for _, k := range sortedKeys(s.Headers) {
@@ -115,6 +130,8 @@ func validateStep(v *ValidationError, c *Collection, i int) {
 		}
 		if strings.ContainsAny(val, "\r\n\x00") {
 			v.add(hp, label, "header %q value contains a line break or NUL, which would split the request", k)
+		} else {
+			checkText(v, hp, label, val)
 		}
 		checkRefs(v, c, i, hp, label, val)
 	}
@@ -124,6 +141,7 @@ func validateStep(v *ValidationError, c *Collection, i int) {
 	if len(s.Body) > MaxBodyBytes {
 		v.add(p+".body", label, "body is %d bytes; at most %d", len(s.Body), MaxBodyBytes)
 	}
+	checkText(v, p+".body", label, s.Body)
 	checkRefs(v, c, i, p+".body", label, s.Body)
 
 	if s.Timeout < 0 || s.Timeout.Std() > MaxTimeout {
@@ -159,6 +177,9 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 		}
 		return
 	}
+	if !checkText(v, p+".property", label, a.Property) || !checkText(v, p+".target", label, a.Target) {
+		return
+	}
 	if a.Source == SourceHeader && strings.TrimSpace(a.Property) == "" {
 		v.add(p+".property", label, "a header assertion needs the header name in property")
 	}
@@ -169,6 +190,10 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 		if a.Target != "" {
 			v.add(p+".target", label, "comparison %s takes no target (found %q)", a.Comparison, a.Target)
 		}
+		return
+	}
+	if a.Target == "" {
+		v.add(p+".target", label, "comparison %s needs a target value (to check for an empty value use is_empty)", a.Comparison)
 		return
 	}
 	checkRefs(v, c, i, p+".target", label, a.Target)
@@ -187,8 +212,12 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 			v.add(p+".target", label, "type %q is not one of %s", a.Target, strings.Join(JSONTypes, ", "))
 		}
 	case a.Comparison == JSONSchema:
-		if !json.Valid([]byte(a.Target)) {
+		t := strings.TrimSpace(a.Target)
+		switch {
+		case !json.Valid([]byte(t)):
 			v.add(p+".target", label, "the JSON Schema is not valid JSON")
+		case t[0] != '{' && t != "true" && t != "false":
+			v.add(p+".target", label, "a JSON Schema is an object (or true/false), not %s", truncate(t, 40))
 		}
 	case a.Source == SourceStatus && a.Comparison != Matches, a.Source == SourceLatency:
 		if _, err := strconv.ParseFloat(strings.TrimSpace(a.Target), 64); err != nil {
@@ -199,6 +228,20 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 			v.add(p+".target", label, "%s compares numbers; %q is not a number", a.Comparison, a.Target)
 		}
 	}
+}
+
+// checkText rejects text that cannot be stored or written to a file: bytes that
+// are not UTF-8, and NUL (Postgres text and jsonb refuse both).
+func checkText(v *ValidationError, path, label, s string) bool {
+	switch {
+	case !utf8.ValidString(s):
+		v.add(path, label, "contains bytes that are not valid UTF-8; only text can be stored")
+		return false
+	case strings.IndexByte(s, 0) >= 0:
+		v.add(path, label, "contains a NUL byte; only text can be stored")
+		return false
+	}
+	return true
 }
 
 // checkRefs parses the template in field and checks each reference can resolve
@@ -278,6 +321,9 @@ func validateURL(v *ValidationError, path, label, raw string) {
 	case strings.IndexFunc(raw, unicode.IsControl) >= 0:
 		v.add(path, label, "URL %q contains a control character", raw)
 		return
+	case strings.ContainsFunc(raw, unicode.IsSpace):
+		v.add(path, label, "URL %q contains a space; write it as %%20 (or + in a query)", raw)
+		return
 	}
 	if strings.HasPrefix(raw, RefOpen) {
 		// The scheme and host come from a reference; they are checked after interpolation.
@@ -293,10 +339,11 @@ func validateURL(v *ValidationError, path, label, raw string) {
 func URLProblem(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Sprintf("URL %q cannot be parsed: %s", raw, unwrapURLError(err))
+		return fmt.Sprintf("URL %q cannot be parsed: %s", redactRawUserinfo(raw), redactRawUserinfo(unwrapURLError(err)))
 	}
 	switch {
-	case u.Scheme == "":
+	case u.Scheme == "", u.Opaque != "" && u.Opaque[0] >= '0' && u.Opaque[0] <= '9':
+		// "localhost:8080/x" parses as scheme "localhost"; it is a missing scheme.
 		return fmt.Sprintf("URL %q has no scheme; start it with http:// or https://", raw)
 	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Sprintf("URL %q uses scheme %q; only http and https are allowed", raw, u.Scheme)
@@ -325,6 +372,21 @@ func unwrapURLError(err error) string {
 	return err.Error()
 }
 
+// redactRawUserinfo hides "user:password@" in text that failed to parse as a URL.
+func redactRawUserinfo(s string) string {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return s
+	}
+	start := len(s) - len(rest)
+	return s[:start] + "••••" + s[start+at:]
+}
+
 func redactUserinfo(u *url.URL) string {
 	c := *u
 	c.User = url.User("••••")
@@ -341,7 +403,8 @@ func placeholderRefs(s string) string {
 	var b strings.Builder
 	for _, seg := range segs {
 		if seg.Ref != nil {
-			b.WriteString("x")
+			// "1" fits wherever a reference may stand: host, port, path or query.
+			b.WriteString("1")
 		} else {
 			b.WriteString(seg.Literal)
 		}

@@ -1,0 +1,140 @@
+package collectionrunner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/catena-monitor/catena/internal/collection"
+)
+
+// The overhead benchmarks compare the executor with hand-written net/http
+// code doing the same 10-step chain with the same checks, on one shared client.
+// Stream C's benchmarks measure the whole system; these isolate the executor.
+
+var chainBody = func() []byte {
+	var b strings.Builder
+	b.WriteString(`{"token":"tok-1","items":[`)
+	for i := range 12 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":%d,"name":"item %d","price":%d.5,"tags":["a","b","c"],"stock":true}`, i, i, i*3)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}()
+
+func chainServer(tb testing.TB) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(chainBody)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+func chainCollection(base string) *collection.Collection {
+	c := &collection.Collection{Name: "chain", Variables: map[string]string{"base": base}}
+	login := step("login", "POST", "@<<vars.base>>/login", as("status", "", "equals", "200"), as("body", "token", "exists", ""), as("header", "content-type", "contains", "json"))
+	login.Headers = map[string]string{"Content-Type": "application/json"}
+	login.Body = `{"user":"bench","password":"pw"}`
+	c.Steps = append(c.Steps, login)
+	for i := 1; i < 10; i++ {
+		s := step(fmt.Sprintf("s%d", i), "GET", fmt.Sprintf("@<<vars.base>>/items/%d", i),
+			as("status", "", "equals", "200"), as("body", "items.#", "greater_than", "0"), as("header", "content-type", "contains", "json"))
+		s.Headers = map[string]string{"Authorization": "Bearer @<<login.body.token>>"}
+		c.Steps = append(c.Steps, s)
+	}
+	return c
+}
+
+// plainChain is the baseline: the same requests and checks with net/http.
+func plainChain(ctx context.Context, client *http.Client, base string) error {
+	do := func(method, url, token string, body []byte) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+			return nil, fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return b, nil
+	}
+	b, err := do("POST", base+"/login", "", []byte(`{"user":"bench","password":"pw"}`))
+	if err != nil {
+		return err
+	}
+	token := gjson.GetBytes(b, "token").String()
+	for i := 1; i < 10; i++ {
+		b, err := do("GET", fmt.Sprintf("%s/items/%d", base, i), token, nil)
+		if err != nil {
+			return err
+		}
+		if gjson.GetBytes(b, "items.#").Int() <= 0 {
+			return fmt.Errorf("no items")
+		}
+	}
+	return nil
+}
+
+func BenchmarkChainPlainNetHTTP(b *testing.B) {
+	srv := chainServer(b)
+	client := NewHTTPClient(GuardConfig{})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := plainChain(context.Background(), client, srv.URL); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkChainExecutor(b *testing.B) {
+	srv := chainServer(b)
+	e := NewExecutor(Config{Client: NewHTTPClient(GuardConfig{})})
+	c := chainCollection(srv.URL)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if out := e.Run(context.Background(), c, nil); out.Status != collection.RunPassed {
+				b.Errorf("%s: %s", out.Status, out.Steps[len(out.Steps)-1].Error)
+				return
+			}
+		}
+	})
+}
+
+func TestChainExecutorPasses(t *testing.T) {
+	t.Parallel()
+	srv := chainServer(t)
+	out := NewExecutor(Config{}).Run(t.Context(), chainCollection(srv.URL), nil)
+	if out.Status != collection.RunPassed || len(out.Steps) != 10 {
+		t.Fatalf("%s [%s]", out.Status, statuses(out))
+	}
+	if err := plainChain(t.Context(), NewHTTPClient(GuardConfig{}), srv.URL); err != nil {
+		t.Fatal(err)
+	}
+}

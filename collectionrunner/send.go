@@ -1,0 +1,485 @@
+package collectionrunner
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/andybalholm/brotli"
+
+	"github.com/catena-monitor/catena/internal/collection"
+)
+
+// maxRedirects is how many redirects a step follows before it errors.
+const maxRedirects = 10
+
+// Stable error codes recorded on a step that could not be executed.
+const (
+	CodeInterpolationUnresolved = "interpolation_unresolved"
+	CodeInterpolationType       = "interpolation_type"
+	CodeBodyNotJSON             = "body_not_json"
+	CodeInvalidURL              = "invalid_url"
+	CodeInvalidHeader           = "invalid_header"
+	CodeInvalidMethod           = "invalid_method"
+	CodeDNSNotFound             = "dns_not_found"
+	CodeDNSError                = "dns_error"
+	CodeConnectionRefused       = "connection_refused"
+	CodeConnectionReset         = "connection_reset"
+	CodeTLSUnknownAuthority     = "tls_unknown_authority"
+	CodeTLSHostname             = "tls_hostname"
+	CodeTLSExpired              = "tls_expired"
+	CodeTLSHandshake            = "tls_handshake"
+	CodeTimeout                 = "timeout"
+	CodeTooManyRedirects        = "too_many_redirects"
+	CodeDestinationBlocked      = "destination_blocked"
+	CodeBodyTooLarge            = "body_too_large"
+	CodeBodyIncomplete          = "body_incomplete"
+	CodeBodyDecode              = "body_decode_error"
+	CodeRequestFailed           = "request_failed"
+	CodeCancelled               = "cancelled"
+)
+
+// stepError is why a step could not be executed: a stable code and a message
+// for a person.
+type stepError struct {
+	Code string
+	Msg  string
+}
+
+func (e *stepError) Error() string { return e.Msg }
+
+func errorf(code, format string, args ...any) *stepError {
+	return &stepError{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// sendRequest is one fully interpolated request.
+type sendRequest struct {
+	Method   string
+	URL      string
+	Header   http.Header
+	Body     string
+	Timeout  time.Duration
+	Follow   bool
+	Insecure bool
+	// SecretHeaders are the canonical names of headers whose value carried a
+	// secret; they are dropped when a redirect leaves the origin.
+	SecretHeaders []string
+}
+
+// sendResult is the response as read, body decoded and capped.
+type sendResult struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Timings  collection.Timings
+	TraceID  string
+	FinalURL string
+}
+
+// redirectPolicy travels in the request context to the shared CheckRedirect.
+type redirectPolicy struct {
+	follow        bool
+	secretHeaders []string
+}
+
+type redirectKey struct{}
+
+var errTooManyRedirects = errors.New("too many redirects")
+
+// checkRedirect is the shared client's CheckRedirect: per-step follow switch,
+// a hop cap, http(s) only, and secret headers dropped on an origin change
+// (Go itself drops Authorization and Cookie only when the host changes, and
+// forwards custom headers such as X-Api-Key everywhere).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	pol, _ := req.Context().Value(redirectKey{}).(*redirectPolicy)
+	if pol != nil && !pol.follow {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= maxRedirects {
+		return errTooManyRedirects
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return errorf(CodeInvalidURL, "redirected to %q: only http and https are followed", req.URL.Redacted())
+	}
+	origin := originOf(via[0].URL)
+	left := originOf(req.URL) != origin
+	for _, v := range via[1:] {
+		left = left || originOf(v.URL) != origin
+	}
+	if left {
+		for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
+			req.Header.Del(h)
+		}
+		if pol != nil {
+			for _, h := range pol.secretHeaders {
+				req.Header.Del(h)
+			}
+		}
+	}
+	return nil
+}
+
+// originOf is scheme://host:port with the default port made explicit.
+func originOf(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// checkMethod accepts the methods a step may use.
+func checkMethod(m string) *stepError {
+	if !slices.Contains(collection.Methods, m) {
+		return errorf(CodeInvalidMethod, "method %q is not supported; use one of %s", m, strings.Join(collection.Methods, ", "))
+	}
+	return nil
+}
+
+// checkHeader rejects what would split or corrupt the request.
+func checkHeader(name, value string) *stepError {
+	if name == "" {
+		return errorf(CodeInvalidHeader, "a header has an empty name")
+	}
+	for i := 0; i < len(name); i++ {
+		if !isTokenByte(name[i]) {
+			return errorf(CodeInvalidHeader, "header name %q is not valid", name)
+		}
+	}
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if c == '\r' || c == '\n' || c == 0 {
+			return errorf(CodeInvalidHeader, "header %q value contains a line break or NUL, which would split the request", name)
+		}
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return errorf(CodeInvalidHeader, "header %q value contains a control character", name)
+		}
+	}
+	return nil
+}
+
+func isTokenByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// phaseClock collects httptrace timestamps for one exchange.
+type phaseClock struct {
+	dnsStart, dnsDone   time.Time
+	connStart, connDone time.Time
+	tlsStart, tlsDone   time.Time
+	firstByte           time.Time
+}
+
+func (p *phaseClock) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSStart:             func(httptrace.DNSStartInfo) { p.dnsStart = time.Now() },
+		DNSDone:              func(httptrace.DNSDoneInfo) { p.dnsDone = time.Now() },
+		ConnectStart:         func(string, string) { p.connStart = time.Now() },
+		ConnectDone:          func(string, string, error) { p.connDone = time.Now() },
+		TLSHandshakeStart:    func() { p.tlsStart = time.Now() },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.tlsDone = time.Now() },
+		GotFirstResponseByte: func() { p.firstByte = time.Now() },
+	}
+}
+
+func span(a, b time.Time) time.Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// send performs one HTTP exchange for a step: the only I/O in the runner.
+func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int64) (*sendResult, *stepError) {
+	if err := checkMethod(r.Method); err != nil {
+		return nil, err
+	}
+	if msg := collection.URLProblem(r.URL); msg != "" {
+		return nil, &stepError{Code: CodeInvalidURL, Msg: msg}
+	}
+	for name, vs := range r.Header {
+		for _, v := range vs {
+			if err := checkHeader(name, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	traceID := ""
+	if tp := r.Header.Get("Traceparent"); tp != "" {
+		traceID = traceIDOf(tp)
+	} else {
+		var id [24]byte
+		_, _ = rand.Read(id[:])
+		traceID = hex.EncodeToString(id[:16])
+		r.Header.Set("Traceparent", "00-"+traceID+"-"+hex.EncodeToString(id[16:])+"-01")
+	}
+	if r.Header.Get("Accept-Encoding") == "" {
+		r.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	}
+	if r.Header.Get("User-Agent") == "" {
+		r.Header.Set("User-Agent", "catena")
+	}
+
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = collection.DefaultTimeout
+	}
+	stepCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var clock phaseClock
+	stepCtx = httptrace.WithClientTrace(stepCtx, clock.trace())
+	stepCtx = context.WithValue(stepCtx, redirectKey{}, &redirectPolicy{follow: r.Follow, secretHeaders: r.SecretHeaders})
+
+	var body io.Reader
+	if r.Body != "" {
+		body = strings.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(stepCtx, r.Method, r.URL, body)
+	if err != nil {
+		return nil, errorf(CodeInvalidURL, "building the request: %s", unwrapURLError(err))
+	}
+	req.Header = r.Header
+	if h := r.Header.Get("Host"); h != "" {
+		req.Host = h
+	}
+
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, classify(ctx, err, "sending the request")
+	}
+	defer resp.Body.Close()
+
+	out := &sendResult{Status: resp.StatusCode, Header: resp.Header, TraceID: traceID, FinalURL: resp.Request.URL.String()}
+	b, serr := readBody(resp, maxRead)
+	end := time.Now()
+	out.Timings = collection.Timings{
+		DNS:       span(clock.dnsStart, clock.dnsDone),
+		Connect:   span(clock.connStart, clock.connDone),
+		TLS:       span(clock.tlsStart, clock.tlsDone),
+		FirstByte: span(start, clock.firstByte),
+		Total:     end.Sub(start),
+	}
+	if serr != nil {
+		if serr.Code == "" {
+			serr = classify(ctx, errors.New(serr.Msg), "reading the response body")
+		}
+		return out, serr
+	}
+	out.Body = b
+	return out, nil
+}
+
+// traceIDOf extracts the trace id from a W3C traceparent value, or "".
+func traceIDOf(tp string) string {
+	parts := strings.Split(strings.TrimSpace(tp), "-")
+	if len(parts) >= 2 && len(parts[1]) == 32 {
+		if _, err := hex.DecodeString(parts[1]); err == nil {
+			return strings.ToLower(parts[1])
+		}
+	}
+	return ""
+}
+
+// readBody decodes and reads the body, failing once more than max decoded
+// bytes arrive (so a gzip bomb stops at the cap, not at the end of the bomb).
+func readBody(resp *http.Response, max int64) ([]byte, *stepError) {
+	var rd io.Reader = resp.Body
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil // an empty gzip body
+			}
+			return nil, readError(err, "decoding the gzip body")
+		}
+		defer func() { _ = zr.Close() }()
+		rd = zr
+	case "deflate":
+		// HTTP's deflate is zlib-wrapped, but some servers send raw deflate.
+		br := bufio.NewReader(resp.Body)
+		head, _ := br.Peek(2)
+		if len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, readError(err, "decoding the deflate body")
+			}
+			defer zr.Close()
+			rd = zr
+		} else {
+			fr := flate.NewReader(br)
+			defer fr.Close()
+			rd = fr
+		}
+	case "br":
+		rd = brotli.NewReader(resp.Body)
+	}
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= max && resp.Header.Get("Content-Encoding") == "" {
+		buf.Grow(int(n))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(rd, max+1))
+	if err != nil {
+		return nil, readError(err, "reading the response body")
+	}
+	if n > max {
+		return nil, errorf(CodeBodyTooLarge, "response body exceeds %s (decoded); the step's body cap", sizeText(max))
+	}
+	return buf.Bytes(), nil
+}
+
+// readError marks a body error; send classifies it (timeout, reset, decode).
+func readError(err error, doing string) *stepError {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), isTimeout(err):
+		return &stepError{Msg: fmt.Sprintf("%s: %v", doing, err)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(CodeBodyIncomplete, "%s: the connection closed before the whole body arrived (unexpected EOF)", doing)
+	case errors.Is(err, syscall.ECONNRESET):
+		return errorf(CodeConnectionReset, "%s: connection reset by the target", doing)
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, zlib.ErrHeader),
+		errors.Is(err, zlib.ErrChecksum), isFlateError(err), strings.HasPrefix(err.Error(), "brotli"):
+		return errorf(CodeBodyDecode, "%s: %v", doing, err)
+	}
+	return errorf(CodeBodyIncomplete, "%s: %v", doing, err)
+}
+
+func isFlateError(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.As(err, &ce)
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// classify turns a transport error into a stable code and a message that does
+// not repeat the URL (the result shows it, redacted).
+func classify(parent context.Context, err error, doing string) *stepError {
+	var se *stepError
+	if errors.As(err, &se) {
+		return se
+	}
+	if parent.Err() != nil {
+		return errorf(CodeCancelled, "cancelled while %s", doing)
+	}
+	var blocked *BlockedError
+	if errors.As(err, &blocked) {
+		return errorf(CodeDestinationBlocked, "%s", blocked.Error())
+	}
+	if errors.Is(err, errTooManyRedirects) {
+		return errorf(CodeTooManyRedirects, "stopped after %d redirects", maxRedirects)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		return errorf(CodeTimeout, "timed out while %s", doing)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		if dnsErr.IsNotFound {
+			return errorf(CodeDNSNotFound, "host %q not found (DNS: no such host)", dnsErr.Name)
+		}
+		return errorf(CodeDNSError, "looking up host %q: %s", dnsErr.Name, dnsErr.Err)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return errorf(CodeConnectionRefused, "connection refused by %s", dialTarget(err))
+	}
+	if errors.Is(err, syscall.ECONNRESET) {
+		return errorf(CodeConnectionReset, "connection reset by the target while %s", doing)
+	}
+	if code, msg, ok := classifyTLS(err); ok {
+		return &stepError{Code: code, Msg: msg}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errorf(CodeBodyIncomplete, "the target closed the connection while %s", doing)
+	}
+	return errorf(CodeRequestFailed, "%s: %s", doing, unwrapURLError(err))
+}
+
+func dialTarget(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		return op.Addr.String()
+	}
+	return "the target"
+}
+
+func classifyTLS(err error) (code, msg string, ok bool) {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return CodeTLSUnknownAuthority, "TLS: certificate signed by an unknown authority" + certInfo(unknown.Cert), true
+	case errors.As(err, &hostname):
+		return CodeTLSHostname, fmt.Sprintf("TLS: certificate is not valid for host %q", hostname.Host) + certInfo(hostname.Certificate), true
+	case errors.As(err, &invalid):
+		if invalid.Reason == x509.Expired {
+			return CodeTLSExpired, "TLS: certificate has expired or is not yet valid" + certInfo(invalid.Cert), true
+		}
+		return CodeTLSHandshake, "TLS: " + invalid.Error(), true
+	case errors.As(err, &verify):
+		return CodeTLSHandshake, "TLS: " + verify.Err.Error(), true
+	case errors.As(err, &record):
+		return CodeTLSHandshake, "TLS: the server did not answer with TLS (is it plain http?)", true
+	case errors.As(err, &alert):
+		return CodeTLSHandshake, "TLS handshake refused by the server: " + alert.Error(), true
+	}
+	if strings.Contains(err.Error(), "tls: ") {
+		return CodeTLSHandshake, "TLS: " + unwrapURLError(err), true
+	}
+	return "", "", false
+}
+
+func certInfo(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (subject %q, expires %s)", c.Subject.String(), c.NotAfter.UTC().Format(time.RFC3339))
+}
+
+func unwrapURLError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}

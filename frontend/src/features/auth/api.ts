@@ -1,0 +1,37 @@
+import { graphql } from '../../gql';
+
+export const ViewerDocument = graphql(`
+  query Viewer {
+    me {
+      id
+      email
+      name
+      role
+    }
+    setupRequired
+  }
+`);
+
+export const LoginDocument = graphql(`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      id
+      email
+    }
+  }
+`);
+
+export const SignOutDocument = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+export const SetupDocument = graphql(`
+  mutation Setup($token: String!, $email: String!, $name: String!, $password: String!) {
+    setup(token: $token, email: $email, name: $name, password: $password) {
+      id
+      email
+    }
+  }
+`);

@@ -1,0 +1,138 @@
+// The monitors at a glance: open incidents first, then every monitor with its
+// state, last run, uptime and p95 latency over 24 h and 7 d, and a sparkline.
+import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
+import { Link } from 'react-router';
+import { useQuery } from 'urql';
+import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
+import { StatusBadge } from '../../components/StatusBadge';
+import type { MonitorCardFragment } from '../../gql/graphql';
+import { errorMessage } from '../../lib/errors';
+import { formatMs, formatPercent, relativeTime } from '../../lib/format';
+import { LatencySparkline } from '../monitors/Sparkline';
+import { DashboardDocument } from './api';
+
+const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
+
+function lastRunOf(m: MonitorCardFragment) {
+  return m.collections
+    .map((c) => c.lastRun)
+    .filter((r): r is NonNullable<typeof r> => r != null)
+    .sort((a, b) => (b.finishedAt ?? b.queuedAt).localeCompare(a.finishedAt ?? a.queuedAt))[0];
+}
+
+function Figure({ label, value }: { label: string; value: string }) {
+  return (
+    <Stack gap={0}>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="sm" fw={600}>
+        {value}
+      </Text>
+    </Stack>
+  );
+}
+
+function MonitorCard({ m }: { m: MonitorCardFragment }) {
+  const last = lastRunOf(m);
+  return (
+    <Card withBorder padding="md" data-testid="monitor-card" data-state={m.state.toLowerCase()}>
+      <Group justify="space-between" wrap="nowrap" mb="xs">
+        <Anchor component={Link} to={`/monitors/${m.id}`} fw={600} truncate>
+          {m.name}
+        </Anchor>
+        <StatusBadge status={m.state} />
+      </Group>
+      <Group justify="space-between" align="flex-end" wrap="nowrap">
+        <SimpleGrid cols={2} spacing="xs" verticalSpacing={4}>
+          <Figure label="Uptime 24 h" value={formatPercent(m.stats.uptime24h)} />
+          <Figure label="Uptime 7 d" value={formatPercent(m.stats.uptime7d)} />
+          <Figure label="p95 24 h" value={formatMs(m.stats.p95LatencyMs24h)} />
+          <Figure label="p95 7 d" value={formatMs(m.stats.p95LatencyMs7d)} />
+        </SimpleGrid>
+        <LatencySparkline points={m.stats.latency} w={120} />
+      </Group>
+      <Text size="xs" c="dimmed" mt="sm">
+        {last ? (
+          <>
+            Last run{' '}
+            <Anchor component={Link} to={`/runs/${last.id}`} size="xs">
+              {last.status.toLowerCase()}
+            </Anchor>{' '}
+            {relativeTime(last.finishedAt ?? last.queuedAt)}
+          </>
+        ) : (
+          'No run yet'
+        )}
+        {' · '}
+        {m.enabled ? `next ${relativeTime(m.nextRunAt)}` : 'paused'} · {m.schedule}
+      </Text>
+    </Card>
+  );
+}
+
+export function DashboardPage() {
+  const [res, refetch] = useQuery({ query: DashboardDocument });
+  if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (res.fetching && !res.data) return <Loading />;
+  const monitors = [...(res.data?.monitors.edges.map((e) => e.node) ?? [])].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
+  const incidents = res.data?.incidents ?? [];
+  return (
+    <Stack>
+      <PageHeader title="Dashboard" description="Open incidents first, then every monitor.">
+        <Button component={Link} to="/monitors/new" leftSection={<IconPlus size={16} />}>
+          New monitor
+        </Button>
+      </PageHeader>
+      {incidents.length > 0 && (
+        <Stack gap="xs" data-testid="open-incidents">
+          <Title order={4}>Open incidents</Title>
+          {incidents.map((i) => (
+            <Alert key={i.id} color={i.status === 'OPEN' ? 'red' : 'yellow'} icon={<IconAlertTriangle size={18} />} p="sm">
+              <Group justify="space-between" wrap="wrap">
+                <Text size="sm">
+                  <b>{i.monitor?.name ?? 'deleted monitor'}</b> · {i.collection?.name ?? 'deleted collection'}: {i.summary}
+                </Text>
+                <Group gap="xs">
+                  <StatusBadge status={i.status} />
+                  <Text size="xs" c="dimmed">
+                    since {relativeTime(i.openedAt)}
+                  </Text>
+                  {i.lastRun && (
+                    <Anchor component={Link} to={`/runs/${i.lastRun.id}`} size="sm">
+                      latest run
+                    </Anchor>
+                  )}
+                </Group>
+              </Group>
+            </Alert>
+          ))}
+        </Stack>
+      )}
+      {monitors.length === 0 ? (
+        <EmptyState
+          title="No monitors yet"
+          action={
+            <Group>
+              <Button component={Link} to="/collections">
+                Build a collection
+              </Button>
+              <Button component={Link} to="/monitors/new" variant="default">
+                Create a monitor
+              </Button>
+            </Group>
+          }
+        >
+          A monitor runs collections on a schedule and alerts you when they fail.
+        </EmptyState>
+      ) : (
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+          {monitors.map((m) => (
+            <MonitorCard key={m.id} m={m} />
+          ))}
+        </SimpleGrid>
+      )}
+    </Stack>
+  );
+}

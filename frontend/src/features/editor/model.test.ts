@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { joinQuery, move, newStep, renameReferences, splitQuery, stepToInput } from './model';
+
+describe('query parameters', () => {
+  it('round-trips through rows, references intact', () => {
+    const url = '@<<vars.base>>/orders?id=@<<login.body.id>>&limit=5&flag';
+    const { base, params } = splitQuery(url);
+    expect(base).toBe('@<<vars.base>>/orders');
+    expect(params).toEqual([
+      { name: 'id', value: '@<<login.body.id>>' },
+      { name: 'limit', value: '5' },
+      { name: 'flag', value: '' },
+    ]);
+    expect(joinQuery(base, [...params.slice(0, 2), { name: 'page', value: '2' }])).toBe('@<<vars.base>>/orders?id=@<<login.body.id>>&limit=5&page=2');
+    expect(joinQuery(base, [])).toBe(base);
+  });
+});
+
+describe('move', () => {
+  it('moves one item and leaves out-of-range moves alone', () => {
+    expect(move(['a', 'b', 'c'], 0, 2)).toEqual(['b', 'c', 'a']);
+    expect(move(['a', 'b', 'c'], 2, 0)).toEqual(['c', 'a', 'b']);
+    expect(move(['a', 'b'], 0, 5)).toEqual(['a', 'b']);
+  });
+});
+
+describe('renameReferences', () => {
+  it('follows a renamed step and nothing else', () => {
+    expect(renameReferences('Bearer @<<login.body.token>> @<<login2.status>>', 'login', 'auth')).toBe('Bearer @<<auth.body.token>> @<<login2.status>>');
+  });
+});
+
+describe('stepToInput', () => {
+  it('sends enums in upper case and drops empty header rows', () => {
+    const s = newStep([]);
+    s.headers = [
+      { key: 'a', name: 'Accept', value: 'application/json' },
+      { key: 'b', name: ' ', value: '' },
+    ];
+    s.timeout = '5000';
+    const input = stepToInput(s);
+    expect(input.assertions).toEqual([{ source: 'STATUS', property: '', comparison: 'EQUALS', target: '200' }]);
+    expect(input.headers).toEqual([{ name: 'Accept', value: 'application/json' }]);
+    expect(input.timeoutMs).toBe(5000);
+    expect(input.retry).toBeNull();
+    expect(input.name).toBe('step1');
+  });
+});

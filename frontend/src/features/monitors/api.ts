@@ -1,0 +1,139 @@
+import { graphql } from '../../gql';
+
+export const MonitorCardFragment = graphql(`
+  fragment MonitorCard on Monitor {
+    id
+    name
+    schedule
+    timeZone
+    enabled
+    state
+    locations
+    nextRunAt
+    collections {
+      id
+      name
+      lastRun {
+        id
+        status
+        finishedAt
+        queuedAt
+      }
+    }
+    stats {
+      uptime24h
+      uptime7d
+      p95LatencyMs24h
+      p95LatencyMs7d
+      runs24h
+      latency {
+        at
+        durationMs
+        status
+      }
+    }
+  }
+`);
+
+export const MonitorsDocument = graphql(`
+  query Monitors($first: Int, $after: String) {
+    monitors(first: $first, after: $after) {
+      edges {
+        node {
+          ...MonitorCard
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const MonitorDocument = graphql(`
+  query Monitor($id: ID!) {
+    monitor(id: $id) {
+      ...MonitorCard
+      channels {
+        id
+        name
+        type
+      }
+      policy {
+        failureThreshold
+        recoveryEnabled
+        recoveryThreshold
+        reminderIntervalMinutes
+        erroredMode
+        minFailedLocations
+      }
+    }
+  }
+`);
+
+export const MonitorFormOptionsDocument = graphql(`
+  query MonitorFormOptions {
+    collections(first: 200) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+    alertChannels {
+      id
+      name
+      type
+    }
+  }
+`);
+
+export const SchedulePreviewDocument = graphql(`
+  query SchedulePreview($schedule: String!, $timeZone: String) {
+    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)
+  }
+`);
+
+export const CreateMonitorDocument = graphql(`
+  mutation CreateMonitor($input: MonitorInput!) {
+    createMonitor(input: $input) {
+      id
+    }
+  }
+`);
+
+export const UpdateMonitorDocument = graphql(`
+  mutation UpdateMonitor($id: ID!, $input: MonitorInput!) {
+    updateMonitor(id: $id, input: $input) {
+      id
+    }
+  }
+`);
+
+export const DeleteMonitorDocument = graphql(`
+  mutation DeleteMonitor($id: ID!) {
+    deleteMonitor(id: $id)
+  }
+`);
+
+export const PauseMonitorDocument = graphql(`
+  mutation PauseMonitor($id: ID!) {
+    pauseMonitor(id: $id) {
+      id
+      enabled
+      state
+    }
+  }
+`);
+
+export const ResumeMonitorDocument = graphql(`
+  mutation ResumeMonitor($id: ID!) {
+    resumeMonitor(id: $id) {
+      id
+      enabled
+      state
+    }
+  }
+`);

@@ -1,0 +1,84 @@
+import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
+import { IconArrowsDiff, IconPlayerStop } from '@tabler/icons-react';
+import { Link, useParams } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { ErrorState, Loading, PageHeader } from '../../components/States';
+import { StatusBadge } from '../../components/StatusBadge';
+import { errorMessage } from '../../lib/errors';
+import { dateTime, formatMs } from '../../lib/format';
+import { CancelRunDocument, RunDocument } from './api';
+import { RunSteps } from './RunSteps';
+import { isFinal, useLiveRun } from './useLiveRun';
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Stack gap={0}>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {label}
+      </Text>
+      <Text size="sm" component="div">
+        {children}
+      </Text>
+    </Stack>
+  );
+}
+
+/** One run: its facts, then each step's request, response, timing and assertions; live while it runs. */
+export function RunPage() {
+  const { id = '' } = useParams();
+  const [res, refetch] = useQuery({ query: RunDocument, variables: { id } });
+  const [, cancel] = useMutation(CancelRunDocument);
+  const { run } = useLiveRun(id, res.data?.run);
+  if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (res.fetching && !res.data) return <Loading />;
+  if (!run) return <ErrorState message={`There is no run ${id}.`} />;
+  const failed = run.status === 'FAILED' || run.status === 'ERRORED';
+  return (
+    <Stack>
+      <PageHeader
+        title={
+          <Group gap="sm">
+            <span>Run #{run.id}</span>
+            <StatusBadge status={run.status} size="md" />
+          </Group>
+        }
+        description={
+          run.collection ? (
+            <Anchor component={Link} to={`/collections/${run.collection.id}`}>
+              {run.collectionName}
+            </Anchor>
+          ) : (
+            `${run.collectionName} (deleted)`
+          )
+        }
+      >
+        {!isFinal(run.status) && (
+          <Button variant="default" color="red" leftSection={<IconPlayerStop size={16} />} onClick={() => void cancel({ id: run.id })}>
+            Cancel
+          </Button>
+        )}
+        {failed && run.collection && (
+          <Button component={Link} to={`/runs/${run.id}/compare`} leftSection={<IconArrowsDiff size={16} />}>
+            Compare with last passing run
+          </Button>
+        )}
+      </PageHeader>
+      <Paper withBorder p="md">
+        <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }}>
+          <Fact label="Trigger">{run.trigger.toLowerCase()}</Fact>
+          <Fact label="Monitor">{run.monitor ? <Anchor component={Link} to={`/monitors/${run.monitor.id}`}>{run.monitor.name}</Anchor> : '—'}</Fact>
+          <Fact label="Location">{run.location}</Fact>
+          <Fact label="Queued">{dateTime(run.queuedAt)}</Fact>
+          <Fact label="Duration">{isFinal(run.status) ? formatMs(run.durationMs) : 'running…'}</Fact>
+          <Fact label="Attempt">{run.attempt}</Fact>
+        </SimpleGrid>
+      </Paper>
+      {run.error && (
+        <Alert color={run.status === 'MISSED' || run.status === 'CANCELLED' ? 'gray' : 'red'} title="Why">
+          {run.error}
+        </Alert>
+      )}
+      {run.steps.length === 0 ? <Text c="dimmed">{isFinal(run.status) ? 'No step ran.' : 'Waiting for the first step…'}</Text> : <RunSteps steps={run.steps} />}
+    </Stack>
+  );
+}

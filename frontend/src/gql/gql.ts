@@ -1,0 +1,304 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": typeof types.ViewerDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      id\n      email\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
+    "\n  mutation Setup($token: String!, $email: String!, $name: String!, $password: String!) {\n    setup(token: $token, email: $email, name: $name, password: $password) {\n      id\n      email\n    }\n  }\n": typeof types.SetupDocument,
+    "\n  query Channels {\n    alertChannels {\n      id\n      name\n      type\n      config {\n        key\n        value\n      }\n      updatedAt\n    }\n  }\n": typeof types.ChannelsDocument,
+    "\n  mutation CreateChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateChannelDocument,
+    "\n  mutation UpdateChannel($id: ID!, $input: AlertChannelInput!) {\n    updateAlertChannel(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateChannelDocument,
+    "\n  mutation DeleteChannel($id: ID!) {\n    deleteAlertChannel(id: $id)\n  }\n": typeof types.DeleteChannelDocument,
+    "\n  mutation TestChannel($id: ID!) {\n    testAlertChannel(id: $id) {\n      ok\n      message\n    }\n  }\n": typeof types.TestChannelDocument,
+    "\n  query Collections($search: String, $first: Int, $after: String) {\n    collections(search: $search, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          description\n          updatedAt\n          lastRun {\n            id\n            status\n            finishedAt\n            queuedAt\n            durationMs\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.CollectionsDocument,
+    "\n  mutation CreateCollection($input: CollectionInput!) {\n    createCollection(input: $input) {\n      id\n      name\n    }\n  }\n": typeof types.CreateCollectionDocument,
+    "\n  mutation DeleteCollection($id: ID!) {\n    deleteCollection(id: $id)\n  }\n": typeof types.DeleteCollectionDocument,
+    "\n  query Dashboard {\n    monitors(first: 100) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n    }\n    incidents(status: [OPEN, ACKNOWLEDGED], first: 20) {\n      id\n      status\n      kind\n      summary\n      openedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      lastRun {\n        id\n      }\n    }\n  }\n": typeof types.DashboardDocument,
+    "\n  query CollectionEditor($id: ID!) {\n    collection(id: $id) {\n      id\n      name\n      description\n      updatedAt\n      variables {\n        name\n        value\n      }\n      secrets {\n        name\n        isSet\n      }\n      steps {\n        id\n        name\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n        timeoutMs\n        alwaysRun\n        continueOnFailure\n        followRedirects\n        insecure\n        retry {\n          attempts\n          intervalMs\n        }\n        assertions {\n          source\n          property\n          comparison\n          target\n        }\n      }\n      monitors {\n        id\n        name\n      }\n      lastRun {\n        ...RunFields\n      }\n    }\n  }\n": typeof types.CollectionEditorDocument,
+    "\n  mutation ReplaceCollection($id: ID!, $input: CollectionInput!) {\n    replaceCollection(id: $id, input: $input) {\n      id\n      updatedAt\n    }\n  }\n": typeof types.ReplaceCollectionDocument,
+    "\n  mutation SetSecret($collectionId: ID!, $name: String!, $value: String) {\n    setSecret(collectionId: $collectionId, name: $name, value: $value) {\n      id\n      secrets {\n        name\n        isSet\n      }\n    }\n  }\n": typeof types.SetSecretDocument,
+    "\n  query ExportCollection($id: ID!, $format: ExportFormat) {\n    exportCollection(id: $id, format: $format)\n  }\n": typeof types.ExportCollectionDocument,
+    "\n  mutation ImportCollection($format: ImportFormat!, $document: String!) {\n    importCollection(format: $format, document: $document) {\n      collection {\n        id\n        name\n        steps {\n          id\n        }\n      }\n      warnings\n    }\n  }\n": typeof types.ImportCollectionDocument,
+    "\n  query Incidents($status: [IncidentStatus!]) {\n    incidents(status: $status, first: 100) {\n      id\n      kind\n      status\n      summary\n      openedAt\n      acknowledgedAt\n      resolvedAt\n      lastNotifiedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      firstRun {\n        id\n      }\n      lastRun {\n        id\n      }\n      deliveries {\n        id\n        event\n        status\n        attempts\n        lastError\n        createdAt\n        deliveredAt\n        channel {\n          id\n          name\n          type\n        }\n      }\n    }\n    deliveries(first: 50) {\n      id\n      event\n      status\n      attempts\n      lastError\n      createdAt\n      deliveredAt\n      channel {\n        id\n        name\n        type\n      }\n      incident {\n        id\n      }\n    }\n  }\n": typeof types.IncidentsDocument,
+    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n      lastRun {\n        id\n        status\n        finishedAt\n        queuedAt\n      }\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": typeof types.MonitorCardFragmentDoc,
+    "\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MonitorsDocument,
+    "\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n": typeof types.MonitorDocument,
+    "\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n": typeof types.MonitorFormOptionsDocument,
+    "\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n": typeof types.SchedulePreviewDocument,
+    "\n  mutation CreateMonitor($input: MonitorInput!) {\n    createMonitor(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateMonitorDocument,
+    "\n  mutation UpdateMonitor($id: ID!, $input: MonitorInput!) {\n    updateMonitor(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateMonitorDocument,
+    "\n  mutation DeleteMonitor($id: ID!) {\n    deleteMonitor(id: $id)\n  }\n": typeof types.DeleteMonitorDocument,
+    "\n  mutation PauseMonitor($id: ID!) {\n    pauseMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n": typeof types.PauseMonitorDocument,
+    "\n  mutation ResumeMonitor($id: ID!) {\n    resumeMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n": typeof types.ResumeMonitorDocument,
+    "\n  fragment RunFields on Run {\n    id\n    collectionName\n    collection {\n      id\n      name\n    }\n    monitor {\n      id\n      name\n    }\n    location\n    trigger\n    status\n    attempt\n    error\n    scheduledFor\n    queuedAt\n    startedAt\n    finishedAt\n    durationMs\n    steps {\n      position\n      name\n      status\n      errorCode\n      error\n      traceId\n      tries\n      insecure\n      startedAt\n      request {\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n      }\n      response {\n        status\n        headers {\n          name\n          value\n        }\n        body\n        bodyTruncated\n        size\n      }\n      timings {\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n        totalMs\n      }\n      assertions {\n        source\n        property\n        comparison\n        target\n        expected\n        actual\n        passed\n        reason\n      }\n    }\n  }\n": typeof types.RunFieldsFragmentDoc,
+    "\n  query Run($id: ID!) {\n    run(id: $id) {\n      ...RunFields\n    }\n  }\n": typeof types.RunDocument,
+    "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": typeof types.RunUpdatedDocument,
+    "\n  mutation RunCollection($id: ID!, $location: String) {\n    runCollection(id: $id, location: $location) {\n      ...RunFields\n    }\n  }\n": typeof types.RunCollectionDocument,
+    "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.CancelRunDocument,
+    "\n  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String) {\n    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          collectionName\n          collection {\n            id\n          }\n          monitor {\n            id\n            name\n          }\n          location\n          trigger\n          status\n          error\n          queuedAt\n          finishedAt\n          durationMs\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.RunsDocument,
+    "\n  query LastPassingRun($collectionId: ID!, $until: Time) {\n    runs(collectionId: $collectionId, status: [PASSED], until: $until, first: 1) {\n      edges {\n        node {\n          ...RunFields\n        }\n      }\n    }\n  }\n": typeof types.LastPassingRunDocument,
+    "\n  query RunFilterOptions {\n    monitors(first: 100) {\n      edges {\n        node {\n          id\n          name\n          locations\n        }\n      }\n    }\n    collections(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.RunFilterOptionsDocument,
+    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n    }\n  }\n": typeof types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($name: String!, $expiresInDays: Int) {\n    createApiToken(name: $name, expiresInDays: $expiresInDays) {\n      token\n      apiToken {\n        id\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
+    "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiTokenDocument,
+    "\n  query Users {\n    users {\n      id\n      email\n      name\n      role\n      createdAt\n    }\n  }\n": typeof types.UsersDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": typeof types.UpdateUserDocument,
+    "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": typeof types.DeleteUserDocument,
+};
+const documents: Documents = {
+    "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": types.ViewerDocument,
+    "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      id\n      email\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
+    "\n  mutation Setup($token: String!, $email: String!, $name: String!, $password: String!) {\n    setup(token: $token, email: $email, name: $name, password: $password) {\n      id\n      email\n    }\n  }\n": types.SetupDocument,
+    "\n  query Channels {\n    alertChannels {\n      id\n      name\n      type\n      config {\n        key\n        value\n      }\n      updatedAt\n    }\n  }\n": types.ChannelsDocument,
+    "\n  mutation CreateChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      id\n    }\n  }\n": types.CreateChannelDocument,
+    "\n  mutation UpdateChannel($id: ID!, $input: AlertChannelInput!) {\n    updateAlertChannel(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateChannelDocument,
+    "\n  mutation DeleteChannel($id: ID!) {\n    deleteAlertChannel(id: $id)\n  }\n": types.DeleteChannelDocument,
+    "\n  mutation TestChannel($id: ID!) {\n    testAlertChannel(id: $id) {\n      ok\n      message\n    }\n  }\n": types.TestChannelDocument,
+    "\n  query Collections($search: String, $first: Int, $after: String) {\n    collections(search: $search, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          description\n          updatedAt\n          lastRun {\n            id\n            status\n            finishedAt\n            queuedAt\n            durationMs\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.CollectionsDocument,
+    "\n  mutation CreateCollection($input: CollectionInput!) {\n    createCollection(input: $input) {\n      id\n      name\n    }\n  }\n": types.CreateCollectionDocument,
+    "\n  mutation DeleteCollection($id: ID!) {\n    deleteCollection(id: $id)\n  }\n": types.DeleteCollectionDocument,
+    "\n  query Dashboard {\n    monitors(first: 100) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n    }\n    incidents(status: [OPEN, ACKNOWLEDGED], first: 20) {\n      id\n      status\n      kind\n      summary\n      openedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      lastRun {\n        id\n      }\n    }\n  }\n": types.DashboardDocument,
+    "\n  query CollectionEditor($id: ID!) {\n    collection(id: $id) {\n      id\n      name\n      description\n      updatedAt\n      variables {\n        name\n        value\n      }\n      secrets {\n        name\n        isSet\n      }\n      steps {\n        id\n        name\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n        timeoutMs\n        alwaysRun\n        continueOnFailure\n        followRedirects\n        insecure\n        retry {\n          attempts\n          intervalMs\n        }\n        assertions {\n          source\n          property\n          comparison\n          target\n        }\n      }\n      monitors {\n        id\n        name\n      }\n      lastRun {\n        ...RunFields\n      }\n    }\n  }\n": types.CollectionEditorDocument,
+    "\n  mutation ReplaceCollection($id: ID!, $input: CollectionInput!) {\n    replaceCollection(id: $id, input: $input) {\n      id\n      updatedAt\n    }\n  }\n": types.ReplaceCollectionDocument,
+    "\n  mutation SetSecret($collectionId: ID!, $name: String!, $value: String) {\n    setSecret(collectionId: $collectionId, name: $name, value: $value) {\n      id\n      secrets {\n        name\n        isSet\n      }\n    }\n  }\n": types.SetSecretDocument,
+    "\n  query ExportCollection($id: ID!, $format: ExportFormat) {\n    exportCollection(id: $id, format: $format)\n  }\n": types.ExportCollectionDocument,
+    "\n  mutation ImportCollection($format: ImportFormat!, $document: String!) {\n    importCollection(format: $format, document: $document) {\n      collection {\n        id\n        name\n        steps {\n          id\n        }\n      }\n      warnings\n    }\n  }\n": types.ImportCollectionDocument,
+    "\n  query Incidents($status: [IncidentStatus!]) {\n    incidents(status: $status, first: 100) {\n      id\n      kind\n      status\n      summary\n      openedAt\n      acknowledgedAt\n      resolvedAt\n      lastNotifiedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      firstRun {\n        id\n      }\n      lastRun {\n        id\n      }\n      deliveries {\n        id\n        event\n        status\n        attempts\n        lastError\n        createdAt\n        deliveredAt\n        channel {\n          id\n          name\n          type\n        }\n      }\n    }\n    deliveries(first: 50) {\n      id\n      event\n      status\n      attempts\n      lastError\n      createdAt\n      deliveredAt\n      channel {\n        id\n        name\n        type\n      }\n      incident {\n        id\n      }\n    }\n  }\n": types.IncidentsDocument,
+    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n      lastRun {\n        id\n        status\n        finishedAt\n        queuedAt\n      }\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": types.MonitorCardFragmentDoc,
+    "\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MonitorsDocument,
+    "\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n": types.MonitorDocument,
+    "\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n": types.MonitorFormOptionsDocument,
+    "\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n": types.SchedulePreviewDocument,
+    "\n  mutation CreateMonitor($input: MonitorInput!) {\n    createMonitor(input: $input) {\n      id\n    }\n  }\n": types.CreateMonitorDocument,
+    "\n  mutation UpdateMonitor($id: ID!, $input: MonitorInput!) {\n    updateMonitor(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateMonitorDocument,
+    "\n  mutation DeleteMonitor($id: ID!) {\n    deleteMonitor(id: $id)\n  }\n": types.DeleteMonitorDocument,
+    "\n  mutation PauseMonitor($id: ID!) {\n    pauseMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n": types.PauseMonitorDocument,
+    "\n  mutation ResumeMonitor($id: ID!) {\n    resumeMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n": types.ResumeMonitorDocument,
+    "\n  fragment RunFields on Run {\n    id\n    collectionName\n    collection {\n      id\n      name\n    }\n    monitor {\n      id\n      name\n    }\n    location\n    trigger\n    status\n    attempt\n    error\n    scheduledFor\n    queuedAt\n    startedAt\n    finishedAt\n    durationMs\n    steps {\n      position\n      name\n      status\n      errorCode\n      error\n      traceId\n      tries\n      insecure\n      startedAt\n      request {\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n      }\n      response {\n        status\n        headers {\n          name\n          value\n        }\n        body\n        bodyTruncated\n        size\n      }\n      timings {\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n        totalMs\n      }\n      assertions {\n        source\n        property\n        comparison\n        target\n        expected\n        actual\n        passed\n        reason\n      }\n    }\n  }\n": types.RunFieldsFragmentDoc,
+    "\n  query Run($id: ID!) {\n    run(id: $id) {\n      ...RunFields\n    }\n  }\n": types.RunDocument,
+    "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": types.RunUpdatedDocument,
+    "\n  mutation RunCollection($id: ID!, $location: String) {\n    runCollection(id: $id, location: $location) {\n      ...RunFields\n    }\n  }\n": types.RunCollectionDocument,
+    "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      id\n      status\n    }\n  }\n": types.CancelRunDocument,
+    "\n  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String) {\n    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          collectionName\n          collection {\n            id\n          }\n          monitor {\n            id\n            name\n          }\n          location\n          trigger\n          status\n          error\n          queuedAt\n          finishedAt\n          durationMs\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.RunsDocument,
+    "\n  query LastPassingRun($collectionId: ID!, $until: Time) {\n    runs(collectionId: $collectionId, status: [PASSED], until: $until, first: 1) {\n      edges {\n        node {\n          ...RunFields\n        }\n      }\n    }\n  }\n": types.LastPassingRunDocument,
+    "\n  query RunFilterOptions {\n    monitors(first: 100) {\n      edges {\n        node {\n          id\n          name\n          locations\n        }\n      }\n    }\n    collections(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.RunFilterOptionsDocument,
+    "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n    }\n  }\n": types.ApiTokensDocument,
+    "\n  mutation CreateApiToken($name: String!, $expiresInDays: Int) {\n    createApiToken(name: $name, expiresInDays: $expiresInDays) {\n      token\n      apiToken {\n        id\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
+    "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiTokenDocument,
+    "\n  query Users {\n    users {\n      id\n      email\n      name\n      role\n      createdAt\n    }\n  }\n": types.UsersDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": types.UpdateUserDocument,
+    "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": types.DeleteUserDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n"): (typeof documents)["\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): (typeof documents)["\n  mutation Logout {\n    logout\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Setup($token: String!, $email: String!, $name: String!, $password: String!) {\n    setup(token: $token, email: $email, name: $name, password: $password) {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  mutation Setup($token: String!, $email: String!, $name: String!, $password: String!) {\n    setup(token: $token, email: $email, name: $name, password: $password) {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Channels {\n    alertChannels {\n      id\n      name\n      type\n      config {\n        key\n        value\n      }\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  query Channels {\n    alertChannels {\n      id\n      name\n      type\n      config {\n        key\n        value\n      }\n      updatedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateChannel($input: AlertChannelInput!) {\n    createAlertChannel(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateChannel($id: ID!, $input: AlertChannelInput!) {\n    updateAlertChannel(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateChannel($id: ID!, $input: AlertChannelInput!) {\n    updateAlertChannel(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteChannel($id: ID!) {\n    deleteAlertChannel(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteChannel($id: ID!) {\n    deleteAlertChannel(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TestChannel($id: ID!) {\n    testAlertChannel(id: $id) {\n      ok\n      message\n    }\n  }\n"): (typeof documents)["\n  mutation TestChannel($id: ID!) {\n    testAlertChannel(id: $id) {\n      ok\n      message\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Collections($search: String, $first: Int, $after: String) {\n    collections(search: $search, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          description\n          updatedAt\n          lastRun {\n            id\n            status\n            finishedAt\n            queuedAt\n            durationMs\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Collections($search: String, $first: Int, $after: String) {\n    collections(search: $search, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          description\n          updatedAt\n          lastRun {\n            id\n            status\n            finishedAt\n            queuedAt\n            durationMs\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateCollection($input: CollectionInput!) {\n    createCollection(input: $input) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  mutation CreateCollection($input: CollectionInput!) {\n    createCollection(input: $input) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteCollection($id: ID!) {\n    deleteCollection(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteCollection($id: ID!) {\n    deleteCollection(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Dashboard {\n    monitors(first: 100) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n    }\n    incidents(status: [OPEN, ACKNOWLEDGED], first: 20) {\n      id\n      status\n      kind\n      summary\n      openedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      lastRun {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query Dashboard {\n    monitors(first: 100) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n    }\n    incidents(status: [OPEN, ACKNOWLEDGED], first: 20) {\n      id\n      status\n      kind\n      summary\n      openedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      lastRun {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CollectionEditor($id: ID!) {\n    collection(id: $id) {\n      id\n      name\n      description\n      updatedAt\n      variables {\n        name\n        value\n      }\n      secrets {\n        name\n        isSet\n      }\n      steps {\n        id\n        name\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n        timeoutMs\n        alwaysRun\n        continueOnFailure\n        followRedirects\n        insecure\n        retry {\n          attempts\n          intervalMs\n        }\n        assertions {\n          source\n          property\n          comparison\n          target\n        }\n      }\n      monitors {\n        id\n        name\n      }\n      lastRun {\n        ...RunFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query CollectionEditor($id: ID!) {\n    collection(id: $id) {\n      id\n      name\n      description\n      updatedAt\n      variables {\n        name\n        value\n      }\n      secrets {\n        name\n        isSet\n      }\n      steps {\n        id\n        name\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n        timeoutMs\n        alwaysRun\n        continueOnFailure\n        followRedirects\n        insecure\n        retry {\n          attempts\n          intervalMs\n        }\n        assertions {\n          source\n          property\n          comparison\n          target\n        }\n      }\n      monitors {\n        id\n        name\n      }\n      lastRun {\n        ...RunFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReplaceCollection($id: ID!, $input: CollectionInput!) {\n    replaceCollection(id: $id, input: $input) {\n      id\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  mutation ReplaceCollection($id: ID!, $input: CollectionInput!) {\n    replaceCollection(id: $id, input: $input) {\n      id\n      updatedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetSecret($collectionId: ID!, $name: String!, $value: String) {\n    setSecret(collectionId: $collectionId, name: $name, value: $value) {\n      id\n      secrets {\n        name\n        isSet\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SetSecret($collectionId: ID!, $name: String!, $value: String) {\n    setSecret(collectionId: $collectionId, name: $name, value: $value) {\n      id\n      secrets {\n        name\n        isSet\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ExportCollection($id: ID!, $format: ExportFormat) {\n    exportCollection(id: $id, format: $format)\n  }\n"): (typeof documents)["\n  query ExportCollection($id: ID!, $format: ExportFormat) {\n    exportCollection(id: $id, format: $format)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportCollection($format: ImportFormat!, $document: String!) {\n    importCollection(format: $format, document: $document) {\n      collection {\n        id\n        name\n        steps {\n          id\n        }\n      }\n      warnings\n    }\n  }\n"): (typeof documents)["\n  mutation ImportCollection($format: ImportFormat!, $document: String!) {\n    importCollection(format: $format, document: $document) {\n      collection {\n        id\n        name\n        steps {\n          id\n        }\n      }\n      warnings\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Incidents($status: [IncidentStatus!]) {\n    incidents(status: $status, first: 100) {\n      id\n      kind\n      status\n      summary\n      openedAt\n      acknowledgedAt\n      resolvedAt\n      lastNotifiedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      firstRun {\n        id\n      }\n      lastRun {\n        id\n      }\n      deliveries {\n        id\n        event\n        status\n        attempts\n        lastError\n        createdAt\n        deliveredAt\n        channel {\n          id\n          name\n          type\n        }\n      }\n    }\n    deliveries(first: 50) {\n      id\n      event\n      status\n      attempts\n      lastError\n      createdAt\n      deliveredAt\n      channel {\n        id\n        name\n        type\n      }\n      incident {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query Incidents($status: [IncidentStatus!]) {\n    incidents(status: $status, first: 100) {\n      id\n      kind\n      status\n      summary\n      openedAt\n      acknowledgedAt\n      resolvedAt\n      lastNotifiedAt\n      monitor {\n        id\n        name\n      }\n      collection {\n        id\n        name\n      }\n      firstRun {\n        id\n      }\n      lastRun {\n        id\n      }\n      deliveries {\n        id\n        event\n        status\n        attempts\n        lastError\n        createdAt\n        deliveredAt\n        channel {\n          id\n          name\n          type\n        }\n      }\n    }\n    deliveries(first: 50) {\n      id\n      event\n      status\n      attempts\n      lastError\n      createdAt\n      deliveredAt\n      channel {\n        id\n        name\n        type\n      }\n      incident {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n      lastRun {\n        id\n        status\n        finishedAt\n        queuedAt\n      }\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n      lastRun {\n        id\n        status\n        finishedAt\n        queuedAt\n      }\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n"): (typeof documents)["\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n"): (typeof documents)["\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n"): (typeof documents)["\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateMonitor($input: MonitorInput!) {\n    createMonitor(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateMonitor($input: MonitorInput!) {\n    createMonitor(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMonitor($id: ID!, $input: MonitorInput!) {\n    updateMonitor(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMonitor($id: ID!, $input: MonitorInput!) {\n    updateMonitor(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMonitor($id: ID!) {\n    deleteMonitor(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteMonitor($id: ID!) {\n    deleteMonitor(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PauseMonitor($id: ID!) {\n    pauseMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n"): (typeof documents)["\n  mutation PauseMonitor($id: ID!) {\n    pauseMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeMonitor($id: ID!) {\n    resumeMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n"): (typeof documents)["\n  mutation ResumeMonitor($id: ID!) {\n    resumeMonitor(id: $id) {\n      id\n      enabled\n      state\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RunFields on Run {\n    id\n    collectionName\n    collection {\n      id\n      name\n    }\n    monitor {\n      id\n      name\n    }\n    location\n    trigger\n    status\n    attempt\n    error\n    scheduledFor\n    queuedAt\n    startedAt\n    finishedAt\n    durationMs\n    steps {\n      position\n      name\n      status\n      errorCode\n      error\n      traceId\n      tries\n      insecure\n      startedAt\n      request {\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n      }\n      response {\n        status\n        headers {\n          name\n          value\n        }\n        body\n        bodyTruncated\n        size\n      }\n      timings {\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n        totalMs\n      }\n      assertions {\n        source\n        property\n        comparison\n        target\n        expected\n        actual\n        passed\n        reason\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment RunFields on Run {\n    id\n    collectionName\n    collection {\n      id\n      name\n    }\n    monitor {\n      id\n      name\n    }\n    location\n    trigger\n    status\n    attempt\n    error\n    scheduledFor\n    queuedAt\n    startedAt\n    finishedAt\n    durationMs\n    steps {\n      position\n      name\n      status\n      errorCode\n      error\n      traceId\n      tries\n      insecure\n      startedAt\n      request {\n        method\n        url\n        headers {\n          name\n          value\n        }\n        body\n      }\n      response {\n        status\n        headers {\n          name\n          value\n        }\n        body\n        bodyTruncated\n        size\n      }\n      timings {\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n        totalMs\n      }\n      assertions {\n        source\n        property\n        comparison\n        target\n        expected\n        actual\n        passed\n        reason\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Run($id: ID!) {\n    run(id: $id) {\n      ...RunFields\n    }\n  }\n"): (typeof documents)["\n  query Run($id: ID!) {\n    run(id: $id) {\n      ...RunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n"): (typeof documents)["\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunCollection($id: ID!, $location: String) {\n    runCollection(id: $id, location: $location) {\n      ...RunFields\n    }\n  }\n"): (typeof documents)["\n  mutation RunCollection($id: ID!, $location: String) {\n    runCollection(id: $id, location: $location) {\n      ...RunFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      id\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation CancelRun($id: ID!) {\n    cancelRun(id: $id) {\n      id\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String) {\n    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          collectionName\n          collection {\n            id\n          }\n          monitor {\n            id\n            name\n          }\n          location\n          trigger\n          status\n          error\n          queuedAt\n          finishedAt\n          durationMs\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String) {\n    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          collectionName\n          collection {\n            id\n          }\n          monitor {\n            id\n            name\n          }\n          location\n          trigger\n          status\n          error\n          queuedAt\n          finishedAt\n          durationMs\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LastPassingRun($collectionId: ID!, $until: Time) {\n    runs(collectionId: $collectionId, status: [PASSED], until: $until, first: 1) {\n      edges {\n        node {\n          ...RunFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query LastPassingRun($collectionId: ID!, $until: Time) {\n    runs(collectionId: $collectionId, status: [PASSED], until: $until, first: 1) {\n      edges {\n        node {\n          ...RunFields\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunFilterOptions {\n    monitors(first: 100) {\n      edges {\n        node {\n          id\n          name\n          locations\n        }\n      }\n    }\n    collections(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RunFilterOptions {\n    monitors(first: 100) {\n      edges {\n        node {\n          id\n          name\n          locations\n        }\n      }\n    }\n    collections(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiToken($name: String!, $expiresInDays: Int) {\n    createApiToken(name: $name, expiresInDays: $expiresInDays) {\n      token\n      apiToken {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiToken($name: String!, $expiresInDays: Int) {\n    createApiToken(name: $name, expiresInDays: $expiresInDays) {\n      token\n      apiToken {\n        id\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeApiToken($id: ID!) {\n    revokeApiToken(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Users {\n    users {\n      id\n      email\n      name\n      role\n      createdAt\n    }\n  }\n"): (typeof documents)["\n  query Users {\n    users {\n      id\n      email\n      name\n      role\n      createdAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

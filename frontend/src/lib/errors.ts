@@ -1,0 +1,64 @@
+// Turning GraphQL errors into what a form shows: a message per field (from the
+// gateway's extensions.fields) and one line for everything else.
+import type { CombinedError } from 'urql';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The per-field errors of a failed mutation, keyed by field path as the server
+ * names it ("steps.0.url", "schedule", "email"). The gateway puts them in
+ * extensions.fields as [{path, message}] (or a {path: message} map).
+ */
+export function fieldErrors(error: CombinedError | undefined | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of error?.graphQLErrors ?? []) {
+    const fields = e.extensions?.fields;
+    if (Array.isArray(fields)) {
+      for (const f of fields) {
+        if (isRecord(f) && typeof f.path === 'string' && typeof f.message === 'string') {
+          out[f.path] = out[f.path] ? `${out[f.path]}; ${f.message}` : f.message;
+        }
+      }
+    } else if (isRecord(fields)) {
+      for (const [k, v] of Object.entries(fields)) if (typeof v === 'string') out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** One line for the user; field errors are left to their fields when `withoutFields`. */
+export function errorMessage(error: CombinedError | undefined | null, withoutFields = false): string | null {
+  if (!error) return null;
+  if (error.networkError) return `Cannot reach the Catena server: ${error.networkError.message}`;
+  const msgs = error.graphQLErrors
+    .filter((e) => !(withoutFields && e.extensions?.fields))
+    .map((e) => e.message);
+  if (msgs.length === 0) return withoutFields ? null : error.message.replace(/^\[GraphQL\] /, '');
+  return Array.from(new Set(msgs)).join('; ');
+}
+
+/** The error code the gateway sets (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, …). */
+export function errorCode(error: CombinedError | undefined | null): string | null {
+  for (const e of error?.graphQLErrors ?? []) {
+    const code = e.extensions?.code;
+    if (typeof code === 'string') return code;
+  }
+  return null;
+}
+
+/** Field errors whose path starts with prefix, with the prefix removed. */
+export function under(errors: Record<string, string>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(errors)) {
+    if (k === prefix) out[''] = v;
+    else if (k.startsWith(`${prefix}.`)) out[k.slice(prefix.length + 1)] = v;
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/catena-monitor/catena/internal/alerting/alert"
+	"github.com/catena-monitor/catena/internal/alerting/provider/discord"
+	"github.com/catena-monitor/catena/internal/alerting/provider/email"
+	"github.com/catena-monitor/catena/internal/alerting/provider/pagerduty"
+	"github.com/catena-monitor/catena/internal/alerting/provider/slack"
+	"github.com/catena-monitor/catena/internal/alerting/provider/webhook"
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/config"
+)
+
+// ProviderDeps is what providers are built with besides a channel's settings.
+type ProviderDeps struct {
+	// HTTPClient sends to channel URLs. In production it is the runner's
+	// guarded client (collectionrunner.NewHTTPClient), so a channel URL cannot
+	// reach link-local or metadata addresses.
+	HTTPClient *http.Client
+	// Email is the operator's mail transport (SMTP or SES).
+	Email email.Transport
+	// PagerDutyEndpoint overrides the Events API base URL ("" = PagerDuty's).
+	PagerDutyEndpoint string
+}
+
+// factory builds a provider for one channel.
+type factory func(settings map[string]string, d ProviderDeps) alert.Provider
+
+// providers is the registry: one entry per channel type, written out so that
+// adding a channel is one visible line (registry_test.go checks it against
+// collection.ChannelTypes).
+var providers = map[alert.Type]factory{
+	alert.TypeEmail: func(s map[string]string, d ProviderDeps) alert.Provider { return email.New(s, d.Email) },
+	alert.TypeSlack: func(s map[string]string, d ProviderDeps) alert.Provider { return slack.New(s, d.HTTPClient) },
+	alert.TypePagerDuty: func(s map[string]string, d ProviderDeps) alert.Provider {
+		return pagerduty.New(s, d.HTTPClient, d.PagerDutyEndpoint)
+	},
+	alert.TypeDiscord: func(s map[string]string, d ProviderDeps) alert.Provider { return discord.New(s, d.HTTPClient) },
+	alert.TypeWebhook: func(s map[string]string, d ProviderDeps) alert.Provider { return webhook.New(s, d.HTTPClient) },
+}
+
+// NewProvider builds the provider for a channel of type t.
+func NewProvider(t collection.ChannelType, settings map[string]string, d ProviderDeps) (alert.Provider, error) {
+	f, ok := providers[alert.Type(t)]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown alert channel type %q", collection.ErrInvalid, t)
+	}
+	if d.HTTPClient == nil && t != collection.ChannelEmail {
+		return nil, fmt.Errorf("alerting: no HTTP client for %s channels", t)
+	}
+	return f(settings, d), nil
+}
+
+// ValidateChannel checks a channel's settings as its provider would before
+// sending; the gateway can call it when a channel is saved.
+func ValidateChannel(ch collection.AlertChannel, d ProviderDeps) error {
+	p, err := NewProvider(ch.Type, ch.Config, d)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", collection.ErrInvalid, err)
+	}
+	return nil
+}
+
+// EmailTransport is the email provider's transport from the server's
+// configuration; ses is used when c.Provider is "ses" (see NewSES).
+func EmailTransport(c config.EmailConfig, ses email.SES) email.Transport {
+	return email.Transport{
+		Provider: c.Provider, From: c.From,
+		Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUser, Password: c.SMTPPass, TLS: c.SMTPTLS,
+		SES: ses,
+	}
+}
+
+// NewSES builds an SES v2 client from the default AWS credential chain;
+// endpoint overrides the service URL ("" = AWS's), for tests and LocalStack.
+func NewSES(ctx context.Context, region, endpoint string, client *http.Client) (*sesv2.Client, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration for SES: %w", err)
+	}
+	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if client != nil {
+			o.HTTPClient = client
+		}
+	}), nil
+}

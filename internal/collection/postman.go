@@ -1,0 +1,1139 @@
+package collection
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// This file converts a Postman v2.0/v2.1 collection into a Catena collection.
+// Postman runs JavaScript; Catena does not, so only the common, recognisable
+// parts of test scripts become assertions and step references. Everything else
+// is reported as a warning naming the request, so nothing is dropped silently.
+
+// ImportPostman converts a Postman collection (schema v2.0 or v2.1) into a
+// Catena collection. Folders are flattened in order; {{var}} becomes
+// @<<vars.var>>, or @<<step.body.path>> when an earlier request's test script
+// stored that variable from its response; auth blocks become headers (literal
+// credentials are moved into Secrets); simple test-script checks become
+// assertions. The warnings list what could not be converted, each naming the
+// request. A malformed document returns a *ParseError; a converted collection
+// that still fails validation is returned together with its *ValidationError.
+func ImportPostman(data []byte) (*Collection, []string, error) {
+	if len(data) > MaxFileBytes {
+		return nil, nil, &ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), MaxFileBytes)}
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, nil, postmanJSONError(data, err)
+	}
+	if _, ok := probe["steps"]; ok {
+		return nil, nil, &ParseError{Msg: "this is a Catena file, not a Postman collection: import it with format CATENA"}
+	}
+	if _, ok := probe["requests"]; ok {
+		return nil, nil, &ParseError{Msg: "this is a Postman v1 collection: export it again from Postman as Collection v2.1"}
+	}
+	if _, ok := probe["item"]; !ok {
+		return nil, nil, &ParseError{Msg: "not a Postman collection: no \"item\" list found (export the collection from Postman as Collection v2.1)"}
+	}
+	var pc pmCollection
+	if err := json.Unmarshal(data, &pc); err != nil {
+		return nil, nil, postmanJSONError(data, err)
+	}
+	im := &importer{
+		c:        &Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
+		names:    map[string]bool{},
+		varKeys:  map[string]string{},
+		produced: map[string]string{},
+		secretOf: map[string]string{},
+		defined:  map[string]bool{},
+	}
+	if im.c.Name == "" {
+		im.c.Name = "Imported from Postman"
+	}
+	if len(im.c.Name) > MaxNameLen {
+		im.c.Name = strings.ToValidUTF8(im.c.Name[:MaxNameLen], "")
+	}
+	im.variables(pc.Variable)
+	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
+	im.undefinedVariables()
+	c := im.c
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return c, im.warnings, err
+	}
+	return c, im.warnings, nil
+}
+
+func postmanJSONError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, max(syn.Offset-1, 0))
+		return &ParseError{Line: line, Column: col, Msg: "invalid JSON: " + syn.Error()}
+	case errors.As(err, &typ):
+		line, col := position(data, valueStart(data, typ.Offset))
+		field := cmp.Or(typ.Field, "document")
+		return &ParseError{Line: line, Column: col, Msg: fmt.Sprintf("not a Postman v2 collection: %s is a JSON %s", field, typ.Value)}
+	}
+	return &ParseError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// The Postman v2.x document, as far as the importer reads it. Fields that take
+// several shapes (a string or an object) are kept raw and read by helpers.
+type pmCollection struct {
+	Info     pmInfo    `json:"info"`
+	Item     []pmItem  `json:"item"`
+	Variable []pmKV    `json:"variable"`
+	Auth     *pmAuth   `json:"auth"`
+	Event    []pmEvent `json:"event"`
+}
+
+type pmInfo struct {
+	Name        string          `json:"name"`
+	Description json.RawMessage `json:"description"`
+}
+
+type pmItem struct {
+	Name    string          `json:"name"`
+	Item    *[]pmItem       `json:"item"`
+	Request json.RawMessage `json:"request"`
+	Auth    *pmAuth         `json:"auth"`
+	Event   []pmEvent       `json:"event"`
+}
+
+type pmRequest struct {
+	Method string          `json:"method"`
+	Header json.RawMessage `json:"header"`
+	URL    json.RawMessage `json:"url"`
+	Body   *pmBody         `json:"body"`
+	Auth   *pmAuth         `json:"auth"`
+}
+
+type pmURL struct {
+	Raw      string          `json:"raw"`
+	Protocol string          `json:"protocol"`
+	Host     json.RawMessage `json:"host"`
+	Port     json.RawMessage `json:"port"`
+	Path     json.RawMessage `json:"path"`
+	Query    []pmKV          `json:"query"`
+	Variable []pmKV          `json:"variable"`
+}
+
+type pmKV struct {
+	Key      string          `json:"key"`
+	Value    json.RawMessage `json:"value"`
+	Disabled bool            `json:"disabled"`
+	Type     string          `json:"type"`
+}
+
+type pmBody struct {
+	Mode       string `json:"mode"`
+	Raw        string `json:"raw"`
+	URLEncoded []pmKV `json:"urlencoded"`
+	FormData   []pmKV `json:"formdata"`
+	GraphQL    *struct {
+		Query     string          `json:"query"`
+		Variables json.RawMessage `json:"variables"`
+	} `json:"graphql"`
+	Options struct {
+		Raw struct {
+			Language string `json:"language"`
+		} `json:"raw"`
+	} `json:"options"`
+	Disabled bool `json:"disabled"`
+}
+
+type pmEvent struct {
+	Listen   string `json:"listen"`
+	Disabled bool   `json:"disabled"`
+	Script   struct {
+		Exec json.RawMessage `json:"exec"`
+	} `json:"script"`
+}
+
+// pmAuth is {"type": "bearer", "bearer": [{"key": "token", "value": "…"}]} in
+// v2.1, or {"type": "bearer", "bearer": {"token": "…"}} in v2.0.
+type pmAuth struct {
+	Type   string
+	Params map[string]string
+}
+
+func (a *pmAuth) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	_ = json.Unmarshal(m["type"], &a.Type)
+	a.Params = map[string]string{}
+	raw := m[a.Type]
+	var list []pmKV
+	if json.Unmarshal(raw, &list) == nil {
+		for _, kv := range list {
+			a.Params[kv.Key] = pmValue(kv.Value)
+		}
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) == nil {
+		for k, v := range obj {
+			a.Params[k] = pmValue(v)
+		}
+	}
+	return nil
+}
+
+// pmValue reads a JSON value as text: strings as they are, numbers and booleans
+// as written, null or absent as "".
+func pmValue(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// pmText reads a description: a string or {"content": "…"}.
+func pmText(raw json.RawMessage) string {
+	var obj struct {
+		Content string `json:"content"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.Content != "" {
+		return strings.TrimSpace(obj.Content)
+	}
+	return strings.TrimSpace(pmValue(raw))
+}
+
+// pmStrings reads a string or a list of strings (or of {"value": …} objects).
+func pmStrings(raw json.RawMessage, sep string) string {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return pmValue(raw)
+	}
+	parts := make([]string, 0, len(list))
+	for _, p := range list {
+		var obj struct {
+			Value json.RawMessage `json:"value"`
+		}
+		if json.Unmarshal(p, &obj) == nil && obj.Value != nil {
+			parts = append(parts, pmValue(obj.Value))
+		} else {
+			parts = append(parts, pmValue(p))
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
+// script is one test or pre-request script with the label warnings use for it.
+type script struct {
+	owner string
+	lines []string
+}
+
+func scriptsOf(events []pmEvent, owner string) map[string][]script {
+	out := map[string][]script{}
+	for _, e := range events {
+		if e.Disabled {
+			continue
+		}
+		var lines []string
+		if json.Unmarshal(e.Script.Exec, &lines) != nil {
+			lines = strings.Split(pmValue(e.Script.Exec), "\n")
+		}
+		if strings.TrimSpace(strings.Join(lines, "")) == "" {
+			continue
+		}
+		out[e.Listen] = append(out[e.Listen], script{owner: owner, lines: lines})
+	}
+	return out
+}
+
+type importer struct {
+	c        *Collection
+	warnings []string
+	names    map[string]bool   // step names taken
+	varKeys  map[string]string // Postman variable name → Catena key
+	defined  map[string]bool   // Postman variable names that have a value in the collection
+	secrets  []string          // Postman variable names typed "secret"
+	produced map[string]string // Postman variable → step reference set by an earlier step's script
+	secretOf map[string]string // literal credential → secret name
+	used     []string          // Postman variable names used, in order of first use
+}
+
+func (im *importer) warn(format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	if !slices.Contains(im.warnings, w) {
+		im.warnings = append(im.warnings, w)
+	}
+}
+
+func (im *importer) variables(vars []pmKV) {
+	for _, v := range vars {
+		if v.Disabled || v.Key == "" {
+			continue
+		}
+		key := im.key(v.Key)
+		im.defined[v.Key] = true
+		if v.Type == "secret" {
+			im.secrets = append(im.secrets, v.Key)
+			im.addSecret(key, pmValue(v.Value))
+			continue
+		}
+		if im.c.Variables == nil {
+			im.c.Variables = map[string]string{}
+		}
+		im.c.Variables[key] = pmValue(v.Value)
+	}
+	// Catena expands variables in one pass, so a variable whose value uses
+	// another gets that value inlined now.
+	for k, val := range im.c.Variables {
+		for range 5 {
+			next := pmVarRE.ReplaceAllStringFunc(val, func(m string) string {
+				name := strings.TrimSpace(m[2 : len(m)-2])
+				if inner, ok := im.c.Variables[im.varKeys[name]]; ok && im.defined[name] {
+					return inner
+				}
+				return m
+			})
+			if next == val {
+				break
+			}
+			val = next
+		}
+		if pmVarRE.MatchString(val) {
+			im.warn("collection variable %q: its value %q uses a variable Catena cannot expand inside a variable; edit it", k, val)
+		}
+		im.c.Variables[k] = val
+	}
+}
+
+func (im *importer) addSecret(name, value string) {
+	if im.c.Secrets == nil {
+		im.c.Secrets = map[string]string{}
+	}
+	im.c.Secrets[name] = value
+}
+
+// key maps a Postman variable name to a valid, unique Catena variable name.
+func (im *importer) key(name string) string {
+	if k, ok := im.varKeys[name]; ok {
+		return k
+	}
+	k := sanitize(name, false)
+	for n := 2; slices.Contains(mapValues(im.varKeys), k); n++ {
+		k = fmt.Sprintf("%s_%d", sanitize(name, false), n)
+	}
+	im.varKeys[name] = k
+	return k
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// sanitize turns a name into [A-Za-z0-9_-]+ (step names: starting with a letter
+// or _), lower-case with _ between words, at most 60 characters.
+func sanitize(name string, step bool) string {
+	var b strings.Builder
+	lastSep := true
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			lastSep = false
+		case r >= 'A' && r <= 'Z':
+			if step {
+				r += 'a' - 'A'
+			}
+			b.WriteRune(r)
+			lastSep = false
+		case r == '-' && !step:
+			b.WriteRune(r)
+			lastSep = false
+		default:
+			if !lastSep {
+				b.WriteByte('_')
+				lastSep = true
+			}
+		}
+	}
+	s := strings.Trim(b.String(), "_")
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "_")
+	}
+	if s == "" {
+		if step {
+			return "request"
+		}
+		return "var"
+	}
+	if step && s[0] >= '0' && s[0] <= '9' {
+		s = "_" + s
+	}
+	return s
+}
+
+func (im *importer) stepName(name string) string {
+	base := sanitize(name, true)
+	if base == string(RefVar) || base == string(RefSecret) || base == string(RefEnv) {
+		base += "_request"
+	}
+	s := base
+	for n := 2; im.names[s]; n++ {
+		s = fmt.Sprintf("%s_%d", base, n)
+	}
+	im.names[s] = true
+	return s
+}
+
+func (im *importer) walk(items []pmItem, folders []string, auth *pmAuth, scripts map[string][]script) {
+	for _, it := range items {
+		path := append(slices.Clone(folders), strings.TrimSpace(it.Name))
+		label := strings.Join(path, " / ")
+		a := auth
+		if it.Auth != nil && it.Auth.Type != "inherit" {
+			a = it.Auth
+		}
+		// Collection and folder scripts run for every request inside them.
+		all := map[string][]script{}
+		for k, v := range scripts {
+			all[k] = slices.Clone(v)
+		}
+		for k, v := range scriptsOf(it.Event, label) {
+			all[k] = append(all[k], v...)
+		}
+		if it.Item != nil && len(it.Request) == 0 {
+			im.walk(*it.Item, path, a, all)
+			continue
+		}
+		im.request(it, label, a, all)
+	}
+}
+
+var (
+	pmVarRE     = regexp.MustCompile(`\{\{[^{}]*\}\}`)
+	pathParamRE = regexp.MustCompile(`(^|/):([A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// pmDynamic maps Postman's dynamic variables to Catena built-ins.
+var pmDynamic = map[string]string{
+	"$guid": "$uuid", "$randomUUID": "$uuid", "$timestamp": "$timestamp",
+	"$isoTimestamp": "$isoTimestamp", "$randomInt": "$randomInt",
+}
+
+// convert rewrites Postman {{var}} templates in s into Catena references.
+func (im *importer) convert(s, label string) string {
+	if strings.Contains(s, RefOpen) {
+		im.warn("%q: the text %q contains %s, which Catena reads as the start of a reference", label, truncate(s, 60), RefOpen)
+	}
+	return pmVarRE.ReplaceAllStringFunc(s, func(m string) string {
+		name := strings.TrimSpace(m[2 : len(m)-2])
+		if name == "" {
+			return m
+		}
+		if strings.HasPrefix(name, "$") {
+			if b, ok := pmDynamic[name]; ok {
+				return RefOpen + b + RefClose
+			}
+			im.warn("%q: Postman dynamic variable {{%s}} has no Catena equivalent; it is sent as written", label, name)
+			return m
+		}
+		if ref, ok := im.produced[name]; ok {
+			return ref
+		}
+		if !slices.Contains(im.used, name) {
+			im.used = append(im.used, name)
+		}
+		if slices.Contains(im.secrets, name) {
+			return RefOpen + "secrets." + im.key(name) + RefClose
+		}
+		return RefOpen + "vars." + im.key(name) + RefClose
+	})
+}
+
+// undefinedVariables adds, empty, the variables requests use that the collection
+// does not define (in Postman they come from an environment).
+func (im *importer) undefinedVariables() {
+	for _, name := range im.used {
+		if im.defined[name] {
+			continue
+		}
+		if im.c.Variables == nil {
+			im.c.Variables = map[string]string{}
+		}
+		im.c.Variables[im.key(name)] = ""
+		im.warn("variable {{%s}} is not defined in the collection (in Postman it came from an environment or a script); it was added as %q with an empty value: set it before running", name, im.key(name))
+	}
+}
+
+func (im *importer) request(it pmItem, label string, auth *pmAuth, scripts map[string][]script) {
+	var req pmRequest
+	if err := json.Unmarshal(it.Request, &req); err != nil {
+		// A request may be just its URL.
+		var u string
+		if json.Unmarshal(it.Request, &u) != nil {
+			im.warn("%q: the request could not be read; skipped", label)
+			return
+		}
+		req.URL, _ = json.Marshal(u)
+	}
+	method := strings.ToUpper(strings.TrimSpace(cmp.Or(req.Method, "GET")))
+	if !slices.Contains(Methods, method) {
+		im.warn("%q: method %s is not supported by Catena; the request was skipped", label, method)
+		return
+	}
+	s := Step{Name: im.stepName(it.Name), Method: method, Headers: map[string]string{}}
+	s.URL = im.url(req.URL, label)
+	im.headers(&s, req.Header, label)
+	im.body(&s, req.Body, label)
+	if req.Auth != nil && req.Auth.Type != "inherit" {
+		auth = req.Auth
+	}
+	im.auth(&s, auth, label)
+	for _, sc := range scripts["prerequest"] {
+		n := countCode(sc.lines)
+		im.warn("%q: pre-request script of %q not converted (Catena runs no JavaScript): %d %s", label, sc.owner, n, plural(n, "line", "lines"))
+	}
+	for _, sc := range scripts["test"] {
+		im.tests(&s, sc, label)
+	}
+	if len(s.Headers) == 0 {
+		s.Headers = nil
+	}
+	im.c.Steps = append(im.c.Steps, s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func countCode(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func (im *importer) url(raw json.RawMessage, label string) string {
+	var u pmURL
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		if json.Unmarshal(raw, &u) != nil {
+			im.warn("%q: the URL could not be read", label)
+			return ""
+		}
+		s = u.Raw
+		if s == "" {
+			s = buildURL(u)
+		}
+	}
+	s = strings.TrimSpace(s)
+	// Path variables (/users/:id) take their values from url.variable.
+	for _, v := range u.Variable {
+		if v.Key == "" {
+			continue
+		}
+		s = pathParamRE.ReplaceAllStringFunc(s, func(m string) string {
+			i := strings.Index(m, ":")
+			if m[i+1:] != v.Key {
+				return m
+			}
+			return m[:i] + pmValue(v.Value)
+		})
+	}
+	if m := pathParamRE.FindStringSubmatch(afterHost(s)); m != nil {
+		im.warn("%q: path variable :%s has no value; it is sent as written", label, m[2])
+	}
+	// Postman sends a URL without a scheme over http; Catena wants it written.
+	// A URL that starts with a variable is checked through the variable's value.
+	start := s
+	if m := pmVarRE.FindStringIndex(s); m != nil && m[0] == 0 {
+		name := strings.TrimSpace(s[2 : m[1]-2])
+		start = ""
+		if _, produced := im.produced[name]; !produced && im.defined[name] {
+			start = im.c.Variables[im.varKeys[name]]
+		}
+	}
+	s = im.convert(s, label)
+	if start != "" && !strings.Contains(start, "://") && !strings.HasPrefix(start, "{{") {
+		im.warn("%q: the URL %q has no scheme; http:// was added, as Postman does", label, s)
+		s = "http://" + s
+	}
+	return strings.ReplaceAll(s, " ", "%20")
+}
+
+func afterHost(s string) string {
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		if i := strings.Index(rest, "/"); i >= 0 {
+			return rest[i:]
+		}
+		return ""
+	}
+	return s
+}
+
+func buildURL(u pmURL) string {
+	var b strings.Builder
+	if u.Protocol != "" {
+		b.WriteString(strings.TrimSuffix(u.Protocol, "://") + "://")
+	}
+	b.WriteString(pmStrings(u.Host, "."))
+	if p := pmValue(u.Port); p != "" {
+		b.WriteString(":" + p)
+	}
+	if p := pmStrings(u.Path, "/"); p != "" {
+		if !strings.HasPrefix(p, "/") {
+			b.WriteString("/")
+		}
+		b.WriteString(p)
+	}
+	sep := "?"
+	for _, q := range u.Query {
+		if q.Disabled {
+			continue
+		}
+		b.WriteString(sep + q.Key)
+		if v := pmValue(q.Value); v != "" || q.Value != nil {
+			b.WriteString("=" + v)
+		}
+		sep = "&"
+	}
+	return b.String()
+}
+
+func (im *importer) headers(s *Step, raw json.RawMessage, label string) {
+	var list []pmKV
+	if json.Unmarshal(raw, &list) != nil {
+		// v2.0 allows "Name: value\nName2: value" in one string.
+		for _, line := range strings.Split(pmValue(raw), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok {
+				list = append(list, pmKV{Key: strings.TrimSpace(k), Value: mustJSON(strings.TrimSpace(v))})
+			}
+		}
+	}
+	for _, h := range list {
+		if h.Disabled || h.Key == "" {
+			continue
+		}
+		im.setHeader(s, h.Key, im.convert(pmValue(h.Value), label), label)
+	}
+}
+
+func mustJSON(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func (im *importer) setHeader(s *Step, name, value, label string) {
+	switch {
+	case !validHeaderName(name):
+		im.warn("%q: header %q has an invalid name; skipped", label, name)
+	case slices.Contains(forbiddenHeaders, strings.ToLower(name)):
+		im.warn("%q: header %s is set by Catena's HTTP client; skipped", label, name)
+	default:
+		for k := range s.Headers {
+			if strings.EqualFold(k, name) {
+				delete(s.Headers, k)
+			}
+		}
+		s.Headers[name] = value
+	}
+}
+
+func (im *importer) hasHeader(s *Step, name string) bool {
+	for k := range s.Headers {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+var rawContentTypes = map[string]string{
+	"json": "application/json", "xml": "application/xml", "html": "text/html",
+	"text": "text/plain", "javascript": "application/javascript",
+}
+
+func (im *importer) body(s *Step, b *pmBody, label string) {
+	if b == nil || b.Disabled {
+		return
+	}
+	contentType := ""
+	switch b.Mode {
+	case "", "none":
+		return
+	case "raw":
+		s.Body = im.convert(b.Raw, label)
+		contentType = rawContentTypes[b.Options.Raw.Language]
+		if contentType == "" && json.Valid([]byte(strings.TrimSpace(b.Raw))) && strings.HasPrefix(strings.TrimSpace(b.Raw), "{") {
+			contentType = "application/json"
+		}
+	case "urlencoded":
+		var parts []string
+		for _, kv := range b.URLEncoded {
+			if kv.Disabled {
+				continue
+			}
+			parts = append(parts, im.formEscape(kv.Key, label)+"="+im.formEscape(pmValue(kv.Value), label))
+		}
+		s.Body = strings.Join(parts, "&")
+		contentType = "application/x-www-form-urlencoded"
+	case "formdata":
+		const boundary = "catena-form-boundary"
+		var w strings.Builder
+		for _, kv := range b.FormData {
+			if kv.Disabled {
+				continue
+			}
+			if kv.Type == "file" {
+				im.warn("%q: form field %q is a file upload, which Catena cannot send; skipped", label, kv.Key)
+				continue
+			}
+			fmt.Fprintf(&w, "--%s\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", boundary, kv.Key, im.convert(pmValue(kv.Value), label))
+		}
+		if w.Len() == 0 {
+			return
+		}
+		w.WriteString("--" + boundary + "--\r\n")
+		s.Body = w.String()
+		contentType = "multipart/form-data; boundary=" + boundary
+	case "graphql":
+		if b.GraphQL == nil {
+			return
+		}
+		payload := map[string]any{"query": b.GraphQL.Query}
+		if vars := strings.TrimSpace(pmValue(b.GraphQL.Variables)); vars != "" {
+			payload["variables"] = json.RawMessage(vars)
+			if !json.Valid([]byte(vars)) {
+				payload["variables"] = vars
+			}
+		}
+		out, err := json.Marshal(payload)
+		if err != nil {
+			im.warn("%q: the GraphQL body could not be converted", label)
+			return
+		}
+		s.Body = im.convert(string(out), label)
+		contentType = "application/json"
+	case "file":
+		im.warn("%q: the body is a file, which Catena cannot send; the request has no body", label)
+		return
+	default:
+		im.warn("%q: body mode %q not converted", label, b.Mode)
+		return
+	}
+	if contentType != "" && !im.hasHeader(s, "Content-Type") {
+		s.Headers["Content-Type"] = contentType
+	}
+}
+
+// formEscape URL-encodes the literal parts of a form value, leaving references intact.
+func (im *importer) formEscape(v, label string) string {
+	segs, err := ParseTemplate(im.convert(v, label))
+	if err != nil {
+		return url.QueryEscape(v)
+	}
+	var b strings.Builder
+	for _, seg := range segs {
+		if seg.Ref != nil {
+			b.WriteString(seg.Ref.Raw)
+		} else {
+			b.WriteString(url.QueryEscape(seg.Literal))
+		}
+	}
+	return b.String()
+}
+
+// credential returns a reference for a credential: the converted template when
+// it uses variables, or a new secret holding the literal value.
+func (im *importer) credential(value, secretName, label string) string {
+	if value == "" || pmVarRE.MatchString(value) {
+		return im.convert(value, label)
+	}
+	name, ok := im.secretOf[value]
+	if !ok {
+		name = secretName
+		for n := 2; im.secretTaken(name); n++ {
+			name = fmt.Sprintf("%s_%d", secretName, n)
+		}
+		im.secretOf[value] = name
+		im.addSecret(name, value)
+	}
+	return RefOpen + "secrets." + name + RefClose
+}
+
+func (im *importer) secretTaken(name string) bool {
+	_, ok := im.c.Secrets[name]
+	return ok
+}
+
+func (im *importer) auth(s *Step, a *pmAuth, label string) {
+	if a == nil {
+		return
+	}
+	switch a.Type {
+	case "", "noauth", "inherit":
+	case "bearer":
+		im.setHeader(s, "Authorization", "Bearer "+im.credential(a.Params["token"], "bearer_token", label), label)
+	case "basic":
+		user, pass := a.Params["username"], a.Params["password"]
+		if pmVarRE.MatchString(user + pass) {
+			resolved, ok := im.resolveLiteral(user + ":" + pass)
+			if !ok {
+				im.warn("%q: basic auth uses variables without a value in the collection; set the Authorization header (Basic base64(user:password)) yourself", label)
+				return
+			}
+			im.warn("%q: basic auth credentials were computed from collection variables at import time; the secret does not follow later changes to them", label)
+			im.setHeader(s, "Authorization", im.credential("Basic "+base64.StdEncoding.EncodeToString([]byte(resolved)), "basic_auth", label), label)
+			return
+		}
+		im.setHeader(s, "Authorization", im.credential("Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)), "basic_auth", label), label)
+	case "apikey":
+		key := cmp.Or(a.Params["key"], "X-API-Key")
+		value := im.credential(a.Params["value"], "api_key", label)
+		if a.Params["in"] == "query" {
+			sep := "?"
+			if strings.Contains(s.URL, "?") {
+				sep = "&"
+			}
+			s.URL += sep + url.QueryEscape(key) + "=" + value
+			return
+		}
+		im.setHeader(s, key, value, label)
+	default:
+		im.warn("%q: %s auth is not supported by Catena; add the header it needs yourself", label, a.Type)
+	}
+}
+
+// resolveLiteral replaces {{var}} with collection variable values; ok is false
+// when one has no value.
+func (im *importer) resolveLiteral(s string) (string, bool) {
+	ok := true
+	out := pmVarRE.ReplaceAllStringFunc(s, func(m string) string {
+		name := strings.TrimSpace(m[2 : len(m)-2])
+		if v, has := im.c.Variables[im.varKeys[name]]; has && im.defined[name] && v != "" {
+			return v
+		}
+		if v, has := im.c.Secrets[im.varKeys[name]]; has && im.defined[name] && v != "" {
+			return v
+		}
+		ok = false
+		return m
+	})
+	return out, ok
+}
+
+// Test-script patterns. Each statement is matched whole, after pm.test wrappers
+// are peeled off.
+var (
+	aliasRE      = regexp.MustCompile(`^(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(pm\.response\.json\(\)|JSON\.parse\(\s*(?:responseBody|pm\.response\.text\(\))\s*\))$`)
+	statusRE     = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?status\(\s*(\d{3})\s*\)$`)
+	okRE         = regexp.MustCompile(`^pm\.response\.to\.(?:be\.)?ok$`)
+	hasHeaderRE  = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?header\(\s*(["'])([^"']+)["']\s*\)$`)
+	expectRE     = regexp.MustCompile(`^pm\.expect\((.+?)\)\.to\.((?:(?:not|be|have|been|an?|at|deep)\.)*)(\w+)(?:\((.*)\))?$`)
+	setRE        = regexp.MustCompile(`^(?:pm\.(?:environment|collectionVariables|globals|variables)\.set|postman\.set(?:Environment|Global)Variable)\(\s*(["'])([^"']+)["']\s*,\s*(.+)\)$`)
+	testHeadRE   = regexp.MustCompile(`^pm\.test\(\s*(["'])(?:[^"'\\]|\\.)*["']\s*,\s*(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{?\s*`)
+	pathTokenRE  = regexp.MustCompile(`^(?:\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[(["'])([^"']*)["']\])`)
+	headerGetRE  = regexp.MustCompile(`^pm\.response\.headers\.get\(\s*(["'])([^"']+)["']\s*\)$`)
+	numberRE     = regexp.MustCompile(`^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$`)
+	regexLiteral = regexp.MustCompile(`^/(.+)/([a-z]*)$`)
+	structuralRE = regexp.MustCompile(`^[\s{}();]*$`)
+)
+
+// statements splits script lines into statements at ; and line ends outside
+// string literals, dropping comments.
+func statements(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		var cur strings.Builder
+		var quote rune
+		flush := func() {
+			if s := strings.TrimSpace(cur.String()); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+		}
+		rs := []rune(line)
+		for i := 0; i < len(rs); i++ {
+			r := rs[i]
+			switch {
+			case quote != 0:
+				cur.WriteRune(r)
+				if r == '\\' && i+1 < len(rs) {
+					i++
+					cur.WriteRune(rs[i])
+				} else if r == quote {
+					quote = 0
+				}
+			case r == '"' || r == '\'' || r == '`':
+				quote = r
+				cur.WriteRune(r)
+			case r == '/' && i+1 < len(rs) && rs[i+1] == '/':
+				i = len(rs)
+			case r == ';':
+				flush()
+			default:
+				cur.WriteRune(r)
+			}
+		}
+		flush()
+	}
+	return out
+}
+
+// unwrap peels "pm.test('…', function () {" and trailing "})" off a statement.
+func unwrap(s string) string {
+	s = strings.TrimSpace(testHeadRE.ReplaceAllString(s, ""))
+	for {
+		t := strings.TrimSpace(s)
+		switch {
+		case strings.HasSuffix(t, ")") && strings.Count(t, ")") > strings.Count(t, "("),
+			strings.HasSuffix(t, "}") && strings.Count(t, "}") > strings.Count(t, "{"):
+			s = t[:len(t)-1]
+		default:
+			return t
+		}
+	}
+}
+
+func (im *importer) tests(s *Step, sc script, label string) {
+	aliases := map[string]bool{}
+	for _, raw := range statements(sc.lines) {
+		st := unwrap(raw)
+		if structuralRE.MatchString(st) {
+			continue
+		}
+		if m := aliasRE.FindStringSubmatch(st); m != nil {
+			aliases[m[1]] = true
+			continue
+		}
+		if !im.testStatement(s, st, aliases) {
+			where := ""
+			if sc.owner != label {
+				where = fmt.Sprintf(" (from the test script of %q)", sc.owner)
+			}
+			im.warn("%q: test script statement not converted%s: %s", label, where, truncate(st, 100))
+		}
+	}
+}
+
+// testStatement converts one statement; it reports false when it cannot.
+func (im *importer) testStatement(s *Step, st string, aliases map[string]bool) bool {
+	add := func(a Assertion) bool {
+		if !slices.Contains(s.Assertions, a) {
+			s.Assertions = append(s.Assertions, a)
+		}
+		return true
+	}
+	if m := statusRE.FindStringSubmatch(st); m != nil {
+		return add(Assertion{Source: SourceStatus, Comparison: Equals, Target: m[1]})
+	}
+	if okRE.MatchString(st) {
+		return add(Assertion{Source: SourceStatus, Comparison: Equals, Target: "200"})
+	}
+	if m := hasHeaderRE.FindStringSubmatch(st); m != nil {
+		return add(Assertion{Source: SourceHeader, Property: m[2], Comparison: Exists})
+	}
+	if m := setRE.FindStringSubmatch(st); m != nil {
+		src, prop, ok := operand(strings.TrimSpace(m[3]), aliases)
+		ref := ""
+		switch {
+		case !ok:
+			return false
+		case src == SourceBody && prop == "":
+			ref = s.Name + ".body"
+		case src == SourceBody:
+			ref = s.Name + ".body." + prop
+		case src == SourceHeader:
+			ref = s.Name + ".headers." + prop
+		case src == SourceStatus:
+			ref = s.Name + ".status"
+		default:
+			return false
+		}
+		im.produced[m[2]] = RefOpen + ref + RefClose
+		return true
+	}
+	m := expectRE.FindStringSubmatch(st)
+	if m == nil {
+		return false
+	}
+	src, prop, ok := operand(strings.TrimSpace(m[1]), aliases)
+	if !ok {
+		return false
+	}
+	negated := strings.Contains("."+m[2], ".not.")
+	a := Assertion{Source: src, Property: prop}
+	arg := strings.TrimSpace(m[4])
+	lit, kind, litOK := literal(arg)
+	switch m[3] {
+	case "eql", "equal", "equals", "eq":
+		if !litOK {
+			return false
+		}
+		switch {
+		case kind == "null":
+			a.Comparison, a.Target = TypeIs, "null"
+			if negated {
+				a.Comparison, a.Target = IsNotEmpty, ""
+			}
+		case lit == "":
+			a.Comparison = IsEmpty
+			if negated {
+				a.Comparison = IsNotEmpty
+			}
+		default:
+			a.Comparison, a.Target = Equals, lit
+			if negated {
+				a.Comparison = NotEquals
+			}
+		}
+	case "below", "lessThan", "lt", "most", "least", "above", "greaterThan", "gt":
+		if !litOK || kind != "number" || negated {
+			return false
+		}
+		a.Comparison = map[string]Comparison{"below": LessThan, "lessThan": LessThan, "lt": LessThan, "most": LessOrEqual,
+			"least": GreaterOrEqual, "above": GreaterThan, "greaterThan": GreaterThan, "gt": GreaterThan}[m[3]]
+		a.Target = lit
+	case "include", "includes", "contain", "contains", "string":
+		if !litOK || lit == "" {
+			return false
+		}
+		a.Comparison, a.Target = Contains, lit
+		if negated {
+			a.Comparison = NotContains
+		}
+	case "exist", "exists":
+		if arg != "" {
+			return false
+		}
+		a.Comparison = Exists
+		if negated {
+			a.Comparison = NotExists
+		}
+	case "empty":
+		a.Comparison = IsEmpty
+		if negated {
+			a.Comparison = IsNotEmpty
+		}
+	case "a", "an":
+		if !litOK || negated || !slices.Contains(JSONTypes, lit) {
+			return false
+		}
+		a.Comparison, a.Target = TypeIs, lit
+	case "match":
+		rm := regexLiteral.FindStringSubmatch(arg)
+		if rm == nil || negated {
+			return false
+		}
+		a.Comparison, a.Target = Matches, rm[1]
+		if strings.Contains(rm[2], "i") {
+			a.Target = "(?i)" + a.Target
+		}
+	case "true", "false":
+		if arg != "" || src != SourceBody {
+			return false
+		}
+		a.Comparison, a.Target = Equals, m[3]
+		if negated {
+			a.Comparison = NotEquals
+		}
+	default:
+		return false
+	}
+	if !slices.Contains(ComparisonsFor(a.Source), a.Comparison) {
+		return false
+	}
+	return add(a)
+}
+
+// operand recognises what a script expression reads from the response.
+func operand(expr string, aliases map[string]bool) (Source, string, bool) {
+	switch expr {
+	case "pm.response.code", "responseCode.code":
+		return SourceStatus, "", true
+	case "pm.response.responseTime", "responseTime":
+		return SourceLatency, "", true
+	case "pm.response.text()", "responseBody":
+		return SourceText, "", true
+	}
+	if m := headerGetRE.FindStringSubmatch(expr); m != nil {
+		return SourceHeader, m[2], true
+	}
+	rest, ok := strings.CutPrefix(expr, "pm.response.json()")
+	if !ok {
+		i := strings.IndexAny(expr, ".[")
+		if i < 0 {
+			i = len(expr)
+		}
+		if !aliases[expr[:i]] {
+			return "", "", false
+		}
+		rest = expr[i:]
+	}
+	var path []string
+	for rest != "" {
+		m := pathTokenRE.FindStringSubmatch(rest)
+		if m == nil {
+			return "", "", false
+		}
+		switch {
+		case m[1] != "":
+			if m[1] == "length" {
+				path = append(path, "#")
+			} else {
+				path = append(path, m[1])
+			}
+		case m[2] != "":
+			path = append(path, m[2])
+		default:
+			path = append(path, strings.NewReplacer(".", `\.`, "*", `\*`, "?", `\?`).Replace(m[4]))
+		}
+		rest = rest[len(m[0]):]
+	}
+	return SourceBody, strings.Join(path, "."), true
+}
+
+// literal reads a JavaScript literal: a string, a number, true, false or null.
+func literal(s string) (value, kind string, ok bool) {
+	switch {
+	case s == "true" || s == "false":
+		return s, "boolean", true
+	case s == "null":
+		return "", "null", true
+	case numberRE.MatchString(s):
+		return s, "number", true
+	case len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"'):
+		v, err := strconv.Unquote(s)
+		return v, "string", err == nil
+	case len(s) >= 2 && (s[0] == '\'' && s[len(s)-1] == '\''):
+		inner := strings.ReplaceAll(s[1:len(s)-1], `\'`, `'`)
+		v, err := strconv.Unquote(`"` + strings.ReplaceAll(inner, `"`, `\"`) + `"`)
+		return v, "string", err == nil
+	}
+	return "", "", false
+}

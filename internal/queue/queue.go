@@ -1,0 +1,212 @@
+// Package queue is the one way a run starts: EnqueueRun inserts the run row and
+// its River job in the caller's transaction, so a run is never queued without a
+// job nor a job without its run. Runner processes work the jobs through River
+// on the same Postgres (FOR UPDATE SKIP LOCKED underneath).
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// RunMaxAttempts is how many times River works a run job: a run whose runner
+// is lost is retried once from the start (a new, fenced attempt), then ends errored.
+const RunMaxAttempts = 2
+
+// Config configures a Client.
+type Config struct {
+	// Workers registers the job workers; nil makes an insert-only client
+	// (gateway, scheduler, Lambda).
+	Workers *river.Workers
+	// Queues are the queues this process works, such as
+	// {RunQueue("local"): {MaxWorkers: 50}}; required with Workers.
+	Queues map[string]river.QueueConfig
+	// JobTimeout cancels a job's context after this long (River's default: 1m;
+	// -1: never).
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter retries a job whose worker vanished after this long
+	// (River's default: 1h); it must be longer than JobTimeout.
+	RescueStuckJobsAfter time.Duration
+	// FetchPollInterval is the fallback poll when LISTEN/NOTIFY misses a job
+	// (River's default: 1s).
+	FetchPollInterval time.Duration
+}
+
+// Client wraps a River client with Catena's enqueue functions.
+type Client struct {
+	river *river.Client[pgx.Tx]
+	store *store.Store
+	log   *slog.Logger
+}
+
+// New builds a Client on pool.
+func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "queue")
+	if cfg.Workers == nil && len(cfg.Queues) > 0 {
+		return nil, errors.New("queue: Queues need Workers")
+	}
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Workers:              cfg.Workers,
+		Queues:               cfg.Queues,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		MaxAttempts:          RunMaxAttempts,
+		Logger:               log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating River client: %w", err)
+	}
+	// Only InsertRun is used, which needs no secret box.
+	return &Client{river: rc, store: store.New(pool, nil), log: log}, nil
+}
+
+// Start starts working jobs in the background; only a client built with
+// Workers can start (an insert-only client just inserts).
+func (c *Client) Start(ctx context.Context) error {
+	if err := c.river.Start(ctx); err != nil {
+		return fmt.Errorf("starting queue: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching and waits for running jobs, until ctx is done.
+func (c *Client) Stop(ctx context.Context) error {
+	if err := c.river.Stop(ctx); err != nil {
+		return fmt.Errorf("stopping queue: %w", err)
+	}
+	return nil
+}
+
+// River exposes the River client (subscriptions, job admin, tests).
+func (c *Client) River() *river.Client[pgx.Tx] { return c.river }
+
+// RunQueue is the River queue that runs for a location go to. River queue names
+// are lower-case letters and digits separated by _ or -, so other characters
+// become "_" ("EU West" and "eu_west" share a queue).
+func RunQueue(location string) string {
+	name := nonName.ReplaceAllStringFunc(strings.ToLower(location), func(m string) string {
+		if m == "-" {
+			return "-"
+		}
+		return "_"
+	})
+	name = strings.Trim(name, "_-")
+	if name == "" {
+		name = collection.DefaultLocation
+	}
+	q := "runs_" + name
+	if len(q) > 64 {
+		q = strings.TrimRight(q[:64], "_-")
+	}
+	return q
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// EnqueueRunParams describe a run to start.
+type EnqueueRunParams struct {
+	CollectionID *collection.CollectionID
+	MonitorID    *collection.MonitorID
+	// Location defaults to collection.DefaultLocation.
+	Location     string
+	Trigger      collection.Trigger
+	ScheduledFor *time.Time
+	// IdempotencyKey: enqueueing the same key again returns the first run and
+	// inserts no job. Empty gets a random key (every call is a new run).
+	IdempotencyKey string
+	// Snapshot is the collection as it will run; its secret values are not
+	// stored (the runner reads them with store.RunSecrets).
+	Snapshot  collection.Collection
+	CreatedBy *collection.UserID
+}
+
+// EnqueueRun inserts a queued run and its job (queue RunQueue(location),
+// RunMaxAttempts attempts) in tx. When the idempotency key exists it returns
+// the existing run and created=false, and inserts nothing.
+func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p EnqueueRunParams) (collection.Run, bool, error) {
+	if p.Location == "" {
+		p.Location = collection.DefaultLocation
+	}
+	run, created, err := c.store.InsertRun(ctx, tx, store.InsertRunParams{
+		CollectionID:   p.CollectionID,
+		MonitorID:      p.MonitorID,
+		Location:       p.Location,
+		Trigger:        p.Trigger,
+		ScheduledFor:   p.ScheduledFor,
+		IdempotencyKey: p.IdempotencyKey,
+		Snapshot:       p.Snapshot,
+		CreatedBy:      p.CreatedBy,
+	})
+	if err != nil || !created {
+		return run, false, err
+	}
+	if _, err := c.river.InsertTx(ctx, tx, collection.RunJob{RunID: run.ID}, &river.InsertOpts{
+		Queue:       RunQueue(p.Location),
+		MaxAttempts: RunMaxAttempts,
+	}); err != nil {
+		return collection.Run{}, false, fmt.Errorf("enqueueing run %d: %w", run.ID, err)
+	}
+	c.log.DebugContext(ctx, "run enqueued", "run_id", run.ID, "location", p.Location, "trigger", string(p.Trigger))
+	return run, true, nil
+}
+
+// MonitorRunKey is the idempotency key of one scheduled slot of a monitor's
+// collection at a location.
+func MonitorRunKey(m collection.MonitorID, c collection.CollectionID, location string, slot time.Time) string {
+	return fmt.Sprintf("monitor:%d:collection:%d:location:%s:%s", m, c, location, slot.UTC().Format(time.RFC3339))
+}
+
+// EnqueueMonitor enqueues one run per collection × location of monitor m for
+// the schedule slot, keyed by MonitorRunKey, so calling it twice for a slot
+// (two schedulers, a retried Lambda) yields each run once. snapshots holds the
+// current collections by id; a collection missing from it is an error and
+// nothing should be committed. It returns the runs, created or existing, in
+// collection then location order.
+func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot time.Time, snapshots map[collection.CollectionID]collection.Collection) ([]collection.Run, error) {
+	locations := m.Locations
+	if len(locations) == 0 {
+		locations = []string{collection.DefaultLocation}
+	}
+	runs := make([]collection.Run, 0, len(m.CollectionIDs)*len(locations))
+	slotUTC := slot.UTC()
+	mid := m.ID
+	for _, cid := range m.CollectionIDs {
+		snap, ok := snapshots[cid]
+		if !ok {
+			return nil, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", m.ID, cid, collection.ErrNotFound)
+		}
+		for _, loc := range locations {
+			run, _, err := c.EnqueueRun(ctx, tx, EnqueueRunParams{
+				CollectionID:   &cid,
+				MonitorID:      &mid,
+				Location:       loc,
+				Trigger:        collection.TriggerSchedule,
+				ScheduledFor:   &slotUTC,
+				IdempotencyKey: MonitorRunKey(m.ID, cid, loc, slotUTC),
+				Snapshot:       snap,
+			})
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, run)
+		}
+	}
+	return runs, nil
+}

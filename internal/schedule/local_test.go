@@ -1,0 +1,543 @@
+package schedule_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/dbtest"
+	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/schedule"
+	"github.com/catena-monitor/catena/internal/secret"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// clock is a time the test moves by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// harness is a fresh database with a queue and a local scheduler on a test clock.
+type harness struct {
+	t     *testing.T
+	pool  *pgxpool.Pool
+	store *store.Store
+	queue *queue.Client
+	clock *clock
+	local *schedule.Local
+}
+
+func newHarness(t *testing.T, start time.Time, tweak ...func(*schedule.LocalConfig)) *harness {
+	t.Helper()
+	pool := dbtest.NewDB(t)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	box, err := secret.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, pool: pool, store: store.New(pool, box), clock: &clock{t: start}}
+	if h.queue, err = queue.New(pool, nil, queue.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	h.local = h.newLocal(tweak...)
+	return h
+}
+
+func (h *harness) newLocal(tweak ...func(*schedule.LocalConfig)) *schedule.Local {
+	cfg := schedule.LocalConfig{Pool: h.pool, Store: h.store, Queue: h.queue, Now: h.clock.Now, JitterMax: -1}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	l, err := schedule.NewLocal(cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return l
+}
+
+func (h *harness) collection(name string) collection.CollectionID {
+	h.t.Helper()
+	c, err := h.store.CreateCollection(context.Background(), &collection.Collection{Name: name, Steps: []collection.Step{
+		{Name: "ping", Method: "GET", URL: "http://127.0.0.1:9/ping"},
+	}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c.ID
+}
+
+// monitor creates a monitor and schedules it, as the gateway does.
+func (h *harness) monitor(sched, tz string, locations []string, colls ...collection.CollectionID) *collection.Monitor {
+	h.t.Helper()
+	m, err := h.store.CreateMonitor(context.Background(), &collection.Monitor{
+		Name: "m", Schedule: sched, TimeZone: tz, Enabled: true, Locations: locations, CollectionIDs: colls,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.local.Upsert(context.Background(), m); err != nil {
+		h.t.Fatal(err)
+	}
+	return m
+}
+
+func (h *harness) tickAt(t time.Time) schedule.TickStats {
+	h.t.Helper()
+	h.clock.Set(t)
+	st, err := h.local.Tick(context.Background())
+	if err != nil {
+		h.t.Fatalf("Tick at %s: %v", t.Format(time.RFC3339), err)
+	}
+	return st
+}
+
+func (h *harness) nextRunAt(id collection.MonitorID) *time.Time {
+	h.t.Helper()
+	var next *time.Time
+	if err := h.pool.QueryRow(context.Background(), `SELECT next_run_at FROM monitors WHERE id = $1`, id).Scan(&next); err != nil {
+		h.t.Fatal(err)
+	}
+	if next != nil {
+		u := next.UTC()
+		next = &u
+	}
+	return next
+}
+
+type runRow struct {
+	Slot     time.Time
+	Status   string
+	Error    string
+	Location string
+	Key      string
+}
+
+func (r runRow) String() string {
+	return fmt.Sprintf("%s %s %s %q", r.Slot.UTC().Format(time.RFC3339), r.Location, r.Status, r.Error)
+}
+
+func (h *harness) runs(id collection.MonitorID) []runRow {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT scheduled_for, status, error, location, idempotency_key
+		FROM runs WHERE monitor_id = $1 ORDER BY scheduled_for, location, idempotency_key`, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []runRow
+	for rows.Next() {
+		var r runRow
+		if err := rows.Scan(&r.Slot, &r.Status, &r.Error, &r.Location, &r.Key); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (h *harness) jobs() int {
+	h.t.Helper()
+	var n int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'catena_run'`).Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// finishAll plays the runner: every queued or running run passes.
+func (h *harness) finishAll() {
+	h.t.Helper()
+	if _, err := h.pool.Exec(context.Background(), `UPDATE runs SET status = 'passed', finished_at = now() WHERE status IN ('queued', 'running')`); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func wantRuns(t *testing.T, got []runRow, want ...string) {
+	t.Helper()
+	var lines []string
+	for _, r := range got {
+		lines = append(lines, r.String())
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("runs:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLocalEveryFiresEachSlotOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"))
+	c := h.collection("checkout")
+	m := h.monitor("every 1m", "UTC", []string{"local", "eu-west-1"}, c)
+	if next := h.nextRunAt(m.ID); next == nil || !next.Equal(at("2026-11-22T04:01:00Z")) || !m.NextRunAt.Equal(*next) {
+		t.Fatalf("next_run_at = %v (monitor says %v), want 04:01:00", next, m.NextRunAt)
+	}
+	if st := h.tickAt(at("2026-11-22T04:00:59Z")); st.Monitors != 0 {
+		t.Fatalf("a tick before the slot claimed %d monitors", st.Monitors)
+	}
+	if st := h.tickAt(at("2026-11-22T04:01:00.3Z")); st.Enqueued != 2 {
+		t.Fatalf("tick at the slot = %+v, want 2 runs (one per location)", st)
+	}
+	h.tickAt(at("2026-11-22T04:01:30Z")) // nothing more for this slot
+	h.finishAll()
+	h.tickAt(at("2026-11-22T04:02:00Z"))
+	wantRuns(t, h.runs(m.ID),
+		`2026-11-22T04:01:00Z eu-west-1 passed ""`,
+		`2026-11-22T04:01:00Z local passed ""`,
+		`2026-11-22T04:02:00Z eu-west-1 queued ""`,
+		`2026-11-22T04:02:00Z local queued ""`)
+	if n := h.jobs(); n != 4 {
+		t.Errorf("jobs = %d, want 4", n)
+	}
+	if next := h.nextRunAt(m.ID); !next.Equal(at("2026-11-22T04:03:00Z")) {
+		t.Errorf("next_run_at = %v, want 04:03", next)
+	}
+}
+
+// TestLocalDST is RELIABILITY scenario 21: `30 2 * * *` in New York, with the
+// clock stepping every 10 minutes across the spring-forward and fall-back nights.
+func TestLocalDST(t *testing.T) {
+	t.Parallel()
+	step := func(h *harness, from, to time.Time) {
+		for now := from; !now.After(to); now = now.Add(10 * time.Minute) {
+			h.tickAt(now)
+			h.finishAll()
+		}
+	}
+
+	spring := newHarness(t, at("2026-03-07T05:00:00Z")) // 00:00 EST, 7 March
+	c := spring.collection("nightly")
+	m := spring.monitor("30 2 * * *", "America/New_York", nil, c)
+	step(spring, at("2026-03-07T05:00:00Z"), at("2026-03-10T05:00:00Z"))
+	wantRuns(t, spring.runs(m.ID),
+		`2026-03-07T07:30:00Z local passed ""`, // 02:30 EST
+		`2026-03-08T07:30:00Z local missed "dst_gap"`,
+		`2026-03-09T06:30:00Z local passed ""`) // 02:30 EDT
+
+	fall := newHarness(t, at("2026-10-31T04:00:00Z")) // 00:00 EDT, 31 October
+	c = fall.collection("nightly")
+	m = fall.monitor("30 1 * * *", "America/New_York", nil, c)
+	step(fall, at("2026-10-31T04:00:00Z"), at("2026-11-03T05:00:00Z"))
+	wantRuns(t, fall.runs(m.ID),
+		`2026-10-31T05:30:00Z local passed ""`, // 01:30 EDT
+		`2026-11-01T05:30:00Z local passed ""`, // 01:30 EDT; the second 01:30 (EST) does not fire
+		`2026-11-02T06:30:00Z local passed ""`) // 01:30 EST
+}
+
+func TestLocalPauseResume(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"))
+	m := h.monitor("every 1m", "UTC", nil, h.collection("c"))
+	h.tickAt(at("2026-11-22T04:01:00Z"))
+	h.finishAll()
+
+	// Pause: next_run_at is cleared at once and nothing fires.
+	if err := h.store.SetMonitorEnabled(ctx, m.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	m.Enabled = false
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if next := h.nextRunAt(m.ID); next != nil || m.NextRunAt != nil {
+		t.Fatalf("paused next_run_at = %v", next)
+	}
+	for _, now := range []string{"2026-11-22T04:02:00Z", "2026-11-22T04:03:00Z", "2026-11-22T04:10:00Z"} {
+		if st := h.tickAt(at(now)); st.Monitors != 0 {
+			t.Fatalf("a paused monitor was claimed at %s", now)
+		}
+	}
+
+	// Resume at 04:10:20: the next slot is 04:11, and the paused slots are not
+	// recorded as missed (pausing is not an outage).
+	h.clock.Set(at("2026-11-22T04:10:20Z"))
+	if err := h.store.SetMonitorEnabled(ctx, m.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if next := h.nextRunAt(m.ID); next == nil || !next.Equal(at("2026-11-22T04:11:00Z")) {
+		t.Fatalf("resumed next_run_at = %v, want 04:11", next)
+	}
+	h.tickAt(at("2026-11-22T04:11:00Z"))
+	wantRuns(t, h.runs(m.ID),
+		`2026-11-22T04:01:00Z local passed ""`,
+		`2026-11-22T04:11:00Z local queued ""`)
+}
+
+func TestLocalEditMovesNextRunAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, at("2026-11-22T04:10:00Z"))
+	m := h.monitor("every 1h", "UTC", nil, h.collection("c"))
+	if next := h.nextRunAt(m.ID); !next.Equal(at("2026-11-22T05:00:00Z")) {
+		t.Fatalf("next_run_at = %v, want 05:00", next)
+	}
+	m.Schedule = "every 5m"
+	m, err := h.store.UpdateMonitor(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if next := h.nextRunAt(m.ID); !next.Equal(at("2026-11-22T04:15:00Z")) || !m.NextRunAt.Equal(*next) {
+		t.Fatalf("after the edit next_run_at = %v, want 04:15", next)
+	}
+	m.Schedule, m.TimeZone = "0 9 * * *", "Asia/Tokyo"
+	if m, err = h.store.UpdateMonitor(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if next := h.nextRunAt(m.ID); !next.Equal(at("2026-11-23T00:00:00Z")) { // 09:00 JST
+		t.Fatalf("after the cron edit next_run_at = %v, want 00:00Z (09:00 in Tokyo)", next)
+	}
+
+	// A slot already due when the monitor is renamed is kept, not skipped.
+	m.Schedule, m.TimeZone = "every 5m", "UTC"
+	if m, err = h.store.UpdateMonitor(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(at("2026-11-22T04:15:00.5Z"))
+	m.Name = "renamed"
+	if err := h.local.Upsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	h.tickAt(at("2026-11-22T04:15:01Z"))
+	wantRuns(t, h.runs(m.ID), `2026-11-22T04:15:00Z local queued ""`)
+}
+
+// TestLocalOverlap is RELIABILITY scenario 8: while a run is still going, the
+// next slots of that collection and location are recorded missed (overlap).
+func TestLocalOverlap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"))
+	m := h.monitor("every 1m", "UTC", []string{"local", "eu-west-1"}, h.collection("slow"))
+	h.tickAt(at("2026-11-22T04:01:00Z"))
+	// The eu-west-1 run finishes; the local one is still running.
+	if _, err := h.pool.Exec(ctx, `UPDATE runs SET status = 'passed', finished_at = now() WHERE location = 'eu-west-1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(ctx, `UPDATE runs SET status = 'running', started_at = now(), attempt = 1 WHERE location = 'local'`); err != nil {
+		t.Fatal(err)
+	}
+	finishEU := func() {
+		if _, err := h.pool.Exec(ctx, `UPDATE runs SET status = 'passed', finished_at = now() WHERE location = 'eu-west-1' AND status = 'queued'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.tickAt(at("2026-11-22T04:02:00Z"))
+	finishEU()
+	h.tickAt(at("2026-11-22T04:03:00Z"))
+	h.finishAll()
+	h.tickAt(at("2026-11-22T04:04:00Z"))
+	wantRuns(t, h.runs(m.ID),
+		`2026-11-22T04:01:00Z eu-west-1 passed ""`,
+		`2026-11-22T04:01:00Z local passed ""`,
+		`2026-11-22T04:02:00Z eu-west-1 passed ""`,
+		`2026-11-22T04:02:00Z local missed "overlap"`,
+		`2026-11-22T04:03:00Z eu-west-1 passed ""`,
+		`2026-11-22T04:03:00Z local missed "overlap"`,
+		`2026-11-22T04:04:00Z eu-west-1 queued ""`,
+		`2026-11-22T04:04:00Z local queued ""`)
+}
+
+// TestLocalOutage is RELIABILITY scenario 7: the scheduler is down for an hour;
+// the missed slots become one summary row per collection × location, nothing
+// runs back-to-back, and the next slot fires on time.
+func TestLocalOutage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:00Z"))
+	m := h.monitor("every 5m", "UTC", nil, h.collection("c"))
+	st := h.tickAt(at("2026-11-22T05:07:30Z"))
+	if st.Enqueued != 0 || st.Missed != 1 {
+		t.Fatalf("tick after the outage = %+v, want 1 missed row and nothing enqueued", st)
+	}
+	if next := h.nextRunAt(m.ID); !next.Equal(at("2026-11-22T05:10:00Z")) {
+		t.Fatalf("next_run_at after the outage = %v, want 05:10 (on time)", next)
+	}
+	h.tickAt(at("2026-11-22T05:10:00.2Z"))
+	wantRuns(t, h.runs(m.ID),
+		`2026-11-22T04:05:00Z local missed "scheduler_down: 13 slot(s) from 2026-11-22T04:05:00Z to 2026-11-22T05:05:00Z were not run because no scheduler was running"`,
+		`2026-11-22T05:10:00Z local queued ""`)
+
+	// Back within the grace period of a slot: that slot still runs (late),
+	// the ones before it are summarised.
+	h2 := newHarness(t, at("2026-11-22T04:00:00Z"))
+	m2 := h2.monitor("every 5m", "UTC", nil, h2.collection("c"))
+	h2.tickAt(at("2026-11-22T04:20:20Z"))
+	wantRuns(t, h2.runs(m2.ID),
+		`2026-11-22T04:05:00Z local missed "scheduler_down: 3 slot(s) from 2026-11-22T04:05:00Z to 2026-11-22T04:15:00Z were not run because no scheduler was running"`,
+		`2026-11-22T04:20:00Z local queued ""`)
+}
+
+// TestLocalJitter: monitors sharing a slot start at stable offsets, while the
+// run keeps the exact slot (and so the slot's idempotency key).
+func TestLocalJitter(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"), func(c *schedule.LocalConfig) { c.JitterMax = 5 * time.Second })
+	c := h.collection("c")
+	var ms []*collection.Monitor
+	offsets := map[time.Duration]bool{}
+	for range 20 {
+		m := h.monitor("every 1m", "UTC", nil, c)
+		off := h.nextRunAt(m.ID).Sub(at("2026-11-22T04:01:00Z"))
+		if off < 0 || off >= 5*time.Second {
+			t.Fatalf("monitor %d starts %s after its slot; want within [0, 5s)", m.ID, off)
+		}
+		offsets[off] = true
+		ms = append(ms, m)
+	}
+	if len(offsets) < 10 {
+		t.Errorf("20 monitors share only %d start offsets", len(offsets))
+	}
+	h.tickAt(at("2026-11-22T04:01:05Z"))
+	for _, m := range ms {
+		wantRuns(t, h.runs(m.ID), `2026-11-22T04:01:00Z local queued ""`)
+	}
+}
+
+// TestLocalConcurrentTicksNeverDouble: two schedulers that both believe they
+// lead (a split brain) tick the same due slot at once; each slot still gets
+// exactly one run.
+func TestLocalConcurrentTicksNeverDouble(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"), func(c *schedule.LocalConfig) { c.Batch = 7 })
+	c := h.collection("c")
+	const n = 60
+	for range n {
+		h.monitor("every 1m", "UTC", nil, c)
+	}
+	other := h.newLocal(func(c *schedule.LocalConfig) { c.Batch = 5 })
+	h.clock.Set(at("2026-11-22T04:01:00Z"))
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, l := range []*schedule.Local{h.local, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = l.Tick(context.Background())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var runs, slots int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*), count(DISTINCT (monitor_id, scheduled_for)) FROM runs`).Scan(&runs, &slots); err != nil {
+		t.Fatal(err)
+	}
+	if runs != n || slots != n || h.jobs() != n {
+		t.Errorf("runs = %d over %d slots, jobs = %d; want %d of each", runs, slots, h.jobs(), n)
+	}
+}
+
+// TestLocalStandbyTakesOver: two schedulers on one database; the active one
+// dies (its context ends) and the standby takes over within seconds; every
+// slot has exactly one run row.
+func TestLocalStandbyTakesOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fast := func(c *schedule.LocalConfig) {
+		c.PollInterval = 20 * time.Millisecond
+		c.StandbyInterval = 100 * time.Millisecond
+	}
+	h := newHarness(t, at("2026-11-22T04:00:05Z"), fast)
+	c := h.collection("c")
+	var ms []*collection.Monitor
+	for range 5 {
+		ms = append(ms, h.monitor("every 10s", "UTC", nil, c))
+	}
+	// waitSlot moves the clock to a slot and waits until every monitor has its run.
+	waitSlot := func(slot time.Time) time.Duration {
+		start := time.Now()
+		h.clock.Set(slot.Add(200 * time.Millisecond))
+		deadline := start.Add(15 * time.Second)
+		for {
+			var n int
+			if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM runs WHERE scheduled_for = $1`, slot).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == len(ms) {
+				h.finishAll()
+				return time.Since(start)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("slot %s: %d of %d runs after 15s", slot.Format(time.RFC3339), n, len(ms))
+			}
+			time.Sleep(10 * time.Millisecond) // polling the database for the scheduler's work
+		}
+	}
+	run := func(l *schedule.Local) (context.CancelFunc, chan error) {
+		lctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- l.Run(lctx) }()
+		return cancel, done
+	}
+
+	cancelA, doneA := run(h.local)
+	waitSlot(at("2026-11-22T04:00:10Z")) // A is active
+	cancelB, doneB := run(h.newLocal(fast))
+	defer func() {
+		cancelB()
+		if err := <-doneB; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitSlot(at("2026-11-22T04:00:20Z"))
+	waitSlot(at("2026-11-22T04:00:30Z"))
+	cancelA() // the active scheduler dies
+	if err := <-doneA; err != nil {
+		t.Fatal(err)
+	}
+	if took := waitSlot(at("2026-11-22T04:00:40Z")); took > 5*time.Second {
+		t.Errorf("the standby took %s to take over", took)
+	}
+	waitSlot(at("2026-11-22T04:00:50Z"))
+	for _, m := range ms {
+		wantRuns(t, h.runs(m.ID),
+			`2026-11-22T04:00:10Z local passed ""`,
+			`2026-11-22T04:00:20Z local passed ""`,
+			`2026-11-22T04:00:30Z local passed ""`,
+			`2026-11-22T04:00:40Z local passed ""`,
+			`2026-11-22T04:00:50Z local passed ""`)
+	}
+}
