@@ -65,8 +65,8 @@ bench: build
 	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
 	for i in $$(seq 50); do (exec 3<>/dev/tcp/$(subst :,/,$(BENCH_ADDR))) 2>/dev/null && break; sleep 0.1; done; \
 	export CATENA_BENCH_TARGET=http://$(BENCH_ADDR) CATENA_BIN=$(CATENA); \
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) -timeout 30m \
-	  ./collectionrunner/ ./internal/cli/ ./internal/schedule/... | tee .catena/bench.txt; \
+	st=0; $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) -timeout 30m \
+	  ./collectionrunner/ ./internal/cli/ ./internal/schedule/... | tee .catena/bench.txt || st=$$?; \
 	awk '/^BenchmarkChain\/[abc]_/ { split($$1, p, "/"); c = p[3]; sub(/-[0-9]+$$/, "", c); \
 	    for (i = 2; i < NF; i++) if ($$(i+1) == "runs/s") r[p[2] " " c] = $$i; cs[c] = 1 } \
 	  END { printf "\n%-8s %12s %12s %12s %10s %10s\n", "", "a_plain", "b_executor", "c_worker", "b/a", "c/a"; \
@@ -74,7 +74,8 @@ bench: build
 	    for (k = 1; k <= n; k++) { c = order[k]; a = r["a_plain " c]; \
 	      printf "%-8s %12.0f %12.0f %12.0f %9.0f%% %9.0f%%\n", c, a, r["b_executor " c], r["c_worker " c], \
 	        a ? 100 * r["b_executor " c] / a : 0, a ? 100 * r["c_worker " c] / a : 0 } \
-	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt
+	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt; \
+	exit $$st
 
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
 lambda:
@@ -104,5 +105,4 @@ frontend-test: frontend/node_modules/.package-lock.json
 ## e2e: Playwright against `catena serve` + the demo API on Postgres, in Debian's Chromium; saves docs/screenshots/
 e2e: frontend
 	@command -v chromium >/dev/null 2>&1 || { echo "e2e: installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@pg=$$(scripts/postgres.sh); export CATENA_E2E_POSTGRES=$${pg%%/postgres*}; \
-	cd frontend && npm run --silent e2e
+	@export CATENA_E2E_POSTGRES=$$(scripts/postgres.sh); cd frontend && npm run --silent e2e

@@ -233,10 +233,15 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 	switch c {
 	case collection.Equals, collection.NotEquals:
 		eq := equal(got, target)
-		if c == collection.Equals {
-			return eq, "", ifElse(eq, "equal", "%s is not %s", quote(a), quote(target))
+		switch {
+		case c == collection.Equals && eq:
+			return true, "", "equal"
+		case c == collection.Equals:
+			return false, "", fmt.Sprintf("%s is not %s", quote(a), quote(target))
+		case eq:
+			return false, "", fmt.Sprintf("%s equals the target", quote(a))
 		}
-		return !eq, "", ifElse(!eq, "not equal", "%s equals %s", quote(a), quote(target))
+		return true, "", "not equal"
 	case collection.GreaterThan, collection.GreaterOrEqual, collection.LessThan, collection.LessOrEqual:
 		x, okA := number(a)
 		y, okT := number(target)
@@ -259,13 +264,21 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 		default:
 			ok, op = x <= y, "<="
 		}
-		return ok, "", ifElse(ok, fmt.Sprintf("%s %s %s", a, op, target), "%s is not %s %s", a, op, target)
+		if ok {
+			return true, "", passReason[c]
+		}
+		return false, "", fmt.Sprintf("%s is not %s %s", a, op, target)
 	case collection.Contains, collection.NotContains:
 		has := contains(got, target)
-		if c == collection.Contains {
-			return has, "", ifElse(has, "contains "+quote(target), "%s does not contain %s", quote(truncate(a, 60)), quote(target))
+		switch {
+		case c == collection.Contains && has:
+			return true, "", "contains the target"
+		case c == collection.Contains:
+			return false, "", fmt.Sprintf("%s does not contain %s", quote(truncate(a, 60)), quote(target))
+		case has:
+			return false, "", fmt.Sprintf("%s contains %s", quote(truncate(a, 60)), quote(target))
 		}
-		return !has, "", ifElse(!has, "does not contain "+quote(target), "%s contains %s", quote(truncate(a, 60)), quote(target))
+		return true, "", "does not contain the target"
 	case collection.Matches:
 		if len(target) > collection.MaxPatternLen {
 			return false, CodeBadPattern, fmt.Sprintf("pattern is %d characters; at most %d", len(target), collection.MaxPatternLen)
@@ -274,8 +287,10 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 		if err != nil {
 			return false, CodeBadPattern, "invalid regular expression: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 		}
-		ok := re.MatchString(a)
-		return ok, "", ifElse(ok, "matches /"+target+"/", "%s does not match /%s/", quote(truncate(a, 60)), target)
+		if re.MatchString(a) {
+			return true, "", "matches the pattern"
+		}
+		return false, "", fmt.Sprintf("%s does not match /%s/", quote(truncate(a, 60)), target)
 	case collection.Exists:
 		if got.absent {
 			return false, CodeNoMatch, "not present"
@@ -288,29 +303,35 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 		return false, "", "present (" + quote(truncate(a, 60)) + ")"
 	case collection.IsEmpty, collection.IsNotEmpty:
 		empty := isEmpty(got)
-		if c == collection.IsEmpty {
-			return empty, "", ifElse(empty, "empty", "%s is not empty", quote(truncate(a, 60)))
+		switch {
+		case c == collection.IsEmpty && empty:
+			return true, "", "empty"
+		case c == collection.IsEmpty:
+			return false, "", quote(truncate(a, 60)) + " is not empty"
+		case empty:
+			return false, "", "the value is empty"
 		}
-		return !empty, "", ifElse(!empty, "not empty", "the value is empty")
+		return true, "", "not empty"
 	case collection.TypeIs:
 		t := typeOf(got)
 		ok := t == strings.TrimSpace(target)
-		return ok, ifElse(ok, "", CodeTypeMismatch), ifElse(ok, "is "+t, "is %s, not %s", t, strings.TrimSpace(target))
+		if ok {
+			return true, "", "is " + t
+		}
+		return false, CodeTypeMismatch, fmt.Sprintf("is %s, not %s", t, strings.TrimSpace(target))
 	case collection.JSONSchema:
 		return matchSchema(got, target, cache)
 	}
 	return false, CodeAssertion, fmt.Sprintf("unknown comparison %q", c)
 }
 
-// ifElse picks the passing text or formats the failing one.
-func ifElse(ok bool, yes string, no string, args ...any) string {
-	if ok {
-		return yes
-	}
-	if len(args) == 0 {
-		return no
-	}
-	return fmt.Sprintf(no, args...)
+// passReason is the reason of a comparison that held; static, so passing
+// assertions (the common case) cost no formatting.
+var passReason = map[collection.Comparison]string{
+	collection.GreaterThan:    "greater than the target",
+	collection.GreaterOrEqual: "greater than or equal to the target",
+	collection.LessThan:       "less than the target",
+	collection.LessOrEqual:    "less than or equal to the target",
 }
 
 func quote(s string) string { return strconv.Quote(s) }

@@ -3,9 +3,11 @@ package collectionrunner
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -56,7 +58,8 @@ type Executor struct {
 	insecureOnce   sync.Once
 	insecureClient *http.Client
 
-	cache compiled // user regexps and JSON Schemas
+	cache     compiled      // user regexps and JSON Schemas
+	templates templateCache // parsed @<<…>> templates
 }
 
 // NewExecutor builds an Executor from cfg.
@@ -117,7 +120,17 @@ func (e *Executor) clientFor(insecure bool) *http.Client {
 // is called as each step ends, including skipped ones. Secret values never
 // appear in the returned results. Cancelling ctx ends the run errored with
 // Error "cancelled" and the remaining steps skipped.
-func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep func(collection.StepResult)) Outcome {
+func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep func(collection.StepResult)) (out Outcome) {
 	r := newRun(e, c, onStep)
+	defer func() {
+		// A bug must cost one run, not the process running hundreds of them.
+		if p := recover(); p != nil {
+			e.log.ErrorContext(ctx, "run panicked", "collection", c.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			out = Outcome{Status: collection.RunErrored, Error: "internal error in the runner", Steps: r.results, StartedAt: r.started}
+			for i := len(out.Steps); i < len(c.Steps); i++ {
+				out.Steps = append(out.Steps, collection.StepResult{Position: i, Name: c.Steps[i].Name, Status: collection.StepSkipped, Error: "skipped: internal error in the runner"})
+			}
+		}
+	}()
 	return r.execute(ctx)
 }

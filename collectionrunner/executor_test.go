@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -115,8 +114,7 @@ func TestRunTraceparent(t *testing.T) {
 func TestRunBadInputs(t *testing.T) {
 	t.Parallel()
 	tg := newTarget(t)
-	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	t.Cleanup(tlsSrv.Close)
+	tlsSrv := newTLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +127,8 @@ func TestRunBadInputs(t *testing.T) {
 	crlf.Headers = map[string]string{"X-A": "a\r\nX-Injected: 1"}
 	slow := step("slow", "GET", tg.URL+"/slow")
 	slow.Timeout = collection.Duration(100 * time.Millisecond)
+	drip := step("drip", "GET", tg.URL+"/drip")
+	drip.Timeout = collection.Duration(100 * time.Millisecond)
 	noRedirect := step("noredirect", "GET", tg.URL+"/loop", as("status", "", "equals", "302"))
 	noRedirect.FollowRedirects = new(bool)
 
@@ -165,6 +165,8 @@ func TestRunBadInputs(t *testing.T) {
 		{"connection refused", []collection.Step{step("a", "GET", closed)}, nil, collection.RunErrored, collection.StepErrored, CodeConnectionRefused, "connection refused by " + strings.TrimSuffix(strings.TrimPrefix(closed, "http://"), "/")},
 		{"TLS error", []collection.Step{step("a", "GET", tlsSrv.URL)}, nil, collection.RunErrored, collection.StepErrored, CodeTLSUnknownAuthority, "certificate signed by an unknown authority"},
 		{"timeout", []collection.Step{slow}, nil, collection.RunErrored, collection.StepErrored, CodeTimeout, "timed out"},
+		{"timeout reading the body", []collection.Step{drip}, nil, collection.RunErrored, collection.StepErrored, CodeTimeout, "timed out while reading the response body"},
+		{"lower-case method", []collection.Step{step("a", "get", tg.URL+"/status/200")}, nil, collection.RunPassed, collection.StepPassed, "", ""},
 		{"body over the cap", []collection.Step{step("a", "GET", tg.URL+"/big/5000")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyTooLarge, "response body exceeds 4 KiB"},
 		{"gzip bomb", []collection.Step{step("a", "GET", tg.URL+"/gzip-bomb")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyTooLarge, "(decoded)"},
 		{"redirect loop", []collection.Step{step("a", "GET", tg.URL+"/loop")}, nil, collection.RunErrored, collection.StepErrored, CodeTooManyRedirects, "stopped after 10 redirects"},
@@ -210,8 +212,7 @@ func TestRunInterpolationErrorSendsNothing(t *testing.T) {
 
 func TestRunInsecureStep(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) }))
-	t.Cleanup(srv.Close)
+	srv := newTLSServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]bool{"ok": true}) }))
 	s := step("a", "GET", srv.URL, as("body", "ok", "equals", "true"))
 	s.Insecure = true
 	out := newExec(t, Config{}).Run(t.Context(), &collection.Collection{Name: "t", Steps: []collection.Step{s, step("b", "GET", srv.URL)}}, nil)

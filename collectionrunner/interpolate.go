@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -67,6 +69,38 @@ type scope struct {
 	why       []string
 	env       func(string) string // nil: environment access is not allowed
 	now       func() time.Time
+	templates *templateCache // may be nil
+}
+
+// parse parses a template, through the cache when there is one.
+func (s *scope) parse(tmpl string) ([]collection.Segment, error) {
+	if s.templates == nil {
+		return collection.ParseTemplate(tmpl)
+	}
+	return s.templates.parse(tmpl)
+}
+
+// templateCache keeps parsed templates: monitors run the same collections
+// over and over. Parsed segments are never modified after parsing. Bounded:
+// past maxTemplates entries, templates are parsed each time.
+type templateCache struct {
+	m sync.Map // string → []collection.Segment
+	n atomic.Int64
+}
+
+const maxTemplates = 8192
+
+func (c *templateCache) parse(tmpl string) ([]collection.Segment, error) {
+	if v, ok := c.m.Load(tmpl); ok {
+		return v.([]collection.Segment), nil
+	}
+	segs, err := collection.ParseTemplate(tmpl)
+	if err == nil && c.n.Load() < maxTemplates {
+		if _, loaded := c.m.LoadOrStore(tmpl, segs); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return segs, err
 }
 
 // expanded is an interpolated template.
@@ -82,7 +116,7 @@ func (s *scope) expand(tmpl string, at where, jsonBody bool) (expanded, *stepErr
 	if !collection.HasReferences(tmpl) {
 		return expanded{text: tmpl}, nil
 	}
-	segs, err := collection.ParseTemplate(tmpl)
+	segs, err := s.parse(tmpl)
 	if err != nil {
 		return expanded{}, errorf(CodeInterpolationUnresolved, "%s", err)
 	}

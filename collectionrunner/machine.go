@@ -2,7 +2,6 @@ package collectionrunner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,16 +15,14 @@ import (
 // State is where the run's step machine is.
 type State string
 
-// States of the step machine. A run cycles pending → interpolating → sending
-// → asserting → step_* → pending for each step, and ends in passed, failed or errored.
+// States of the step machine. Each step goes pending → interpolating →
+// sending → asserting and back to pending for the next step (or is marked
+// skipped); once no step is left the run ends passed, failed or errored.
 const (
 	StatePending       State = "pending"
 	StateInterpolating State = "interpolating"
 	StateSending       State = "sending"
 	StateAsserting     State = "asserting"
-	StateStepPassed    State = "step_passed"
-	StateStepFailed    State = "step_failed"
-	StateStepErrored   State = "step_errored"
 	StateSkipped       State = "skipped"
 	StatePassed        State = "passed"
 	StateFailed        State = "failed"
@@ -42,35 +39,37 @@ const (
 	EventInterpolated Event = "interpolated" // references resolved; send
 	EventReceived     Event = "received"     // a response arrived; judge it
 	EventRetry        Event = "retry"        // assertions failed, tries left: send again
-	EventHeld         Event = "held"         // every assertion held
-	EventFailed       Event = "failed"       // an assertion did not hold
-	EventError        Event = "error"        // the step could not be executed
-	EventNext         Event = "next"         // on to the next step
+	EventHeld         Event = "held"         // every assertion held: next step
+	EventFailed       Event = "failed"       // an assertion did not hold: next step
+	EventError        Event = "error"        // the step could not be executed: next step
+	EventNext         Event = "next"         // after a skipped step
 	EventPass         Event = "pass"         // the run ends passed
 	EventFail         Event = "fail"         // the run ends failed
 	EventAbort        Event = "abort"        // the run ends errored
 )
 
-// stepEnded are the states a step ends in.
-var stepEnded = []string{string(StateStepPassed), string(StateStepFailed), string(StateStepErrored), string(StateSkipped)}
-
-// runEnds are the states from which a run may end: pending, once no step is left.
-var runEnds = []string{string(StatePending)}
+func states(ss ...State) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
 
 // events is the whole machine: every allowed transition, in one table.
 var events = fsm.Events{
-	{Name: string(EventBegin), Src: []string{string(StatePending)}, Dst: string(StateInterpolating)},
-	{Name: string(EventSkip), Src: []string{string(StatePending)}, Dst: string(StateSkipped)},
-	{Name: string(EventInterpolated), Src: []string{string(StateInterpolating)}, Dst: string(StateSending)},
-	{Name: string(EventReceived), Src: []string{string(StateSending)}, Dst: string(StateAsserting)},
-	{Name: string(EventRetry), Src: []string{string(StateAsserting)}, Dst: string(StateSending)},
-	{Name: string(EventHeld), Src: []string{string(StateAsserting)}, Dst: string(StateStepPassed)},
-	{Name: string(EventFailed), Src: []string{string(StateAsserting)}, Dst: string(StateStepFailed)},
-	{Name: string(EventError), Src: []string{string(StateInterpolating), string(StateSending), string(StateAsserting)}, Dst: string(StateStepErrored)},
-	{Name: string(EventNext), Src: stepEnded, Dst: string(StatePending)},
-	{Name: string(EventPass), Src: runEnds, Dst: string(StatePassed)},
-	{Name: string(EventFail), Src: runEnds, Dst: string(StateFailed)},
-	{Name: string(EventAbort), Src: runEnds, Dst: string(StateErrored)},
+	{Name: string(EventBegin), Src: states(StatePending), Dst: string(StateInterpolating)},
+	{Name: string(EventSkip), Src: states(StatePending), Dst: string(StateSkipped)},
+	{Name: string(EventNext), Src: states(StateSkipped), Dst: string(StatePending)},
+	{Name: string(EventInterpolated), Src: states(StateInterpolating), Dst: string(StateSending)},
+	{Name: string(EventReceived), Src: states(StateSending), Dst: string(StateAsserting)},
+	{Name: string(EventRetry), Src: states(StateAsserting), Dst: string(StateSending)},
+	{Name: string(EventHeld), Src: states(StateAsserting), Dst: string(StatePending)},
+	{Name: string(EventFailed), Src: states(StateAsserting), Dst: string(StatePending)},
+	{Name: string(EventError), Src: states(StateInterpolating, StateSending, StateAsserting), Dst: string(StatePending)},
+	{Name: string(EventPass), Src: states(StatePending), Dst: string(StatePassed)},
+	{Name: string(EventFail), Src: states(StatePending), Dst: string(StateFailed)},
+	{Name: string(EventAbort), Src: states(StatePending), Dst: string(StateErrored)},
 }
 
 // newMachine builds the step machine of one run.
@@ -102,7 +101,10 @@ type run struct {
 	fired  context.Context // events run on a context that is never cancelled
 	scope  scope
 	red    *redactor
+	clock  phaseClock
+	traced context.Context // the run's context with the clock's trace hooks
 
+	started  time.Time
 	results  []collection.StepResult
 	status   collection.RunStatus
 	stopped  string // why later steps are skipped; "" while they run
@@ -124,6 +126,7 @@ func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepRe
 		responses: make([]*response, len(c.Steps)),
 		why:       make([]string, len(c.Steps)),
 		now:       e.now,
+		templates: &e.templates,
 	}
 	if e.allowEnv {
 		r.scope.env = e.getenv
@@ -132,23 +135,37 @@ func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepRe
 	return r
 }
 
+// dst is where each event leads, from the events table.
+var dst = func() map[Event]State {
+	m := make(map[Event]State, len(events))
+	for _, e := range events {
+		m[Event(e.Name)] = State(e.Dst)
+	}
+	return m
+}()
+
 // fire moves the machine; a refused event is kept as the run's error.
+//
+// The machine has no callbacks, so instead of FSM.Event (which builds a
+// cancellable context, an event and two closures per call: about a quarter
+// of a step's allocations) fire asks the FSM whether the event is allowed
+// from the current state and then sets the state the table names.
 func (r *run) fire(ev Event) {
-	from := r.m.Current()
-	if err := r.m.Event(r.fired, string(ev)); err != nil {
-		var none fsm.NoTransitionError
-		if errors.As(err, &none) {
-			return
-		}
+	if !r.m.Can(string(ev)) {
 		if r.badState == nil {
+			from := r.m.Current()
+			err := r.m.Event(r.fired, string(ev)) // the FSM's own error, for errors.As
 			r.badState = &TransitionError{Event: ev, From: State(from), Err: err}
 		}
+		return
 	}
+	r.m.SetState(string(dst[ev]))
 }
 
 // execute runs every step in order and returns the outcome.
 func (r *run) execute(ctx context.Context) Outcome {
 	started := r.e.now()
+	r.started = started
 	for i := range r.c.Steps {
 		res := r.step(ctx, i)
 		res.Position = i
@@ -157,7 +174,6 @@ func (r *run) execute(ctx context.Context) Outcome {
 		if r.onStep != nil {
 			r.onStep(res)
 		}
-		r.fire(EventNext)
 	}
 	out := Outcome{Status: r.status, Steps: r.results, StartedAt: started}
 	if ctx.Err() != nil {
@@ -206,9 +222,12 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 		tries = s.Retry.Attempts
 	}
 	client := r.e.clientFor(s.Insecure)
+	if r.traced == nil {
+		r.traced = traceContext(ctx, &r.clock)
+	}
 	for try := 1; ; try++ {
 		res.Tries = try
-		sent, serr := send(ctx, client, req, r.e.maxRead)
+		sent, serr := send(r.traced, client, req, r.e.maxRead, &r.clock)
 		res.Request.Headers = r.red.requestHeaders(req.Header)
 		if sent != nil {
 			res.TraceID = sent.TraceID
@@ -224,15 +243,15 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			body:      sent.Body,
 			latencyMS: sent.Timings.Total.Milliseconds(),
 		}
-		verdicts, failed := r.judge(s, targets, resp, req.Method == http.MethodHead)
-		if failed == nil || try >= tries {
+		results, failedCode := r.judge(s, targets, resp, req.Method == http.MethodHead)
+		if failedCode == "" || try >= tries {
 			r.scope.responses[i] = resp
 			res.Response = r.responseRecord(resp)
-			res.Assertions = r.assertionResults(verdicts)
-			if failed != nil {
+			res.Assertions = results
+			if failedCode != "" {
 				res.Status = collection.StepFailed
-				res.ErrorCode = failed.code
-				res.Error = r.red.str(failedMessage(verdicts))
+				res.ErrorCode = failedCode
+				res.Error = r.red.str(failedMessage(results))
 				r.fire(EventFailed)
 				r.noteOutcome(s, collection.RunFailed, fmt.Sprintf("step '%s' failed", s.Name))
 				return res
@@ -244,7 +263,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 		if err := wait(ctx, s.Retry.Interval.Std()); err != nil {
 			r.scope.responses[i] = resp
 			res.Response = r.responseRecord(resp)
-			res.Assertions = r.assertionResults(verdicts)
+			res.Assertions = results
 			return r.errored(i, res, errorf(CodeCancelled, "cancelled while waiting to retry (after %d tries)", try))
 		}
 		r.fire(EventRetry)
@@ -268,6 +287,7 @@ func wait(ctx context.Context, d time.Duration) error {
 
 func (r *run) skip(i int, why string) collection.StepResult {
 	r.fire(EventSkip)
+	r.fire(EventNext)
 	r.scope.why[i] = "it was skipped"
 	return collection.StepResult{Status: collection.StepSkipped, Error: "skipped: " + why}
 }
@@ -301,7 +321,7 @@ func (r *run) prepare(i int) (*sendRequest, []string, *stepError) {
 		return nil, nil, r.field(s, "url", err)
 	}
 	req := &sendRequest{
-		Method:   s.Method,
+		Method:   strings.ToUpper(s.Method),
 		URL:      u.text,
 		Header:   make(http.Header, len(s.Headers)+3),
 		Timeout:  s.EffectiveTimeout(),
@@ -348,35 +368,43 @@ func (r *run) field(s *collection.Step, where string, err *stepError) *stepError
 	return &stepError{Code: err.Code, Msg: fmt.Sprintf("%s of step '%s': %s", where, s.Name, err.Msg)}
 }
 
-// judge evaluates every assertion; failed is the first that did not hold.
-func (r *run) judge(s *collection.Step, targets []string, resp *response, head bool) ([]verdict, *verdict) {
+// judge evaluates every assertion and returns the redacted results and,
+// when one did not hold, the code of the first that failed.
+func (r *run) judge(s *collection.Step, targets []string, resp *response, head bool) ([]collection.AssertionResult, string) {
 	if len(s.Assertions) == 0 {
-		return nil, nil
+		return nil, ""
 	}
-	out := make([]verdict, len(s.Assertions))
-	var failed *verdict
+	out := make([]collection.AssertionResult, len(s.Assertions))
+	code := ""
 	o := observed{resp: resp, head: head}
 	for j, a := range s.Assertions {
-		out[j] = assertOne(a, targets[j], o, &r.e.cache)
-		if !out[j].Passed && failed == nil {
-			failed = &out[j]
+		v := assertOne(a, targets[j], o, &r.e.cache)
+		if !v.Passed && code == "" {
+			code = v.code
 		}
+		res := v.AssertionResult
+		res.Target = r.red.str(res.Target)
+		res.Expected = r.red.str(res.Expected)
+		res.Actual = r.red.str(res.Actual)
+		res.Reason = r.red.str(res.Reason)
+		out[j] = res
 	}
-	return out, failed
+	return out, code
 }
 
-func failedMessage(vs []verdict) string {
+// failedMessage summarises the failed assertions in one line.
+func failedMessage(rs []collection.AssertionResult) string {
 	n, first := 0, ""
-	for _, v := range vs {
-		if !v.Passed {
+	for _, a := range rs {
+		if !a.Passed {
 			n++
 			if first == "" {
-				first = describeAssertion(v.Assertion) + ": " + v.Reason
+				first = describeAssertion(a.Assertion) + ": " + a.Reason
 			}
 		}
 	}
 	if n > 1 {
-		return fmt.Sprintf("%d of %d assertions failed; first: %s", n, len(vs), first)
+		return fmt.Sprintf("%d of %d assertions failed; first: %s", n, len(rs), first)
 	}
 	return "assertion failed: " + first
 }
@@ -391,22 +419,6 @@ func describeAssertion(a collection.Assertion) string {
 	b.WriteString(" ")
 	b.WriteString(string(a.Comparison))
 	return b.String()
-}
-
-func (r *run) assertionResults(vs []verdict) []collection.AssertionResult {
-	if len(vs) == 0 {
-		return nil
-	}
-	out := make([]collection.AssertionResult, len(vs))
-	for j, v := range vs {
-		a := v.AssertionResult
-		a.Target = r.red.str(a.Target)
-		a.Expected = r.red.str(a.Expected)
-		a.Actual = r.red.str(a.Actual)
-		a.Reason = r.red.str(a.Reason)
-		out[j] = a
-	}
-	return out
 }
 
 // responseRecord is the response as stored: body cut to the store cap, secrets redacted.

@@ -229,3 +229,18 @@ func TestStateDiagram(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A panic inside a run (a bug) ends that run errored instead of crashing.
+func TestRunSurvivesPanic(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	c := &collection.Collection{Name: "t", Steps: []collection.Step{step("a", "GET", tg.URL+"/status/200"), step("b", "GET", tg.URL+"/status/200")}}
+	out := newExec(t, Config{}).Run(t.Context(), c, func(s collection.StepResult) {
+		if s.Name == "a" {
+			panic("boom")
+		}
+	})
+	if out.Status != collection.RunErrored || out.Error != "internal error in the runner" || len(out.Steps) != 2 || out.Steps[1].Status != collection.StepSkipped {
+		t.Errorf("run %s %q [%s]", out.Status, out.Error, statuses(out))
+	}
+}

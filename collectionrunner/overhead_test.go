@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -98,34 +100,60 @@ func plainChain(ctx context.Context, client *http.Client, base string) error {
 	return nil
 }
 
-func BenchmarkChainPlainNetHTTP(b *testing.B) {
-	srv := chainServer(b)
-	client := NewHTTPClient(GuardConfig{})
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := plainChain(context.Background(), client, srv.URL); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+// cpuTime is the process's user+system CPU time (target included, the same
+// for both sides), which is steadier than wall time on a shared machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func BenchmarkChainExecutor(b *testing.B) {
+func benchChain(b *testing.B, parallel bool, run func() error) {
+	b.ReportAllocs()
+	start := cpuTime()
+	b.ResetTimer()
+	if parallel {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := run(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	} else {
+		for range b.N {
+			if err := run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+func executorChain(b *testing.B) func() error {
 	srv := chainServer(b)
 	e := NewExecutor(Config{Client: NewHTTPClient(GuardConfig{})})
 	c := chainCollection(srv.URL)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if out := e.Run(context.Background(), c, nil); out.Status != collection.RunPassed {
-				b.Errorf("%s: %s", out.Status, out.Steps[len(out.Steps)-1].Error)
-				return
-			}
+	return func() error {
+		if out := e.Run(context.Background(), c, nil); out.Status != collection.RunPassed {
+			return fmt.Errorf("%s: %s", out.Status, out.Steps[len(out.Steps)-1].Error)
 		}
-	})
+		return nil
+	}
 }
+
+func plainChainFunc(b *testing.B) func() error {
+	srv := chainServer(b)
+	client := NewHTTPClient(GuardConfig{})
+	return func() error { return plainChain(context.Background(), client, srv.URL) }
+}
+
+func BenchmarkChainPlainNetHTTP(b *testing.B)       { benchChain(b, true, plainChainFunc(b)) }
+func BenchmarkChainExecutor(b *testing.B)           { benchChain(b, true, executorChain(b)) }
+func BenchmarkChainPlainNetHTTPSerial(b *testing.B) { benchChain(b, false, plainChainFunc(b)) }
+func BenchmarkChainExecutorSerial(b *testing.B)     { benchChain(b, false, executorChain(b)) }
 
 func TestChainExecutorPasses(t *testing.T) {
 	t.Parallel()

@@ -92,10 +92,22 @@ func (r *redactor) requestHeaders(h http.Header) map[string]string {
 	return out
 }
 
-// responseHeaders copies and redacts response headers.
+// responseHeaders redacts response headers, copying them only when
+// something needs hiding (the response itself is not kept elsewhere).
 func (r *redactor) responseHeaders(h http.Header) map[string][]string {
 	if len(h) == 0 {
 		return nil
+	}
+	if r == nil || r.r == nil {
+		clean := true
+		for _, m := range maskedHeaders {
+			if _, ok := h[m]; ok {
+				clean = false
+			}
+		}
+		if clean {
+			return h
+		}
 	}
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {

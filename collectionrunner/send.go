@@ -2,7 +2,6 @@ package collectionrunner
 
 import (
 	"bufio"
-	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -183,16 +182,27 @@ func isTokenByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// phaseClock collects httptrace timestamps for one exchange.
+// phaseClock collects httptrace timestamps for one exchange. A run reuses one
+// (reset before each request), so the trace hooks are allocated once per run.
 type phaseClock struct {
+	hooks *httptrace.ClientTrace
+
 	dnsStart, dnsDone   time.Time
 	connStart, connDone time.Time
 	tlsStart, tlsDone   time.Time
 	firstByte           time.Time
 }
 
+func (p *phaseClock) reset() {
+	hooks := p.hooks
+	*p = phaseClock{hooks: hooks}
+}
+
 func (p *phaseClock) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
+	if p.hooks != nil {
+		return p.hooks
+	}
+	p.hooks = &httptrace.ClientTrace{
 		DNSStart:             func(httptrace.DNSStartInfo) { p.dnsStart = time.Now() },
 		DNSDone:              func(httptrace.DNSDoneInfo) { p.dnsDone = time.Now() },
 		ConnectStart:         func(string, string) { p.connStart = time.Now() },
@@ -201,6 +211,7 @@ func (p *phaseClock) trace() *httptrace.ClientTrace {
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.tlsDone = time.Now() },
 		GotFirstResponseByte: func() { p.firstByte = time.Now() },
 	}
+	return p.hooks
 }
 
 func span(a, b time.Time) time.Duration {
@@ -211,7 +222,8 @@ func span(a, b time.Time) time.Duration {
 }
 
 // send performs one HTTP exchange for a step: the only I/O in the runner.
-func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int64) (*sendResult, *stepError) {
+// clock may be nil; a run passes its own to reuse.
+func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int64, clock *phaseClock) (*sendResult, *stepError) {
 	if err := checkMethod(r.Method); err != nil {
 		return nil, err
 	}
@@ -230,10 +242,9 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	if tp := r.Header.Get("Traceparent"); tp != "" {
 		traceID = traceIDOf(tp)
 	} else {
-		var id [24]byte
-		_, _ = rand.Read(id[:])
-		traceID = hex.EncodeToString(id[:16])
-		r.Header.Set("Traceparent", "00-"+traceID+"-"+hex.EncodeToString(id[16:])+"-01")
+		tp := newTraceparent()
+		traceID = tp[3:35]
+		r.Header["Traceparent"] = []string{tp}
 	}
 	if r.Header.Get("Accept-Encoding") == "" {
 		r.Header.Set("Accept-Encoding", "gzip, deflate, br")
@@ -248,9 +259,18 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	}
 	stepCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var clock phaseClock
-	stepCtx = httptrace.WithClientTrace(stepCtx, clock.trace())
-	stepCtx = context.WithValue(stepCtx, redirectKey{}, &redirectPolicy{follow: r.Follow, secretHeaders: r.SecretHeaders})
+	if clock == nil {
+		// A run attaches its clock's hooks to its context once (traceContext);
+		// a lone call gets its own.
+		clock = &phaseClock{}
+		stepCtx = httptrace.WithClientTrace(stepCtx, clock.trace())
+	}
+	clock.reset()
+	if !r.Follow || len(r.SecretHeaders) > 0 {
+		// Without a policy, checkRedirect follows and drops only the
+		// standard credential headers on an origin change.
+		stepCtx = context.WithValue(stepCtx, redirectKey{}, &redirectPolicy{follow: r.Follow, secretHeaders: r.SecretHeaders})
+	}
 
 	var body io.Reader
 	if r.Body != "" {
@@ -273,7 +293,7 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	defer resp.Body.Close()
 
 	out := &sendResult{Status: resp.StatusCode, Header: resp.Header, TraceID: traceID, FinalURL: resp.Request.URL.String()}
-	b, serr := readBody(resp, maxRead)
+	b, rerr := readBody(resp, maxRead)
 	end := time.Now()
 	out.Timings = collection.Timings{
 		DNS:       span(clock.dnsStart, clock.dnsDone),
@@ -282,14 +302,31 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 		FirstByte: span(start, clock.firstByte),
 		Total:     end.Sub(start),
 	}
-	if serr != nil {
-		if serr.Code == "" {
-			serr = classify(ctx, errors.New(serr.Msg), "reading the response body")
-		}
-		return out, serr
+	if rerr != nil {
+		return out, classify(ctx, rerr, "reading the response body")
 	}
 	out.Body = b
 	return out, nil
+}
+
+// traceContext returns ctx carrying the clock's httptrace hooks; a run does
+// this once and reuses the clock for every request.
+func traceContext(ctx context.Context, clock *phaseClock) context.Context {
+	return httptrace.WithClientTrace(ctx, clock.trace())
+}
+
+// newTraceparent returns a W3C traceparent value with a random trace id and
+// span id: "00-<32 hex>-<16 hex>-01".
+func newTraceparent() string {
+	var id [24]byte
+	_, _ = rand.Read(id[:])
+	var b [55]byte
+	copy(b[:], "00-")
+	hex.Encode(b[3:35], id[:16])
+	b[35] = '-'
+	hex.Encode(b[36:52], id[16:])
+	copy(b[52:], "-01")
+	return string(b[:])
 }
 
 // traceIDOf extracts the trace id from a W3C traceparent value, or "".
@@ -305,7 +342,8 @@ func traceIDOf(tp string) string {
 
 // readBody decodes and reads the body, failing once more than max decoded
 // bytes arrive (so a gzip bomb stops at the cap, not at the end of the bomb).
-func readBody(resp *http.Response, max int64) ([]byte, *stepError) {
+// Errors are a *stepError, or a raw timeout/cancellation for classify.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
 	var rd io.Reader = resp.Body
 	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
 	case "gzip", "x-gzip":
@@ -337,25 +375,51 @@ func readBody(resp *http.Response, max int64) ([]byte, *stepError) {
 	case "br":
 		rd = brotli.NewReader(resp.Body)
 	}
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= max && resp.Header.Get("Content-Encoding") == "" {
-		buf.Grow(int(n))
+	hint := int64(-1)
+	if rd == resp.Body {
+		hint = resp.ContentLength
 	}
-	n, err := buf.ReadFrom(io.LimitReader(rd, max+1))
+	b, err := readCapped(rd, max, hint)
 	if err != nil {
 		return nil, readError(err, "reading the response body")
 	}
-	if n > max {
+	if int64(len(b)) > max {
 		return nil, errorf(CodeBodyTooLarge, "response body exceeds %s (decoded); the step's body cap", sizeText(max))
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
-// readError marks a body error; send classifies it (timeout, reset, decode).
-func readError(err error, doing string) *stepError {
+// readCapped reads up to max+1 bytes (one more than allowed, to tell "exactly
+// the cap" from "too large"). With a known length it reads into one buffer
+// of the right size, so a typical body costs one allocation.
+func readCapped(r io.Reader, max, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint >= 0 && hint < max {
+		size = hint + 1 // room to see EOF without growing
+	}
+	b := make([]byte, 0, size)
+	lr := io.LimitedReader{R: r, N: max + 1}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// readError classifies a body error; timeouts and cancellation are returned
+// as they are, for classify to tell a step timeout from a cancelled run.
+func readError(err error, doing string) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), isTimeout(err):
-		return &stepError{Msg: fmt.Sprintf("%s: %v", doing, err)}
+		return err
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errorf(CodeBodyIncomplete, "%s: the connection closed before the whole body arrived (unexpected EOF)", doing)
 	case errors.Is(err, syscall.ECONNRESET):

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -49,6 +50,17 @@ func newTargetOn(t *testing.T, addr string) *target {
 	tg.Start()
 	t.Cleanup(tg.Close)
 	return tg
+}
+
+// newTLSServer is an httptest TLS server whose handshake errors (expected:
+// the runner does not trust it) stay out of the test output.
+func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -96,6 +108,12 @@ func (tg *target) mux() http.Handler {
 		w.WriteHeader(code)
 	})
 	m.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
+	m.HandleFunc("GET /drip", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte("{"))
+		_ = http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	})
 	m.HandleFunc("GET /big/{n}", func(w http.ResponseWriter, r *http.Request) {

@@ -220,8 +220,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	switch {
 	case errors.Is(cause, errCancelled):
 		status, reason = collection.RunCancelled, "cancelled"
-	case errors.Is(cause, context.DeadlineExceeded) && status == collection.RunPassed:
-		status, reason = collection.RunErrored, "timed out"
+	case errors.Is(cause, context.DeadlineExceeded) && status == collection.RunErrored:
+		// The executor reports a cut-off run as cancelled; say what cut it off.
+		reason = fmt.Sprintf("timed out: the run took longer than its limit of %s (the sum of its step timeouts and retries, plus a margin)", JobTimeout(&c))
 	}
 	steps := out.Steps
 	for i := range steps {

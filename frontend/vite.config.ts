@@ -22,7 +22,9 @@ export default defineConfig({
   ],
   server: {
     proxy: {
-      '/graphql': { target: api, ws: true, changeOrigin: true },
+      // Host is kept (no changeOrigin): the gateway accepts cookie requests only
+      // when Origin matches the Host they were sent to.
+      '/graphql': { target: api, ws: true },
       '/healthz': api,
     },
   },

@@ -247,6 +247,7 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 	}
 	hasNext := len(list) > n
 	list = list[:min(n, len(list))]
+	r.prefetchCollections(ctx, list)
 	for i := range list {
 		conn.Edges = append(conn.Edges, model.CollectionEdge{Cursor: encodeIDCursor("c", list[i].ID), Node: &list[i]})
 	}

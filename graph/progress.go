@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -79,18 +78,23 @@ func (p *Progress) Run(ctx context.Context) error {
 }
 
 func (p *Progress) listen(ctx context.Context) error {
-	conn, err := p.pool.Acquire(ctx)
+	pc, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	// A LISTENing connection must not go back to the pool.
-	defer conn.Hijack().Close(context.WithoutCancel(ctx))
+	conn := pc.Hijack()
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+ProgressChannel); err != nil {
 		return err
 	}
 	p.once.Do(func() { close(p.ready) })
 	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
+		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
@@ -164,6 +168,3 @@ func (p *Progress) deliver(s *subscriber, u ProgressUpdate) {
 		s.missed = true
 	}
 }
-
-// errProgressClosed is returned to a subscription whose listener stopped.
-var errProgressClosed = errors.New("run progress is not available")

@@ -21,11 +21,11 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	}
 	u, err := r.Store.UserByEmail(ctx, email)
 	if errors.Is(err, collection.ErrNotFound) {
-		return nil, auth.VerifyPassword("", password)
+		return nil, auth.VerifyPassword("", password, r.BcryptCost)
 	} else if err != nil {
 		return nil, err
 	}
-	if err := auth.VerifyPassword(u.PasswordHash, password); err != nil {
+	if err := auth.VerifyPassword(u.PasswordHash, password, r.BcryptCost); err != nil {
 		return nil, err
 	}
 	if p := auth.FromContext(ctx); p != nil && p.SessionHash != nil {

@@ -54,7 +54,7 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword s
 	if err != nil {
 		return false, err
 	}
-	if err := auth.VerifyPassword(u.PasswordHash, currentPassword); err != nil {
+	if err := auth.VerifyPassword(u.PasswordHash, currentPassword, r.BcryptCost); err != nil {
 		return false, collection.Invalid("currentPassword", "the current password is wrong")
 	}
 	if err := auth.CheckPassword("newPassword", newPassword); err != nil {

@@ -69,9 +69,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const build = spawnSync('go', ['build', '-o', join(work, 'catena'), './cmd/catena'], { cwd: repo, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('go build ./cmd/catena failed');
 
-  const pgBase = process.env.CATENA_E2E_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432';
+  // The server's admin URL (scripts/postgres.sh prints one); the tests get a
+  // database of their own on it, created by `catena serve` and dropped at the end.
+  const adminURL = process.env.CATENA_E2E_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable';
   const dbName = `catena_e2e_${randomBytes(4).toString('hex')}`;
-  const databaseURL = `${pgBase}/${dbName}?sslmode=disable`;
+  const db = new URL(adminURL);
+  db.pathname = `/${dbName}`;
+  const databaseURL = db.toString();
 
   // The Slack stand-in: POSTs are recorded; GET /received returns them as JSON.
   const received: Array<{ path: string; body: string; at: string }> = [];
@@ -119,7 +123,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       }
     }
     slack.close();
-    spawnSync('psql', [`${pgBase}/postgres`, '-q', '-c', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`], { stdio: 'inherit' });
+    spawnSync('psql', [adminURL, '-q', '-c', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`], { stdio: 'inherit' });
   };
 
   try {

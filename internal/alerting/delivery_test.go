@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -343,5 +345,70 @@ func TestAlertChannelPacingAndOrder(t *testing.T) {
 	}
 	if gap := or[1].at.Sub(or[0].at); gap < time.Second {
 		t.Errorf("two messages to one webhook %s apart", gap)
+	}
+}
+
+// PagerDuty down while an incident opens and resolves: both go through after
+// recovery, the trigger first, with one dedup_key.
+func TestAlertResolveWhilePagerDutyDown(t *testing.T) {
+	t.Parallel()
+	pd, pdURL := standIn(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if n < 2 {
+			w.WriteHeader(503)
+			return
+		}
+		w.WriteHeader(202)
+		_, _ = io.WriteString(w, `{"status":"success"}`)
+	})
+	b := setup(t, setupOpts{policy: triggerOnce(), pagerDuty: pdURL, channels: []collection.AlertChannel{
+		{Name: "pd", Type: collection.ChannelPagerDuty, Config: map[string]string{"routing_key": pdKey}},
+	}})
+	b.finish(b.d, runOpts{status: collection.RunFailed, slot: 0})
+	b.finish(b.d, runOpts{status: collection.RunPassed, slot: 1})
+	ds := b.settled(15 * time.Second)
+	if got := events(ds); got != "pd:trigger pd:resolve" || ds[0].Status != "delivered" || ds[1].Status != "delivered" {
+		t.Fatalf("deliveries %+v", ds)
+	}
+	var accepted []string
+	keys := map[string]bool{}
+	for _, r := range pd.all() {
+		var ev struct {
+			Action string `json:"event_action"`
+			Key    string `json:"dedup_key"`
+		}
+		_ = json.Unmarshal(r.body, &ev)
+		keys[ev.Key] = true
+		if r.status == 202 {
+			accepted = append(accepted, ev.Action)
+		}
+	}
+	if strings.Join(accepted, ",") != "trigger,resolve" || len(keys) != 1 {
+		t.Fatalf("accepted %v with keys %v", accepted, keys)
+	}
+}
+
+// Channel URLs go through the client the cli passes in (the runner's
+// dial-guarded one): a client whose dialer refuses the address never reaches
+// the channel, and the error does not show the URL.
+func TestAlertChannelsUseTheGivenClient(t *testing.T) {
+	t.Parallel()
+	rec, url := standIn(t, nil)
+	b := setup(t, setupOpts{})
+	refusing := &net.Dialer{Control: func(_, address string, _ syscall.RawConn) error {
+		return fmt.Errorf("destination %s is denied", address)
+	}}
+	cfg := b.cfg
+	cfg.Providers.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: refusing.DialContext}}
+	d, err := NewDispatcher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Test(context.Background(), slackChannel("ops", url+"/services/T/B/SECRET"))
+	if err == nil || !strings.Contains(err.Error(), "denied") || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("got %v", err)
+	}
+	if len(rec.all()) != 0 {
+		t.Fatal("the channel was reached through a refusing client")
 	}
 }

@@ -114,7 +114,9 @@ func SetSessionCookie(ctx context.Context, token string, expires time.Time) bool
 	if !ok {
 		return false
 	}
-	http.SetCookie(cw.w, &http.Cookie{
+	// Secure follows CATENA_PUBLIC_URL: a plain-http local install needs the
+	// cookie too; HttpOnly and SameSite=Lax are always set.
+	http.SetCookie(cw.w, &http.Cookie{ //nolint:gosec // see above
 		Name: SessionCookie, Value: token, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: cw.secure, SameSite: http.SameSiteLaxMode,
 	})
@@ -127,7 +129,7 @@ func ClearSessionCookie(ctx context.Context) {
 	if !ok {
 		return
 	}
-	http.SetCookie(cw.w, &http.Cookie{
+	http.SetCookie(cw.w, &http.Cookie{ //nolint:gosec // Secure follows CATENA_PUBLIC_URL, as when set
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: cw.secure, SameSite: http.SameSiteLaxMode,
 	})

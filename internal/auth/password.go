@@ -54,19 +54,29 @@ func HashPassword(password string, cost int) (string, error) {
 	return string(h), nil
 }
 
-// dummyHash is compared against when the user does not exist, so a login for an
-// unknown email costs as long as one with a wrong password.
-// It is made on first use, not at start-up.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("catena-no-such-user"), DefaultCost)
+// dummyHashes are compared against when the user does not exist, so a login
+// for an unknown email costs as long as one with a wrong password. One per
+// cost, made on first use.
+var dummyHashes sync.Map // cost → []byte
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("catena-no-such-user"), cost)
+	dummyHashes.Store(cost, h)
 	return h
-})
+}
 
 // VerifyPassword compares password with hash; an empty hash (no such user, or a
-// user without a password) still spends the time of a comparison and fails.
-func VerifyPassword(hash, password string) error {
+// user without a password) still spends the time of a comparison at cost
+// (DefaultCost when 0) and fails.
+func VerifyPassword(hash, password string, cost int) error {
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		if cost == 0 {
+			cost = DefaultCost
+		}
+		_ = bcrypt.CompareHashAndPassword(dummyHash(cost), []byte(password))
 		return ErrBadCredentials
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {

@@ -1,6 +1,29 @@
 package cli
 
-import "context"
+import (
+	"context"
 
-// runGateway is a placeholder until its subsystem lands.
-func runGateway(context.Context, env, []string) error { return errNotYet }
+	"golang.org/x/sync/errgroup"
+)
+
+// runGateway serves the API and GUI only (split mode): runs are executed by
+// `catena runner` processes and monitors triggered by `catena scheduler` or
+// EventBridge. The schema must be current (`catena migrate`).
+func runGateway(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "gateway")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := openDeps(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	gw, err := newGateway(ctx, d, e.stdout)
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	gw.start(ctx, g)
+	return g.Wait()
+}

@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/catena-monitor/catena/collectionrunner"
+	"github.com/catena-monitor/catena/internal/alerting"
+	"github.com/catena-monitor/catena/internal/alerting/provider/email"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
@@ -36,11 +38,65 @@ func runRunner(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer d.close()
-	rw, err := newRunWorkers(d, runnerOptions{Location: *location, Concurrency: *concurrency})
+	opts, err := withAlerting(ctx, d, runnerOptions{Location: *location, Concurrency: *concurrency})
+	if err != nil {
+		return err
+	}
+	rw, err := newRunWorkers(d, opts)
 	if err != nil {
 		return err
 	}
 	return rw.Run(ctx)
+}
+
+// alertQueueWorkers is how many alert deliveries one process sends at once.
+const alertQueueWorkers = 20
+
+// withAlerting adds alerting to a runner: the dispatcher decides in each run's
+// finishing transaction (OnFinish) and the same River client sends the
+// deliveries (its worker and queue).
+func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptions, error) {
+	inserter, err := queue.New(d.pool, d.log, queue.Config{})
+	if err != nil {
+		return opts, fmt.Errorf("creating the alert job inserter: %w", err)
+	}
+	var ses email.SES
+	if d.cfg.Email.Provider == "ses" {
+		client, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, d.cfg.Scheduler.AWSBaseURL, nil)
+		if err != nil {
+			return opts, err
+		}
+		ses = client
+	}
+	disp, err := alerting.NewDispatcher(alerting.Config{
+		Store:    d.store,
+		Channels: d.store,
+		River:    inserter.River(),
+		Providers: alerting.ProviderDeps{
+			HTTPClient: collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+			Email:      alerting.EmailTransport(d.cfg.Email, ses),
+		},
+		PublicURL: d.cfg.PublicURL,
+		Log:       d.log.With("component", "alerting"),
+	})
+	if err != nil {
+		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
+	}
+	opts.OnFinish = disp.RunFinished
+	register := opts.Register
+	opts.Register = func(w *river.Workers) error {
+		if register != nil {
+			if err := register(w); err != nil {
+				return err
+			}
+		}
+		return alerting.RegisterWorkers(w, disp)
+	}
+	if opts.Queues == nil {
+		opts.Queues = map[string]river.QueueConfig{}
+	}
+	opts.Queues[alerting.QueueName] = river.QueueConfig{MaxWorkers: alertQueueWorkers}
+	return opts, nil
 }
 
 // runnerOptions tunes newRunWorkers; zero values take the configuration's.

@@ -405,7 +405,12 @@ func TestRunnerRetriesARunWhoseRunnerVanished(t *testing.T) {
 		WHERE kind = 'catena_run' AND args @> jsonb_build_object('run_id', $1::bigint)`, run.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.startRunner(runnerOptions{})
+	// Wired as `catena runner` wires it, alerting included.
+	opts, err := withAlerting(ctx, e.deps, runnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startRunner(opts)
 	got := e.waitRun(run.ID, "final", final)
 	if got.Status != collection.RunPassed || got.Attempt != 2 || len(got.Steps) != 10 {
 		t.Errorf("run ended %s (%q) on attempt %d with %d steps; want passed on attempt 2", got.Status, got.Error, got.Attempt, len(got.Steps))

@@ -4,14 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/catena-monitor/catena/collectionrunner"
+	"github.com/catena-monitor/catena/frontend"
+	"github.com/catena-monitor/catena/graph"
+	"github.com/catena-monitor/catena/internal/alerting"
+	"github.com/catena-monitor/catena/internal/auth"
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/queue"
 )
 
+// runServe is the all-in-one mode: migrations, the API and GUI, a runner for
+// the configured location (with alert delivery) and the local scheduler, in one
+// process on one database.
 func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "serve")
 	if err := fs.Parse(args); err != nil {
@@ -22,11 +38,134 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer d.close()
+	gw, err := newGateway(ctx, d, e.stdout)
+	if err != nil {
+		return err
+	}
+	rw, err := newRunWorkers(d, runnerOptions{
+		OnFinish: gw.alerts.RunFinished,
+		Register: func(w *river.Workers) error { return alerting.RegisterWorkers(w, gw.alerts) },
+		Queues:   map[string]river.QueueConfig{alerting.QueueName: {MaxWorkers: 10}},
+	})
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	gw.start(ctx, g)
+	g.Go(func() error { return rw.Run(ctx) })
+	if gw.schedulerLoop != nil {
+		g.Go(func() error { return gw.schedulerLoop(ctx) })
+	}
+	return g.Wait()
+}
+
+// gateway is the API process's parts; serve adds the runner to them.
+type gateway struct {
+	d             *deps
+	mux           *http.ServeMux
+	progress      *graph.Progress
+	alerts        *alerting.Dispatcher
+	schedulerLoop func(context.Context) error
+}
+
+// newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics and
+// the GUI at /. It makes sure the first admin exists (or prints the setup link).
+func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error) {
+	setup, err := ensureAdmin(ctx, d, stdout)
+	if err != nil {
+		return nil, err
+	}
+	// Insert-only: the API and the dispatcher enqueue runs and deliveries; the
+	// runner's own client works them.
+	q, err := queue.New(d.pool, d.log, queue.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("creating the queue client: %w", err)
+	}
+	httpClient := collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs})
+	deps := alerting.ProviderDeps{HTTPClient: httpClient, Email: alerting.EmailTransport(d.cfg.Email, nil)}
+	if d.cfg.Email.Provider == "ses" {
+		ses, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, "", httpClient)
+		if err != nil {
+			return nil, err
+		}
+		deps.Email = alerting.EmailTransport(d.cfg.Email, ses)
+	}
+	alerts, err := alerting.NewDispatcher(alerting.Config{
+		Store: d.store, Channels: d.store, River: q.River(), Providers: deps,
+		PublicURL: d.cfg.PublicURL, Log: d.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sched, loop, err := newScheduler(ctx, d, q)
+	if err != nil {
+		return nil, err
+	}
+	progress := graph.NewProgress(d.pool, d.log.With("component", "progress"))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	resolver := graph.NewResolver(graph.Config{
+		Store: d.store, Queue: q, Progress: progress, Alerts: alerts, Scheduler: sched,
+		Log: d.log.With("component", "api"), SetupToken: setup, SessionTTL: d.cfg.SessionTTL,
+	})
+	api := graph.NewHandler(resolver, graph.HandlerConfig{
+		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},
+		PublicURL: d.cfg.PublicURL,
+		Metrics:   graph.NewMetrics(reg),
+	})
 	mux := http.NewServeMux()
 	mountHealth(mux, d.pool)
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(ctx, d.log, d.cfg.Addr, mux) })
-	return g.Wait()
+	mux.Handle("/graphql", api)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", frontend.Handler())
+	return &gateway{d: d, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
+}
+
+// start runs the HTTP server and the progress listener under g.
+func (gw *gateway) start(ctx context.Context, g *errgroup.Group) {
+	g.Go(func() error { return gw.progress.Run(ctx) })
+	g.Go(func() error { return serveHTTP(ctx, gw.d.log, gw.d.cfg.Addr, gw.mux) })
+}
+
+// ensureAdmin creates the admin named by CATENA_ADMIN_EMAIL/PASSWORD when it
+// does not exist. Without them, and with no user at all, it prints a one-time
+// setup link and returns its token.
+func ensureAdmin(ctx context.Context, d *deps, stdout io.Writer) (*auth.SetupToken, error) {
+	if d.cfg.AdminEmail != "" {
+		return nil, ensureEnvAdmin(ctx, d)
+	}
+	n, err := d.store.CountUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, nil
+	}
+	setup, token := auth.NewSetupToken()
+	fmt.Fprintf(stdout, "No admin exists yet. Open this link once to create one (valid until this process stops):\n\n  %s/setup?token=%s\n\n", d.cfg.PublicURL, token)
+	return setup, nil
+}
+
+// ensureEnvAdmin creates the CATENA_ADMIN_EMAIL user when it is set and
+// missing. An existing user is left as it is (its password may have changed).
+func ensureEnvAdmin(ctx context.Context, d *deps) error {
+	if d.cfg.AdminEmail == "" {
+		return nil
+	}
+	_, err := d.store.UserByEmail(ctx, d.cfg.AdminEmail)
+	if err == nil || !errors.Is(err, collection.ErrNotFound) {
+		return err
+	}
+	hash, err := auth.HashPassword(d.cfg.AdminPassword, 0)
+	if err != nil {
+		return fmt.Errorf("CATENA_ADMIN_PASSWORD: %w", err)
+	}
+	u, err := d.store.CreateUser(ctx, &collection.User{Email: d.cfg.AdminEmail, Name: "Admin", Role: collection.RoleAdmin, PasswordHash: hash})
+	if err != nil {
+		return fmt.Errorf("creating the admin from CATENA_ADMIN_EMAIL: %w", err)
+	}
+	d.log.InfoContext(ctx, "created admin from CATENA_ADMIN_EMAIL", "user_id", u.ID, "email", u.Email)
+	return nil
 }
 
 // mountHealth adds /healthz (the process answers) and /readyz (the database answers).
@@ -46,7 +185,8 @@ func mountHealth(mux *http.ServeMux, pool *pgxpool.Pool) {
 }
 
 // serveHTTP runs an HTTP server with bounded timeouts until ctx ends, then shuts
-// it down gracefully.
+// it down gracefully. There is no WriteTimeout: subscriptions are long-lived
+// websockets; every other response is bounded by its own query deadlines.
 func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler) error {
 	srv := &http.Server{
 		Addr:              addr,

@@ -88,7 +88,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 	case err != nil:
 		return "", err
 	}
-	if err := snaps.load(ctx, pre.CollectionIDs); err != nil {
+	if err := snaps.load(ctx, d.cfg.Pool, pre.CollectionIDs); err != nil {
 		return "", err
 	}
 
@@ -109,7 +109,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		}
 		if late := now.Sub(slot); late > min(max(interval, d.cfg.MinStale), d.cfg.MaxStale) {
 			outcome = DeliveryStale
-			rows, err := missAll(ctx, m, slot, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, slot) }, collection.MissedStale, snaps)
+			rows, err := missAll(ctx, tx, m, slot, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, slot) }, collection.MissedStale, snaps)
 			if err != nil {
 				return err
 			}

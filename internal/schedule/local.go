@@ -25,7 +25,8 @@ type LocalConfig struct {
 	Log         *slog.Logger
 	// Now is the clock; tests inject one they control.
 	Now func() time.Time
-	// PollInterval is how often the leader looks for due monitors (1s).
+	// PollInterval is how often the leader looks for due monitors (250ms;
+	// one indexed query when nothing is due).
 	PollInterval time.Duration
 	// StandbyInterval is how often a standby tries to become leader (2s).
 	StandbyInterval time.Duration
@@ -69,7 +70,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, time.Second)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, 250*time.Millisecond)
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
 	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
@@ -260,7 +261,7 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache) (TickStats,
 	if err != nil {
 		return st, err
 	}
-	if err := snaps.load(ctx, ids); err != nil {
+	if err := snaps.load(ctx, l.cfg.Pool, ids); err != nil {
 		return st, err
 	}
 	err = store.WithTx(ctx, l.cfg.Pool, func(tx pgx.Tx) error {
@@ -342,7 +343,7 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 	for i, sl := range append(late, recent...) {
 		if sl.Gap {
 			gap := sl
-			rows, err := missAll(ctx, m, gap.At, now, func(c collection.CollectionID, loc string) string { return gapKey(m.ID, c, loc, gap.At) }, collection.MissedDSTGap, snaps)
+			rows, err := missAll(ctx, tx, m, gap.At, now, func(c collection.CollectionID, loc string) string { return gapKey(m.ID, c, loc, gap.At) }, collection.MissedDSTGap, snaps)
 			if err != nil {
 				return res, nil, err
 			}
@@ -368,7 +369,7 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 		}
 		reason := fmt.Sprintf("%s: %d slot(s) from %s to %s were not run because no scheduler was running",
 			collection.MissedSchedulerDown, count, first.Format(time.RFC3339), last.Format(time.RFC3339))
-		rows, err := missAll(ctx, m, first, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, first) }, reason, snaps)
+		rows, err := missAll(ctx, tx, m, first, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, first) }, reason, snaps)
 		if err != nil {
 			return res, nil, err
 		}

@@ -57,7 +57,7 @@ type Enqueuer interface {
 // Collections loads a collection for a run's snapshot; *store.Store implements
 // it without opening secrets (the snapshot never holds their values).
 type Collections interface {
-	CollectionSnapshot(ctx context.Context, id collection.CollectionID) (*collection.Collection, error)
+	CollectionSnapshot(ctx context.Context, db store.DB, id collection.CollectionID) (*collection.Collection, error)
 }
 
 // SlotKey is the idempotency key of one slot of one monitor's collection at
@@ -89,7 +89,10 @@ func targets(m *collection.Monitor) []target {
 	return out
 }
 
-// snapshotCache loads each collection once per tick or delivery.
+// snapshotCache loads each collection once per tick or delivery. Snapshots
+// are loaded before the claiming transaction where possible; one found
+// missing inside it is read through that transaction, so a transaction never
+// waits for a second pool connection.
 type snapshotCache struct {
 	colls Collections
 	mu    sync.Mutex
@@ -101,14 +104,14 @@ func newSnapshotCache(colls Collections) *snapshotCache {
 }
 
 // get returns the collection, ok=false when it no longer exists.
-func (c *snapshotCache) get(ctx context.Context, id collection.CollectionID) (*collection.Collection, bool, error) {
+func (c *snapshotCache) get(ctx context.Context, db store.DB, id collection.CollectionID) (*collection.Collection, bool, error) {
 	c.mu.Lock()
 	got, cached := c.byID[id]
 	c.mu.Unlock()
 	if cached {
 		return got, got != nil, nil
 	}
-	col, err := c.colls.CollectionSnapshot(ctx, id)
+	col, err := c.colls.CollectionSnapshot(ctx, db, id)
 	switch {
 	case errors.Is(err, collection.ErrNotFound):
 		col = nil
@@ -121,9 +124,9 @@ func (c *snapshotCache) get(ctx context.Context, id collection.CollectionID) (*c
 	return col, col != nil, nil
 }
 
-func (c *snapshotCache) load(ctx context.Context, ids []collection.CollectionID) error {
+func (c *snapshotCache) load(ctx context.Context, db store.DB, ids []collection.CollectionID) error {
 	for _, id := range ids {
-		if _, _, err := c.get(ctx, id); err != nil {
+		if _, _, err := c.get(ctx, db, id); err != nil {
 			return err
 		}
 	}
@@ -156,7 +159,7 @@ func (f *firer) fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot
 		inFlight[target{a.CollectionID, a.Location}] = true
 	}
 	for _, c := range m.CollectionIDs {
-		snap, ok, err := snaps.get(ctx, c)
+		snap, ok, err := snaps.get(ctx, tx, c)
 		if err != nil {
 			return res, err
 		}
@@ -191,10 +194,10 @@ func (f *firer) fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot
 }
 
 // missAll records one missed row per collection × location of m for slot.
-func missAll(ctx context.Context, m *collection.Monitor, slot, now time.Time, key func(collection.CollectionID, string) string, reason string, snaps *snapshotCache) ([]store.MissedRunParams, error) {
+func missAll(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.Time, key func(collection.CollectionID, string) string, reason string, snaps *snapshotCache) ([]store.MissedRunParams, error) {
 	var out []store.MissedRunParams
 	for _, t := range targets(m) {
-		snap, ok, err := snaps.get(ctx, t.collection)
+		snap, ok, err := snaps.get(ctx, tx, t.collection)
 		if err != nil {
 			return nil, err
 		}

@@ -17,8 +17,8 @@ import (
 )
 
 // Every mutating collection method follows one pattern: inside a transaction it
-// locks the collection row (FOR UPDATE, so concurrent edits of one collection
-// queue up and positions stay dense), loads the whole collection, applies the
+// locks the collection row (FOR NO KEY UPDATE, so concurrent edits of one
+// collection queue up and positions stay dense), loads the whole collection, applies the
 // change in memory, normalizes and validates the result, and only then writes
 // the few rows that changed. An invalid result returns the
 // *collection.ValidationError and nothing is written.
@@ -78,8 +78,11 @@ func translateStep(err error, name string) error {
 }
 
 // CreateCollection validates c and stores it whole: steps with their assertions,
-// variables, and c.Secrets sealed. It returns the stored collection (secret
-// values are not echoed back: Secrets holds the names with empty values).
+// variables, and c.Secrets sealed. When c.Secrets is nil (an imported file,
+// which never carries secrets) @<<secrets.NAME>> references are not checked:
+// the person sets the secrets next, and later edits check references against
+// the secrets then stored. It returns the stored collection; secret values are
+// not echoed back (Secrets maps the names to "").
 func (s *Store) CreateCollection(ctx context.Context, c *collection.Collection) (*collection.Collection, error) {
 	in := prepare(c)
 	if err := in.Validate(); err != nil {
@@ -97,7 +100,7 @@ func (s *Store) CreateCollection(ctx context.Context, c *collection.Collection) 
 			return err
 		}
 		var err error
-		out, err = s.validated(ctx, tx, id)
+		out, err = s.validated(ctx, tx, id, c.Secrets != nil)
 		return err
 	})
 	if err != nil {
@@ -106,15 +109,11 @@ func (s *Store) CreateCollection(ctx context.Context, c *collection.Collection) 
 	return out, nil
 }
 
-// prepare copies c, normalizes it and makes Secrets non-nil so validation checks
-// secret references.
+// prepare copies and normalizes c.
 func prepare(c *collection.Collection) *collection.Collection {
 	in := *c
 	in.Steps = slices.Clone(c.Steps)
 	in.Secrets = maps.Clone(c.Secrets)
-	if in.Secrets == nil {
-		in.Secrets = map[string]string{}
-	}
 	in.Normalize()
 	return &in
 }
@@ -196,24 +195,31 @@ func assertionsJSON(as []collection.Assertion) []collection.Assertion {
 }
 
 // validated reloads collection id inside tx and validates it, the last check
-// before commit.
-func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.CollectionID) (*collection.Collection, error) {
+// before commit; checkSecrets=false leaves secret references unchecked.
+func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.CollectionID, checkSecrets bool) (*collection.Collection, error) {
 	c, err := s.loadCollection(ctx, tx, id, false, false)
 	if err != nil {
 		return nil, err
 	}
+	names := c.Secrets
+	if !checkSecrets {
+		c.Secrets = nil
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c.Secrets = names
 	return c, nil
 }
 
 // loadCollection reads a whole collection in one round trip. lock takes the row
-// FOR UPDATE; decrypt opens secret values, otherwise Secrets maps names to "".
+// FOR NO KEY UPDATE; decrypt opens secret values, otherwise Secrets maps names to "".
 func (s *Store) loadCollection(ctx context.Context, db DB, id collection.CollectionID, lock, decrypt bool) (*collection.Collection, error) {
 	q := `SELECT id, name, description, created_at, updated_at FROM collections WHERE id = $1`
 	if lock {
-		q += ` FOR UPDATE`
+		// NO KEY UPDATE serializes edits of one collection without blocking
+		// inserts that only reference it (runs, monitor links take KEY SHARE).
+		q += ` FOR NO KEY UPDATE`
 	}
 	b := &pgx.Batch{}
 	b.Queue(q, id)
@@ -487,20 +493,17 @@ func (s *Store) UpdateCollection(ctx context.Context, id collection.CollectionID
 }
 
 // ReplaceCollection replaces a collection whole (import over it, save-all in the
-// GUI): name, description, variables and steps. Steps get new ids. Secrets are
-// left alone when c.Secrets is nil (files never carry them); otherwise the set
-// is replaced by c.Secrets.
+// GUI): name, description, variables and steps. Steps get new ids. When
+// c.Secrets is nil (files never carry them) the stored secrets are kept and
+// secret references are not checked, as in CreateCollection; otherwise the
+// set is replaced by c.Secrets and references are checked against it.
 func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionID, c *collection.Collection) (*collection.Collection, error) {
 	in := prepare(c)
 	replaceSecrets := c.Secrets != nil
 	var out *collection.Collection
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := s.loadCollection(ctx, tx, id, true, false)
-		if err != nil {
+		if _, err := s.loadCollection(ctx, tx, id, true, false); err != nil { // lock, and 404
 			return err
-		}
-		if !replaceSecrets {
-			in.Secrets = cur.Secrets
 		}
 		if err := in.Validate(); err != nil {
 			return err
@@ -518,7 +521,8 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		if err := s.writeContents(ctx, tx, id, in, replaceSecrets); err != nil {
 			return err
 		}
-		out, err = s.validated(ctx, tx, id)
+		var err error
+		out, err = s.validated(ctx, tx, id, replaceSecrets)
 		return err
 	})
 	if err != nil {

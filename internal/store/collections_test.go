@@ -209,7 +209,7 @@ func TestCreateCollectionRejectsInvalidAndStoresNothing(t *testing.T) {
 		edit     func(c *collection.Collection)
 		wantPath string
 	}{
-		{"unknown secret", func(c *collection.Collection) { c.Secrets = nil }, "steps[0].body"},
+		{"unknown secret", func(c *collection.Collection) { c.Secrets = map[string]string{} }, "steps[0].body"},
 		{"unknown variable", func(c *collection.Collection) { c.Variables = nil }, "steps[0].url"},
 		{"later step referenced", func(c *collection.Collection) { c.Steps[0], c.Steps[1] = c.Steps[1], c.Steps[0] }, "steps[0].headers.Authorization"},
 		{"bad step name", func(c *collection.Collection) { c.Steps[2].Name = "2cleanup" }, "steps[2].name"},
@@ -232,6 +232,68 @@ func TestCreateCollectionRejectsInvalidAndStoresNothing(t *testing.T) {
 	list, err := s.ListCollections(ctx, store.ListCollectionsParams{})
 	if err != nil || len(list) != 0 {
 		t.Errorf("after rejected creates: %d collections, %v; want none", len(list), err)
+	}
+}
+
+// TestImportedCollectionWithoutSecrets: a file never carries secrets, so
+// creating from one does not check secret references; edits then check them
+// against the secrets stored, naming what is missing.
+func TestImportedCollectionWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	in := checkoutCollection()
+	in.Secrets = nil
+	c := mustCreate(t, s, in)
+	rename := "checkout (imported)"
+	_, err := s.UpdateCollection(ctx, c.ID, store.UpdateCollectionParams{Name: &rename})
+	if paths := fieldPaths(t, err); !slices.Equal(paths, []string{"steps[0].body"}) || !strings.Contains(err.Error(), `unknown secret "password"`) {
+		t.Errorf("edit before the secret is set: %v (paths %v); want the missing secret named", err, paths)
+	}
+	if err := s.SetSecret(ctx, c.ID, "password", "set-later"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateCollection(ctx, c.ID, store.UpdateCollectionParams{Name: &rename}); err != nil {
+		t.Errorf("edit after the secret is set: %v", err)
+	}
+}
+
+// TestAddStepSameNameConcurrently: of several concurrent adds of one name,
+// one wins and the others get the typed conflict.
+func TestAddStepSameNameConcurrently(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	c := mustCreate(t, s, plainCollection("c", 2))
+	const n = 6
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := s.AddStep(ctx, c.ID, collection.Step{Name: "login", Method: "GET", URL: "http://127.0.0.1:9/login"}, nil)
+			errs <- err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		var ce *collection.ConflictError
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &ce) && ce.Message == "a step named 'login' already exists in this collection":
+		default:
+			t.Errorf("concurrent add: %v; want success or the typed conflict", err)
+		}
+	}
+	if names := positions(t, pool, c.ID); ok != 1 || !slices.Equal(names, []string{"s0", "s1", "login"}) {
+		t.Errorf("%d adds succeeded, steps %v; want exactly one login at the end", ok, names)
 	}
 }
 

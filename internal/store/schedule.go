@@ -206,11 +206,12 @@ func (s *Store) InsertMissedRuns(ctx context.Context, db DB, runs []MissedRunPar
 	return int(tag.RowsAffected()), nil
 }
 
-// CollectionSnapshot loads a whole collection for a run's snapshot without
-// opening its secrets (Secrets maps names to ""): the scheduler and the Lambda
-// never need the secret key. ErrNotFound when it does not exist.
-func (s *Store) CollectionSnapshot(ctx context.Context, id collection.CollectionID) (*collection.Collection, error) {
-	return s.loadCollection(ctx, s.pool, id, false, false)
+// CollectionSnapshot loads a whole collection for a run's snapshot on db (a
+// pool or the caller's transaction) without opening its secrets (Secrets maps
+// names to ""): the scheduler and the Lambda never need the secret key.
+// ErrNotFound when it does not exist.
+func (s *Store) CollectionSnapshot(ctx context.Context, db DB, id collection.CollectionID) (*collection.Collection, error) {
+	return s.loadCollection(ctx, db, id, false, false)
 }
 
 // LeaderLockKey is the advisory lock one active local scheduler holds per database.

@@ -51,7 +51,7 @@ export function SetupPage() {
                 {errorMessage(result.error)}
               </Alert>
             )}
-            <TextInput label="Setup token" required value={token} onChange={(e) => setToken(e.currentTarget.value)} error={errs.token} className="mono" />
+            <TextInput label="Setup token" required value={token} onChange={(e) => setToken(e.currentTarget.value)} error={errs.token} classNames={{ input: 'mono' }} />
             <TextInput label="Your name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} autoComplete="name" />
             <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} autoComplete="username" />
             <PasswordInput label="Password" description="At least 8 characters" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} autoComplete="new-password" />

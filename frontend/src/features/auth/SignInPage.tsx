@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
@@ -51,7 +51,7 @@ export function SignInPage() {
               Sign in
             </Button>
             <Text size="xs" c="dimmed">
-              Forgot your password? An admin can reset it under <Anchor size="xs">Users</Anchor>.
+              Forgot your password? An admin can set a new one under Users.
             </Text>
           </Stack>
         </form>

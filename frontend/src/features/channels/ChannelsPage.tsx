@@ -66,7 +66,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
             value={values[fld.key] ?? ''}
             onChange={(e) => setValues({ ...values, [fld.key]: e.currentTarget.value })}
             error={errs[`config.${fld.key}`] ?? errs[fld.key]}
-            className="mono"
+            classNames={{ input: 'mono' }}
             autoComplete="off"
           />
         ))}

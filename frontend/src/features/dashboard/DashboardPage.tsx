@@ -14,11 +14,9 @@ import { DashboardDocument } from './api';
 
 const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
 
+/** The latest finished run, from the sparkline's points (oldest first). */
 function lastRunOf(m: MonitorCardFragment) {
-  return m.collections
-    .map((c) => c.lastRun)
-    .filter((r): r is NonNullable<typeof r> => r != null)
-    .sort((a, b) => (b.finishedAt ?? b.queuedAt).localeCompare(a.finishedAt ?? a.queuedAt))[0];
+  return m.stats.latency.at(-1);
 }
 
 function Figure({ label, value }: { label: string; value: string }) {
@@ -57,10 +55,10 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
         {last ? (
           <>
             Last run{' '}
-            <Anchor component={Link} to={`/runs/${last.id}`} size="xs">
+            <Anchor component={Link} to={`/runs?monitor=${m.id}`} size="xs">
               {last.status.toLowerCase()}
             </Anchor>{' '}
-            {relativeTime(last.finishedAt ?? last.queuedAt)}
+            {relativeTime(last.at)}
           </>
         ) : (
           'No run yet'
@@ -74,8 +72,6 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
 
 export function DashboardPage() {
   const [res, refetch] = useQuery({ query: DashboardDocument });
-  if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
-  if (res.fetching && !res.data) return <Loading />;
   const monitors = [...(res.data?.monitors.edges.map((e) => e.node) ?? [])].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
   const incidents = res.data?.incidents ?? [];
   return (
@@ -110,7 +106,11 @@ export function DashboardPage() {
           ))}
         </Stack>
       )}
-      {monitors.length === 0 ? (
+      {res.error && !res.data ? (
+        <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
+      ) : res.fetching && !res.data ? (
+        <Loading />
+      ) : monitors.length === 0 ? (
         <EmptyState
           title="No monitors yet"
           action={

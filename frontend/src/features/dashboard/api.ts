@@ -2,7 +2,7 @@ import { graphql } from '../../gql';
 
 export const DashboardDocument = graphql(`
   query Dashboard {
-    monitors(first: 100) {
+    monitors(first: 50) {
       edges {
         node {
           ...MonitorCard

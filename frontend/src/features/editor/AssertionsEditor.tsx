@@ -67,7 +67,7 @@ export function AssertionsEditor({
                   value={a.property}
                   onChange={(e) => set(i, { ...a, property: e.currentTarget.value })}
                   error={local.property ?? server('property')}
-                  className="mono"
+                  classNames={{ input: 'mono' }}
                   style={{ flex: '1 1 160px' }}
                 />
               )}
@@ -92,7 +92,7 @@ export function AssertionsEditor({
                   error={local.target ?? server('target')}
                   autosize
                   minRows={2}
-                  className="mono"
+                  classNames={{ input: 'mono' }}
                   style={{ flex: '1 1 100%' }}
                 />
               )}

@@ -48,13 +48,13 @@ export function KeyValueEditor({
             onChange={(e) => set(i, { name: e.currentTarget.value })}
             error={errors[r.name] ? true : undefined}
             style={{ flex: '0 0 35%' }}
-            className="mono"
+            classNames={{ input: 'mono' }}
           />
           <div style={{ flex: 1, minWidth: 0 }}>
             {context ? (
               <RefField aria-label={`${valueLabel} ${i + 1}`} placeholder={valueLabel} value={r.value} onChange={(v) => set(i, { value: v })} context={context} error={errors[r.name]} monospace />
             ) : (
-              <TextInput aria-label={`${valueLabel} ${i + 1}`} placeholder={valueLabel} value={r.value} onChange={(e) => set(i, { value: e.currentTarget.value })} error={errors[r.name]} className="mono" />
+              <TextInput aria-label={`${valueLabel} ${i + 1}`} placeholder={valueLabel} value={r.value} onChange={(e) => set(i, { value: e.currentTarget.value })} error={errors[r.name]} classNames={{ input: 'mono' }} />
             )}
           </div>
           <ActionIcon variant="subtle" color="gray" mt={6} aria-label={`Remove ${r.name || `row ${i + 1}`}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>

@@ -75,7 +75,9 @@ export function RefField(props: RefFieldProps) {
   const [active, setActive] = useState(0);
   const [focused, setFocused] = useState(false);
 
-  const problems = useMemo(() => referenceProblems(value, context), [value, context]);
+  const allProblems = useMemo(() => referenceProblems(value, context), [value, context]);
+  // The reference being typed is unfinished by nature: do not flag it while completing.
+  const problems = focused && trigger ? allProblems.filter((p) => p.start !== trigger.start) : allProblems;
   const items = useMemo<Completion[]>(() => (trigger ? completions(trigger.prefix, context).slice(0, 50) : []), [trigger, context]);
   const open = focused && trigger !== null && items.length > 0;
   useMirror(fieldRef, overlayRef, [value, problems.length, multiline]);
@@ -224,7 +226,7 @@ export function RefField(props: RefFieldProps) {
         </Box>
       </Popover.Target>
       <Popover.Dropdown p={4}>
-        <ScrollArea.Autosize mah={260} type="auto">
+        <ScrollArea.Autosize mah={260} type="auto" scrollbars="y">
           <Stack gap={0} id={listId} role="listbox" aria-label="References">
             {items.map((item, i) => (
               <UnstyledButton
@@ -242,11 +244,11 @@ export function RefField(props: RefFieldProps) {
                 style={{ borderRadius: 4, background: i === active ? 'var(--mantine-color-default-hover)' : undefined }}
               >
                 <Group justify="space-between" wrap="nowrap" gap="md">
-                  <Text size="sm" className="mono" truncate>
+                  <Text size="sm" className="mono" truncate style={{ flex: '0 1 auto', maxWidth: '60%' }}>
                     {item.label}
                     {item.partial ? '…' : ''}
                   </Text>
-                  <Text size="xs" c="dimmed" className="mono" truncate>
+                  <Text size="xs" c="dimmed" className="mono" truncate ta="right" style={{ flex: '1 1 0', minWidth: 0 }}>
                     {item.detail}
                   </Text>
                 </Group>

@@ -77,7 +77,7 @@ export function SecretsPanel({ collectionId, secrets }: { collectionId: string; 
         </Table>
       )}
       <Group align="flex-start" gap="xs">
-        <TextInput aria-label="Secret name" placeholder="name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} className="mono" />
+        <TextInput aria-label="Secret name" placeholder="name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} classNames={{ input: 'mono' }} />
         <PasswordInput aria-label="Secret value" placeholder="value" value={value} onChange={(e) => setValue(e.currentTarget.value)} error={errs.value} autoComplete="new-password" style={{ flex: 1 }} />
         <Button
           disabled={name.trim() === '' || value === ''}

@@ -50,7 +50,7 @@ export function StepEditor({
             onRename(step.name, to);
           }}
           error={nameError}
-          className="mono"
+          classNames={{ input: 'mono' }}
           w={220}
         />
         <Select label="Method" data={[...METHODS]} value={step.method} onChange={(v) => v && set({ method: v })} allowDeselect={false} w={120} error={errors.method} />

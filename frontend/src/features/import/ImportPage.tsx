@@ -58,7 +58,6 @@ export function ImportPage() {
         onReject={(r) => setReadError(r[0]?.errors[0]?.message ?? 'file refused')}
         maxSize={MAX_BYTES}
         multiple={false}
-        accept={['application/json', 'application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain', '.yaml', '.yml', '.json']}
         data-testid="import-dropzone"
       >
         <Group justify="center" gap="xl" mih={140} style={{ pointerEvents: 'none' }}>
@@ -94,7 +93,7 @@ export function ImportPage() {
         autosize
         minRows={6}
         maxRows={16}
-        className="mono"
+        classNames={{ input: 'mono' }}
         styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
         error={errs.document}
         data-testid="import-text"

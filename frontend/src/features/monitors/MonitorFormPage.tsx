@@ -206,7 +206,7 @@ export function MonitorFormPage() {
                 value={f.schedule}
                 onChange={(e) => set({ schedule: e.currentTarget.value })}
                 error={errs.schedule ? true : undefined}
-                className="mono"
+                classNames={{ input: 'mono' }}
               />
               <Select label="Time zone" description="Cron fields are read in this zone" data={zoneList} value={f.timeZone} onChange={(v) => v && set({ timeZone: v })} searchable error={errs.timeZone} limit={50} />
             </SimpleGrid>

@@ -11,7 +11,7 @@ import { DeleteMonitorDocument, MonitorsDocument, PauseMonitorDocument, ResumeMo
 import { LatencySparkline } from './Sparkline';
 
 export function MonitorsPage() {
-  const [res, refetch] = useQuery({ query: MonitorsDocument, variables: { first: 100 } });
+  const [res, refetch] = useQuery({ query: MonitorsDocument, variables: { first: 50 } });
   const [, pause] = useMutation(PauseMonitorDocument);
   const [, resume] = useMutation(ResumeMonitorDocument);
   const [, del] = useMutation(DeleteMonitorDocument);
@@ -23,8 +23,6 @@ export function MonitorsPage() {
       refetch({ requestPolicy: 'network-only' });
     }
   };
-  if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
-  if (res.fetching && !res.data) return <Loading />;
   const monitors = res.data?.monitors.edges.map((e) => e.node) ?? [];
   return (
     <Stack>
@@ -33,7 +31,11 @@ export function MonitorsPage() {
           New monitor
         </Button>
       </PageHeader>
-      {monitors.length === 0 ? (
+      {res.error && !res.data ? (
+        <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
+      ) : res.fetching && !res.data ? (
+        <Loading />
+      ) : monitors.length === 0 ? (
         <EmptyState title="No monitors yet" action={<Button component={Link} to="/monitors/new">Create a monitor</Button>}>
           Pick collections, a schedule and where to send alerts.
         </EmptyState>

@@ -13,12 +13,6 @@ export const MonitorCardFragment = graphql(`
     collections {
       id
       name
-      lastRun {
-        id
-        status
-        finishedAt
-        queuedAt
-      }
     }
     stats {
       uptime24h

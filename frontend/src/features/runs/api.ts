@@ -151,7 +151,7 @@ export const LastPassingRunDocument = graphql(`
 
 export const RunFilterOptionsDocument = graphql(`
   query RunFilterOptions {
-    monitors(first: 100) {
+    monitors(first: 50) {
       edges {
         node {
           id

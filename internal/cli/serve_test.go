@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/catena-monitor/catena/internal/auth"
+	"github.com/catena-monitor/catena/internal/dbtest"
+	"github.com/catena-monitor/catena/internal/secret"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// lockedBuffer is an io.Writer safe to read while a command writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// TestServeAllInOne starts `catena serve` on a fresh database without an
+// admin configured: it prints the setup link, the link creates the admin, and a
+// collection run through the API is executed by the in-process runner.
+func TestServeAllInOne(t *testing.T) {
+	t.Parallel()
+	_, dbURL := dbtest.NewDBURL(t)
+	addr := freeAddr(t)
+	base := "http://" + addr
+	getenv := envOf(map[string]string{
+		"DATABASE_URL": dbURL, "CATENA_ADDR": addr, "CATENA_PUBLIC_URL": base,
+		"CATENA_SECRET_KEY": secret.NewKey(), "CATENA_LOG_LEVEL": "error",
+	})
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok": true}`))
+	}))
+	t.Cleanup(target.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, []string{"serve"}, getenv, &stdout) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30s of cancellation")
+		}
+	})
+
+	link := regexp.MustCompile(`/setup\?token=([A-Za-z0-9_-]+)`)
+	poll(t, "the setup link and /healthz", func() bool {
+		if !link.MatchString(stdout.String()) {
+			return false
+		}
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	token := link.FindStringSubmatch(stdout.String())[1]
+	for _, path := range []string{"/readyz", "/"} {
+		if code, _ := get(t, base+path); code != http.StatusOK {
+			t.Fatalf("%s: %d", path, code)
+		}
+	}
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	gql := func(query string, vars map[string]any) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data   map[string]any
+			Errors []map[string]any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("%s: %v %v", query, err, out.Errors)
+		}
+		return out.Data
+	}
+	gql(`mutation($t: String!) { setup(token: $t, email: "root@example.com", name: "Root", password: "a long password") { id } }`, map[string]any{"t": token})
+	c := gql(`mutation($u: String!) { createCollection(input: {name: "smoke", steps: [{name: "ok", method: "GET", url: $u,
+		assertions: [{source: BODY, property: "ok", comparison: EQUALS, target: "true"}]}]}) { id } }`, map[string]any{"u": target.URL})
+	cid := c["createCollection"].(map[string]any)["id"]
+	r := gql(`mutation($id: ID!) { runCollection(id: $id) { id status } }`, map[string]any{"id": cid})
+	rid := r["runCollection"].(map[string]any)["id"]
+	poll(t, "the in-process runner to pass the run", func() bool {
+		d := gql(`query($id: ID!) { run(id: $id) { status } }`, map[string]any{"id": rid})
+		return d["run"].(map[string]any)["status"] == "PASSED"
+	})
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, `catena_graphql_operations_total{result="ok",type="mutation"}`) {
+		t.Fatalf("/metrics lacks the API counters:\n%s", body)
+	}
+}
+
+// TestTokenCreate prints a working API token for the admin named in the
+// environment, creating that admin when missing.
+func TestTokenCreate(t *testing.T) {
+	t.Parallel()
+	pool, dbURL := dbtest.NewDBURL(t)
+	key := secret.NewKey()
+	getenv := envOf(map[string]string{
+		"DATABASE_URL": dbURL, "CATENA_SECRET_KEY": key, "CATENA_LOG_LEVEL": "error",
+		"CATENA_ADMIN_EMAIL": "ops@example.com", "CATENA_ADMIN_PASSWORD": "a long password",
+	})
+	var out bytes.Buffer
+	if err := Run(context.Background(), []string{"token", "create", "ci", "--expires-in-days", "7"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(out.String())
+	if !auth.IsAPIToken(tok) || strings.Contains(tok, "\n") {
+		t.Fatalf("stdout %q is not one token", out.String())
+	}
+	k, _ := secret.ParseKey(key)
+	box, _ := secret.New(k)
+	u, err := store.New(pool, box).TokenUser(context.Background(), auth.HashToken(tok))
+	if err != nil || u.Email != "ops@example.com" || u.Role != "admin" {
+		t.Fatalf("token user %+v, %v", u, err)
+	}
+
+	// Without any admin the command says how to make one.
+	_, emptyURL := dbtest.NewDBURL(t)
+	err = Run(context.Background(), []string{"token", "create", "ci"}, envOf(map[string]string{"DATABASE_URL": emptyURL, "CATENA_SECRET_KEY": key, "CATENA_LOG_LEVEL": "error"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CATENA_ADMIN_EMAIL") {
+		t.Fatalf("no admin: %v", err)
+	}
+	if err := Run(context.Background(), []string{"token"}, getenv, io.Discard); err == nil {
+		t.Fatal("`catena token` without create succeeded")
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func poll(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
