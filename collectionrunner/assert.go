@@ -204,6 +204,9 @@ func actualOf(a collection.Assertion, o observed) (actual, *actualError) {
 		if a.Property == "" && !needsJSON(a.Comparison) {
 			return actual{text: string(r.body)}, nil
 		}
+		if r.tooDeep {
+			return actual{}, &actualError{Code: CodeBodyTooDeep, Msg: fmt.Sprintf("the body nests deeper than %d levels", maxJSONDepth), actual: excerpt(r.body, maxActual)}
+		}
 		return actual{}, &actualError{Code: CodeBodyNotJSON, Msg: fmt.Sprintf("the body is not JSON (content-type %s)", contentType(r.header)), actual: excerpt(r.body, maxActual)}
 	}
 	body := trimBOM(r.body)
@@ -361,16 +364,12 @@ func equal(got actual, target string) bool {
 	return got.text == target
 }
 
+// compactJSON removes insignificant whitespace from JSON text (other text is
+// only trimmed), so `{"a": 1}` equals `{"a":1}`.
 func compactJSON(s string) string {
-	r := gjson.Parse(s)
 	if !gjson.Valid(s) {
 		return strings.TrimSpace(s)
 	}
-	return string(gjsonCompact(r.Raw))
-}
-
-// gjsonCompact removes insignificant whitespace from valid JSON.
-func gjsonCompact(s string) []byte {
 	out := make([]byte, 0, len(s))
 	inStr, esc := false, false
 	for i := 0; i < len(s); i++ {
@@ -387,7 +386,7 @@ func gjsonCompact(s string) []byte {
 		}
 		out = append(out, c)
 	}
-	return out
+	return string(out)
 }
 
 // contains checks an array's elements, else substrings.
@@ -417,9 +416,7 @@ func isEmpty(got actual) bool {
 		switch {
 		case got.json.Type == gjson.Null:
 			return true
-		case got.json.IsArray():
-			return len(got.json.Array()) == 0
-		case got.json.IsObject():
+		case got.json.IsArray(), got.json.IsObject():
 			empty := true
 			got.json.ForEach(func(_, _ gjson.Result) bool { empty = false; return false })
 			return empty

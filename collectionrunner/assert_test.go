@@ -104,6 +104,8 @@ func TestAssert(t *testing.T) {
 		{"body on HEAD", A{Source: "body", Property: "id", Comparison: "exists"}, observed{resp: &response{status: 200, header: http.Header{}}, head: true}, false, "(empty)", "HEAD", CodeEmptyBody},
 		{"body with BOM", A{Source: "body", Property: "a", Comparison: "equals", Target: "1"}, obs(200, "\xef\xbb\xbf{\"a\":1}", nil), true, "1", "", ""},
 		{"body trailing garbage", A{Source: "body", Property: "a", Comparison: "exists"}, obs(200, `{"a":1} {"b":2}`, nil), false, "", "not JSON", CodeBodyNotJSON},
+		{"body nested too deep", A{Source: "body", Property: "a", Comparison: "exists"}, obs(200, strings.Repeat("[", 600)+strings.Repeat("]", 600), nil), false, "", "nests deeper than 512 levels", CodeBodyTooDeep},
+		{"body nested within the cap", A{Source: "body", Comparison: "type_is", Target: "array"}, obs(200, strings.Repeat("[", 500)+strings.Repeat("]", 500), nil), true, "", "", ""},
 		// text
 		{"text contains", A{Source: "text", Comparison: "contains", Target: `"name":"Ann"`}, ok, true, "", "", ""},
 		{"text not_contains", A{Source: "text", Comparison: "not_contains", Target: "error"}, ok, true, "", "", ""},

@@ -76,6 +76,13 @@ func NewExecutor(cfg Config) *Executor {
 	if e.client == nil {
 		e.client = NewHTTPClient(GuardConfig{})
 	}
+	if e.client.CheckRedirect == nil {
+		// Redirect rules (hop cap, per-step switch, secret headers dropped on
+		// an origin change) hold whatever client is passed in.
+		c := *e.client
+		c.CheckRedirect = checkRedirect
+		e.client = &c
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -168,7 +168,11 @@ func TestRunBadInputs(t *testing.T) {
 		{"timeout reading the body", []collection.Step{drip}, nil, collection.RunErrored, collection.StepErrored, CodeTimeout, "timed out while reading the response body"},
 		{"lower-case method", []collection.Step{step("a", "get", tg.URL+"/status/200")}, nil, collection.RunPassed, collection.StepPassed, "", ""},
 		{"body over the cap", []collection.Step{step("a", "GET", tg.URL+"/big/5000")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyTooLarge, "response body exceeds 4 KiB"},
+		{"response headers over the cap", []collection.Step{step("a", "GET", tg.URL+"/huge-headers")}, nil, collection.RunErrored, collection.StepErrored, CodeHeadersTooLarge, "the response headers exceed 1 MiB"},
 		{"gzip bomb", []collection.Step{step("a", "GET", tg.URL+"/gzip-bomb")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyTooLarge, "(decoded)"},
+		{"corrupt gzip", []collection.Step{step("a", "GET", tg.URL+"/corrupt/gzip")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyDecode, "decoding the gzip body"},
+		{"corrupt deflate", []collection.Step{step("a", "GET", tg.URL+"/corrupt/deflate")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyDecode, "flate"},
+		{"corrupt br", []collection.Step{step("a", "GET", tg.URL+"/corrupt/br")}, nil, collection.RunErrored, collection.StepErrored, CodeBodyDecode, "brotli"},
 		{"redirect loop", []collection.Step{step("a", "GET", tg.URL+"/loop")}, nil, collection.RunErrored, collection.StepErrored, CodeTooManyRedirects, "stopped after 10 redirects"},
 		{"redirect off", []collection.Step{noRedirect}, nil, collection.RunPassed, collection.StepPassed, "", ""},
 		{"redirect to a non-http scheme", []collection.Step{step("a", "GET", tg.URL+"/redirect?to=file:///etc/passwd")}, nil, collection.RunErrored, collection.StepErrored, CodeInvalidURL, "only http and https"},
@@ -194,6 +198,22 @@ func TestRunBadInputs(t *testing.T) {
 				t.Errorf("%d step results for %d steps", len(out.Steps), len(tt.steps))
 			}
 		})
+	}
+}
+
+// A hostile body nested millions deep fails the step; it does not crash the process.
+func TestRunDeepBody(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	deep := step("deep", "GET", tg.URL+"/deep", as("body", "x", "exists", ""))
+	deep.ContinueOnFailure = true
+	c := &collection.Collection{Name: "t", Steps: []collection.Step{deep, step("use", "GET", tg.URL+"/echo/@<<deep.body.0>>")}}
+	out := newExec(t, Config{}).Run(t.Context(), c, nil)
+	if s := out.Steps[0]; s.Status != collection.StepFailed || s.ErrorCode != CodeBodyTooDeep {
+		t.Errorf("deep: %s %s %s", s.Status, s.ErrorCode, s.Error)
+	}
+	if s := out.Steps[1]; s.Status != collection.StepErrored || s.ErrorCode != CodeBodyTooDeep {
+		t.Errorf("use: %s %s %s", s.Status, s.ErrorCode, s.Error)
 	}
 }
 

@@ -25,7 +25,10 @@ import (
 const maxInterpolated = 1 << 20
 
 // More stable error codes for interpolation.
-const CodeInterpolationTooLarge = "interpolation_too_large"
+const (
+	CodeInterpolationTooLarge = "interpolation_too_large"
+	CodeBodyTooDeep           = "body_too_deep"
+)
 
 // where says what a template is for; it decides how inserted values are escaped.
 type where uint8
@@ -46,15 +49,60 @@ type response struct {
 
 	jsonChecked bool
 	jsonOK      bool
+	tooDeep     bool
 }
 
-// isJSON reports (once per response) whether the body is valid JSON.
+// maxJSONDepth caps nesting: gjson validates recursively, and a body of
+// millions of "[" would overflow the stack and kill the whole process.
+const maxJSONDepth = 512
+
+// isJSON reports (once per response) whether the body is valid JSON no
+// deeper than maxJSONDepth.
 func (r *response) isJSON() bool {
 	if !r.jsonChecked {
 		r.jsonChecked = true
-		r.jsonOK = gjson.ValidBytes(trimBOM(r.body))
+		body := trimBOM(r.body)
+		r.tooDeep = !depthWithin(body, maxJSONDepth)
+		r.jsonOK = !r.tooDeep && gjson.ValidBytes(body)
 	}
 	return r.jsonOK
+}
+
+// notJSON explains why isJSON is false, naming the step.
+func (r *response) notJSON(step string) *stepError {
+	if r.tooDeep {
+		return errorf(CodeBodyTooDeep, "%sbody nests deeper than %d levels", step, maxJSONDepth)
+	}
+	return errorf(CodeBodyNotJSON, "%sbody is not JSON (content-type %s): %s", step, contentType(r.header), excerpt(r.body, 200))
+}
+
+// depthWithin scans JSON-like text without recursion and reports whether its
+// brackets nest at most max deep (strings are skipped).
+func depthWithin(b []byte, max int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > max {
+				return false
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return true
 }
 
 func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) }
@@ -207,7 +255,7 @@ func (s *scope) resolve(r *collection.Reference) (value, *stepError) {
 		return value{text: v}, nil
 	case collection.RefEnv:
 		if s.env == nil {
-			return value{}, errorf(CodeInterpolationUnresolved, "%s reads the environment, which this runner does not allow", r.Raw)
+			return value{}, errorf(CodeInterpolationUnresolved, "%s reads the environment, which this runner does not allow (set CATENA_ALLOW_ENV=true on the runner to permit it)", r.Raw)
 		}
 		return value{text: s.env(r.Name)}, nil
 	case collection.RefBuiltin:
@@ -299,7 +347,7 @@ func (s *scope) resolveStep(r *collection.Reference) (value, *stepError) {
 		return value{text: string(resp.body)}, nil
 	}
 	if !resp.isJSON() {
-		return value{}, errorf(CodeBodyNotJSON, "%s's body is not JSON (content-type %s): %s", name, contentType(resp.header), excerpt(resp.body, 200))
+		return value{}, resp.notJSON(name + "'s ")
 	}
 	res := gjson.GetBytes(trimBOM(resp.body), r.Name)
 	if !res.Exists() {
@@ -331,7 +379,9 @@ func describeJSON(body []byte) string {
 		}
 		return "top-level keys: " + strings.Join(keys, ", ")
 	case root.IsArray():
-		return fmt.Sprintf("the body is an array of %d items", len(root.Array()))
+		n := 0
+		root.ForEach(func(_, _ gjson.Result) bool { n++; return true })
+		return fmt.Sprintf("the body is an array of %d items", n)
 	}
 	return "the body is a single " + jsonType(root)
 }

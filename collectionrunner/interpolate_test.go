@@ -203,6 +203,37 @@ func TestExpandSizeCap(t *testing.T) {
 	}
 }
 
+func TestExpandDeepBody(t *testing.T) {
+	t.Parallel()
+	s := testScope()
+	s.responses[1] = &response{status: 200, header: http.Header{}, body: []byte(strings.Repeat("[", 1<<20))}
+	_, err := s.expand("@<<page.body.0>>", inText, false)
+	if err == nil || err.Code != CodeBodyTooDeep || !strings.Contains(err.Msg, "page's body nests deeper than 512 levels") {
+		t.Errorf("deep body: %v", err)
+	}
+}
+
+func TestDepthWithin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		max  int
+		want bool
+	}{
+		{`{"a":[1,{"b":2}]}`, 3, true},
+		{`{"a":[1,{"b":2}]}`, 2, false},
+		{`{"a":"[[[[[[["}`, 1, true}, // brackets inside strings do not count
+		{`{"a":"\"[[["}`, 1, true},   // nor after an escaped quote
+		{`[[[`, 2, false},
+		{``, 0, true},
+	}
+	for _, tt := range tests {
+		if got := depthWithin([]byte(tt.in), tt.max); got != tt.want {
+			t.Errorf("depthWithin(%s, %d) = %v", tt.in, tt.max, got)
+		}
+	}
+}
+
 func TestURLPosition(t *testing.T) {
 	t.Parallel()
 	for prefix, want := range map[string]urlPos{

@@ -104,11 +104,12 @@ type run struct {
 	clock  phaseClock
 	traced context.Context // the run's context with the clock's trace hooks
 
-	started  time.Time
-	results  []collection.StepResult
-	status   collection.RunStatus
-	stopped  string // why later steps are skipped; "" while they run
-	badState error
+	started   time.Time
+	cancelled bool // a step was cut short or skipped because ctx ended
+	results   []collection.StepResult
+	status    collection.RunStatus
+	stopped   string // why later steps are skipped; "" while they run
+	badState  error
 }
 
 func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepResult)) *run {
@@ -176,7 +177,7 @@ func (r *run) execute(ctx context.Context) Outcome {
 		}
 	}
 	out := Outcome{Status: r.status, Steps: r.results, StartedAt: started}
-	if ctx.Err() != nil {
+	if r.cancelled {
 		out.Status, out.Error = collection.RunErrored, "cancelled"
 	}
 	if r.badState != nil {
@@ -199,6 +200,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 	s := &r.c.Steps[i]
 	switch {
 	case ctx.Err() != nil:
+		r.cancelled = true
 		return r.skip(i, "the run was cancelled")
 	case r.stopped != "" && !s.AlwaysRun:
 		return r.skip(i, r.stopped)
@@ -296,6 +298,7 @@ func (r *run) errored(i int, res collection.StepResult, serr *stepError) collect
 	s := &r.c.Steps[i]
 	res.Status = collection.StepErrored
 	res.ErrorCode = serr.Code
+	r.cancelled = r.cancelled || serr.Code == CodeCancelled
 	res.Error = r.red.str(serr.Msg)
 	r.scope.why[i] = "it errored (" + serr.Code + ")"
 	r.fire(EventError)

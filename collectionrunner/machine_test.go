@@ -244,3 +244,14 @@ func TestRunSurvivesPanic(t *testing.T) {
 		t.Errorf("run %s %q [%s]", out.Status, out.Error, statuses(out))
 	}
 }
+
+// A context cancelled after the last step does not turn a finished run into a cancelled one.
+func TestMachineCancelAfterLastStep(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	out := newExec(t, Config{}).Run(ctx, oneStep(tg.URL+"/status/200"), func(collection.StepResult) { cancel() })
+	if out.Status != collection.RunPassed || out.Error != "" {
+		t.Errorf("run %s %q; want passed", out.Status, out.Error)
+	}
+}

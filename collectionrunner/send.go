@@ -50,6 +50,7 @@ const (
 	CodeTooManyRedirects        = "too_many_redirects"
 	CodeDestinationBlocked      = "destination_blocked"
 	CodeBodyTooLarge            = "body_too_large"
+	CodeHeadersTooLarge         = "headers_too_large"
 	CodeBodyIncomplete          = "body_incomplete"
 	CodeBodyDecode              = "body_decode_error"
 	CodeRequestFailed           = "request_failed"
@@ -85,12 +86,11 @@ type sendRequest struct {
 
 // sendResult is the response as read, body decoded and capped.
 type sendResult struct {
-	Status   int
-	Header   http.Header
-	Body     []byte
-	Timings  collection.Timings
-	TraceID  string
-	FinalURL string
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Timings collection.Timings
+	TraceID string
 }
 
 // redirectPolicy travels in the request context to the shared CheckRedirect.
@@ -292,7 +292,7 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	}
 	defer resp.Body.Close()
 
-	out := &sendResult{Status: resp.StatusCode, Header: resp.Header, TraceID: traceID, FinalURL: resp.Request.URL.String()}
+	out := &sendResult{Status: resp.StatusCode, Header: resp.Header, TraceID: traceID}
 	b, rerr := readBody(resp, maxRead)
 	end := time.Now()
 	out.Timings = collection.Timings{
@@ -486,6 +486,9 @@ func classify(parent context.Context, err error, doing string) *stepError {
 	}
 	if code, msg, ok := classifyTLS(err); ok {
 		return &stepError{Code: code, Msg: msg}
+	}
+	if strings.Contains(err.Error(), "server response headers exceeded") {
+		return errorf(CodeHeadersTooLarge, "the response headers exceed %s", sizeText(maxResponseHeaderBytes))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return errorf(CodeBodyIncomplete, "the target closed the connection while %s", doing)

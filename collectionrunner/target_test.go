@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,6 +117,13 @@ func (tg *target) mux() http.Handler {
 		_ = http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	})
+	m.HandleFunc("GET /deep", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(bytes.Repeat([]byte("["), 8<<20)) // would overflow gjson's recursive validator
+	})
+	m.HandleFunc("GET /huge-headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Huge", strings.Repeat("h", 2<<20))
+	})
 	m.HandleFunc("GET /big/{n}", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.PathValue("n"))
 		_, _ = w.Write(bytes.Repeat([]byte("x"), n))
@@ -145,6 +153,10 @@ func (tg *target) mux() http.Handler {
 		w.Header().Set("Content-Encoding", enc)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(buf.Bytes())
+	})
+	m.HandleFunc("GET /corrupt/{enc}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", r.PathValue("enc"))
+		_, _ = w.Write([]byte("\xff\xfe this is not compressed at all \x00\x01\x02"))
 	})
 	m.HandleFunc("GET /loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)

@@ -135,6 +135,21 @@ func (r *mutationResolver) TestAlertChannel(ctx context.Context, id string) (*mo
 	return &model.TestAlertResult{Ok: true, Message: msg}, nil
 }
 
+func (r *mutationResolver) AcknowledgeIncident(ctx context.Context, id string) (*collection.Incident, error) {
+	if _, err := editor(ctx); err != nil {
+		return nil, err
+	}
+	iid, err := parseID[collection.IncidentID](id)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := r.Store.AcknowledgeIncident(ctx, iid, r.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &inc, nil
+}
+
 func (r *queryResolver) AlertChannels(ctx context.Context) ([]collection.AlertChannel, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err

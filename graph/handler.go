@@ -168,6 +168,8 @@ func originOf(s string) string {
 // A connection with neither is closed.
 func wsInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		// A refusal closes with 4403, as graphql-transport-ws defines for it.
+		refused := transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4403), "Forbidden")
 		h := http.Header{}
 		for _, k := range []string{"Authorization", "authorization"} {
 			if v := payload.GetString(k); v != "" {
@@ -177,15 +179,15 @@ func wsInit(a *auth.Authenticator) transport.WebsocketInitFunc {
 		if h.Get("Authorization") != "" {
 			p, err := a.Authenticate(ctx, h, nil)
 			if err != nil {
-				return ctx, nil, err
+				return refused, nil, err
 			}
 			if p == nil {
-				return ctx, nil, auth.ErrUnauthenticated
+				return refused, nil, auth.ErrUnauthenticated
 			}
 			return auth.WithPrincipal(ctx, p), nil, nil
 		}
 		if auth.FromContext(ctx) == nil {
-			return ctx, nil, auth.ErrUnauthenticated
+			return refused, nil, auth.ErrUnauthenticated
 		}
 		return ctx, nil, nil
 	}

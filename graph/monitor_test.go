@@ -230,13 +230,16 @@ func TestMonitorsAndChannels(t *testing.T) {
 	// Finished runs feed the dashboard figures.
 	mid := mustID[collection.MonitorID](t, m.ID)
 	colID := mustID[collection.CollectionID](t, cid)
+	var lastRun collection.RunID
 	for i, st := range []collection.RunStatus{collection.RunPassed, collection.RunPassed, collection.RunPassed, collection.RunFailed} {
-		if _, _, err := e.store.InsertRun(context.Background(), e.pool, store.InsertRunParams{
+		run, _, err := e.store.InsertRun(context.Background(), e.pool, store.InsertRunParams{
 			CollectionID: &colID, MonitorID: &mid, Location: "local", Trigger: collection.TriggerSchedule, Status: st,
 			IdempotencyKey: "stats-" + string(rune('a'+i)), Snapshot: collection.Collection{Name: "checkout"},
-		}); err != nil {
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
+		lastRun = run.ID
 	}
 	var one struct{ Monitor *gqlMonitor }
 	e.mustPost(viewer, `query($id: ID!) { monitor(id: $id) { `+monitorFields+` } }`, map[string]any{"id": m.ID}, &one)
@@ -277,15 +280,40 @@ func TestMonitorsAndChannels(t *testing.T) {
 		t.Fatalf("lists %+v", list)
 	}
 
-	// Incidents and deliveries are readable (none opened here).
+	// Incidents (alerting opens them; here the store does) and deliveries.
+	opened, err := e.store.OpenIncident(context.Background(), e.pool, store.OpenIncidentParams{
+		MonitorID: mid, CollectionID: colID, Kind: "failure", Summary: "step 0 \"ping\" failed", OpenedAt: time.Now(), RunID: lastRun,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var inc struct {
-		Incidents  []struct{ ID string }
+		Incidents []struct {
+			ID, Status, Kind, Summary string
+			Monitor                   struct{ Name string }
+			Collection                struct{ Name string }
+			FirstRun                  *struct{ ID string }
+			Deliveries                []struct{ ID string }
+		}
 		Deliveries []struct{ ID string }
 	}
-	e.mustPost(viewer, `query($m: ID, $ch: ID) { incidents(monitorId: $m, status: [OPEN]) { id status deliveries { id } }
+	e.mustPost(viewer, `query($m: ID, $ch: ID) { incidents(monitorId: $m, status: [OPEN]) { id status kind summary monitor { name } collection { name } firstRun { id } deliveries { id } }
 		deliveries(channelId: $ch) { id status channel { name } } }`, map[string]any{"m": m.ID, "ch": c.ID}, &inc)
-	if inc.Incidents == nil || inc.Deliveries == nil {
+	if len(inc.Incidents) != 1 || inc.Incidents[0].Monitor.Name != "renamed" || inc.Incidents[0].Collection.Name != "checkout" || inc.Deliveries == nil {
 		t.Fatalf("incidents/deliveries %+v", inc)
+	}
+	if r := e.post(viewer, `mutation($id: ID!) { acknowledgeIncident(id: $id) { status } }`, map[string]any{"id": inc.Incidents[0].ID}); r.code() != "FORBIDDEN" {
+		t.Fatalf("viewer acknowledged: %+v", r.Errors)
+	}
+	var ack struct{ AcknowledgeIncident struct{ Status string } }
+	e.mustPost(editor, `mutation($id: ID!) { acknowledgeIncident(id: $id) { status acknowledgedAt } }`, map[string]any{"id": inc.Incidents[0].ID}, &ack)
+	if ack.AcknowledgeIncident.Status != "ACKNOWLEDGED" || opened.ID == 0 {
+		t.Fatalf("acknowledge %+v", ack)
+	}
+	var byInc struct{ Deliveries []struct{ ID string } }
+	e.mustPost(viewer, `query($i: ID) { deliveries(incidentId: $i) { id } }`, map[string]any{"i": inc.Incidents[0].ID}, &byInc)
+	if byInc.Deliveries == nil {
+		t.Fatal("deliveries(incidentId) is null")
 	}
 
 	// Delete.

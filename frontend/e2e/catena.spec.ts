@@ -49,6 +49,12 @@ async function selectOption(label: string | RegExp, option: string | RegExp, sco
   await page.getByRole('option', { name: option }).first().click();
 }
 
+/** Step options: a 3 s timeout, so a monitor may run the collection every 10 s. */
+async function shortTimeout(editor: Locator) {
+  await editor.getByRole('tab', { name: 'Options' }).click();
+  await editor.getByLabel('Timeout (ms)').fill('3000');
+}
+
 async function slackReceived(): Promise<Array<{ path: string; body: string }>> {
   const r = await fetch(`${SLACK()}/received`);
   return (await r.json()) as Array<{ path: string; body: string }>;
@@ -118,6 +124,7 @@ test('build a 3-step chained collection using completion, run it and see it pass
   await editor.getByRole('tab', { name: /Assertions/ }).click();
   await editor.getByRole('button', { name: '+ body field' }).click();
   await editor.getByLabel('Assertion 2 json path').fill('token');
+  await shortTimeout(editor);
 
   // Run once so completion knows what login answers.
   await page.getByRole('button', { name: 'Run' }).click();
@@ -149,6 +156,7 @@ test('build a 3-step chained collection using completion, run it and see it pass
   await body.fill('{"currency": "EUR", "items": [{"sku": "CHAIN-1", "name": "Bike chain", "quantity": 2, "unit_price": 12.5}]}');
   await editor.getByRole('tab', { name: /Assertions/ }).click();
   await editor.getByLabel('Assertion 1 target').fill('201');
+  await shortTimeout(editor);
 
   // Step 3: get_order reads the order created by step 2.
   await page.getByRole('button', { name: 'Add step' }).click();
@@ -169,6 +177,7 @@ test('build a 3-step chained collection using completion, run it and see it pass
   await expect(editor.getByText("unknown step 'nope' in @<<nope.body.token>>; earlier steps: login, create_order")).toBeVisible();
   await expect(editor.locator('.ref-overlay mark')).toHaveCount(1);
   await v1.fill('Bearer @<<login.body.token>>');
+  await shortTimeout(editor);
 
   // Reorder by keyboard and back with the buttons: the order is what runs.
   await page.getByRole('button', { name: 'Move get_order up' }).click();
@@ -241,7 +250,7 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await shot('channels');
 
   await page.getByRole('link', { name: 'Monitors' }).click();
-  await page.getByRole('button', { name: 'New monitor' }).click();
+  await page.getByRole('link', { name: 'New monitor' }).click();
   await page.getByLabel('Name').first().fill('checkout every 10s');
   const expr = page.getByLabel('Schedule expression');
   await expr.fill('0 9 * * 1-5');
@@ -249,9 +258,11 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await expect(page.getByTestId('schedule-next').getByRole('listitem')).toHaveCount(5);
   await expr.fill('every 10s');
   await expect(page.getByTestId('schedule-description')).toHaveText('Every 10 seconds');
-  await selectOption('Collections', 'demo checkout');
+  await page.getByRole('textbox', { name: 'Collections' }).click();
+  await page.getByRole('option', { name: 'demo checkout' }).click();
   await page.keyboard.press('Escape');
-  await selectOption('Alert channels', /ops slack/);
+  await page.getByRole('textbox', { name: 'Alert channels' }).click();
+  await page.getByRole('option', { name: /ops slack/ }).click();
   await page.keyboard.press('Escape');
   await page.getByLabel('Alert after failures in a row').fill('1');
   await shot('monitor-form', { fullPage: true });

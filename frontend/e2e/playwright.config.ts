@@ -19,6 +19,8 @@ export default defineConfig({
     baseURL: process.env.CATENA_E2E_URL,
     viewport: { width: 1280, height: 860 },
     trace: 'retain-on-failure',
+    actionTimeout: 15_000,
+    navigationTimeout: 15_000,
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -212,36 +212,37 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddStep            func(childComplexity int, collectionID string, input model.StepInput, position *int) int
-		CancelRun          func(childComplexity int, id string) int
-		ChangePassword     func(childComplexity int, currentPassword string, newPassword string) int
-		CreateAPIToken     func(childComplexity int, name string, expiresInDays *int) int
-		CreateAlertChannel func(childComplexity int, input model.AlertChannelInput) int
-		CreateCollection   func(childComplexity int, input model.CollectionInput) int
-		CreateMonitor      func(childComplexity int, input model.MonitorInput) int
-		CreateUser         func(childComplexity int, input model.CreateUserInput) int
-		DeleteAlertChannel func(childComplexity int, id string) int
-		DeleteCollection   func(childComplexity int, id string) int
-		DeleteMonitor      func(childComplexity int, id string) int
-		DeleteStep         func(childComplexity int, id string) int
-		DeleteUser         func(childComplexity int, id string) int
-		ImportCollection   func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
-		Login              func(childComplexity int, email string, password string) int
-		Logout             func(childComplexity int) int
-		MoveStep           func(childComplexity int, collectionID string, id string, position int) int
-		PauseMonitor       func(childComplexity int, id string) int
-		ReplaceCollection  func(childComplexity int, id string, input model.CollectionInput) int
-		ResumeMonitor      func(childComplexity int, id string) int
-		RevokeAPIToken     func(childComplexity int, id string) int
-		RunCollection      func(childComplexity int, id string, location *string) int
-		SetSecret          func(childComplexity int, collectionID string, name string, value *string) int
-		Setup              func(childComplexity int, token string, email string, name string, password string) int
-		TestAlertChannel   func(childComplexity int, id string) int
-		UpdateAlertChannel func(childComplexity int, id string, input model.AlertChannelInput) int
-		UpdateCollection   func(childComplexity int, id string, input model.UpdateCollectionInput) int
-		UpdateMonitor      func(childComplexity int, id string, input model.MonitorInput) int
-		UpdateStep         func(childComplexity int, id string, input model.StepInput) int
-		UpdateUser         func(childComplexity int, id string, input model.UpdateUserInput) int
+		AcknowledgeIncident func(childComplexity int, id string) int
+		AddStep             func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		CancelRun           func(childComplexity int, id string) int
+		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
+		CreateAPIToken      func(childComplexity int, name string, expiresInDays *int) int
+		CreateAlertChannel  func(childComplexity int, input model.AlertChannelInput) int
+		CreateCollection    func(childComplexity int, input model.CollectionInput) int
+		CreateMonitor       func(childComplexity int, input model.MonitorInput) int
+		CreateUser          func(childComplexity int, input model.CreateUserInput) int
+		DeleteAlertChannel  func(childComplexity int, id string) int
+		DeleteCollection    func(childComplexity int, id string) int
+		DeleteMonitor       func(childComplexity int, id string) int
+		DeleteStep          func(childComplexity int, id string) int
+		DeleteUser          func(childComplexity int, id string) int
+		ImportCollection    func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
+		Login               func(childComplexity int, email string, password string) int
+		Logout              func(childComplexity int) int
+		MoveStep            func(childComplexity int, collectionID string, id string, position int) int
+		PauseMonitor        func(childComplexity int, id string) int
+		ReplaceCollection   func(childComplexity int, id string, input model.CollectionInput) int
+		ResumeMonitor       func(childComplexity int, id string) int
+		RevokeAPIToken      func(childComplexity int, id string) int
+		RunCollection       func(childComplexity int, id string, location *string) int
+		SetSecret           func(childComplexity int, collectionID string, name string, value *string) int
+		Setup               func(childComplexity int, token string, email string, name string, password string) int
+		TestAlertChannel    func(childComplexity int, id string) int
+		UpdateAlertChannel  func(childComplexity int, id string, input model.AlertChannelInput) int
+		UpdateCollection    func(childComplexity int, id string, input model.UpdateCollectionInput) int
+		UpdateMonitor       func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateStep          func(childComplexity int, id string, input model.StepInput) int
+		UpdateUser          func(childComplexity int, id string, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -429,6 +430,7 @@ type MutationResolver interface {
 	UpdateAlertChannel(ctx context.Context, id string, input model.AlertChannelInput) (*collection.AlertChannel, error)
 	DeleteAlertChannel(ctx context.Context, id string) (string, error)
 	TestAlertChannel(ctx context.Context, id string) (*model.TestAlertResult, error)
+	AcknowledgeIncident(ctx context.Context, id string) (*collection.Incident, error)
 	CreateCollection(ctx context.Context, input model.CollectionInput) (*collection.Collection, error)
 	UpdateCollection(ctx context.Context, id string, input model.UpdateCollectionInput) (*collection.Collection, error)
 	ReplaceCollection(ctx context.Context, id string, input model.CollectionInput) (*collection.Collection, error)
@@ -1159,6 +1161,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorStats.Uptime7d(childComplexity), true
 
+	case "Mutation.acknowledgeIncident":
+		if e.ComplexityRoot.Mutation.AcknowledgeIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
 	case "Mutation.addStep":
 		if e.ComplexityRoot.Mutation.AddStep == nil {
 			break
@@ -2335,6 +2348,8 @@ extend type Mutation {
   deleteAlertChannel(id: ID!): ID!
   "Send a test message through the channel now."
   testAlertChannel(id: ID!): TestAlertResult!
+  "Mark an open incident as acknowledged (someone is on it); it resolves when the collection recovers."
+  acknowledgeIncident(id: ID!): Incident!
 }
 `, BuiltIn: false},
 	{Name: "../schema/collection.graphqls", Input: `# Collections: ordered steps (HTTP requests) with assertions, variables and secrets.
@@ -3613,6 +3628,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -7383,6 +7412,50 @@ func (ec *executionContext) fieldContext_Mutation_testAlertChannel(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_testAlertChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgeIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeIncident(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14671,6 +14744,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "acknowledgeIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCollection":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCollection(ctx, field)
@@ -17803,6 +17883,16 @@ func (ec *executionContext) marshalNIncident2ᚕgithubᚗcomᚋcatenaᚑmonitor�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx context.Context, sel ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Incident(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus(ctx context.Context, v any) (collection.IncidentStatus, error) {

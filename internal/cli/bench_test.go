@@ -128,6 +128,14 @@ func BenchmarkChain(b *testing.B) {
 					q := `SELECT count(*) FROM runs WHERE status IN ('queued', 'running') AND location = $1`
 					if final {
 						q = `SELECT count(*) FROM runs WHERE status <> 'passed' AND location = $1`
+						// Where a run's time goes: executing, and holding a worker
+						// slot (start, secrets, execution, final transaction).
+						var exec, hold float64
+						if err := pool.QueryRow(ctx, `SELECT avg(duration_ms), avg(extract(epoch FROM finished_at - started_at)) * 1000
+							FROM runs WHERE location = $1`, location).Scan(&exec, &hold); err == nil {
+							b.ReportMetric(exec, "exec-ms/run")
+							b.ReportMetric(hold, "slot-ms/run")
+						}
 					}
 					err = pool.QueryRow(ctx, q, location).Scan(&n)
 					return n, err

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
 )
 
@@ -416,5 +417,35 @@ steps:
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+func TestHumanOutputColour(t *testing.T) {
+	t.Parallel()
+	r := &fileResult{file: "f.yaml", name: "c", status: "failed", steps: []collection.StepResult{
+		{Name: "a", Status: collection.StepPassed, Assertions: []collection.AssertionResult{{Passed: true, Expected: "1", Actual: "1"}}},
+		{Name: "b", Status: collection.StepFailed, Assertions: []collection.AssertionResult{{Passed: false, Expected: "1", Actual: "2"}}},
+	}}
+	var plain, coloured bytes.Buffer
+	writeHumanResult(&plain, r, false)
+	writeHumanResult(&coloured, r, true)
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Errorf("plain output has escape codes: %q", plain.String())
+	}
+	for _, want := range []string{ansiGreen + "PASS ", ansiRed + "FAIL ", ansiRed + "✗"} {
+		if !strings.Contains(coloured.String(), want) {
+			t.Errorf("coloured output lacks %q: %q", want, coloured.String())
+		}
+	}
+	if isTerminal(&plain) {
+		t.Error("a buffer is not a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Error("a regular file is not a terminal")
 	}
 }

@@ -416,3 +416,26 @@ func TestRunnerRetriesARunWhoseRunnerVanished(t *testing.T) {
 		t.Errorf("run ended %s (%q) on attempt %d with %d steps; want passed on attempt 2", got.Status, got.Error, got.Attempt, len(got.Steps))
 	}
 }
+
+// A long run's finished steps reach the database on the heartbeat, before the
+// run ends, so a runner lost mid-run leaves them behind (scenario 1).
+func TestRunnerRecordsFinishedStepsOfALongRun(t *testing.T) {
+	t.Parallel()
+	e := newRunnerEnv(t)
+	target := newBlockingTarget(t)
+	c := e.saveCollection(twoStepCollection("long", target.srv.URL))
+	e.startRunner(runnerOptions{})
+	run := e.enqueue(c)
+	<-target.entered
+	got := e.waitRun(run.ID, "running with its first step recorded", func(r *collection.Run) bool {
+		return r.Status == collection.RunRunning && len(r.Steps) == 1
+	})
+	if s := got.Steps[0]; s.Name != "first" || s.Status != collection.StepPassed || s.Attempt != 1 {
+		t.Errorf("recorded step = %s %s attempt %d", s.Name, s.Status, s.Attempt)
+	}
+	target.open()
+	got = e.waitRun(run.ID, "final", final)
+	if got.Status != collection.RunPassed || len(got.Steps) != 2 {
+		t.Errorf("run ended %s with %d steps, want passed with 2", got.Status, len(got.Steps))
+	}
+}

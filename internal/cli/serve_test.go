@@ -45,7 +45,7 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 
@@ -57,46 +57,16 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestServeAllInOne(t *testing.T) {
 	t.Parallel()
 	_, dbURL := dbtest.NewDBURL(t)
-	addr := freeAddr(t)
-	base := "http://" + addr
-	getenv := envOf(map[string]string{
-		"DATABASE_URL": dbURL, "CATENA_ADDR": addr, "CATENA_PUBLIC_URL": base,
-		"CATENA_SECRET_KEY": secret.NewKey(), "CATENA_LOG_LEVEL": "error",
-	})
+	getenv := map[string]string{"DATABASE_URL": dbURL, "CATENA_SECRET_KEY": secret.NewKey(), "CATENA_LOG_LEVEL": "error"}
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok": true}`))
 	}))
 	t.Cleanup(target.Close)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout lockedBuffer
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, []string{"serve"}, getenv, &stdout) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s of cancellation")
-		}
-	})
-
+	base, stdout := startServe(t, getenv)
 	link := regexp.MustCompile(`/setup\?token=([A-Za-z0-9_-]+)`)
-	poll(t, "the setup link and /healthz", func() bool {
-		if !link.MatchString(stdout.String()) {
-			return false
-		}
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	poll(t, "the setup link", func() bool { return link.MatchString(stdout.String()) })
 	token := link.FindStringSubmatch(stdout.String())[1]
 	for _, path := range []string{"/readyz", "/"} {
 		if code, _ := get(t, base+path); code != http.StatusOK {
@@ -104,28 +74,7 @@ func TestServeAllInOne(t *testing.T) {
 		}
 	}
 
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	gql := func(query string, vars map[string]any) map[string]any {
-		t.Helper()
-		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", base)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out struct {
-			Data   map[string]any
-			Errors []map[string]any
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
-			t.Fatalf("%s: %v %v", query, err, out.Errors)
-		}
-		return out.Data
-	}
+	gql, _ := browser(t, base)
 	gql(`mutation($t: String!) { setup(token: $t, email: "root@example.com", name: "Root", password: "a long password") { id } }`, map[string]any{"t": token})
 	c := gql(`mutation($u: String!) { createCollection(input: {name: "smoke", steps: [{name: "ok", method: "GET", url: $u,
 		assertions: [{source: BODY, property: "ok", comparison: EQUALS, target: "true"}]}]}) { id } }`, map[string]any{"u": target.URL})
@@ -175,6 +124,71 @@ func TestTokenCreate(t *testing.T) {
 	if err := Run(context.Background(), []string{"token"}, getenv, io.Discard); err == nil {
 		t.Fatal("`catena token` without create succeeded")
 	}
+}
+
+// startServe runs `catena serve` until the test ends and waits for /healthz.
+func startServe(t *testing.T, env map[string]string) (string, *lockedBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	env["CATENA_ADDR"], env["CATENA_PUBLIC_URL"] = addr, base
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, []string{"serve"}, envOf(env), stdout) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30s of cancellation")
+		}
+	})
+	poll(t, "/healthz", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		default:
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return base, stdout
+}
+
+// browser returns a GraphQL caller that keeps cookies and sends the page's
+// Origin, as the GUI does, and its cookie jar.
+func browser(t *testing.T, base string) (func(string, map[string]any) map[string]any, http.CookieJar) {
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	return func(query string, vars map[string]any) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data   map[string]any
+			Errors []map[string]any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("%s: %v %v", query, err, out.Errors)
+		}
+		return out.Data
+	}, jar
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -21,8 +21,8 @@ import (
 
 // BenchmarkLocalSameMinute: 10,000 monitors (`every 1m`, 10 collections) due
 // in the same minute, fired by the local scheduler's Run loop with its
-// default settings (250ms poll, 2s jitter, 2 workers × 200 per transaction;
-// BENCH_WORKERS and BENCH_POLL override them).
+// default settings (250ms poll, 2s jitter, 2 workers × 50 per transaction;
+// BENCH_WORKERS, BENCH_BATCH and BENCH_POLL override them).
 // It reports enqueue throughput and the lag from the slot to the moment each
 // run is committed (seen by a poller every 20ms), p50/p99/max, both from the
 // slot itself and from the monitor's jittered due time.
@@ -81,7 +81,7 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 		}
 		// The scheduler's clock reads 1.5s before the slot now.
 		var offset atomic.Int64
-		offset.Store(int64(slot.Add(-1500 * time.Millisecond).Sub(time.Now())))
+		offset.Store(int64(time.Until(slot.Add(-1500 * time.Millisecond))))
 		now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 		cfg := schedule.LocalConfig{Pool: pool, Store: st, Queue: q, Now: now}
 		if w, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS")); w > 0 {
@@ -138,7 +138,9 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 		}
 		b.StopTimer()
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
 		if seen != monitors {
 			b.Fatalf("%d of %d runs enqueued within 2 minutes", seen, monitors)
 		}

@@ -32,7 +32,8 @@ type EventBridgeConfig struct {
 // EventBridge keeps one EventBridge Scheduler schedule per monitor, named
 // catena-monitor-<id>, whose target is scheduler-lambda with the input
 // {"monitorId": N, "scheduledTime": "<aws.scheduler.scheduled-time>"}.
-// AWS keeps the clock, so monitors' next_run_at stays NULL in this mode.
+// AWS keeps the clock: in this mode nothing advances monitors' next_run_at,
+// which is only what the gateway stored for display.
 type EventBridge struct {
 	cfg EventBridgeConfig
 }
@@ -140,7 +141,6 @@ func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
 		return fmt.Errorf("saving EventBridge schedule %s: %w", name, err)
 	}
 	e.cfg.Log.InfoContext(ctx, "EventBridge schedule saved", "monitor_id", m.ID, "expression", expr, "state", string(state))
-	m.NextRunAt = nil
 	return nil
 }
 

@@ -36,7 +36,8 @@ type LocalConfig struct {
 	// JitterMax caps the per-monitor start delay that spreads monitors
 	// sharing a slot (2s; never more than 10% of the interval; negative: none).
 	JitterMax time.Duration
-	// Batch is how many monitors one transaction claims (200).
+	// Batch is how many monitors one transaction claims (50: small batches
+	// commit, and so start, their runs sooner).
 	Batch int
 	// Workers is how many transactions claim in parallel (2).
 	Workers int
@@ -74,7 +75,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
 	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
-	cfg.Batch = cmp.Or(cfg.Batch, 200)
+	cfg.Batch = cmp.Or(cfg.Batch, 50)
 	cfg.Workers = cmp.Or(cfg.Workers, 2)
 	return &Local{cfg: cfg, firer: firer{store: cfg.Store, queue: cfg.Queue, log: cfg.Log}}, nil
 }

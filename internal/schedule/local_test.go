@@ -541,3 +541,33 @@ func TestLocalStandbyTakesOver(t *testing.T) {
 			`2026-11-22T04:00:50Z local passed ""`)
 	}
 }
+
+// TestLocalClockJumps is RELIABILITY scenario 22: the clock jumps forward an
+// hour (no burst of catch-up runs), then back ten minutes (nothing fires until
+// the clock reaches the next slot again, which then runs once).
+func TestLocalClockJumps(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:10Z"))
+	m := h.monitor("every 1m", "UTC", nil, h.collection("c"))
+	h.tickAt(at("2026-11-22T04:01:00Z"))
+	h.finishAll()
+	if st := h.tickAt(at("2026-11-22T05:01:30Z")); st.Enqueued != 1 || st.Missed != 1 {
+		t.Fatalf("after +1h: %+v; want the current slot run and one summary row", st)
+	}
+	h.finishAll()
+	for _, now := range []string{"2026-11-22T04:51:30Z", "2026-11-22T04:59:00Z", "2026-11-22T05:01:59Z"} {
+		if st := h.tickAt(at(now)); st.Monitors != 0 {
+			t.Fatalf("after the clock went back, a tick at %s claimed %+v", now, st)
+		}
+	}
+	h.tickAt(at("2026-11-22T05:02:00Z"))
+	wantRuns(t, h.runs(m.ID),
+		`2026-11-22T04:01:00Z local passed ""`,
+		`2026-11-22T04:02:00Z local missed "scheduler_down: 59 slot(s) from 2026-11-22T04:02:00Z to 2026-11-22T05:00:00Z were not run because no scheduler was running"`,
+		`2026-11-22T05:01:00Z local passed ""`,
+		`2026-11-22T05:02:00Z local queued ""`)
+	var negative int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM runs WHERE duration_ms < 0 OR finished_at < queued_at`).Scan(&negative); err != nil || negative != 0 {
+		t.Errorf("runs with negative durations: %d (%v)", negative, err)
+	}
+}

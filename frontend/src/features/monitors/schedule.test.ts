@@ -31,15 +31,22 @@ describe('previewSchedule', () => {
     expect(formatInZone(p.next[0], 'Europe/Paris')).toBe('Mon 23 Nov, 09:00');
   });
 
-  it('says "every minute" in singular', () => {
-    const p = previewSchedule('every 1m', '', from);
-    expect(p.ok && p.description).toBe('Every minute');
+  it.each([
+    ['every 1m', 'Every minute'],
+    ['every 90s', 'Every 90 seconds'],
+    ['every 1h30m', 'Every 90 minutes'],
+    ['every 1d', 'Every day'],
+  ])('describes %s as %s', (expr, words) => {
+    const p = previewSchedule(expr, '', from);
+    expect(p.ok && p.description).toBe(words);
   });
 
   it.each([
     ['', 'a schedule is required'],
     ['every 5s', 'too often'],
-    ['every 30d', 'is not an interval'],
+    ['every 30d', 'too rare'],
+    ['every five', 'is not an interval'],
+    ['every 1500ms', 'whole number of seconds'],
     ['* * *', 'a cron expression has 5 fields'],
     ['61 * * * *', 'invalid cron expression "61 * * * *"'],
   ])('explains what is wrong with %j', (expr, reason) => {

@@ -20,9 +20,32 @@ export const PRESETS: ReadonlyArray<SchedulePreset> = [
   { label: 'Daily at midnight', value: '0 0 * * *' },
 ];
 
-const EVERY = /^every\s+(\d+)\s*(s|m|h)$/i;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
-const UNIT_WORD = { s: 'second', m: 'minute', h: 'hour' } as const;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const WORDS: Array<[number, string]> = [
+  [86_400_000, 'day'],
+  [3_600_000, 'hour'],
+  [60_000, 'minute'],
+  [1000, 'second'],
+];
+
+/** Milliseconds of an interval such as "5m", "1h30m" or "2d" (Go durations, plus days); null when invalid. */
+export function parseInterval(s: string): number | null {
+  const t = s.trim().toLowerCase();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) return null;
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  return ms;
+}
+
+function describeInterval(ms: number): string {
+  for (const [size, word] of WORDS) {
+    if (ms % size === 0) {
+      const n = ms / size;
+      return n === 1 ? `Every ${word}` : `Every ${n} ${word}s`;
+    }
+  }
+  return `Every ${ms} ms`;
+}
 const MIN_INTERVAL_MS = 10_000;
 const MAX_INTERVAL_MS = 7 * 24 * 3_600_000;
 
@@ -48,20 +71,15 @@ export function previewSchedule(expr: string, timeZone: string, from: Date, coun
   const s = expr.trim();
   if (s === '') return { ok: false, error: 'a schedule is required: pick a preset or write a cron expression' };
   const tz = timeZone.trim() === '' ? 'UTC' : timeZone.trim();
-  const every = EVERY.exec(s);
-  if (every) {
-    const n = Number(every[1]);
-    const unit = every[2].toLowerCase() as keyof typeof UNIT_MS;
-    const ms = n * UNIT_MS[unit];
+  if (/^every\b/i.test(s)) {
+    const ms = parseInterval(s.slice('every'.length));
+    if (ms === null) return { ok: false, error: `"${s}" is not an interval: write "every" with a number and a unit, e.g. "every 30s", "every 5m", "every 1h" or "every 1d"` };
+    if (ms % 1000 !== 0) return { ok: false, error: `"${s}": an interval is a whole number of seconds` };
     if (ms < MIN_INTERVAL_MS) return { ok: false, error: `"${s}" is too often; the shortest interval is 10 seconds` };
     if (ms > MAX_INTERVAL_MS) return { ok: false, error: `"${s}" is too rare; the longest interval is 7 days (use cron for more)` };
     const first = Math.floor(from.getTime() / ms) * ms + ms;
     const next = Array.from({ length: count }, (_, i) => new Date(first + i * ms));
-    const description = n === 1 ? `Every ${UNIT_WORD[unit]}` : `Every ${n} ${UNIT_WORD[unit]}s`;
-    return { ok: true, kind: 'every', description, next };
-  }
-  if (/^every\b/i.test(s)) {
-    return { ok: false, error: `"${s}" is not an interval: write "every" with a number and s, m or h, e.g. "every 5m"` };
+    return { ok: true, kind: 'every', description: describeInterval(ms), next };
   }
   const fields = s.split(/\s+/);
   if (fields.length !== 5) {
