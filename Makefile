@@ -11,7 +11,9 @@ DEV_KEY := .catena/dev-secret-key
 
 .PHONY: run test build bench lint fmt generate deps tools go-test vet check-generated lambda clean
 
-## run: all-in-one Catena on :8080 against a local Postgres (started if needed)
+## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
+## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
+DEMO_ADDR ?= 127.0.0.1:9000
 run: build
 	@pg=$$(scripts/postgres.sh); db=$${pg%%/postgres*}/catena?sslmode=disable; \
 	mkdir -p .catena; \
@@ -20,18 +22,30 @@ run: build
 	    echo "make run: generated a development secret key in $(DEV_KEY) (git-ignored; set CATENA_SECRET_KEY in production)"; fi; \
 	  export CATENA_SECRET_KEY_FILE=$(DEV_KEY); fi; \
 	export DATABASE_URL=$${DATABASE_URL:-$$db}; \
-	exec $(CATENA) serve
+	demo=(); if ! (exec 3<>/dev/tcp/$(subst :,/,$(DEMO_ADDR))) 2>/dev/null; then \
+	  $(CATENA) demo-api --addr $(DEMO_ADDR) > .catena/demo-api.log 2>&1 & api=$$!; trap 'kill $$api 2>/dev/null' EXIT; \
+	  demo=(--demo http://$(DEMO_ADDR)); fi; \
+	echo "make run: Catena on http://localhost$${CATENA_ADDR:-:8080} (demo API on $(DEMO_ADDR))"; \
+	$(CATENA) serve "$${demo[@]}"
 
-## build: the catena binary (with the GUI embedded)
-build: deps
+## build: the catena binary with the GUI embedded (the GUI is rebuilt when its sources changed)
+build: deps frontend
 	$(GO) build -o $(CATENA) ./cmd/catena
 
 ## deps: Go modules
 deps:
 	@$(GO) mod download
 
-## test: everything CI checks: vet, lint, generated code, Go tests with -race
-test: deps vet lint go-test
+## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
+## the GUI's checks and Vitest, and the end-to-end tests in Chromium
+test: deps vet lint check-generated go-test frontend-test e2e
+
+## check-generated: `go generate ./...` must leave the tree unchanged
+check-generated:
+	@sum() { find graph frontend/src/gql -type f -not -path '*/node_modules/*' 2>/dev/null | sort | xargs sha256sum; }; \
+	before=$$(sum); $(GO) generate ./...; after=$$(sum); \
+	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
+	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \

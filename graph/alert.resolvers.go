@@ -71,6 +71,9 @@ func (r *mutationResolver) CreateAlertChannel(ctx context.Context, input model.A
 			ch.Config[e.Key] = *e.Value
 		}
 	}
+	if err := r.checkChannel(ch); err != nil {
+		return nil, err
+	}
 	return r.Store.CreateChannel(ctx, ch)
 }
 
@@ -95,6 +98,9 @@ func (r *mutationResolver) UpdateAlertChannel(ctx context.Context, id string, in
 		} else if v, ok := cur.Config[e.Key]; ok {
 			ch.Config[e.Key] = v
 		}
+	}
+	if err := r.checkChannel(ch); err != nil {
+		return nil, err
 	}
 	return r.Store.UpdateChannel(ctx, ch)
 }

@@ -118,8 +118,10 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	providers := alerting.ProviderDeps{HTTPClient: &http.Client{Timeout: 10 * time.Second}}
 	r := graph.NewResolver(graph.Config{
-		Store: st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
+		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, providers) },
+		Store:        st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
 		SetupToken: setup, BcryptCost: bcrypt.MinCost,
 	})
 	h := graph.NewHandler(r, graph.HandlerConfig{

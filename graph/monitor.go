@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
@@ -84,4 +85,16 @@ func (r *mutationResolver) setEnabled(ctx context.Context, id string, enabled bo
 		return nil, err
 	}
 	return m, r.scheduleUpsert(ctx, m)
+}
+
+// checkChannel refuses settings the channel's provider could not send with,
+// naming the problem on the config field.
+func (r *Resolver) checkChannel(ch *collection.AlertChannel) error {
+	if r.CheckChannel == nil {
+		return nil
+	}
+	if err := r.CheckChannel(*ch); err != nil {
+		return collection.Invalid("config", "%s", strings.TrimPrefix(err.Error(), collection.ErrInvalid.Error()+": "))
+	}
+	return nil
 }

@@ -159,6 +159,9 @@ func TestMonitorsAndChannels(t *testing.T) {
 	t.Cleanup(slack.Close)
 	hook := slack.URL + "/services/T000/B000/XXXXXXXXXXXXXXXXXXXX"
 
+	if r := e.post(editor, `mutation { createAlertChannel(input: {name: "ops", type: SLACK, config: [{key: "webhook_url", value: "not a url"}]}) { id } }`, nil); r.code() != "INVALID" || !strings.Contains(r.Errors[0].Message, "webhook_url") {
+		t.Fatalf("bad slack URL: %+v", r.Errors)
+	}
 	var ch struct {
 		CreateAlertChannel struct {
 			ID, Name, Type string

@@ -39,6 +39,9 @@ type Config struct {
 	Progress *Progress
 	// Alerts may be nil: testAlertChannel then reports that alerting is not configured.
 	Alerts AlertTester
+	// CheckChannel validates an alert channel's settings as its provider
+	// would (alerting.ValidateChannel); nil skips the check at save time.
+	CheckChannel func(collection.AlertChannel) error
 	// Scheduler may be nil (the local scheduler reads monitors from the database).
 	Scheduler MonitorScheduler
 	Log       *slog.Logger

@@ -79,12 +79,12 @@ test('sign in', async () => {
   await shot('sign-in');
   await page.getByLabel('Password').fill(env('CATENA_E2E_PASSWORD'));
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', exact: true })).toBeVisible();
 });
 
 test('build a 3-step chained collection using completion, run it and see it pass live', async () => {
   await page.getByRole('link', { name: 'Collections' }).first().click();
-  await expect(page.getByRole('heading', { name: 'Collections' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Collections', exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'New collection' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Name').fill('demo checkout');
@@ -268,7 +268,7 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await shot('monitor-form', { fullPage: true });
   const before = (await slackReceived()).length;
   await page.getByRole('button', { name: 'Create monitor' }).click();
-  await expect(page.getByRole('heading', { name: 'Monitors' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Monitors', exact: true })).toBeVisible();
   await expect(page.getByTestId('monitor-row').filter({ hasText: 'checkout every 10s' })).toBeVisible();
 
   // Scheduled runs arrive in the history, filtered by the monitor.
@@ -297,7 +297,17 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('monitor-card').first()).toBeVisible();
   await shot('dashboard');
+  // Dark mode follows the system.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+  await expect(page.getByTestId('monitor-card').first()).toBeVisible();
+  await shot('dashboard-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'light');
   await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByRole('button', { name: 'Toggle navigation' })).toBeVisible();
   await shot('dashboard-phone');
   await page.setViewportSize({ width: 1280, height: 860 });
 });
@@ -321,7 +331,17 @@ test('import a Postman collection', async () => {
       { name: 'me', request: { method: 'GET', url: '{{base}}/me', header: [{ key: 'Authorization', value: 'Bearer {{token}}' }] } },
     ],
   };
-  await page.getByTestId('import-dropzone').locator('input[type=file]').setInputFiles({ name: 'postman.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(postman)) });
+  // Drag and drop: a real drop event carrying the file onto the drop zone.
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'postman.json', { type: 'application/json' }));
+    return dt;
+  }, JSON.stringify(postman));
+  const zone = page.getByTestId('import-dropzone');
+  await zone.dispatchEvent('dragenter', { dataTransfer });
+  await zone.dispatchEvent('dragover', { dataTransfer });
+  await zone.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('import-text')).toHaveValue(/postman demo/);
   await expect(page.getByRole('radio', { name: 'Postman collection' })).toBeChecked();
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   const done = page.getByTestId('import-result');

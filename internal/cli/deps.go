@@ -14,8 +14,6 @@ import (
 	"github.com/catena-monitor/catena/migrations"
 )
 
-var errNotYet = errors.New("not built yet")
-
 // deps is what long-running commands share: built once, passed down, never global.
 type deps struct {
 	cfg   *config.Config

@@ -23,7 +23,7 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	gw.start(ctx, g)
-	return g.Wait()
+	g, gctx := errgroup.WithContext(ctx)
+	gw.start(gctx, g)
+	return stopped(ctx, g.Wait())
 }

@@ -24,6 +24,9 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "runner")
 	location := fs.String("location", "", "the location whose queue to serve (default CATENA_LOCATION, else local)")
 	concurrency := fs.Int("concurrency", 0, "runs executed at once (default CATENA_RUNNER_CONCURRENCY, else 200)")
+	leaseTTL := fs.Duration("lease-ttl", collectionrunner.DefaultLeaseTTL, "how long a run stays leased without a heartbeat")
+	heartbeat := fs.Duration("heartbeat", collectionrunner.DefaultHeartbeat, "how often a running run's lease is extended (well under --lease-ttl)")
+	sweep := fs.Duration("sweep-interval", defaultSweepInterval, "how often runs whose runner was lost are looked for")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -33,12 +36,18 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if *concurrency < 0 || *concurrency > 10000 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--concurrency %d must be between 1 and 10000", *concurrency)}
 	}
+	if *heartbeat <= 0 || *sweep <= 0 || *leaseTTL < 2*(*heartbeat) {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--lease-ttl (%s) must be at least twice --heartbeat (%s), and both and --sweep-interval positive", *leaseTTL, *heartbeat)}
+	}
 	d, err := openDeps(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	opts, err := withAlerting(ctx, d, runnerOptions{Location: *location, Concurrency: *concurrency})
+	opts, err := withAlerting(ctx, d, runnerOptions{
+		Location: *location, Concurrency: *concurrency,
+		LeaseTTL: *leaseTTL, Heartbeat: *heartbeat, SweepInterval: *sweep,
+	})
 	if err != nil {
 		return err
 	}
@@ -118,6 +127,9 @@ type runnerOptions struct {
 	LeaseTTL, Heartbeat, SweepInterval time.Duration
 }
 
+// defaultSweepInterval is how often a runner looks for runs whose runner was lost.
+const defaultSweepInterval = 15 * time.Second
+
 // How often a runner looks for queued runs: at most every runFetchCooldown
 // when jobs are announced or finish, and every runFetchPollInterval anyway.
 const (
@@ -182,7 +194,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	}
 	return &runWorkers{
 		worker: worker, client: client, store: d.store, location: location,
-		sweep: cmp.Or(opts.SweepInterval, 15*time.Second), d: d,
+		sweep: cmp.Or(opts.SweepInterval, defaultSweepInterval), d: d,
 	}, nil
 }
 

@@ -439,3 +439,12 @@ func TestRunnerRecordsFinishedStepsOfALongRun(t *testing.T) {
 		t.Errorf("run ended %s with %d steps, want passed with 2", got.Status, len(got.Steps))
 	}
 }
+
+func TestRunnerCommandRejectsBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"runner", "extra"}, {"runner", "--concurrency", "-1"}, {"runner", "--concurrency", "x"}, {"runner", "--lease-ttl", "3s", "--heartbeat", "2s"}} {
+		if r := runCLI(t, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,7 +24,9 @@ import (
 	"github.com/catena-monitor/catena/internal/alerting"
 	"github.com/catena-monitor/catena/internal/auth"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/demoapi"
 	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/store"
 )
 
 // runServe is the all-in-one mode: migrations, the API and GUI, a runner for
@@ -30,6 +34,7 @@ import (
 // process on one database.
 func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "serve")
+	demo := fs.String("demo", "", "URL of a running `catena demo-api` (e.g. http://127.0.0.1:9000): when no collection exists yet, create the demo collection against it and run it once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +47,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *demo != "" {
+		if err := seedDemo(ctx, d, gw.queue, *demo); err != nil {
+			return err
+		}
+	}
 	rw, err := newRunWorkers(d, runnerOptions{
 		OnFinish: gw.alerts.RunFinished,
 		Register: func(w *river.Workers) error { return alerting.RegisterWorkers(w, gw.alerts) },
@@ -50,18 +60,28 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	gw.start(ctx, g)
-	g.Go(func() error { return rw.Run(ctx) })
+	g, gctx := errgroup.WithContext(ctx)
+	gw.start(gctx, g)
+	g.Go(func() error { return rw.Run(gctx) })
 	if gw.schedulerLoop != nil {
-		g.Go(func() error { return gw.schedulerLoop(ctx) })
+		g.Go(func() error { return gw.schedulerLoop(gctx) })
 	}
-	return g.Wait()
+	return stopped(ctx, g.Wait())
+}
+
+// stopped reports a shutdown asked for by ctx (a signal) as success, even when
+// it interrupted a part still starting up.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // gateway is the API process's parts; serve adds the runner to them.
 type gateway struct {
 	d             *deps
+	queue         *queue.Client
 	mux           *http.ServeMux
 	progress      *graph.Progress
 	alerts        *alerting.Dispatcher
@@ -106,7 +126,8 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	resolver := graph.NewResolver(graph.Config{
 		Store: d.store, Queue: q, Progress: progress, Alerts: alerts, Scheduler: sched,
-		Log: d.log.With("component", "api"), SetupToken: setup, SessionTTL: d.cfg.SessionTTL,
+		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, deps) },
+		Log:          d.log.With("component", "api"), SetupToken: setup, SessionTTL: d.cfg.SessionTTL,
 	})
 	api := graph.NewHandler(resolver, graph.HandlerConfig{
 		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},
@@ -118,13 +139,47 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", frontend.Handler())
-	return &gateway{d: d, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
+	return &gateway{d: d, queue: q, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
 }
 
 // start runs the HTTP server and the progress listener under g.
 func (gw *gateway) start(ctx context.Context, g *errgroup.Group) {
 	g.Go(func() error { return gw.progress.Run(ctx) })
 	g.Go(func() error { return serveHTTP(ctx, gw.d.log, gw.d.cfg.Addr, gw.mux) })
+}
+
+// seedDemo gives a new instance something to look at: when no collection
+// exists, it creates the demo API's checkout collection against base and
+// queues one run of it (the runner picks it up as soon as it starts).
+func seedDemo(ctx context.Context, d *deps, q *queue.Client, base string) error {
+	existing, err := d.store.ListCollections(ctx, store.ListCollectionsParams{First: 1})
+	if err != nil || len(existing) > 0 {
+		return err
+	}
+	c, err := collection.Parse(demoapi.ChainCollection, "demo chain")
+	if err != nil {
+		return fmt.Errorf("reading the demo collection: %w", err)
+	}
+	if c.Variables == nil {
+		c.Variables = map[string]string{}
+	}
+	c.Variables["base"] = strings.TrimRight(base, "/")
+	c.Secrets = map[string]string{"password": demoapi.Password}
+	c, err = d.store.CreateCollection(ctx, c)
+	if err != nil {
+		return fmt.Errorf("creating the demo collection: %w", err)
+	}
+	err = store.WithTx(ctx, d.pool, func(tx pgx.Tx) error {
+		_, _, err := q.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+			CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: *c, IdempotencyKey: "demo-seed",
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("queueing the demo run: %w", err)
+	}
+	d.log.InfoContext(ctx, "created the demo collection and queued its first run", "collection_id", c.ID, "demo_api", base)
+	return nil
 }
 
 // ensureAdmin creates the admin named by CATENA_ADMIN_EMAIL/PASSWORD when it

@@ -17,6 +17,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/auth"
 	"github.com/catena-monitor/catena/internal/dbtest"
+	"github.com/catena-monitor/catena/internal/demoapi"
 	"github.com/catena-monitor/catena/internal/secret"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -211,4 +212,67 @@ func poll(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestServeSeedsTheDemo: with --demo, a new instance gets the demo collection
+// and a first run of it that passes against the demo API; a restart does not
+// add another.
+func TestServeSeedsTheDemo(t *testing.T) {
+	t.Parallel()
+	demo := httptest.NewServer(demoapi.New(demoapi.Config{}))
+	t.Cleanup(demo.Close)
+	pool, dbURL := dbtest.NewDBURL(t)
+	key := secret.NewKey()
+	env := map[string]string{"DATABASE_URL": dbURL, "CATENA_SECRET_KEY": key, "CATENA_LOG_LEVEL": "error",
+		"CATENA_ADMIN_EMAIL": "ops@example.com", "CATENA_ADMIN_PASSWORD": "a long password"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &lockedBuffer{}
+	done := make(chan error, 1)
+	getenv := envOf(withAddr(t, env))
+	go func() { done <- Run(ctx, []string{"serve", "--demo", demo.URL}, getenv, stdout) }()
+	k, _ := secret.ParseKey(key)
+	box, _ := secret.New(k)
+	st := store.New(pool, box)
+	poll(t, "the demo run to pass", func() bool {
+		runs, err := st.ListRuns(context.Background(), store.ListRunsParams{})
+		return err == nil && len(runs) == 1 && runs[0].Status == "passed"
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// A second start finds a collection and seeds nothing.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	getenv = envOf(withAddr(t, env))
+	addr := env["CATENA_ADDR"]
+	go func() { done <- Run(ctx2, []string{"serve", "--demo", demo.URL}, getenv, stdout) }()
+	poll(t, "the second start to listen", func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	cancel2()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	cs, err := st.ListCollections(context.Background(), store.ListCollectionsParams{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("collections after two starts: %d, %v", len(cs), err)
+	}
+}
+
+// withAddr returns a copy of env listening on a free loopback port, and
+// records the address in env.
+func withAddr(t *testing.T, env map[string]string) map[string]string {
+	addr := freeAddr(t)
+	env["CATENA_ADDR"], env["CATENA_PUBLIC_URL"] = addr, "http://"+addr
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
 }

@@ -28,6 +28,11 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
 	}
+	// pgxpool defaults to max(4, GOMAXPROCS) connections, which starves a runner
+	// with hundreds of runs in flight; a URL's pool_max_conns still wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = 32
+	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "catena"
 	}

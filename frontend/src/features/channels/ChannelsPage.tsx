@@ -31,6 +31,8 @@ export const CHANNEL_FIELDS: Record<ChannelType, Array<{ key: string; label: str
 const TYPES: ChannelType[] = ['SLACK', 'EMAIL', 'PAGERDUTY', 'DISCORD', 'WEBHOOK'];
 const TYPE_LABELS: Record<ChannelType, string> = { SLACK: 'Slack', EMAIL: 'Email', PAGERDUTY: 'PagerDuty', DISCORD: 'Discord', WEBHOOK: 'Webhook' };
 
+const CHANNEL_CTX = { additionalTypenames: ['AlertChannel'] };
+
 function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () => void }) {
   const [name, setName] = useState(channel?.name ?? '');
   const [type, setType] = useState<ChannelType>(channel?.type ?? 'SLACK');
@@ -84,7 +86,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
 }
 
 export function ChannelsPage() {
-  const [res, refetch] = useQuery({ query: ChannelsDocument });
+  const [res, refetch] = useQuery({ query: ChannelsDocument, context: CHANNEL_CTX });
   const [, del] = useMutation(DeleteChannelDocument);
   const [testing, setTesting] = useState<string | null>(null);
   const [, test] = useMutation(TestChannelDocument);

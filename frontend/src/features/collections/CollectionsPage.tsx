@@ -11,6 +11,8 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { formatMs, relativeTime } from '../../lib/format';
 import { CollectionsDocument, CreateCollectionDocument, DeleteCollectionDocument } from './api';
 
+const COLLECTION_CTX = { additionalTypenames: ['Collection'] };
+
 function NewCollectionModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -51,7 +53,7 @@ export function CollectionsPage() {
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 250);
   const [after, setAfter] = useState<string[]>([]);
-  const [res, refetch] = useQuery({ query: CollectionsDocument, variables: { search: debounced || null, first: 25, after: after.at(-1) ?? null } });
+  const [res, refetch] = useQuery({ query: CollectionsDocument, variables: { search: debounced || null, first: 25, after: after.at(-1) ?? null }, context: COLLECTION_CTX });
   const [, del] = useMutation(DeleteCollectionDocument);
   const [opened, { open, close }] = useDisclosure(false);
 

@@ -15,6 +15,9 @@ import { DashboardDocument } from './api';
 const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
 
 /** The latest finished run, from the sparkline's points (oldest first). */
+// Lists refetch when any mutation returns one of these (an empty list names no type).
+const DASHBOARD_CTX = { additionalTypenames: ['Monitor', 'Incident'] };
+
 function lastRunOf(m: MonitorCardFragment) {
   return m.stats.latency.at(-1);
 }
@@ -71,7 +74,7 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
 }
 
 export function DashboardPage() {
-  const [res, refetch] = useQuery({ query: DashboardDocument });
+  const [res, refetch] = useQuery({ query: DashboardDocument, context: DASHBOARD_CTX });
   const monitors = [...(res.data?.monitors.edges.map((e) => e.node) ?? [])].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
   const incidents = res.data?.incidents ?? [];
   return (

@@ -224,7 +224,7 @@ export function EditorPage() {
         </Tabs.List>
         <Tabs.Panel value="steps" pt="md">
           <Grid gutter="md">
-            <Grid.Col span={{ base: 12, md: 4 }}>
+            <Grid.Col span={{ base: 12, md: 5, xl: 4 }}>
               <Stack gap="sm">
                 <StepList
                   steps={draft.steps}
@@ -254,7 +254,7 @@ export function EditorPage() {
                 </Button>
               </Stack>
             </Grid.Col>
-            <Grid.Col span={{ base: 12, md: 8 }}>
+            <Grid.Col span={{ base: 12, md: 7, xl: 8 }}>
               <Paper withBorder p="md">
                 {step ? (
                   <StepEditor

@@ -43,7 +43,7 @@ export function StepEditor({
       <Group align="flex-start" gap="sm" wrap="wrap">
         <TextInput
           label="Step name"
-          description="Used in references: @<<name.body.…>>"
+          description="Later steps use it: @<<name.body.…>>"
           value={step.name}
           onChange={(e) => {
             const to = e.currentTarget.value;
@@ -51,7 +51,7 @@ export function StepEditor({
           }}
           error={nameError}
           classNames={{ input: 'mono' }}
-          w={220}
+          w={260}
         />
         <Select label="Method" data={[...METHODS]} value={step.method} onChange={(v) => v && set({ method: v })} allowDeselect={false} w={120} error={errors.method} />
       </Group>

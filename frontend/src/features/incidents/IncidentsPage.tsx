@@ -1,4 +1,4 @@
-import { Accordion, Anchor, Group, SegmentedControl, Stack, Table, Tabs, Text } from '@mantine/core';
+import { Accordion, Anchor, Group, SegmentedControl, Select, Stack, Table, Tabs, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
@@ -7,11 +7,11 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { IncidentStatus, IncidentsQuery } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
-import { IncidentsDocument } from './api';
+import { ChannelDeliveriesDocument, DeliveryChannelsDocument, IncidentsDocument } from './api';
 
-type Delivery = IncidentsQuery['deliveries'][number];
+type Delivery = IncidentsQuery['incidents'][number]['deliveries'][number];
 
-function Deliveries({ rows }: { rows: ReadonlyArray<Omit<Delivery, 'incident'>> }) {
+function Deliveries({ rows }: { rows: ReadonlyArray<Delivery> }) {
   if (rows.length === 0) return <Text size="sm" c="dimmed">No alert was sent.</Text>;
   return (
     <Table.ScrollContainer minWidth={560}>
@@ -48,12 +48,29 @@ function Deliveries({ rows }: { rows: ReadonlyArray<Omit<Delivery, 'incident'>> 
   );
 }
 
+/** Every recent alert sent through one channel (tests included). */
+function ChannelDeliveries() {
+  const [channels] = useQuery({ query: DeliveryChannelsDocument });
+  const [picked, setPicked] = useState<string | null>(null);
+  const list = channels.data?.alertChannels ?? [];
+  const channelId = picked ?? list[0]?.id ?? null;
+  const [res] = useQuery({ query: ChannelDeliveriesDocument, variables: { channelId: channelId ?? '' }, pause: channelId === null });
+  if (channels.error) return <ErrorState message={errorMessage(channels.error) ?? ''} />;
+  if (channels.fetching && !channels.data) return <Loading />;
+  if (list.length === 0) return <EmptyState title="No alert channels">Deliveries appear here once a channel exists and sends something.</EmptyState>;
+  return (
+    <Stack>
+      <Select label="Channel" data={list.map((c) => ({ value: c.id, label: `${c.name} (${c.type.toLowerCase()})` }))} value={channelId} onChange={setPicked} allowDeselect={false} w={280} />
+      {res.error ? <ErrorState message={errorMessage(res.error) ?? ''} /> : res.fetching && !res.data ? <Loading /> : <Deliveries rows={res.data?.deliveries ?? []} />}
+    </Stack>
+  );
+}
+
 /** Incidents (open first) with the alerts sent for each, and every recent delivery. */
 export function IncidentsPage() {
   const [filter, setFilter] = useState('active');
   const status: IncidentStatus[] | null = filter === 'active' ? ['OPEN', 'ACKNOWLEDGED'] : filter === 'resolved' ? ['RESOLVED'] : null;
   const [res, refetch] = useQuery({ query: IncidentsDocument, variables: { status } });
-  if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
   const incidents = res.data?.incidents ?? [];
   return (
     <Stack>
@@ -74,7 +91,9 @@ export function IncidentsPage() {
               { value: 'all', label: 'All' },
             ]}
           />
-          {res.fetching && !res.data ? (
+          {res.error && !res.data ? (
+            <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
+          ) : res.fetching && !res.data ? (
             <Loading />
           ) : incidents.length === 0 ? (
             <EmptyState title={filter === 'active' ? 'No open incidents' : 'No incidents'}>All quiet: incidents appear when a monitored collection fails as often as its policy says.</EmptyState>
@@ -115,7 +134,7 @@ export function IncidentsPage() {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="deliveries" pt="md">
-          {res.fetching && !res.data ? <Loading /> : <Deliveries rows={res.data?.deliveries ?? []} />}
+          <ChannelDeliveries />
         </Tabs.Panel>
       </Tabs>
     </Stack>

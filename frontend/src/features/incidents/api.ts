@@ -40,7 +40,12 @@ export const IncidentsDocument = graphql(`
         }
       }
     }
-    deliveries(first: 50) {
+  }
+`);
+
+export const ChannelDeliveriesDocument = graphql(`
+  query ChannelDeliveries($channelId: ID!) {
+    deliveries(channelId: $channelId, first: 50) {
       id
       event
       status
@@ -53,9 +58,16 @@ export const IncidentsDocument = graphql(`
         name
         type
       }
-      incident {
-        id
-      }
+    }
+  }
+`);
+
+export const DeliveryChannelsDocument = graphql(`
+  query DeliveryChannels {
+    alertChannels {
+      id
+      name
+      type
     }
   }
 `);

@@ -10,8 +10,10 @@ import { formatMs, formatPercent, relativeTime } from '../../lib/format';
 import { DeleteMonitorDocument, MonitorsDocument, PauseMonitorDocument, ResumeMonitorDocument } from './api';
 import { LatencySparkline } from './Sparkline';
 
+const MONITOR_CTX = { additionalTypenames: ['Monitor'] };
+
 export function MonitorsPage() {
-  const [res, refetch] = useQuery({ query: MonitorsDocument, variables: { first: 50 } });
+  const [res, refetch] = useQuery({ query: MonitorsDocument, variables: { first: 50 }, context: MONITOR_CTX });
   const [, pause] = useMutation(PauseMonitorDocument);
   const [, resume] = useMutation(ResumeMonitorDocument);
   const [, del] = useMutation(DeleteMonitorDocument);

@@ -8,8 +8,10 @@ import { dateTime, relativeTime } from '../../lib/format';
 import { CreateTokenDocument, RevokeTokenDocument, TokensDocument } from './api';
 
 /** Personal API tokens: the secret is shown once, at creation. */
+const TOKEN_CTX = { additionalTypenames: ['ApiToken'] };
+
 export function TokensPage() {
-  const [res, refetch] = useQuery({ query: TokensDocument });
+  const [res, refetch] = useQuery({ query: TokensDocument, context: TOKEN_CTX });
   const [createResult, create] = useMutation(CreateTokenDocument);
   const [, revoke] = useMutation(RevokeTokenDocument);
   const [name, setName] = useState('');

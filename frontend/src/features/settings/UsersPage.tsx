@@ -17,6 +17,8 @@ const ROLES: Array<{ value: Role; label: string }> = [
   { value: 'VIEWER', label: 'Viewer: read only' },
 ];
 
+const USER_CTX = { additionalTypenames: ['User'] };
+
 function isRole(s: string): s is Role {
   return s === 'ADMIN' || s === 'EDITOR' || s === 'VIEWER';
 }
@@ -53,7 +55,7 @@ function NewUser({ onDone }: { onDone: () => void }) {
 
 /** Users and their roles (admins only). */
 export function UsersPage() {
-  const [res, refetch] = useQuery({ query: UsersDocument });
+  const [res, refetch] = useQuery({ query: UsersDocument, context: USER_CTX });
   const [, update] = useMutation(UpdateUserDocument);
   const [, del] = useMutation(DeleteUserDocument);
   const [opened, { open, close }] = useDisclosure(false);
