@@ -15,7 +15,7 @@ DEV_KEY := .catena/dev-secret-key
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
 DEMO_ADDR ?= 127.0.0.1:9000
 run: build
-	@pg=$$(scripts/postgres.sh); db=$${pg%%/postgres*}/catena?sslmode=disable; \
+	@pg=$$(scripts/postgres.sh); db=$${pg%/postgres*}/catena?sslmode=disable; \
 	mkdir -p .catena; \
 	if [ -z "$${CATENA_SECRET_KEY:-}$${CATENA_SECRET_KEY_FILE:-}" ]; then \
 	  if [ ! -s $(DEV_KEY) ]; then openssl rand -base64 32 > $(DEV_KEY) 2>/dev/null || head -c 32 /dev/urandom | base64 > $(DEV_KEY); \

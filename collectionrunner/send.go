@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -182,20 +183,62 @@ func isTokenByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// phaseClock collects httptrace timestamps for one exchange. A run reuses one
-// (reset before each request), so the trace hooks are allocated once per run.
+// phaseClock collects httptrace timestamps for one exchange at a time. A run
+// reuses one (reset before each request), so the trace hooks are allocated
+// once per run.
+//
+// The hooks fire on the transport's goroutines, and a dial outlives the
+// request that started it (net/http dials with a context that is not
+// cancelled with the request), so a DNS or connect callback can arrive after
+// send returned on a timeout, or while the next request is being timed. Every
+// access is therefore under mu, and callbacks that arrive while no request is
+// being timed (after stop, before the next reset) are ignored.
 type phaseClock struct {
 	hooks *httptrace.ClientTrace
 
-	dnsStart, dnsDone   time.Time
-	connStart, connDone time.Time
-	tlsStart, tlsDone   time.Time
-	firstByte           time.Time
+	mu     sync.Mutex
+	timing bool // between reset and stop
+	at     [numPhases]time.Time
 }
 
+// The moments a phaseClock records.
+const (
+	phaseDNSStart = iota
+	phaseDNSDone
+	phaseConnStart
+	phaseConnDone
+	phaseTLSStart
+	phaseTLSDone
+	phaseFirstByte
+	numPhases
+)
+
+// reset starts timing a new exchange.
 func (p *phaseClock) reset() {
-	hooks := p.hooks
-	*p = phaseClock{hooks: hooks}
+	p.mu.Lock()
+	p.at = [numPhases]time.Time{}
+	p.timing = true
+	p.mu.Unlock()
+}
+
+// stop ends the exchange and returns what was recorded; later callbacks
+// (from a dial the request no longer waits for) change nothing.
+func (p *phaseClock) stop() [numPhases]time.Time {
+	p.mu.Lock()
+	at := p.at
+	p.timing = false
+	p.mu.Unlock()
+	return at
+}
+
+// mark records phase i now, if an exchange is being timed.
+func (p *phaseClock) mark(i int) {
+	now := time.Now()
+	p.mu.Lock()
+	if p.timing {
+		p.at[i] = now
+	}
+	p.mu.Unlock()
 }
 
 func (p *phaseClock) trace() *httptrace.ClientTrace {
@@ -203,13 +246,13 @@ func (p *phaseClock) trace() *httptrace.ClientTrace {
 		return p.hooks
 	}
 	p.hooks = &httptrace.ClientTrace{
-		DNSStart:             func(httptrace.DNSStartInfo) { p.dnsStart = time.Now() },
-		DNSDone:              func(httptrace.DNSDoneInfo) { p.dnsDone = time.Now() },
-		ConnectStart:         func(string, string) { p.connStart = time.Now() },
-		ConnectDone:          func(string, string, error) { p.connDone = time.Now() },
-		TLSHandshakeStart:    func() { p.tlsStart = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.tlsDone = time.Now() },
-		GotFirstResponseByte: func() { p.firstByte = time.Now() },
+		DNSStart:             func(httptrace.DNSStartInfo) { p.mark(phaseDNSStart) },
+		DNSDone:              func(httptrace.DNSDoneInfo) { p.mark(phaseDNSDone) },
+		ConnectStart:         func(string, string) { p.mark(phaseConnStart) },
+		ConnectDone:          func(string, string, error) { p.mark(phaseConnDone) },
+		TLSHandshakeStart:    func() { p.mark(phaseTLSStart) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.mark(phaseTLSDone) },
+		GotFirstResponseByte: func() { p.mark(phaseFirstByte) },
 	}
 	return p.hooks
 }
@@ -265,7 +308,6 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 		clock = &phaseClock{}
 		stepCtx = httptrace.WithClientTrace(stepCtx, clock.trace())
 	}
-	clock.reset()
 	if !r.Follow || len(r.SecretHeaders) > 0 {
 		// Without a policy, checkRedirect follows and drops only the
 		// standard credential headers on an origin change.
@@ -285,8 +327,11 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 		req.Host = h
 	}
 
+	clock.reset()
 	start := time.Now()
 	resp, err := client.Do(req)
+	// Every phase the exchange waits for has happened once Do returns.
+	at := clock.stop()
 	if err != nil {
 		return nil, classify(ctx, err, "sending the request")
 	}
@@ -296,10 +341,10 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	b, rerr := readBody(resp, maxRead)
 	end := time.Now()
 	out.Timings = collection.Timings{
-		DNS:       span(clock.dnsStart, clock.dnsDone),
-		Connect:   span(clock.connStart, clock.connDone),
-		TLS:       span(clock.tlsStart, clock.tlsDone),
-		FirstByte: span(start, clock.firstByte),
+		DNS:       span(at[phaseDNSStart], at[phaseDNSDone]),
+		Connect:   span(at[phaseConnStart], at[phaseConnDone]),
+		TLS:       span(at[phaseTLSStart], at[phaseTLSDone]),
+		FirstByte: span(start, at[phaseFirstByte]),
 		Total:     end.Sub(start),
 	}
 	if rerr != nil {

@@ -278,6 +278,8 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
     .poll(
       async () => {
         await page.reload();
+        // Wait for the list (or its empty state) before counting rows.
+        await expect(page.getByTestId('runs-table').or(page.getByText('No run matches these filters'))).toBeVisible();
         return page.getByTestId('run-row').count();
       },
       { timeout: 90_000, intervals: [3000] },
@@ -353,4 +355,34 @@ test('import a Postman collection', async () => {
   await page.getByRole('link', { name: 'Collections' }).first().click();
   await expect(page.getByRole('link', { name: 'postman demo' })).toBeVisible();
   await shot('collections');
+});
+
+test('API tokens and users (admin)', async () => {
+  await page.getByRole('link', { name: 'API tokens' }).click();
+  await page.getByLabel('Name').fill('ci-pipeline');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByTestId('new-token')).toHaveText(/\S{20,}/);
+  const token = (await page.getByTestId('new-token').textContent()) ?? '';
+  // The token works as a bearer credential on /graphql.
+  const r = await fetch(`${BASE()}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ me { email } }' }),
+  });
+  expect(await r.json()).toEqual({ data: { me: { email: env('CATENA_E2E_EMAIL') } } });
+  await shot('tokens');
+
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('button', { name: 'Add user' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('Dana Viewer');
+  await dialog.getByLabel('Email').fill('dana@example.test');
+  await dialog.getByLabel('Initial password').fill('short');
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  // The server's complaint appears next to the password field.
+  await expect(dialog.getByText(/password/i).and(dialog.locator('.mantine-InputWrapper-error'))).toBeVisible();
+  await dialog.getByLabel('Initial password').fill('a-much-longer-password');
+  await dialog.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.getByRole('cell', { name: 'dana@example.test' })).toBeVisible();
+  await shot('users');
 });

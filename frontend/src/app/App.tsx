@@ -1,6 +1,6 @@
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
-import { useState } from 'react';
+import { lazy, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Provider } from 'urql';
 import { createClient } from '../lib/client';
@@ -9,20 +9,23 @@ import { Shell } from './Shell';
 import { SessionProvider, RequireSession } from '../features/auth/session';
 import { SignInPage } from '../features/auth/SignInPage';
 import { SetupPage } from '../features/auth/SetupPage';
-import { DashboardPage } from '../features/dashboard/DashboardPage';
-import { CollectionsPage } from '../features/collections/CollectionsPage';
-import { EditorPage } from '../features/editor/EditorPage';
-import { RunsPage } from '../features/runs/RunsPage';
-import { RunPage } from '../features/runs/RunPage';
-import { ComparePage } from '../features/runs/ComparePage';
-import { MonitorsPage } from '../features/monitors/MonitorsPage';
-import { MonitorFormPage } from '../features/monitors/MonitorFormPage';
-import { ChannelsPage } from '../features/channels/ChannelsPage';
-import { IncidentsPage } from '../features/incidents/IncidentsPage';
-import { ImportPage } from '../features/import/ImportPage';
-import { TokensPage } from '../features/settings/TokensPage';
-import { UsersPage } from '../features/settings/UsersPage';
 import { NotFoundPage } from './NotFoundPage';
+
+// Each screen is its own chunk, loaded when first opened.
+const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const CollectionsPage = lazy(() => import('../features/collections/CollectionsPage').then((m) => ({ default: m.CollectionsPage })));
+const EditorPage = lazy(() => import('../features/editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const RunsPage = lazy(() => import('../features/runs/RunsPage').then((m) => ({ default: m.RunsPage })));
+const RunPage = lazy(() => import('../features/runs/RunPage').then((m) => ({ default: m.RunPage })));
+const ComparePage = lazy(() => import('../features/runs/ComparePage').then((m) => ({ default: m.ComparePage })));
+const MonitorsPage = lazy(() => import('../features/monitors/MonitorsPage').then((m) => ({ default: m.MonitorsPage })));
+const MonitorFormPage = lazy(() => import('../features/monitors/MonitorFormPage').then((m) => ({ default: m.MonitorFormPage })));
+const ChannelsPage = lazy(() => import('../features/channels/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
+const IncidentsPage = lazy(() => import('../features/incidents/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
+const ImportPage = lazy(() => import('../features/import/ImportPage').then((m) => ({ default: m.ImportPage })));
+const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m) => ({ default: m.TokensPage })));
+const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
+const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 export function App() {
   // A new client after sign-out drops every cached result of the old session.
@@ -57,6 +60,7 @@ export function App() {
                 <Route path="incidents" element={<IncidentsPage />} />
                 <Route path="settings/tokens" element={<TokensPage />} />
                 <Route path="settings/users" element={<UsersPage />} />
+                <Route path="settings/account" element={<AccountPage />} />
                 <Route path="home" element={<Navigate to="/" replace />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>

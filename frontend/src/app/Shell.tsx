@@ -15,7 +15,9 @@ import {
   IconUser,
   IconUsers,
 } from '@tabler/icons-react';
+import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
+import { Loading } from '../components/States';
 import { useSession } from '../features/auth/session';
 
 const NAV = [
@@ -77,6 +79,9 @@ export function Shell() {
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{user?.email ?? ''}</Menu.Label>
+                <Menu.Item component={Link} to="/settings/account" leftSection={<IconUser size={16} />}>
+                  Account and password
+                </Menu.Item>
                 <Menu.Item component={Link} to="/settings/tokens" leftSection={<IconKey size={16} />}>
                   API tokens
                 </Menu.Item>
@@ -116,7 +121,9 @@ export function Shell() {
         </AppShell.Section>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -119,8 +119,8 @@ export function RunsPage() {
       )}
       <Group justify="center">
         {after && (
-          <Button variant="default" onClick={() => window.history.back()}>
-            Previous
+          <Button variant="default" onClick={() => set('after', null)}>
+            Newest runs
           </Button>
         )}
         {res.data?.runs.pageInfo.hasNextPage && (

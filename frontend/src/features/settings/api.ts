@@ -68,3 +68,9 @@ export const DeleteUserDocument = graphql(`
     deleteUser(id: $id)
   }
 `);
+
+export const ChangePasswordDocument = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+  }
+`);
