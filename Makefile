@@ -25,7 +25,8 @@ run: build
 	demo=(); if ! (exec 3<>/dev/tcp/$(subst :,/,$(DEMO_ADDR))) 2>/dev/null; then \
 	  $(CATENA) demo-api --addr $(DEMO_ADDR) > .catena/demo-api.log 2>&1 & api=$$!; trap 'kill $$api 2>/dev/null' EXIT; \
 	  demo=(--demo http://$(DEMO_ADDR)); fi; \
-	echo "make run: Catena on http://localhost$${CATENA_ADDR:-:8080} (demo API on $(DEMO_ADDR))"; \
+	addr=$${CATENA_ADDR:-:8080}; case $$addr in :*) addr=localhost$$addr;; esac; \
+	echo "make run: Catena on http://$$addr (demo API on $(DEMO_ADDR))"; \
 	$(CATENA) serve "$${demo[@]}"
 
 ## build: the catena binary with the GUI embedded (the GUI is rebuilt when its sources changed)

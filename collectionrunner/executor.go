@@ -128,7 +128,13 @@ func (e *Executor) clientFor(insecure bool) *http.Client {
 // appear in the returned results. Cancelling ctx ends the run errored with
 // Error "cancelled" and the remaining steps skipped.
 func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep func(collection.StepResult)) (out Outcome) {
-	r := newRun(e, c, onStep)
+	r := newRun(e, c, nil)
+	r.onStep = func(res collection.StepResult) {
+		r.red.sealStep(&res)
+		if onStep != nil {
+			onStep(res)
+		}
+	}
 	defer func() {
 		// A bug must cost one run, not the process running hundreds of them.
 		if p := recover(); p != nil {

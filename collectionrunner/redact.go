@@ -1,10 +1,13 @@
 package collectionrunner
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/catena-monitor/catena/internal/collection"
 )
@@ -12,46 +15,224 @@ import (
 // maskedHeaders carry credentials whatever their value; their values are never stored.
 var maskedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
 
-// redactor replaces every secret value, in the forms the runner itself may
-// have written it (as is, JSON-escaped, percent-escaped), with collection.Redacted.
+// redactor replaces every secret value, in the forms it may take on the way
+// back from a target, with collection.Redacted: as is, lower-cased (header
+// names, HTTP canonical keys), JSON-escaped the ways common encoders do it
+// (Go's encoding/json with its \u003c \u003e \u0026, Python's ASCII-only,
+// .NET's upper-case hex, PHP's \/), HTML-escaped and percent-encoded.
+//
+// Text the runner cuts short ends in truncMark ("…"); a cut can fall inside a
+// secret, so the text just before each mark is also masked when it is the
+// start of a secret (see maskCut).
 type redactor struct {
-	r *strings.Replacer // nil: no secrets
+	r     *strings.Replacer // nil: no secrets
+	forms []string          // every form replaced, longest first
 }
+
+// truncMark ends every excerpt the runner cuts (excerpt, truncate).
+const truncMark = "…"
+
+// minCutPrefix is how long the start of a secret left before a cut must be
+// to be masked. Shorter, and ordinary text would be masked too often for the
+// little it gives away.
+const minCutPrefix = 4
 
 func newRedactor(secrets map[string]string) *redactor {
 	var forms []string
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
 	for _, v := range secrets {
 		if v == "" {
 			continue
 		}
-		var js strings.Builder
-		writeJSONEscaped(&js, v)
-		// encoding/json (what many targets echo with) also escapes <, > and &.
-		htmlJS := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`).Replace(js.String())
-		for _, f := range []string{v, js.String(), htmlJS, url.PathEscape(v), url.QueryEscape(v)} {
-			if !slices.Contains(forms, f) {
-				forms = append(forms, f)
-			}
+		for _, f := range secretForms(v) {
+			add(f)
 		}
 	}
 	if len(forms) == 0 {
 		return &redactor{}
 	}
 	// Longest first, so a secret that contains another is replaced whole.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
 	pairs := make([]string, 0, 2*len(forms))
 	for _, f := range forms {
 		pairs = append(pairs, f, collection.Redacted)
 	}
-	return &redactor{r: strings.NewReplacer(pairs...)}
+	return &redactor{r: strings.NewReplacer(pairs...), forms: forms}
 }
 
-// str redacts one string.
+// secretForms is v as a target may echo it back.
+func secretForms(v string) []string {
+	forms := []string{v, strings.ToLower(v), http.CanonicalHeaderKey(v)}
+	var js strings.Builder
+	writeJSONEscaped(&js, v)
+	forms = append(forms,
+		js.String(),
+		jsonForm(v, jsonOpts{html: "<>&"}),                              // Go encoding/json
+		jsonForm(v, jsonOpts{html: "<>&", upper: true}),                 // the same, upper-case hex
+		jsonForm(v, jsonOpts{ascii: true}),                              // Python json.dumps
+		jsonForm(v, jsonOpts{ascii: true, slash: true}),                 // PHP json_encode
+		jsonForm(v, jsonOpts{html: "<>&'+`", ascii: true, upper: true}), // .NET System.Text.Json
+		jsonForm(v, jsonOpts{html: "<>&'", ascii: true, upper: true}),   // HTML-safe, upper-case hex
+		jsonForm(v, jsonOpts{html: "<>&", ascii: true}),                 // HTML-safe and ASCII-only
+		html.EscapeString(v),
+	)
+	for _, p := range []string{url.PathEscape(v), url.QueryEscape(v), strings.ReplaceAll(url.QueryEscape(v), "+", "%20"), percentAll(v)} {
+		forms = append(forms, p, lowerHex(p))
+	}
+	return forms
+}
+
+// jsonOpts picks which characters a JSON encoder writes as \uXXXX.
+type jsonOpts struct {
+	html  string // ASCII characters escaped as \uXXXX
+	ascii bool   // everything outside ASCII as \uXXXX (surrogate pairs beyond the BMP)
+	upper bool   // upper-case hex digits
+	slash bool   // "/" as \/
+}
+
+// jsonForm is v as a JSON string body (without quotes) under o.
+func jsonForm(v string, o jsonOpts) string {
+	hexd := "0123456789abcdef"
+	if o.upper {
+		hexd = "0123456789ABCDEF"
+	}
+	var b strings.Builder
+	u := func(r rune) {
+		b.WriteString(`\u`)
+		for shift := 12; shift >= 0; shift -= 4 {
+			b.WriteByte(hexd[(r>>uint(shift))&0xf])
+		}
+	}
+	for _, r := range v {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '/' && o.slash:
+			b.WriteString(`\/`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20, r < utf8.RuneSelf && strings.ContainsRune(o.html, r),
+			(r == '\u2028' || r == '\u2029') && o.html != "":
+			u(r)
+		case r >= utf8.RuneSelf && o.ascii:
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				u(r1)
+				u(r2)
+			} else {
+				u(r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// percentAll percent-encodes every byte but RFC 3986's unreserved ones
+// (what JavaScript's encodeURIComponent does, less its few extra marks).
+func percentAll(v string) string {
+	const hexd = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexd[c>>4])
+		b.WriteByte(hexd[c&0xf])
+	}
+	return b.String()
+}
+
+// lowerHex lower-cases the hex digits of every %XX in s.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1] = lowerASCII(b[i+1])
+			b[i+2] = lowerASCII(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// str redacts one string: every secret form, and the start of a secret left
+// just before a truncation mark.
 func (r *redactor) str(s string) string {
 	if r == nil || r.r == nil || s == "" {
 		return s
 	}
-	return r.r.Replace(s)
+	s = r.r.Replace(s)
+	if !strings.Contains(s, truncMark) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, truncMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(r.maskCut(s[:i]))
+		b.WriteString(truncMark)
+		s = s[i+len(truncMark):]
+	}
+}
+
+// maskCut masks the end of text that was cut short when that end is the
+// start of a secret (in any of its forms) at least minCutPrefix bytes long,
+// so the part of a secret before the cut does not survive its replacement.
+// text must already be redacted otherwise.
+func (r *redactor) maskCut(text string) string {
+	if r == nil || len(r.forms) == 0 || len(text) < minCutPrefix {
+		return text
+	}
+	longest := 0
+	last := text[len(text)-1]
+	for _, f := range r.forms {
+		// The longest proper prefix of f that text ends with.
+		for n := min(len(f)-1, len(text)); n >= minCutPrefix && n > longest; n-- {
+			if f[n-1] == last && strings.HasSuffix(text, f[:n]) {
+				longest = n
+				break
+			}
+		}
+	}
+	if longest == 0 {
+		return text
+	}
+	return text[:len(text)-longest] + collection.Redacted
+}
+
+// sealStep is the last pass over a step's (already redacted) result before
+// anyone sees it: a response body cut at the store cap has no truncation
+// mark, so the start of a secret at its very end is masked here. The record
+// is shared with the run's own copy of the result, which it fixes too.
+func (r *redactor) sealStep(res *collection.StepResult) {
+	if rec := res.Response; rec != nil && rec.BodyTruncated {
+		rec.Body = r.maskCut(rec.Body)
+	}
 }
 
 // maskValue hides a credential header's value, keeping an auth scheme word
@@ -87,7 +268,7 @@ func (r *redactor) requestHeaders(h http.Header) map[string]string {
 		} else {
 			v = r.str(v)
 		}
-		out[k] = v
+		out[r.str(k)] = v
 	}
 	return out
 }
@@ -119,7 +300,9 @@ func (r *redactor) responseHeaders(h http.Header) map[string][]string {
 				c[i] = r.str(v)
 			}
 		}
-		out[k] = c
+		// A target may echo a secret in a header's name too.
+		rk := r.str(k)
+		out[rk] = append(out[rk], c...)
 	}
 	return out
 }

@@ -1,7 +1,13 @@
 package collectionrunner
 
 import (
+	"encoding/json"
+	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/catena-monitor/catena/internal/collection"
@@ -37,5 +43,158 @@ func TestRedactor(t *testing.T) {
 	rh := r.responseHeaders(http.Header{"Set-Cookie": {"a=1", "b=2"}, "X-Echo": {"pass"}})
 	if rh["Set-Cookie"][0] != R || rh["Set-Cookie"][1] != R || rh["X-Echo"][0] != R {
 		t.Errorf("response headers %v", rh)
+	}
+}
+
+// Each form a target's encoder may give a secret is replaced.
+func TestRedactorEncodedForms(t *testing.T) {
+	t.Parallel()
+	const secret = `Tok&<en>/v l"ü+9'😀`
+	r := newRedactor(map[string]string{"k": secret, "h": "HeaderSecret42"})
+	R := collection.Redacted
+	goJSON, err := json.Marshal(secret) // encoding/json: \u0026 \u003c \u003e
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, in, want string }{
+		{"raw", "x " + secret + " y", "x " + R + " y"},
+		{"encoding/json", `{"k":` + string(goJSON) + `}`, `{"k":"` + R + `"}`},
+		{"upper-case hex", `"Tok\u0026\u003Cen\u003E/v l\"ü+9'😀"`, `"` + R + `"`},
+		{"python ascii", `"Tok&<en>/v l\"\u00fc+9'\ud83d\ude00"`, `"` + R + `"`},
+		{"php", `"Tok&<en>\/v l\"\u00fc+9'\ud83d\ude00"`, `"` + R + `"`},
+		{".NET", `"Tok\u0026\u003Cen\u003E/v l\"\u00FC\u002B9\u0027\uD83D\uDE00"`, `"` + R + `"`},
+		{"html", "<p>Tok&amp;&lt;en&gt;/v l&#34;ü+9&#39;😀</p>", "<p>" + R + "</p>"},
+		{"query", "?q=" + url.QueryEscape(secret), "?q=" + R},
+		{"query, %20", "?q=" + strings.ReplaceAll(url.QueryEscape(secret), "+", "%20"), "?q=" + R},
+		{"query, lower hex", "?q=Tok%26%3cen%3e%2fv+l%22%c3%bc%2b9%27%f0%9f%98%80", "?q=" + R},
+		{"path", "/" + url.PathEscape(secret), "/" + R},
+		{"header name", "x-headersecret42, X-Headersecret42", "x-" + R + ", X-" + R},
+		{"cut inside a secret", "abc Tok&<e…", "abc " + R + "…"},
+		{"cut inside an escaped secret", `"abc Tok\u0026\u00…"`, `"abc ` + R + `…"`},
+		{"cut inside a percent-encoded secret", "q=Tok%26%3Ce…", "q=" + R + "…"},
+		{"cut after a short start", "abc Tok…", "abc Tok…"},
+		{"cut elsewhere", "a Tok&<en>/v l\"ü+9'😀 b Head…", "a " + R + " b " + R + "…"},
+		{"no cut", "abc Tok&<e", "abc Tok&<e"},
+	}
+	for _, tt := range tests {
+		if got := r.str(tt.in); got != tt.want {
+			t.Errorf("%s: redact(%q) = %q; want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+	if got := r.maskCut("body ends Tok&<en>/"); got != "body ends "+R {
+		t.Errorf("maskCut = %q", got)
+	}
+	if h := r.responseHeaders(http.Header{"X-Headersecret42": {"1"}}); len(h["X-"+R]) != 1 {
+		t.Errorf("a header named after a secret is stored as %v", h)
+	}
+}
+
+// A hostile target echoes the secrets back in every way it can; nothing
+// stored or shown may contain them, even cut short.
+func TestRunRedactsHostileEchoes(t *testing.T) {
+	t.Parallel()
+	const (
+		secret  = `Tok&<en>/v l"ü+9`
+		hsecret = "HeaderSecret42" // valid in a header name
+		store   = 300
+	)
+	pad := func(n int) string { return strings.Repeat(".", n) }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := r.Header.Get("X-Key")
+		switch r.URL.Path {
+		case "/raw":
+			_, _ = io.WriteString(w, "you sent "+s)
+		case "/json":
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]string{"k": s, "note": pad(300) + s}) // HTML-escaped
+		case "/percent":
+			_, _ = io.WriteString(w, "next=/cb?k="+url.QueryEscape(s)+"&p="+url.PathEscape(s))
+		case "/html":
+			_, _ = io.WriteString(w, "<p>"+html.EscapeString(s)+"</p>")
+		case "/headers":
+			w.Header().Set("X-Echo", s)
+			w.Header().Set("X-"+r.Header.Get("X-Name"), "1")
+		case "/cut-store":
+			// The store cap falls 5 bytes into the secret.
+			_, _ = io.WriteString(w, pad(store-5)+s+pad(100))
+		case "/cut-actual":
+			// maxActual (200) falls 6 bytes into the secret.
+			_, _ = io.WriteString(w, pad(maxActual-6)+s)
+		case "/cut-reason":
+			// A reason quotes 60 bytes of the actual: 4 of them the secret's.
+			_, _ = io.WriteString(w, pad(56)+s)
+		case "/cut-json-actual":
+			w.Header().Set("Content-Type", "application/json")
+			b, _ := json.Marshal(s)
+			_, _ = io.WriteString(w, `{"v":"`+pad(maxActual-8)+string(b[1:]))
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	mk := func(path string, asserts ...collection.Assertion) collection.Step {
+		s := step(path, "GET", srv.URL+path+"?q=@<<secrets.k>>", asserts...)
+		s.Headers = map[string]string{"X-Key": "@<<secrets.k>>", "X-Name": "@<<secrets.h>>"}
+		s.ContinueOnFailure = true
+		return s
+	}
+	tests := []struct {
+		name string
+		step collection.Step
+	}{
+		{"body", mk("/raw", as("text", "", "equals", "x"), as("text", "", "contains", "@<<secrets.h>>"))},
+		{"HTML-escaped JSON", mk("/json", as("body", "k", "equals", "x"), as("body", "", "equals", "x"), as("text", "", "matches", "^x"))},
+		{"percent-encoded", mk("/percent", as("text", "", "equals", "x"), as("text", "", "is_empty", ""))},
+		{"HTML", mk("/html", as("text", "", "equals", "x"))},
+		{"headers", mk("/headers", as("header", "x-echo", "equals", "x"), as("header", "x-absent", "exists", ""))},
+		{"body cut at the store cap", mk("/cut-store")},
+		{"actual cut short", mk("/cut-actual", as("text", "", "equals", "x"))},
+		{"reason cut short", mk("/cut-reason", as("text", "", "contains", "zzz"), as("text", "", "not_exists", "")) /* "present (…)" */},
+		{"not JSON, excerpt cut short", mk("/cut-actual", as("body", "v", "equals", "x"))},
+		{"escaped actual cut short", mk("/cut-json-actual", as("body", "", "equals", "x"))},
+		{"interpolation error excerpt", collection.Step{Name: "use", Method: "GET", URL: srv.URL + "/raw?x=@<<raw.body.v>>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &collection.Collection{
+				Name:    "hostile",
+				Secrets: map[string]string{"k": secret, "h": hsecret},
+				Steps:   []collection.Step{tt.step},
+			}
+			if tt.step.Name == "use" {
+				c.Steps = []collection.Step{mk("/cut-actual"), tt.step}
+				c.Steps[0].Name = "raw"
+			}
+			var streamed []collection.StepResult
+			out := newExec(t, Config{MaxBodyStore: store}).Run(t.Context(), c, func(r collection.StepResult) { streamed = append(streamed, r) })
+			for what, v := range map[string]any{"outcome": out, "streamed steps": streamed} {
+				raw, err := json.Marshal(v) // as stored: HTML-escaped
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plain strings.Builder
+				enc := json.NewEncoder(&plain)
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(v); err != nil {
+					t.Fatal(err)
+				}
+				for _, text := range []string{string(raw), plain.String()} {
+					low := strings.ToLower(text)
+					// "tok&" is the shortest start of the secret a cut may leave.
+					for _, leak := range []string{"tok&", `tok\u0026`, "tok%26", "tok&amp;", "headersecret"} {
+						if strings.Contains(low, leak) {
+							t.Errorf("the %s contains %q:\n%s", what, leak, text)
+						}
+					}
+				}
+				if !strings.Contains(plain.String(), collection.Redacted) {
+					t.Errorf("nothing was redacted in the %s", what)
+				}
+			}
+			last := out.Steps[len(out.Steps)-1]
+			if len(last.Assertions) > 0 && last.Assertions[0].Actual == "" {
+				t.Errorf("assertion stored without its actual value: %+v", last.Assertions[0])
+			}
+		})
 	}
 }

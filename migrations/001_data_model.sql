@@ -281,6 +281,7 @@ CREATE TABLE alert_deliveries (
 );
 CREATE INDEX alert_deliveries_incident_idx ON alert_deliveries (incident_id, id);
 CREATE INDEX alert_deliveries_channel_idx ON alert_deliveries (channel_id, created_at DESC);
+CREATE INDEX alert_deliveries_time_idx ON alert_deliveries (created_at DESC, id DESC);
 
 ---- create above / drop below ----
 

@@ -69,12 +69,16 @@ var ChannelTypes = []ChannelType{ChannelEmail, ChannelSlack, ChannelPagerDuty, C
 // AlertChannel is a destination for alerts. Config holds the channel's settings
 // (URLs, keys, addresses); it is encrypted at rest and never returned in clear.
 type AlertChannel struct {
-	ID        ChannelID
-	Name      string
-	Type      ChannelType
-	Config    map[string]string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID     ChannelID
+	Name   string
+	Type   ChannelType
+	Config map[string]string
+	// LastError is the channel's last permanent delivery failure, set by
+	// alerting and cleared by the next success; "" when the channel works.
+	LastError   string
+	LastErrorAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // IncidentStatus is the life of an incident.

@@ -393,6 +393,24 @@ func (s *Store) DeliveriesByChannel(ctx context.Context, ch collection.ChannelID
 	return out, nil
 }
 
+// RecentDeliveries lists the latest deliveries across every channel, newest
+// first, at most first (default 50, at most 500).
+func (s *Store) RecentDeliveries(ctx context.Context, first int) ([]collection.Delivery, error) {
+	if first <= 0 || first > 500 {
+		first = 50
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryCols+` FROM alert_deliveries
+		ORDER BY created_at DESC, id DESC LIMIT $1`, first)
+	if err != nil {
+		return nil, fmt.Errorf("listing deliveries: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, scanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("listing deliveries: %w", translate(err))
+	}
+	return out, nil
+}
+
 // SetChannelError flags a channel with its last permanent failure (shown in
 // the API) or, with msg "", clears the flag after a success.
 func (s *Store) SetChannelError(ctx context.Context, ch collection.ChannelID, msg string) error {

@@ -2,6 +2,8 @@
 
 export function formatMs(ms: number | null | undefined): string {
   if (ms == null) return '—';
+  // Run durations are stored in whole milliseconds: 0 means "under one".
+  if (ms === 0) return '< 1 ms';
   if (ms < 10) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
