@@ -488,7 +488,8 @@ func oneLine(s string) string {
 	return truncate(s, 300)
 }
 
-// truncate cuts s to at most n bytes at a character boundary, marking the cut.
+// truncate cuts s to at most n bytes at a character boundary, marking the cut
+// (see excerpt: the mark lets the redactor mask a secret cut in half).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -394,6 +394,8 @@ func contentType(h http.Header) string {
 }
 
 // excerpt is the start of a body for a message, cut at a character boundary.
+// The cut is marked with truncMark, which the redactor relies on to mask a
+// secret cut in half (redactor.maskCut).
 func excerpt(b []byte, n int) string {
 	if len(b) == 0 {
 		return "(empty)"
@@ -405,7 +407,7 @@ func excerpt(b []byte, n int) string {
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	return strings.ToValidUTF8(string(b[:cut]), "\uFFFD") + "…"
+	return strings.ToValidUTF8(string(b[:cut]), "\uFFFD") + truncMark
 }
 
 func keyList(m map[string]string) string {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -50,6 +51,11 @@ func newRedactor(secrets map[string]string) *redactor {
 		}
 		for _, f := range secretForms(v) {
 			add(f)
+			// Messages quote the text they show (strconv.Quote), and stored
+			// JSON may be quoted again, so escaped forms get escaped once more.
+			q := strconv.Quote(f)
+			add(q[1 : len(q)-1])
+			add(jsonForm(f, jsonOpts{}))
 		}
 	}
 	if len(forms) == 0 {

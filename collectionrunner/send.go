@@ -192,7 +192,9 @@ func isTokenByte(c byte) bool {
 // cancelled with the request), so a DNS or connect callback can arrive after
 // send returned on a timeout, or while the next request is being timed. Every
 // access is therefore under mu, and callbacks that arrive while no request is
-// being timed (after stop, before the next reset) are ignored.
+// being timed (after stop, before the next reset) are ignored. One that lands
+// while the next request is timed counts for that request (a skewed phase,
+// not a race): telling them apart would take new hooks for every request.
 type phaseClock struct {
 	hooks *httptrace.ClientTrace
 

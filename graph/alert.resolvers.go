@@ -226,7 +226,10 @@ func (r *queryResolver) Deliveries(ctx context.Context, incidentID *string, chan
 		}
 		return r.Store.DeliveriesByChannel(ctx, chid, n)
 	}
-	return nil, collection.Invalid("incidentId", "give incidentId or channelId")
+	if n == 0 {
+		return []collection.Delivery{}, nil
+	}
+	return r.Store.RecentDeliveries(ctx, n)
 }
 
 func (r *Resolver) AlertChannel() generated.AlertChannelResolver { return &alertChannelResolver{r} }

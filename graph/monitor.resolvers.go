@@ -177,6 +177,26 @@ func (r *queryResolver) Monitor(ctx context.Context, id string) (*collection.Mon
 	return m, err
 }
 
+func (r *queryResolver) Locations(ctx context.Context) ([]model.Location, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	list, err := r.Store.Locations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := r.Now()
+	out := make([]model.Location, len(list))
+	for i, l := range list {
+		out[i] = model.Location{Name: l.Name, QueuedRuns: l.Queued, OldestQueuedAt: l.OldestQueuedAt, Monitors: l.Monitors}
+		if l.OldestQueuedAt != nil {
+			age := max(0, int(now.Sub(*l.OldestQueuedAt)/time.Second))
+			out[i].OldestQueuedSeconds = &age
+		}
+	}
+	return out, nil
+}
+
 func (r *queryResolver) SchedulePreview(ctx context.Context, schedule string, timeZone *string, count *int) ([]time.Time, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err

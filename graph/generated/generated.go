@@ -53,12 +53,14 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AlertChannel struct {
-		Config    func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Type      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Config      func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastError   func(childComplexity int) int
+		LastErrorAt func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Type        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
 	}
 
 	AlertPolicy struct {
@@ -175,6 +177,14 @@ type ComplexityRoot struct {
 		Status     func(childComplexity int) int
 	}
 
+	Location struct {
+		Monitors            func(childComplexity int) int
+		Name                func(childComplexity int) int
+		OldestQueuedAt      func(childComplexity int) int
+		OldestQueuedSeconds func(childComplexity int) int
+		QueuedRuns          func(childComplexity int) int
+	}
+
 	Monitor struct {
 		Channels    func(childComplexity int) int
 		Collections func(childComplexity int) int
@@ -261,6 +271,7 @@ type ComplexityRoot struct {
 		Deliveries       func(childComplexity int, incidentID *string, channelID *string, first *int) int
 		ExportCollection func(childComplexity int, id string, format *model.ExportFormat) int
 		Incidents        func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
+		Locations        func(childComplexity int) int
 		Me               func(childComplexity int) int
 		Monitor          func(childComplexity int, id string) int
 		Monitors         func(childComplexity int, first *int, after *string) int
@@ -468,6 +479,7 @@ type QueryResolver interface {
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
 	Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error)
 	Monitor(ctx context.Context, id string) (*collection.Monitor, error)
+	Locations(ctx context.Context) ([]model.Location, error)
 	SchedulePreview(ctx context.Context, schedule string, timeZone *string, count *int) ([]time.Time, error)
 	Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) (*model.RunConnection, error)
 	Run(ctx context.Context, id string) (*collection.Run, error)
@@ -548,6 +560,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AlertChannel.ID(childComplexity), true
+	case "AlertChannel.lastError":
+		if e.ComplexityRoot.AlertChannel.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertChannel.LastError(childComplexity), true
+	case "AlertChannel.lastErrorAt":
+		if e.ComplexityRoot.AlertChannel.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertChannel.LastErrorAt(childComplexity), true
 	case "AlertChannel.name":
 		if e.ComplexityRoot.AlertChannel.Name == nil {
 			break
@@ -1012,6 +1036,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LatencyPoint.Status(childComplexity), true
+
+	case "Location.monitors":
+		if e.ComplexityRoot.Location.Monitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Monitors(childComplexity), true
+	case "Location.name":
+		if e.ComplexityRoot.Location.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Name(childComplexity), true
+	case "Location.oldestQueuedAt":
+		if e.ComplexityRoot.Location.OldestQueuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.OldestQueuedAt(childComplexity), true
+	case "Location.oldestQueuedSeconds":
+		if e.ComplexityRoot.Location.OldestQueuedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.OldestQueuedSeconds(childComplexity), true
+	case "Location.queuedRuns":
+		if e.ComplexityRoot.Location.QueuedRuns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.QueuedRuns(childComplexity), true
 
 	case "Monitor.channels":
 		if e.ComplexityRoot.Monitor.Channels == nil {
@@ -1602,6 +1657,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Incidents(childComplexity, args["monitorId"].(*string), args["status"].([]collection.IncidentStatus), args["first"].(*int)), true
 
+	case "Query.locations":
+		if e.ComplexityRoot.Query.Locations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Locations(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2263,6 +2324,13 @@ type AlertChannel {
   type: ChannelType!
   "Settings with secret parts masked (••••); never the stored values."
   config: [ConfigEntry!]!
+  """
+  The channel's last permanent delivery failure (e.g. a revoked webhook), ""
+  when it works. Cleared by the next delivery or test alert that succeeds.
+  """
+  lastError: String!
+  "When lastError was recorded; null when the channel is not failing."
+  lastErrorAt: Time
   createdAt: Time!
   updatedAt: Time!
 }
@@ -2338,6 +2406,10 @@ extend type Query {
   alertChannels: [AlertChannel!]!
   alertChannel(id: ID!): AlertChannel
   incidents(monitorId: ID, status: [IncidentStatus!], first: Int = 50): [Incident!]!
+  """
+  Deliveries, newest first for a channel or across all channels (neither
+  argument), oldest first for an incident; at most first (≤ 500).
+  """
   deliveries(incidentId: ID, channelId: ID, first: Int = 50): [Delivery!]!
 }
 
@@ -2638,6 +2710,22 @@ type MonitorEdge {
   node: Monitor!
 }
 
+"""
+A place runs execute from. Runs wait in status QUEUED until a runner serving
+the location takes them: a location without a runner shows its backlog here.
+"""
+type Location {
+  name: String!
+  "Runs waiting for a runner at this location."
+  queuedRuns: Int!
+  "When the oldest waiting run was queued; null when none waits."
+  oldestQueuedAt: Time
+  "Age in seconds of the oldest waiting run (by the server's clock); null when none waits."
+  oldestQueuedSeconds: Int
+  "How many monitors run from this location."
+  monitors: Int!
+}
+
 input AlertPolicyInput {
   failureThreshold: Int!
   recoveryEnabled: Boolean!
@@ -2665,6 +2753,8 @@ input MonitorInput {
 extend type Query {
   monitors(first: Int = 50, after: String): MonitorConnection!
   monitor(id: ID!): Monitor
+  "Every location named by a monitor or a queued run, by name, with its queue."
+  locations: [Location!]!
   "The next count (default 5) times a schedule fires; INVALID error for a bad expression or zone."
   schedulePreview(schedule: String!, timeZone: String = "UTC", count: Int = 5): [Time!]!
 }
@@ -2969,6 +3059,10 @@ func (ec *executionContext) childFields_AlertChannel(ctx context.Context, field 
 		return ec.fieldContext_AlertChannel_type(ctx, field)
 	case "config":
 		return ec.fieldContext_AlertChannel_config(ctx, field)
+	case "lastError":
+		return ec.fieldContext_AlertChannel_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_AlertChannel_lastErrorAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AlertChannel_createdAt(ctx, field)
 	case "updatedAt":
@@ -3203,6 +3297,22 @@ func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field 
 		return ec.fieldContext_LatencyPoint_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LatencyPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Location_name(ctx, field)
+	case "queuedRuns":
+		return ec.fieldContext_Location_queuedRuns(ctx, field)
+	case "oldestQueuedAt":
+		return ec.fieldContext_Location_oldestQueuedAt(ctx, field)
+	case "oldestQueuedSeconds":
+		return ec.fieldContext_Location_oldestQueuedSeconds(ctx, field)
+	case "monitors":
+		return ec.fieldContext_Location_monitors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
 }
 
 func (ec *executionContext) childFields_Monitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4694,6 +4804,52 @@ func (ec *executionContext) fieldContext_AlertChannel_config(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AlertChannel_lastError(ctx context.Context, field graphql.CollectedField, obj *collection.AlertChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertChannel_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertChannel_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertChannel", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertChannel_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *collection.AlertChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertChannel_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertChannel_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertChannel", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _AlertChannel_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.AlertChannel) (ret graphql.Marshaler) {
@@ -6549,6 +6705,121 @@ func (ec *executionContext) _LatencyPoint_status(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_LatencyPoint_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LatencyPoint", field, false, false, errors.New("field of type RunStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Location_name(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Location_queuedRuns(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_queuedRuns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueuedRuns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_queuedRuns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Location_oldestQueuedAt(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_oldestQueuedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestQueuedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_oldestQueuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Location_oldestQueuedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_oldestQueuedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestQueuedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_oldestQueuedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Location_monitors(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_monitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Monitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_monitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Monitor_id(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
@@ -9045,6 +9316,38 @@ func (ec *executionContext) fieldContext_Query_monitor(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Query_monitor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_locations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_locations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Locations(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Location) graphql.Marshaler {
+			return ec.marshalNLocation2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Location(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13016,6 +13319,16 @@ func (ec *executionContext) _AlertChannel(ctx context.Context, sel ast.Selection
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lastError":
+			out.Values[i] = ec._AlertChannel_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._AlertChannel_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._AlertChannel_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14298,6 +14611,64 @@ func (ec *executionContext) _LatencyPoint(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var locationImplementors = []string{"Location"}
+
+func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *model.Location) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Location")
+		case "name":
+			out.Values[i] = ec._Location_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queuedRuns":
+			out.Values[i] = ec._Location_queuedRuns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldestQueuedAt":
+			out.Values[i] = ec._Location_oldestQueuedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "oldestQueuedSeconds":
+			out.Values[i] = ec._Location_oldestQueuedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "monitors":
+			out.Values[i] = ec._Location_monitors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var monitorImplementors = []string{"Monitor"}
 
 func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, obj *collection.Monitor) graphql.Marshaler {
@@ -15244,6 +15615,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_monitor(ctx, field)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "locations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_locations(ctx, field)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -17966,6 +18359,26 @@ func (ec *executionContext) marshalNLatencyPoint2ᚕgithubᚗcomᚋcatenaᚑmoni
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLatencyPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLatencyPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLocation2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLocation(ctx context.Context, sel ast.SelectionSet, v model.Location) graphql.Marshaler {
+	return ec._Location(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLocation2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLocationᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Location) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLocation2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLocation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

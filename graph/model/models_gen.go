@@ -102,6 +102,20 @@ type LatencyPoint struct {
 	Status     collection.RunStatus `json:"status"`
 }
 
+// A place runs execute from. Runs wait in status QUEUED until a runner serving
+// the location takes them: a location without a runner shows its backlog here.
+type Location struct {
+	Name string `json:"name"`
+	// Runs waiting for a runner at this location.
+	QueuedRuns int `json:"queuedRuns"`
+	// When the oldest waiting run was queued; null when none waits.
+	OldestQueuedAt *time.Time `json:"oldestQueuedAt,omitempty"`
+	// Age in seconds of the oldest waiting run (by the server's clock); null when none waits.
+	OldestQueuedSeconds *int `json:"oldestQueuedSeconds,omitempty"`
+	// How many monitors run from this location.
+	Monitors int `json:"monitors"`
+}
+
 type MonitorConnection struct {
 	Edges    []MonitorEdge `json:"edges"`
 	PageInfo *PageInfo     `json:"pageInfo"`

@@ -299,6 +299,27 @@ func TestAlertTestChannel(t *testing.T) {
 	if _, err := b.d.Test(context.Background(), collection.AlertChannel{Type: collection.ChannelWebhook, Config: map[string]string{"url": "ftp://x"}}); err == nil {
 		t.Fatal("an invalid channel was tested")
 	}
+
+	// A channel flagged by a permanent failure is cleared by a successful test.
+	ctx := context.Background()
+	ch := slackChannel("flagged", url)
+	saved, err := b.store.CreateChannel(ctx, &ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.SetChannelError(ctx, saved.ID, "slack: HTTP 404: no_service"); err != nil {
+		t.Fatal(err)
+	}
+	flagged, err := b.store.GetChannel(ctx, saved.ID)
+	if err != nil || flagged.LastError == "" {
+		t.Fatalf("flag not set: %+v, %v", flagged, err)
+	}
+	if _, err := b.d.Test(ctx, *flagged); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.store.GetChannel(ctx, saved.ID); err != nil || got.LastError != "" || got.LastErrorAt != nil {
+		t.Errorf("after a successful test the channel is still flagged: %+v, %v", got, err)
+	}
 }
 
 // A webhook answering 429 with Retry-After: 3 gets nothing for 3 s, not even

@@ -383,5 +383,11 @@ func (d *Dispatcher) Test(ctx context.Context, ch collection.AlertChannel) (stri
 	if err := p.Send(ctx, ev); err != nil {
 		return "", fmt.Errorf("the %s channel answered: %w", ch.Type, err)
 	}
+	// The channel works again: clear a flag left by a permanent failure.
+	if ch.ID != 0 && ch.LastError != "" {
+		if err := d.cfg.Store.SetChannelError(ctx, ch.ID, ""); err != nil {
+			d.cfg.Log.WarnContext(ctx, "clearing the channel's failure flag", "channel", ch.ID, "error", err)
+		}
+	}
 	return fmt.Sprintf("test alert delivered to %s channel %q", ch.Type, ch.Name), nil
 }

@@ -210,6 +210,13 @@ func TestAlertStore(t *testing.T) {
 		if err != nil || len(byCh) != 1 || byCh[0].Attempts != 2 {
 			t.Fatalf("by channel %+v, %v", byCh, err)
 		}
+		recent, err := s.RecentDeliveries(ctx, 10)
+		if err != nil || len(recent) != 2 || recent[0].ChannelID != f.chs[1] || recent[1].ChannelID != f.chs[0] {
+			t.Fatalf("recent across channels %+v, %v", recent, err)
+		}
+		if capped, err := s.RecentDeliveries(ctx, 1); err != nil || len(capped) != 1 || capped[0].ID != recent[0].ID {
+			t.Fatalf("recent capped at 1 %+v, %v", capped, err)
+		}
 	})
 
 	t.Run("channel flag set and cleared", func(t *testing.T) {

@@ -57,6 +57,28 @@ func TestChannels(t *testing.T) {
 		t.Errorf("ListChannels = %+v, %v", list, err)
 	}
 
+	// A permanent delivery failure flags the channel where the API reads it;
+	// the next success clears it.
+	if list[0].LastError != "" || list[0].LastErrorAt != nil {
+		t.Errorf("new channel flagged: %q %v", list[0].LastError, list[0].LastErrorAt)
+	}
+	if err := s.SetChannelError(ctx, ch.ID, "slack: HTTP 404: no_service"); err != nil {
+		t.Fatal(err)
+	}
+	flagged, err := s.GetChannel(ctx, ch.ID)
+	if err != nil || flagged.LastError != "slack: HTTP 404: no_service" || flagged.LastErrorAt == nil {
+		t.Errorf("flagged channel = %+v, %v", flagged, err)
+	}
+	if list, err := s.ListChannels(ctx); err != nil || list[0].LastError == "" || list[1].LastError != "" {
+		t.Errorf("ListChannels after flag = %+v, %v", list, err)
+	}
+	if err := s.SetChannelError(ctx, ch.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if cleared, err := s.GetChannel(ctx, ch.ID); err != nil || cleared.LastError != "" || cleared.LastErrorAt != nil {
+		t.Errorf("cleared channel = %+v, %v", cleared, err)
+	}
+
 	// Sealed configuration is bound to its row.
 	if _, err := pool.Exec(ctx, `UPDATE alert_channels SET config_ciphertext = (SELECT config_ciphertext FROM alert_channels WHERE id = $1) WHERE id = $2`, ch.ID, second.ID); err != nil {
 		t.Fatal(err)

@@ -38,8 +38,8 @@ const ReasonRunnerLost = "runner_lost"
 // running with an expired lease, or queued, while their queue job is gone or
 // final (River's rescuer discarded it after the last attempt, or it was
 // deleted). A live job (available, running, retryable, scheduled, pending)
-// means River will try again, so the run is left to it. Each swept run's final
-// state is notified like a runner's, with the steps it recorded.
+// means River will try again, so the run is left to it. The step the lost
+// attempt was in is marked interrupted (see interruptStepsSQL).
 // Row locks (SKIP LOCKED) and the status condition make a sweep and a runner's
 // FinishRun exclusive: whichever commits first wins, the other changes nothing.
 const sweepLostRunsSQL = `
@@ -56,7 +56,7 @@ WITH lost AS (
     ORDER BY r.id
     LIMIT 1000
     FOR UPDATE OF r SKIP LOCKED
-), swept AS (
+), cut AS (
     UPDATE runs r
     SET status = 'errored',
         error = 'runner_lost',
@@ -66,25 +66,63 @@ WITH lost AS (
         lease_expires_at = NULL
     FROM lost
     WHERE r.id = lost.id AND r.status IN ('queued', 'running')
-    RETURNING r.id, r.attempt
-)
-SELECT s.id, pg_notify('catena_run_progress', json_build_object(
+    RETURNING r.id, r.attempt, r.snapshot
+)` + interruptStepsSQL + `
+SELECT id, attempt FROM cut`
+
+// notifySweptSQL notifies each swept run's final state like a runner's, with
+// the steps it recorded; it runs after sweepLostRunsSQL in its transaction so
+// the interrupted step is included.
+const notifySweptSQL = `
+SELECT pg_notify('catena_run_progress', json_build_object(
     'run_id', s.id, 'attempt', s.attempt, 'status', 'errored',
     'steps', (SELECT coalesce(json_agg(json_build_object(
                   'position', sr.position, 'name', sr.name, 'status', sr.status,
                   'latency_ms', sr.total_us / 1000, 'error', left(sr.error, 200)) ORDER BY sr.position), '[]'::json)
               FROM step_results sr WHERE sr.run_id = s.id AND sr.attempt = s.attempt))::text)
-FROM swept s`
+FROM unnest($1::bigint[], $2::int[]) AS s(id, attempt)`
+
+// StepInterruptedError is the error of the step a lost runner was in.
+const StepInterruptedError = "runner lost during this step"
+
+// interruptStepsSQL is a CTE appended to a statement whose CTE "cut" returns
+// (id, attempt, snapshot) of runs whose attempt's runner was lost: it records
+// the step that attempt was in as interrupted. That is the position after the
+// steps the attempt recorded (its runner writes finished steps every
+// heartbeat, so a step finished just before the loss may be the one marked),
+// when the snapshot has such a step and the attempt has no interrupted step
+// yet. A runner that is only frozen and wakes before the next attempt starts
+// overwrites the row with the step's real result (its upsert is fenced by
+// attempt, not by position).
+const interruptStepsSQL = `, interrupted AS (
+    INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error)
+    SELECT c.id, c.attempt, n.next, coalesce(c.snapshot -> 'steps' -> n.next ->> 'name', ''),
+           'interrupted', 'runner_lost', '` + StepInterruptedError + `'
+    FROM cut c
+    CROSS JOIN LATERAL (
+        SELECT coalesce(max(sr.position) + 1, 0) AS next,
+               bool_or(sr.status = 'interrupted') AS done
+        FROM step_results sr WHERE sr.run_id = c.id AND sr.attempt = c.attempt) n
+    WHERE c.attempt >= 1 AND NOT coalesce(n.done, false)
+      AND n.next < coalesce(jsonb_array_length(c.snapshot -> 'steps'), 0)
+    ON CONFLICT (run_id, attempt, position) DO NOTHING
+)`
 
 // requeueExpiredSQL does for a run what River's rescuer does for a job, but on
 // the run's lease (seconds) instead of River's stuck-job threshold (an hour by
-// default): the job of a run whose lease expired is made retryable for a new,
+// default): the job of a run whose lease expired is handed back for a new,
 // fenced attempt, or discarded when it was the last attempt (then the sweep
 // below ends the run). runs.attempt = river_job.attempt ties the lease to the
-// job's current attempt, so a job already retried is not touched twice.
+// job's current attempt, so a job already retried is not touched twice. The
+// step the lost attempt was in is marked interrupted.
+// The job is made available at once, not retryable: River's scheduler, which
+// turns retryable jobs available, runs only on the leader, and a killed or
+// frozen leader keeps that role until its leadership expires, which would
+// delay the rescue by as long.
 const requeueExpiredSQL = `
+WITH cut AS (
 UPDATE river_job j
-SET state = CASE WHEN j.attempt < j.max_attempts THEN 'retryable' ELSE 'discarded' END::river_job_state,
+SET state = CASE WHEN j.attempt < j.max_attempts THEN 'available' ELSE 'discarded' END::river_job_state,
     scheduled_at = now(),
     finalized_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE now() END,
     errors = array_append(j.errors, jsonb_build_object(
@@ -93,7 +131,9 @@ FROM runs r
 WHERE j.kind = 'catena_run' AND j.state = 'running'
   AND j.args @> jsonb_build_object('run_id', r.id)
   AND r.status = 'running' AND r.lease_expires_at < now() AND r.attempt = j.attempt
-RETURNING r.id`
+RETURNING r.id, r.attempt, r.snapshot
+)` + interruptStepsSQL + `
+SELECT id FROM cut`
 
 // RequeueExpiredRuns hands runs whose lease expired back to the queue (see
 // requeueExpiredSQL) and returns their ids.
@@ -114,17 +154,32 @@ func (s *Store) RequeueExpiredRuns(ctx context.Context) ([]collection.RunID, err
 const queuedGrace = "1 minute"
 
 // SweepLostRuns ends runs whose runner is gone for good as errored with reason
-// runner_lost and returns their ids (at most 1000 per call).
+// runner_lost, marks the step each lost attempt was in interrupted, notifies
+// their final state, and returns their ids (at most 1000 per call).
 func (s *Store) SweepLostRuns(ctx context.Context) ([]collection.RunID, error) {
-	rows, err := s.pool.Query(ctx, sweepLostRunsSQL, queuedGrace)
-	if err != nil {
-		return nil, fmt.Errorf("sweeping lost runs: %w", translate(err))
-	}
-	ids, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (collection.RunID, error) {
-		var id collection.RunID
-		var notified any
-		err := row.Scan(&id, &notified)
-		return id, err
+	var ids []collection.RunID
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		ids = nil
+		rows, err := tx.Query(ctx, sweepLostRunsSQL, queuedGrace)
+		if err != nil {
+			return err
+		}
+		var (
+			id       collection.RunID
+			attempt  int32
+			attempts []int32
+		)
+		if _, err := pgx.ForEachRow(rows, []any{&id, &attempt}, func() error {
+			ids, attempts = append(ids, id), append(attempts, attempt)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, notifySweptSQL, ids, attempts)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sweeping lost runs: %w", translate(err))

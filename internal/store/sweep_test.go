@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -36,16 +37,26 @@ func newSweepEnv(t *testing.T) *sweepEnv {
 	return &sweepEnv{t: t, pool: pool, store: store.New(pool, nil), river: rc}
 }
 
-// queued inserts a queued run and its job, as queue.EnqueueRun does.
+// queued inserts a queued run of one step and its job, as queue.EnqueueRun does.
 func (e *sweepEnv) queued() collection.RunID {
 	e.t.Helper()
+	return e.queuedSteps(1)
+}
+
+// queuedSteps is queued with n steps in the snapshot.
+func (e *sweepEnv) queuedSteps(n int) collection.RunID {
+	e.t.Helper()
+	steps := make([]collection.Step, n)
+	for i := range steps {
+		steps[i] = collection.Step{Name: fmt.Sprintf("step%d", i+1), Method: "GET", URL: "http://127.0.0.1:1/"}
+	}
 	ctx := context.Background()
 	var id collection.RunID
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
 		run, _, err := e.store.InsertRun(ctx, tx, store.InsertRunParams{
 			Location: "local", Trigger: collection.TriggerManual,
 			IdempotencyKey: fmt.Sprintf("sweep-%d", time.Now().UnixNano()),
-			Snapshot:       collection.Collection{Name: "c", Steps: []collection.Step{{Name: "a", Method: "GET", URL: "http://127.0.0.1:1/"}}},
+			Snapshot:       collection.Collection{Name: "c", Steps: steps},
 		})
 		if err != nil {
 			return err
@@ -188,8 +199,8 @@ func TestRequeueExpiredRunsRetriesThenDiscards(t *testing.T) {
 	if len(ids) != 2 {
 		t.Fatalf("requeued %v, want runs %d and %d", ids, first, last)
 	}
-	if s := e.jobState(first); s != "retryable" {
-		t.Errorf("job of a run lost on attempt 1 is %s, want retryable", s)
+	if s := e.jobState(first); s != "available" {
+		t.Errorf("job of a run lost on attempt 1 is %s, want available", s)
 	}
 	if s := e.jobState(last); s != "discarded" {
 		t.Errorf("job of a run lost on its last attempt is %s, want discarded", s)
@@ -243,11 +254,105 @@ func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 				t.Errorf("iteration %d: the finish won but the run is %s with %d steps", i, got.Status, len(got.Steps))
 			}
 		case errors.Is(finishErr, collection.ErrConflict) && len(swept) == 1:
-			if got.Status != collection.RunErrored || got.Error != store.ReasonRunnerLost || len(got.Steps) != 0 {
-				t.Errorf("iteration %d: the sweep won but the run is %s (%q) with %d steps", i, got.Status, got.Error, len(got.Steps))
+			// The sweep keeps none of the finish's steps, only the interrupted mark.
+			if got.Status != collection.RunErrored || got.Error != store.ReasonRunnerLost ||
+				len(got.Steps) != 1 || got.Steps[0].Status != collection.StepInterrupted {
+				t.Errorf("iteration %d: the sweep won but the run is %s (%q) with steps %+v", i, got.Status, got.Error, got.Steps)
 			}
 		default:
 			t.Errorf("iteration %d: finish returned %v and the sweep ended %v; the run is %s", i, finishErr, swept, got.Status)
 		}
+	}
+}
+
+// stepStatuses returns "position:status" of the step rows of one attempt.
+func (e *sweepEnv) stepStatuses(id collection.RunID, attempt int) []string {
+	e.t.Helper()
+	rows, err := e.pool.Query(context.Background(), `
+		SELECT position || ':' || status || CASE WHEN error <> '' THEN ':' || error ELSE '' END
+		FROM step_results WHERE run_id = $1 AND attempt = $2 ORDER BY position`, id, attempt)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// A lost attempt keeps the steps it recorded, and the step it was in is
+// marked interrupted, once, whether the run is retried or ended.
+func TestLostAttemptsStepIsMarkedInterrupted(t *testing.T) {
+	t.Parallel()
+	e := newSweepEnv(t)
+	ctx := context.Background()
+	expired := time.Now().Add(-time.Second)
+	done := func(pos int) collection.StepResult {
+		return collection.StepResult{Position: pos, Name: fmt.Sprintf("step%d", pos+1), Status: collection.StepPassed, StartedAt: time.Now()}
+	}
+	cut := "2:interrupted:" + store.StepInterruptedError
+
+	id := e.queuedSteps(4)
+	e.running(id, 1, time.Now().Add(time.Minute))
+	if err := e.store.RecordSteps(ctx, id, 1, []collection.StepResult{done(0), done(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE runs SET lease_expires_at = $2 WHERE id = $1`, id, expired); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.RequeueExpiredRuns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.stepStatuses(id, 1); !slices.Equal(got, []string{"0:passed", "1:passed", cut}) {
+		t.Errorf("attempt 1 after the requeue: %q, want steps 1-2 kept and step 3 interrupted", got)
+	}
+	// The retry is lost too, before it recorded anything: the run ends.
+	e.running(id, 2, expired)
+	if _, err := e.store.RequeueExpiredRuns(ctx); err != nil { // last attempt: discarded
+		t.Fatal(err)
+	}
+	if ids, err := e.store.SweepLostRuns(ctx); err != nil || len(ids) != 1 {
+		t.Fatalf("swept %v (%v), want run %d", ids, err, id)
+	}
+	if got := e.stepStatuses(id, 2); !slices.Equal(got, []string{"0:interrupted:" + store.StepInterruptedError}) {
+		t.Errorf("attempt 2 after the sweep: %q, want only step 1 interrupted", got)
+	}
+	if got := e.stepStatuses(id, 1); len(got) != 3 {
+		t.Errorf("attempt 1 changed by the sweep: %q", got)
+	}
+	r := e.run(id)
+	if r.Status != collection.RunErrored || r.Error != store.ReasonRunnerLost || len(r.Steps) != 1 || r.Steps[0].Name != "step1" {
+		t.Errorf("run: %s (%q) with steps %+v, want errored runner_lost showing step1 interrupted", r.Status, r.Error, r.Steps)
+	}
+
+	// An attempt that recorded every step has no step left to interrupt, and
+	// a run lost while queued never had an attempt.
+	all := e.queuedSteps(2)
+	e.running(all, 2, time.Now().Add(time.Minute))
+	if err := e.store.RecordSteps(ctx, all, 2, []collection.StepResult{done(0), done(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE runs SET lease_expires_at = $2 WHERE id = $1`, all, expired); err != nil {
+		t.Fatal(err)
+	}
+	e.setJob(all, "discarded", 2)
+	queued := e.queuedSteps(2)
+	e.setJob(queued, "discarded", 0)
+	if _, err := e.pool.Exec(ctx, `UPDATE runs SET queued_at = now() - interval '1 hour' WHERE id = $1`, queued); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := e.store.SweepLostRuns(ctx); err != nil || len(ids) != 2 {
+		t.Fatalf("swept %v (%v), want runs %d and %d", ids, err, all, queued)
+	}
+	if got := e.stepStatuses(all, 2); !slices.Equal(got, []string{"0:passed", "1:passed"}) {
+		t.Errorf("fully recorded attempt: %q, want its two steps only", got)
+	}
+	var n int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM step_results WHERE run_id = $1`, queued).Scan(&n); err != nil || n != 0 {
+		t.Errorf("run lost while queued has %d step rows (%v), want none", n, err)
+	}
+	if vs, err := store.Audit(ctx, e.pool); err != nil || len(vs) != 0 {
+		t.Errorf("audit: %v (%v), want clean", vs, err)
 	}
 }

@@ -10,6 +10,8 @@ export const ChannelsDocument = graphql(`
         key
         value
       }
+      lastError
+      lastErrorAt
       updatedAt
     }
   }

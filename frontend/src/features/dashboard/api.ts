@@ -1,14 +1,18 @@
 import { graphql } from '../../gql';
 
+export const LocationQueueFragment = graphql(`
+  fragment LocationQueue on Location {
+    name
+    queuedRuns
+    oldestQueuedAt
+    oldestQueuedSeconds
+    monitors
+  }
+`);
+
+// The monitors themselves come page by page (MonitorsDocument, "load more").
 export const DashboardDocument = graphql(`
   query Dashboard {
-    monitors(first: 50) {
-      edges {
-        node {
-          ...MonitorCard
-        }
-      }
-    }
     incidents(status: [OPEN, ACKNOWLEDGED], first: 20) {
       id
       status
@@ -26,6 +30,9 @@ export const DashboardDocument = graphql(`
       lastRun {
         id
       }
+    }
+    locations {
+      ...LocationQueue
     }
   }
 `);

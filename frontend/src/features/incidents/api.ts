@@ -44,7 +44,7 @@ export const IncidentsDocument = graphql(`
 `);
 
 export const ChannelDeliveriesDocument = graphql(`
-  query ChannelDeliveries($channelId: ID!) {
+  query ChannelDeliveries($channelId: ID) {
     deliveries(channelId: $channelId, first: 50) {
       id
       event

@@ -13,6 +13,7 @@ import type { ErroredMode, MonitorInput } from '../../gql/graphql';
 import { errorMessage, fieldErrors } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
+import { locationSuggestions } from './locations';
 
 interface FormState {
   name: string;
@@ -227,7 +228,14 @@ export function MonitorFormPage() {
               nothingFoundMessage="No collection by that name"
               placeholder={collections.length ? 'Pick one or more' : 'Create a collection first'}
             />
-            <TagsInput label="Locations" description='Runner locations; "local" is the built-in runner. Type a name and press Enter.' value={f.locations} onChange={(v) => set({ locations: v })} error={errs.locations} />
+            <TagsInput
+              label="Locations"
+              description='Runner locations; "local" is the built-in runner. Pick a known one or type a name and press Enter.'
+              data={locationSuggestions(opts.data?.locations.map((l) => l.name) ?? [], f.locations)}
+              value={f.locations}
+              onChange={(v) => set({ locations: v })}
+              error={errs.locations}
+            />
           </Stack>
         </Paper>
         <Paper withBorder p="md">

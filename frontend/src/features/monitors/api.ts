@@ -76,6 +76,9 @@ export const MonitorFormOptionsDocument = graphql(`
         }
       }
     }
+    locations {
+      name
+    }
     alertChannels {
       id
       name

@@ -1,0 +1,402 @@
+package faulttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/dbtest"
+	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/secret"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// Compressed runner timings (RELIABILITY.md §(b) shortened further so each
+// scenario stays well under 40 s).
+const (
+	leaseTTL      = 3 * time.Second
+	heartbeat     = time.Second
+	sweepInterval = 500 * time.Millisecond
+	// auditGrace is how far past its lease a running run may be when audited.
+	auditGrace = 2 * sweepInterval
+	// steps is the collection's length; blockedStep (1-based) is where the
+	// target holds the first attempt.
+	steps       = 10
+	blockedStep = 3
+)
+
+// catenaBin is the binary built once for this test binary by TestMain.
+var catenaBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "catena-faulttest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faulttest:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
+		fmt.Fprintln(os.Stderr, "faulttest: finding the module root with `go env GOMOD`:", err)
+		return 1
+	}
+	catenaBin = filepath.Join(dir, "catena")
+	build := exec.Command("go", "build", "-o", catenaBin, "./cmd/catena")
+	build.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "faulttest: building catena: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// env is one scenario's world: a fresh database, a target and the runners.
+type env struct {
+	t      *testing.T
+	pool   *pgxpool.Pool
+	dbURL  string
+	key    string
+	store  *store.Store
+	queue  *queue.Client
+	target *target
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	pool, dbURL := dbtest.NewDBURL(t)
+	q, err := queue.New(pool, nil, queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, pool: pool, dbURL: dbURL, key: secret.NewKey(), store: store.New(pool, nil), queue: q, target: newTarget(t)}
+}
+
+// target is the API the collection calls: /step/N answers 200, except that
+// the first request for blockedStep waits until release (or the client goes).
+type target struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	hits    map[int]int
+	blocked chan struct{} // closed when the first blockedStep request arrives
+	gate    chan struct{} // closed by release
+	once    sync.Once
+	seen    sync.Once
+}
+
+func newTarget(t *testing.T) *target {
+	tg := &target{hits: map[int]int{}, blocked: make(chan struct{}), gate: make(chan struct{})}
+	tg.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/step/"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		tg.mu.Lock()
+		tg.hits[n]++
+		first := n == blockedStep && tg.hits[n] == 1
+		tg.mu.Unlock()
+		if first {
+			tg.seen.Do(func() { close(tg.blocked) })
+			select {
+			case <-tg.gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"step": %d}`, n)
+	}))
+	t.Cleanup(func() {
+		tg.release()
+		tg.srv.CloseClientConnections()
+		tg.srv.Close()
+	})
+	return tg
+}
+
+func (tg *target) release() { tg.once.Do(func() { close(tg.gate) }) }
+
+func (tg *target) hitsOf(n int) int {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.hits[n]
+}
+
+// enqueue queues a run of a 10-step collection against the target.
+func (e *env) enqueue() collection.RunID {
+	e.t.Helper()
+	c := collection.Collection{Name: "fault chain"}
+	for i := 1; i <= steps; i++ {
+		c.Steps = append(c.Steps, collection.Step{
+			Name: fmt.Sprintf("step%d", i), Method: "GET", URL: fmt.Sprintf("%s/step/%d", e.target.srv.URL, i),
+			Timeout: collection.Duration(20 * time.Second),
+		})
+	}
+	ctx := context.Background()
+	var run collection.Run
+	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
+		var err error
+		run, _, err = e.queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{Location: collection.DefaultLocation, Trigger: collection.TriggerManual, Snapshot: c})
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return run.ID
+}
+
+// proc is one `catena runner` process.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // cmd.Wait's result, set before done closes
+}
+
+// startRunner starts `catena runner` with the compressed timings; it is
+// killed at cleanup if it is still there, and its log shown if the test failed.
+func (e *env) startRunner(name string) *proc {
+	e.t.Helper()
+	cmd := exec.Command(catenaBin, "runner",
+		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String())
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"DATABASE_URL=" + e.dbURL,
+		"CATENA_SECRET_KEY=" + e.key,
+		"CATENA_LOG_FORMAT=json",
+		"CATENA_LOG_LEVEL=info",
+	}
+	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	e.t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGCONT) // a frozen process cannot die until it runs
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+		if e.t.Failed() {
+			e.t.Logf("log of runner %s (pid %d):\n%s", p.name, cmd.Process.Pid, p.out.String())
+		}
+	})
+	return p
+}
+
+func (p *proc) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(p.cmd.Process.Pid, sig); err != nil {
+		t.Fatalf("sending %s to runner %s: %v", sig, p.name, err)
+	}
+}
+
+// kill9 kills the process and waits until it is gone.
+func (p *proc) kill9(t *testing.T) {
+	t.Helper()
+	p.signal(t, syscall.SIGKILL)
+	<-p.done
+}
+
+// logged reports whether the process logged a JSON line whose msg contains s.
+func (p *proc) logged(s string) bool {
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		var rec struct {
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && strings.Contains(rec.Msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// waitFor polls cond every 50 ms until it holds or the time runs out.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() (bool, string)) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(within)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, state := cond()
+		if ok {
+			return time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s; last seen: %s", within, what, state)
+		}
+		<-tick.C
+	}
+}
+
+// waitClosed waits for ch with a deadline.
+func waitClosed(t *testing.T, ch <-chan struct{}, within time.Duration, what string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	select {
+	case <-ch:
+		return time.Since(start)
+	case <-time.After(within):
+		t.Fatalf("waited %s for %s", within, what)
+		return 0
+	}
+}
+
+// runState is the run row as the tests read it.
+type runState struct {
+	Status  string
+	Error   string
+	Attempt int
+	Leased  bool // lease_expires_at > now()
+}
+
+func (s runState) String() string {
+	return fmt.Sprintf("%s (%q) attempt %d leased=%v", s.Status, s.Error, s.Attempt, s.Leased)
+}
+
+func (e *env) run(id collection.RunID) runState {
+	e.t.Helper()
+	var s runState
+	err := e.pool.QueryRow(context.Background(), `
+		SELECT status, error, attempt, coalesce(lease_expires_at > now(), false) FROM runs WHERE id = $1`, id).
+		Scan(&s.Status, &s.Error, &s.Attempt, &s.Leased)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// jobState is the River state of the run's job.
+func (e *env) jobState(id collection.RunID) string {
+	e.t.Helper()
+	var s string
+	err := e.pool.QueryRow(context.Background(), `
+		SELECT state FROM river_job WHERE kind = 'catena_run' AND args @> jsonb_build_object('run_id', $1::bigint)`, id).Scan(&s)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// steps returns "position:status" for the step rows of one attempt.
+func (e *env) steps(id collection.RunID, attempt int) []string {
+	e.t.Helper()
+	rows, err := e.pool.Query(context.Background(), `
+		SELECT position || ':' || status FROM step_results WHERE run_id = $1 AND attempt = $2 ORDER BY position`, id, attempt)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// stepsSnapshot returns every step row of the run (attempt, position, status,
+// started_at, total_us), to compare before and after a zombie wakes.
+func (e *env) stepsSnapshot(id collection.RunID) string {
+	e.t.Helper()
+	var s string
+	err := e.pool.QueryRow(context.Background(), `
+		SELECT coalesce(string_agg(format('%s/%s/%s/%s/%s', attempt, position, status, started_at, total_us), ' '
+		    ORDER BY attempt, position), '') FROM step_results WHERE run_id = $1`, id).Scan(&s)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// waitBlocked waits until attempt 1 is inside the blocked step and has
+// recorded the steps before it (the runner writes finished steps each heartbeat).
+func (e *env) waitBlocked(id collection.RunID) {
+	e.t.Helper()
+	waitClosed(e.t, e.target.blocked, 20*time.Second, fmt.Sprintf("the runner to reach step %d", blockedStep))
+	waitFor(e.t, 5*time.Second, "steps 1-2 of attempt 1 to be recorded", func() (bool, string) {
+		got := e.steps(id, 1)
+		return len(got) == blockedStep-1, fmt.Sprint(got)
+	})
+}
+
+// audit fails the test on any invariant violation.
+func (e *env) audit() {
+	e.t.Helper()
+	vs, err := store.AuditWithGrace(context.Background(), e.pool, auditGrace)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, v := range vs {
+		e.t.Errorf("auditor: %s", v)
+	}
+}
+
+// final reports whether the run reached a final state.
+func final(s runState) bool {
+	return s.Status != string(collection.RunQueued) && s.Status != string(collection.RunRunning)
+}
+
+var errNotExited = errors.New("not exited")
+
+// exitCode returns the process's exit code once it has exited.
+func (p *proc) exitCode() (int, error) {
+	select {
+	case <-p.done:
+	default:
+		return 0, errNotExited
+	}
+	if p.err == nil {
+		return 0, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	return 0, p.err
+}
