@@ -98,3 +98,10 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// IsHTTPURL reports whether s is an absolute http(s) URL with a host, the shape
+// every webhook-style channel needs.
+func IsHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return s != "" && err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}

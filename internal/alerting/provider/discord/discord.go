@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -42,8 +41,7 @@ func (p *Provider) Type() alert.Type { return alert.TypeDiscord }
 
 // Validate checks the webhook URL is an http(s) URL.
 func (p *Provider) Validate() error {
-	u, err := url.Parse(p.webhookURL)
-	if p.webhookURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !alert.IsHTTPURL(p.webhookURL) {
 		return errors.New("discord: webhook_url must be an https:// Discord webhook URL")
 	}
 	return nil

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -94,8 +93,7 @@ func (p *Provider) Type() alert.Type { return alert.TypeWebhook }
 // Validate checks the URL and that a signing secret is set.
 func (p *Provider) Validate() error {
 	var errs []error
-	u, err := url.Parse(p.url)
-	if p.url == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !alert.IsHTTPURL(p.url) {
 		errs = append(errs, errors.New("webhook: url must be an http(s) URL"))
 	}
 	if len(p.secret) < 16 {
