@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,8 +212,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 		w.progress.forget(id)
 		return nil
 	case ctx.Err() != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.Is(cause, errCancelled):
-		// The process is stopping: leave the run to the next attempt.
+		// The process is stopping: leave the run to the next attempt, keeping
+		// what this one did and marking where it was cut off.
 		w.progress.forget(id)
+		w.recordInterrupted(ctx, log, id, attempt, tracker)
 		return fmt.Errorf("run %d interrupted: %w", id, context.Cause(ctx))
 	}
 
@@ -247,6 +250,37 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	}
 	log.InfoContext(ctx, "run finished", "status", string(status), "duration_ms", out.Duration.Milliseconds(), "steps", len(steps))
 	return nil
+}
+
+// StepInterruptedStopping is the error of the step a stopping runner cut off.
+const StepInterruptedStopping = "runner stopped during this step"
+
+// recordInterrupted writes, for an attempt cut off by the process stopping,
+// the steps it finished that the heartbeat has not written yet, and the step
+// it was in as interrupted (the steps after it are left out: they never ran).
+// It is fenced like every write; a failure only costs the record.
+func (w *Worker) recordInterrupted(ctx context.Context, log *slog.Logger, id collection.RunID, attempt int, tracker *stepTracker) {
+	tracker.mu.Lock()
+	var steps []collection.StepResult
+	for i, s := range tracker.steps {
+		if s.ErrorCode == CodeCancelled || s.Status == collection.StepSkipped && strings.Contains(s.Error, "cancelled") {
+			s.Status, s.ErrorCode, s.Error, s.Response, s.Assertions = collection.StepInterrupted, CodeCancelled, StepInterruptedStopping, nil, nil
+			steps = append(steps, s)
+			break
+		}
+		if i >= tracker.written {
+			steps = append(steps, s)
+		}
+	}
+	tracker.mu.Unlock()
+	if len(steps) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := w.cfg.Store.RecordSteps(ctx, id, attempt, steps); err != nil {
+		log.WarnContext(ctx, "recording the steps of an interrupted attempt", "err", err)
+	}
 }
 
 // finish writes the result, runs the hook and notifies the final state in one

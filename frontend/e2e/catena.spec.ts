@@ -296,8 +296,14 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await page.getByRole('link', { name: 'Incidents' }).click();
   await expect(page.getByTestId('incident').first()).toBeVisible({ timeout: 30_000 });
   await shot('incidents');
+  // The deliveries tab lists every channel's deliveries without picking one.
+  await page.getByRole('tab', { name: 'Deliveries' }).click();
+  await expect(page.getByRole('textbox', { name: 'Channel' })).toHaveValue('All channels');
+  await expect(page.getByRole('tabpanel', { name: 'Deliveries' }).getByText('ops slack (slack)').first()).toBeVisible({ timeout: 30_000 });
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('monitor-card').first()).toBeVisible();
+  // The locations panel names where the monitor runs.
+  await expect(page.getByTestId('locations-panel').getByTestId('location').filter({ hasText: 'local' })).toBeVisible();
   await shot('dashboard');
   // Dark mode follows the system.
   await page.emulateMedia({ colorScheme: 'dark' });

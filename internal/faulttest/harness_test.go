@@ -55,7 +55,7 @@ func buildAndRun(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "faulttest:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		fmt.Fprintln(os.Stderr, "faulttest: finding the module root with `go env GOMOD`:", err)
@@ -93,19 +93,17 @@ func newEnv(t *testing.T) *env {
 }
 
 // target is the API the collection calls: /step/N answers 200, except that
-// the first request for blockedStep waits until release (or the client goes).
+// requests for blockedStep wait until release (or until the client goes).
 type target struct {
-	srv     *httptest.Server
-	mu      sync.Mutex
-	hits    map[int]int
-	blocked chan struct{} // closed when the first blockedStep request arrives
-	gate    chan struct{} // closed by release
-	once    sync.Once
-	seen    sync.Once
+	srv  *httptest.Server
+	mu   sync.Mutex
+	hits map[int]int
+	gate chan struct{} // closed by release
+	once sync.Once
 }
 
 func newTarget(t *testing.T) *target {
-	tg := &target{hits: map[int]int{}, blocked: make(chan struct{}), gate: make(chan struct{})}
+	tg := &target{hits: map[int]int{}, gate: make(chan struct{})}
 	tg.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/step/"))
 		if err != nil {
@@ -114,10 +112,8 @@ func newTarget(t *testing.T) *target {
 		}
 		tg.mu.Lock()
 		tg.hits[n]++
-		first := n == blockedStep && tg.hits[n] == 1
 		tg.mu.Unlock()
-		if first {
-			tg.seen.Do(func() { close(tg.blocked) })
+		if n == blockedStep {
 			select {
 			case <-tg.gate:
 			case <-r.Context().Done():
@@ -189,6 +185,7 @@ func (e *env) startRunner(name string) *proc {
 		"CATENA_LOG_FORMAT=json",
 		"CATENA_LOG_LEVEL=info",
 	}
+	dieWithParent(cmd)
 	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -354,13 +351,16 @@ func (e *env) stepsSnapshot(id collection.RunID) string {
 	return s
 }
 
-// waitBlocked waits until attempt 1 is inside the blocked step and has
+// waitBlocked waits until the attempt is inside the blocked step and has
 // recorded the steps before it (the runner writes finished steps each heartbeat).
-func (e *env) waitBlocked(id collection.RunID) {
+func (e *env) waitBlocked(id collection.RunID, attempt int) {
 	e.t.Helper()
-	waitClosed(e.t, e.target.blocked, 20*time.Second, fmt.Sprintf("the runner to reach step %d", blockedStep))
-	waitFor(e.t, 5*time.Second, "steps 1-2 of attempt 1 to be recorded", func() (bool, string) {
-		got := e.steps(id, 1)
+	waitFor(e.t, 10*time.Second, fmt.Sprintf("attempt %d to reach step %d", attempt, blockedStep), func() (bool, string) {
+		n := e.target.hitsOf(blockedStep)
+		return n >= attempt, fmt.Sprintf("%d requests for step %d", n, blockedStep)
+	})
+	waitFor(e.t, 4*heartbeat, fmt.Sprintf("steps 1-2 of attempt %d to be recorded", attempt), func() (bool, string) {
+		got := e.steps(id, attempt)
 		return len(got) == blockedStep-1, fmt.Sprint(got)
 	})
 }

@@ -283,7 +283,7 @@ func (e *sweepEnv) stepStatuses(id collection.RunID, attempt int) []string {
 
 // A lost attempt keeps the steps it recorded, and the step it was in is
 // marked interrupted, once, whether the run is retried or ended.
-func TestLostAttemptsStepIsMarkedInterrupted(t *testing.T) {
+func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
 	t.Parallel()
 	e := newSweepEnv(t)
 	ctx := context.Background()

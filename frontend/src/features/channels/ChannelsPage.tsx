@@ -1,6 +1,6 @@
 // Alert channels: where incidents are sent. Settings with secrets come back
 // masked; editing leaves a masked value untouched unless it is retyped.
-import { ActionIcon, Alert, Badge, Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconEdit, IconPlus, IconSend, IconTrash } from '@tabler/icons-react';
@@ -9,7 +9,9 @@ import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import type { ChannelType, ChannelsQuery } from '../../gql/graphql';
 import { errorMessage, fieldErrors } from '../../lib/errors';
+import { dateTime, relativeTime } from '../../lib/format';
 import { ChannelsDocument, CreateChannelDocument, DeleteChannelDocument, TestChannelDocument, UpdateChannelDocument } from './api';
+import { failingBadge } from './health';
 
 type Channel = ChannelsQuery['alertChannels'][number];
 
@@ -101,6 +103,8 @@ export function ChannelsPage() {
     const outcome = r.data?.testAlertChannel ?? { ok: false, message: errorMessage(r.error) ?? 'failed' };
     setLastTest({ ...lastTest, [c.id]: outcome });
     notifications.show({ color: outcome.ok ? 'green' : 'red', title: outcome.ok ? 'Test alert sent' : 'Test alert failed', message: outcome.message });
+    // A success clears the channel's failure flag on the server.
+    if (outcome.ok && c.lastError) refetch({ requestPolicy: 'network-only' });
   };
 
   if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
@@ -133,54 +137,65 @@ export function ChannelsPage() {
         </EmptyState>
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-          {channels.map((c) => (
-            <Card key={c.id} withBorder data-testid="channel-card">
-              <Group justify="space-between" mb="xs">
-                <Text fw={600}>{c.name}</Text>
-                <Badge variant="light">{TYPE_LABELS[c.type]}</Badge>
-              </Group>
-              <Stack gap={2} mb="sm">
-                {c.config.map((e) => (
-                  <Text key={e.key} size="xs" className="mono" c="dimmed" truncate>
-                    {e.key}: {e.value}
+          {channels.map((c) => {
+            const failing = failingBadge(c.lastError);
+            return (
+              <Card key={c.id} withBorder data-testid="channel-card" data-failing={failing ? 'true' : undefined}>
+                <Group justify="space-between" mb="xs">
+                  <Text fw={600}>{c.name}</Text>
+                  <Badge variant="light">{TYPE_LABELS[c.type]}</Badge>
+                </Group>
+                {failing && (
+                  <Tooltip label={`${c.lastError} (${dateTime(c.lastErrorAt)})`} multiline maw={420} withArrow>
+                    <Badge color="red" variant="filled" tt="none" mb="xs" maw="100%" data-testid="channel-failing">
+                      {failing}
+                      {c.lastErrorAt ? ` · ${relativeTime(c.lastErrorAt)}` : ''}
+                    </Badge>
+                  </Tooltip>
+                )}
+                <Stack gap={2} mb="sm">
+                  {c.config.map((e) => (
+                    <Text key={e.key} size="xs" className="mono" c="dimmed" truncate>
+                      {e.key}: {e.value}
+                    </Text>
+                  ))}
+                </Stack>
+                {lastTest[c.id] && (
+                  <Text size="xs" c={lastTest[c.id].ok ? 'green' : 'red'} mb="xs" data-testid="test-result">
+                    {lastTest[c.id].ok ? 'Test delivered' : 'Test failed'}: {lastTest[c.id].message}
                   </Text>
-                ))}
-              </Stack>
-              {lastTest[c.id] && (
-                <Text size="xs" c={lastTest[c.id].ok ? 'green' : 'red'} mb="xs" data-testid="test-result">
-                  {lastTest[c.id].ok ? 'Test delivered' : 'Test failed'}: {lastTest[c.id].message}
-                </Text>
-              )}
-              <Group gap="xs">
-                <Button size="xs" variant="light" leftSection={<IconSend size={14} />} loading={testing === c.id} onClick={() => void sendTest(c)}>
-                  Send test alert
-                </Button>
-                <ActionIcon
-                  variant="subtle"
-                  aria-label={`Edit ${c.name}`}
-                  onClick={() => {
-                    setEditing(c);
-                    open();
-                  }}
-                >
-                  <IconEdit size={16} />
-                </ActionIcon>
-                <ActionIcon
-                  variant="subtle"
-                  color="red"
-                  aria-label={`Delete ${c.name}`}
-                  onClick={async () => {
-                    if (!window.confirm(`Delete the channel ${c.name}?`)) return;
-                    const r = await del({ id: c.id });
-                    if (r.error) notifications.show({ color: 'red', message: errorMessage(r.error) });
-                    else refetch({ requestPolicy: 'network-only' });
-                  }}
-                >
-                  <IconTrash size={16} />
-                </ActionIcon>
-              </Group>
-            </Card>
-          ))}
+                )}
+                <Group gap="xs">
+                  <Button size="xs" variant="light" leftSection={<IconSend size={14} />} loading={testing === c.id} onClick={() => void sendTest(c)}>
+                    Send test alert
+                  </Button>
+                  <ActionIcon
+                    variant="subtle"
+                    aria-label={`Edit ${c.name}`}
+                    onClick={() => {
+                      setEditing(c);
+                      open();
+                    }}
+                  >
+                    <IconEdit size={16} />
+                  </ActionIcon>
+                  <ActionIcon
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Delete ${c.name}`}
+                    onClick={async () => {
+                      if (!window.confirm(`Delete the channel ${c.name}?`)) return;
+                      const r = await del({ id: c.id });
+                      if (r.error) notifications.show({ color: 'red', message: errorMessage(r.error) });
+                      else refetch({ requestPolicy: 'network-only' });
+                    }}
+                  >
+                    <IconTrash size={16} />
+                  </ActionIcon>
+                </Group>
+              </Card>
+            );
+          })}
         </SimpleGrid>
       )}
     </Stack>

@@ -1,16 +1,20 @@
 // The monitors at a glance: open incidents first, then every monitor with its
 // state, last run, uptime and p95 latency over 24 h and 7 d, and a sparkline.
-import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
+import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IconAlertTriangle, IconMapPin, IconPlus } from '@tabler/icons-react';
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { MonitorCardFragment } from '../../gql/graphql';
+import type { LocationQueueFragment, MonitorCardFragment } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent, relativeTime } from '../../lib/format';
+import { LoadMore } from '../monitors/LoadMore';
 import { LatencySparkline } from '../monitors/Sparkline';
+import { useMonitorPages } from '../monitors/useMonitorPages';
 import { DashboardDocument } from './api';
+import { describeQueue, queueState, sortLocations, STUCK_AFTER_SECONDS } from './locations';
 
 const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
 
@@ -73,10 +77,66 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
   );
 }
 
+const REFRESH_MS = 30_000;
+
+const QUEUE_COLOR = { idle: 'gray', waiting: 'blue', stuck: 'orange' } as const;
+
+/**
+ * Where runs execute and what waits there: a location with no runner shows
+ * its queued runs, in warning colour once the oldest has waited a minute.
+ */
+function LocationsPanel({ locations }: { locations: ReadonlyArray<LocationQueueFragment> }) {
+  if (locations.length === 0) return null;
+  const stuck = locations.filter((l) => queueState(l) === 'stuck');
+  return (
+    <Card withBorder padding="sm" data-testid="locations-panel">
+      <Group justify="space-between" mb="xs">
+        <Group gap={6}>
+          <IconMapPin size={16} />
+          <Text fw={600} size="sm">
+            Locations
+          </Text>
+        </Group>
+        {stuck.length > 0 && (
+          <Text size="xs" c="orange">
+            {stuck.length === 1 ? '1 location has' : `${stuck.length} locations have`} runs waiting over {STUCK_AFTER_SECONDS} s: is its runner up?
+          </Text>
+        )}
+      </Group>
+      <Group gap="xs">
+        {sortLocations(locations).map((l) => {
+          const state = queueState(l);
+          return (
+            <Badge
+              key={l.name}
+              variant={state === 'idle' ? 'outline' : 'light'}
+              color={QUEUE_COLOR[state]}
+              size="lg"
+              tt="none"
+              data-testid="location"
+              data-state={state}
+              title={`${l.monitors} monitor${l.monitors === 1 ? '' : 's'} · ${describeQueue(l)}`}
+            >
+              {l.name} · {describeQueue(l)}
+            </Badge>
+          );
+        })}
+      </Group>
+    </Card>
+  );
+}
+
 export function DashboardPage() {
   const [res, refetch] = useQuery({ query: DashboardDocument, context: DASHBOARD_CTX });
-  const monitors = [...(res.data?.monitors.edges.map((e) => e.node) ?? [])].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
+  const pages = useMonitorPages(DASHBOARD_CTX);
+  const monitors = [...pages.monitors].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
   const incidents = res.data?.incidents ?? [];
+  const mres = pages.res;
+  // Incidents and location queues change without a mutation here: refresh them.
+  useEffect(() => {
+    const t = window.setInterval(() => refetch({ requestPolicy: 'network-only' }), REFRESH_MS);
+    return () => window.clearInterval(t);
+  }, [refetch]);
   return (
     <Stack>
       <PageHeader title="Dashboard" description="Open incidents first, then every monitor.">
@@ -109,9 +169,16 @@ export function DashboardPage() {
           ))}
         </Stack>
       )}
-      {res.error && !res.data ? (
-        <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
-      ) : res.fetching && !res.data ? (
+      <LocationsPanel locations={res.data?.locations ?? []} />
+      {(res.error && !res.data) || (mres.error && !mres.data) ? (
+        <ErrorState
+          message={errorMessage(res.error ?? mres.error) ?? ''}
+          onRetry={() => {
+            refetch({ requestPolicy: 'network-only' });
+            pages.reload();
+          }}
+        />
+      ) : mres.fetching && !mres.data ? (
         <Loading />
       ) : monitors.length === 0 ? (
         <EmptyState
@@ -130,11 +197,14 @@ export function DashboardPage() {
           A monitor runs collections on a schedule and alerts you when they fail.
         </EmptyState>
       ) : (
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-          {monitors.map((m) => (
-            <MonitorCard key={m.id} m={m} />
-          ))}
-        </SimpleGrid>
+        <>
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+            {monitors.map((m) => (
+              <MonitorCard key={m.id} m={m} />
+            ))}
+          </SimpleGrid>
+          <LoadMore pages={pages} />
+        </>
       )}
     </Stack>
   );

@@ -48,19 +48,28 @@ function Deliveries({ rows }: { rows: ReadonlyArray<Delivery> }) {
   );
 }
 
-/** Every recent alert sent through one channel (tests included). */
+const ALL = 'all';
+
+/** Every recent alert sent (tests included), through all channels or one. */
 function ChannelDeliveries() {
   const [channels] = useQuery({ query: DeliveryChannelsDocument });
-  const [picked, setPicked] = useState<string | null>(null);
+  const [picked, setPicked] = useState<string>(ALL);
   const list = channels.data?.alertChannels ?? [];
-  const channelId = picked ?? list[0]?.id ?? null;
-  const [res] = useQuery({ query: ChannelDeliveriesDocument, variables: { channelId: channelId ?? '' }, pause: channelId === null });
+  const channelId = picked === ALL ? null : picked;
+  const [res] = useQuery({ query: ChannelDeliveriesDocument, variables: { channelId } });
   if (channels.error) return <ErrorState message={errorMessage(channels.error) ?? ''} />;
   if (channels.fetching && !channels.data) return <Loading />;
   if (list.length === 0) return <EmptyState title="No alert channels">Deliveries appear here once a channel exists and sends something.</EmptyState>;
   return (
     <Stack>
-      <Select label="Channel" data={list.map((c) => ({ value: c.id, label: `${c.name} (${c.type.toLowerCase()})` }))} value={channelId} onChange={setPicked} allowDeselect={false} w={280} />
+      <Select
+        label="Channel"
+        data={[{ value: ALL, label: 'All channels' }, ...list.map((c) => ({ value: c.id, label: `${c.name} (${c.type.toLowerCase()})` }))]}
+        value={picked}
+        onChange={(v) => setPicked(v ?? ALL)}
+        allowDeselect={false}
+        w={280}
+      />
       {res.error ? <ErrorState message={errorMessage(res.error) ?? ''} /> : res.fetching && !res.data ? <Loading /> : <Deliveries rows={res.data?.deliveries ?? []} />}
     </Stack>
   );

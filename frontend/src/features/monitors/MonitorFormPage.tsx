@@ -12,8 +12,8 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { ErroredMode, MonitorInput } from '../../gql/graphql';
 import { errorMessage, fieldErrors } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
-import { PRESETS, formatInZone, previewSchedule } from './schedule';
 import { locationSuggestions } from './locations';
+import { PRESETS, formatInZone, previewSchedule } from './schedule';
 
 interface FormState {
   name: string;

@@ -2,18 +2,21 @@ import { ActionIcon, Anchor, Button, Menu, Stack, Table, Text } from '@mantine/c
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconTrash } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { useMutation, useQuery } from 'urql';
+import { useMutation } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent, relativeTime } from '../../lib/format';
-import { DeleteMonitorDocument, MonitorsDocument, PauseMonitorDocument, ResumeMonitorDocument } from './api';
+import { DeleteMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument } from './api';
+import { LoadMore } from './LoadMore';
 import { LatencySparkline } from './Sparkline';
+import { useMonitorPages } from './useMonitorPages';
 
 const MONITOR_CTX = { additionalTypenames: ['Monitor'] };
 
 export function MonitorsPage() {
-  const [res, refetch] = useQuery({ query: MonitorsDocument, variables: { first: 50 }, context: MONITOR_CTX });
+  const pages = useMonitorPages(MONITOR_CTX);
+  const res = pages.res;
   const [, pause] = useMutation(PauseMonitorDocument);
   const [, resume] = useMutation(ResumeMonitorDocument);
   const [, del] = useMutation(DeleteMonitorDocument);
@@ -22,10 +25,10 @@ export function MonitorsPage() {
     if (r.error) notifications.show({ color: 'red', message: errorMessage(r.error) });
     else {
       notifications.show({ color: 'green', message: ok });
-      refetch({ requestPolicy: 'network-only' });
+      pages.reload();
     }
   };
-  const monitors = res.data?.monitors.edges.map((e) => e.node) ?? [];
+  const monitors = pages.monitors;
   return (
     <Stack>
       <PageHeader title="Monitors" description="Collections run on a schedule, from one or more locations.">
@@ -34,7 +37,7 @@ export function MonitorsPage() {
         </Button>
       </PageHeader>
       {res.error && !res.data ? (
-        <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
+        <ErrorState message={errorMessage(res.error) ?? ''} onRetry={pages.reload} />
       ) : res.fetching && !res.data ? (
         <Loading />
       ) : monitors.length === 0 ? (
@@ -114,6 +117,7 @@ export function MonitorsPage() {
           </Table>
         </Table.ScrollContainer>
       )}
+      {monitors.length > 0 && <LoadMore pages={pages} />}
     </Stack>
   );
 }
