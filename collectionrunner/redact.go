@@ -189,7 +189,11 @@ func (r *redactor) str(s string) string {
 	if r == nil || r.r == nil || s == "" {
 		return s
 	}
-	s = r.r.Replace(s)
+	// Most text holds no secret; looking for each form is several times cheaper
+	// than running the replacer over every byte, and changes nothing otherwise.
+	if r.occursIn(s) {
+		s = r.r.Replace(s)
+	}
 	if !strings.Contains(s, truncMark) {
 		return s
 	}
@@ -204,6 +208,16 @@ func (r *redactor) str(s string) string {
 		b.WriteString(truncMark)
 		s = s[i+len(truncMark):]
 	}
+}
+
+// occursIn reports whether any form of any secret appears in s.
+func (r *redactor) occursIn(s string) bool {
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // maskCut masks the end of text that was cut short when that end is the
