@@ -248,6 +248,12 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await expect(card.getByTestId('test-result')).toContainText('Test delivered', { timeout: 20_000 });
   await expect.poll(async () => (await slackReceived()).length, { timeout: 20_000 }).toBeGreaterThan(0);
   await shot('channels');
+  // A second channel whose webhook was deleted on Slack's side.
+  await page.getByRole('button', { name: 'New channel' }).click();
+  await dialog.getByLabel('Name').fill('revoked slack');
+  await dialog.getByLabel('Incoming webhook URL').fill(`${SLACK()}/services/revoked/B000/YYYY`);
+  await dialog.getByRole('button', { name: 'Create channel' }).click();
+  await expect(page.getByTestId('channel-card').filter({ hasText: 'revoked slack' })).toBeVisible();
 
   await page.getByRole('link', { name: 'Monitors' }).click();
   await page.getByRole('link', { name: 'New monitor' }).click();
@@ -263,6 +269,7 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await page.keyboard.press('Escape');
   await page.getByRole('textbox', { name: 'Alert channels' }).click();
   await page.getByRole('option', { name: /ops slack/ }).click();
+  await page.getByRole('option', { name: /revoked slack/ }).click();
   await page.keyboard.press('Escape');
   await page.getByLabel('Alert after failures in a row').fill('1');
   await shot('monitor-form', { fullPage: true });
@@ -304,6 +311,12 @@ test('a monitor with a Slack channel: runs arrive in history, the alert reaches 
   await expect(page.getByTestId('monitor-card').first()).toBeVisible();
   // The locations panel names where the monitor runs.
   await expect(page.getByTestId('locations-panel').getByTestId('location').filter({ hasText: 'local' })).toBeVisible();
+  // The revoked channel's permanent failure flags it on the channels page.
+  await page.getByRole('link', { name: 'Alert channels' }).click();
+  await expect(page.getByTestId('channel-card').filter({ hasText: 'revoked slack' }).getByTestId('channel-failing')).toContainText(/failing: .*no_service/, { timeout: 30_000 });
+  await expect(page.getByTestId('channel-card').filter({ hasText: 'ops slack' }).getByTestId('channel-failing')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByTestId('monitor-card').first()).toBeVisible();
   await shot('dashboard');
   // Dark mode follows the system.
   await page.emulateMedia({ colorScheme: 'dark' });

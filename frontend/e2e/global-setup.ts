@@ -78,11 +78,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const databaseURL = db.toString();
 
   // The Slack stand-in: POSTs are recorded; GET /received returns them as JSON.
+  // Under /services/revoked/ it answers as Slack does for a deleted webhook
+  // (404 no_service, a permanent failure) and records nothing.
   const received: Array<{ path: string; body: string; at: string }> = [];
   const slack = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/received') {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify(received));
+      return;
+    }
+    if (req.url?.startsWith('/services/revoked/')) {
+      res.statusCode = 404;
+      res.end('no_service');
       return;
     }
     void readBody(req).then((body) => {
