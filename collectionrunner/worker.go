@@ -72,6 +72,9 @@ type RunStore interface {
 	RecordSteps(ctx context.Context, id collection.RunID, attempt int, steps []collection.StepResult) error
 	// FinishRun writes the final state and the remaining steps in tx.
 	FinishRun(ctx context.Context, tx pgx.Tx, p FinishParams) error
+	// RefundAttempt keeps an attempt cut off by a deliberate stop from counting
+	// against the run's retries (fenced like the other writes).
+	RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error
 }
 
 // FinishHook runs inside a run's finishing transaction, after the result is
@@ -216,6 +219,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 		// what this one did and marking where it was cut off.
 		w.progress.forget(id)
 		w.recordInterrupted(ctx, log, id, attempt, tracker)
+		w.refundAttempt(ctx, log, id, attempt, job.ID)
 		return fmt.Errorf("run %d interrupted: %w", id, context.Cause(ctx))
 	}
 
@@ -280,6 +284,16 @@ func (w *Worker) recordInterrupted(ctx context.Context, log *slog.Logger, id col
 	defer cancel()
 	if err := w.cfg.Store.RecordSteps(ctx, id, attempt, steps); err != nil {
 		log.WarnContext(ctx, "recording the steps of an interrupted attempt", "err", err)
+	}
+}
+
+// refundAttempt gives back the attempt a deliberate stop cut off, as River's
+// graceful shutdown intends: the run is re-queued with its full retry budget.
+func (w *Worker) refundAttempt(ctx context.Context, log *slog.Logger, id collection.RunID, attempt int, jobID int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := w.cfg.Store.RefundAttempt(ctx, id, attempt, jobID); err != nil {
+		log.WarnContext(ctx, "keeping the stopped attempt from counting against the run's retries", "err", err)
 	}
 }
 

@@ -247,6 +247,10 @@ func (a runStore) RecordSteps(ctx context.Context, id collection.RunID, attempt 
 	return a.s.RecordSteps(ctx, id, attempt, steps)
 }
 
+func (a runStore) RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error {
+	return a.s.RefundAttempt(ctx, id, attempt, jobID)
+}
+
 func (a runStore) FinishRun(ctx context.Context, tx pgx.Tx, p collectionrunner.FinishParams) error {
 	return a.s.FinishRun(ctx, tx, store.FinishRunParams{
 		ID: p.ID, Attempt: p.Attempt, Status: p.Status, Error: p.Error,

@@ -322,6 +322,17 @@ func (e *env) jobState(id collection.RunID) string {
 	return s
 }
 
+// jobAttempts returns the attempt and max_attempts of the run's job.
+func (e *env) jobAttempts(id collection.RunID) (attempt, maxAttempts int) {
+	e.t.Helper()
+	err := e.pool.QueryRow(context.Background(), `
+		SELECT attempt, max_attempts FROM river_job WHERE kind = 'catena_run' AND args @> jsonb_build_object('run_id', $1::bigint)`, id).Scan(&attempt, &maxAttempts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return attempt, maxAttempts
+}
+
 // steps returns "position:status" for the step rows of one attempt.
 func (e *env) steps(id collection.RunID, attempt int) []string {
 	e.t.Helper()

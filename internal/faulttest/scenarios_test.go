@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -85,6 +86,9 @@ func TestRunnerStoppedMidRunRequeues(t *testing.T) {
 	}
 	if js := e.jobState(id); js != "retryable" && js != "available" {
 		t.Errorf("after SIGTERM the run's job is %s; want it retryable or available", js)
+	}
+	if attempt, maxAttempts := e.jobAttempts(id); maxAttempts-attempt != queue.RunMaxAttempts {
+		t.Errorf("after SIGTERM the job is at attempt %d of %d; a deliberate stop must not use up the run's retry (want %d attempts left, as if never started)", attempt, maxAttempts, queue.RunMaxAttempts)
 	}
 	if got := e.steps(id, 1); !slices.Equal(got, attempt1Cut) {
 		t.Errorf("attempt 1 steps %q, want %q (the stopping runner marks where it was cut off)", got, attempt1Cut)

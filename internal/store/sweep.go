@@ -186,3 +186,24 @@ func (s *Store) SweepLostRuns(ctx context.Context) ([]collection.RunID, error) {
 	}
 	return ids, nil
 }
+
+// RefundAttempt gives back the River attempt of a run whose runner stopped on
+// purpose (SIGTERM, deploy) mid-run: the job's max_attempts grows by one, so
+// being stopped does not use up the retry a crash would need, while the job's
+// and the run's attempt numbers stay equal (the sweep relies on that). It is
+// fenced like every runner write: only the attempt that owns the running run
+// may refund, and only while its job is still running.
+func (s *Store) RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error {
+	tag, err := s.pool.Exec(ctx, `
+UPDATE river_job j SET max_attempts = j.max_attempts + 1
+FROM runs r
+WHERE j.id = $3 AND j.state = 'running' AND j.attempt = $2
+  AND r.id = $1 AND r.attempt = $2 AND r.status = 'running'`, id, attempt, jobID)
+	if err != nil {
+		return fmt.Errorf("refunding attempt %d of run %d: %w", attempt, id, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return &collection.ConflictError{Field: "attempt", Message: fmt.Sprintf("run %d is not running as attempt %d with job %d", id, attempt, jobID)}
+	}
+	return nil
+}

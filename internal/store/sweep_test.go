@@ -356,3 +356,35 @@ func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
 		t.Errorf("audit: %v (%v), want clean", vs, err)
 	}
 }
+
+// A runner stopped on purpose gives its attempt back, fenced by attempt.
+func TestRefundAttemptIsFenced(t *testing.T) {
+	t.Parallel()
+	e := newSweepEnv(t)
+	ctx := context.Background()
+	id := e.queued()
+	e.running(id, 1, time.Now().Add(time.Minute))
+	var jobID int64
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM river_job WHERE args @> jsonb_build_object('run_id', $1::bigint)`, id).Scan(&jobID); err != nil {
+		t.Fatal(err)
+	}
+	maxAttempts := func() int {
+		var n int
+		if err := e.pool.QueryRow(ctx, `SELECT max_attempts FROM river_job WHERE id = $1`, jobID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := e.store.RefundAttempt(ctx, id, 2, jobID); !errors.Is(err, collection.ErrConflict) {
+		t.Fatalf("refund by an attempt that does not own the run: err = %v; want ErrConflict", err)
+	}
+	if got := maxAttempts(); got != 2 {
+		t.Fatalf("a fenced-out refund changed max_attempts to %d", got)
+	}
+	if err := e.store.RefundAttempt(ctx, id, 1, jobID); err != nil {
+		t.Fatal(err)
+	}
+	if got := maxAttempts(); got != 3 {
+		t.Fatalf("max_attempts = %d after the refund; want 3", got)
+	}
+}
