@@ -175,7 +175,7 @@ func actualOf(a collection.Assertion, o observed) (actual, *actualError) {
 	r := o.resp
 	switch a.Source {
 	case collection.SourceStatus:
-		return actual{text: strconv.Itoa(r.status)}, nil
+		return actual{text: statusText(r.status)}, nil
 	case collection.SourceLatency:
 		return actual{text: strconv.FormatInt(r.latencyMS, 10)}, nil
 	case collection.SourceHeader:
@@ -214,7 +214,7 @@ func actualOf(a collection.Assertion, o observed) (actual, *actualError) {
 	if a.Property == "" {
 		res = gjson.ParseBytes(body)
 	} else {
-		res = gjson.GetBytes(body, a.Property)
+		res = r.get(body, a.Property)
 	}
 	if !res.Exists() {
 		return actual{}, &actualError{Code: CodeNoMatch, Msg: fmt.Sprintf("path %q matched nothing (%s)", a.Property, describeJSON(body)), actual: "(nothing)"}
@@ -224,6 +224,25 @@ func actualOf(a collection.Assertion, o observed) (actual, *actualError) {
 		text = res.Str
 	}
 	return actual{text: text, json: res, isJSON: true}, nil
+}
+
+// statusTexts are the decimal texts of the status codes 100–599, made once:
+// strconv.Itoa allocates for numbers of three digits, and every step with a
+// status assertion (or a reference to a status) needs one.
+var statusTexts = func() []string {
+	t := make([]string, 500)
+	for i := range t {
+		t[i] = strconv.Itoa(100 + i)
+	}
+	return t
+}()
+
+// statusText is strconv.Itoa(status).
+func statusText(status int) string {
+	if status >= 100 && status < 600 {
+		return statusTexts[status-100]
+	}
+	return strconv.Itoa(status)
 }
 
 func needsJSON(c collection.Comparison) bool {
@@ -341,7 +360,7 @@ func quote(s string) string { return strconv.Quote(s) }
 
 func number(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	if s == "" || !mayBeNumber(s) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -349,6 +368,24 @@ func number(s string) (float64, bool) {
 		return 0, false
 	}
 	return f, true
+}
+
+// mayBeNumber is false when strconv.ParseFloat would certainly fail: after
+// an optional sign it accepts only a digit, '.', or "inf"/"infinity"/"nan"
+// in any case. It saves the error ParseFloat allocates for text such as
+// "Bearer" or "ord_1", which equals and contains try as numbers first.
+func mayBeNumber(s string) bool {
+	if s[0] == '+' || s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	switch c := s[0]; {
+	case c >= '0' && c <= '9', c == '.', c == 'i', c == 'I', c == 'n', c == 'N':
+		return true
+	}
+	return false
 }
 
 func equal(got actual, target string) bool {

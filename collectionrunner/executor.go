@@ -8,7 +8,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
@@ -60,6 +64,94 @@ type Executor struct {
 
 	cache     compiled      // user regexps and JSON Schemas
 	templates templateCache // parsed @<<…>> templates
+	redactors redactorCache // redactors by secret values
+}
+
+// redactorCache keeps the redactor of each set of secret values: building one
+// (every encoded form of every secret, and a replacer over them) costs more
+// than a tenth of a run's allocations, and monitors run with the same secrets
+// over and over. A redactor is never modified once built. Bounded in size (past
+// maxRedactors entries, redactors are built for each run) and in time: the
+// cache empties itself every redactorTTL, so a rotated secret's old value does
+// not stay in the runner's memory for longer than that.
+type redactorCache struct {
+	m    sync.Map // secretsKey → *redactor
+	n    atomic.Int64
+	born atomic.Int64 // when the cache was last emptied, unix nanoseconds
+}
+
+const (
+	maxRedactors = 1024
+	redactorTTL  = 5 * time.Minute
+)
+
+// noSecrets is the redactor of a collection without (non-empty) secrets.
+var noSecrets = newRedactor(nil)
+
+// redactorFor returns the (shared) redactor of secrets.
+func (e *Executor) redactorFor(secrets map[string]string) *redactor {
+	key, ok := secretsKeyOf(secrets)
+	if !ok {
+		return noSecrets
+	}
+	c := &e.redactors
+	if now, born := time.Now().UnixNano(), c.born.Load(); now-born > int64(redactorTTL) && c.born.CompareAndSwap(born, now) {
+		c.m.Clear()
+		c.n.Store(0)
+	}
+	if v, ok := c.m.Load(key); ok {
+		return v.(*redactor)
+	}
+	red := newRedactor(secrets)
+	if c.n.Load() < maxRedactors {
+		if v, loaded := c.m.LoadOrStore(key, red); loaded {
+			return v.(*redactor)
+		}
+		c.n.Add(1)
+	}
+	return red
+}
+
+// secretsKey identifies what a redactor depends on: the set of non-empty
+// secret values (not their names). ok is false when there is none.
+type secretsKey struct {
+	n    int    // distinct values
+	text string // the value, or with n > 1 each value length-prefixed, sorted
+}
+
+func secretsKeyOf(secrets map[string]string) (key secretsKey, ok bool) {
+	var one string
+	n := 0
+	for _, v := range secrets {
+		if v != "" {
+			one = v
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return secretsKey{}, false
+	case 1:
+		return secretsKey{n: 1, text: one}, true
+	}
+	vals := make([]string, 0, n)
+	for _, v := range secrets {
+		if v != "" {
+			vals = append(vals, v)
+		}
+	}
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	if len(vals) == 1 {
+		return secretsKey{n: 1, text: vals[0]}, true
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return secretsKey{n: len(vals), text: b.String()}, true
 }
 
 // NewExecutor builds an Executor from cfg.

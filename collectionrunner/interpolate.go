@@ -68,6 +68,21 @@ func (r *response) isJSON() bool {
 	return r.jsonOK
 }
 
+// maxSharedBody is the largest body get looks values up in place.
+const maxSharedBody = DefaultMaxBodyStore
+
+// get looks path up in body (the response's body, trimmed). A response's
+// body is read once and never modified, so up to maxSharedBody the result's
+// strings point into it instead of being copied (gjson.GetBytes copies them);
+// from a larger body they are copied, so a short value kept in a result (an
+// assertion's actual value) does not keep the whole body alive.
+func (r *response) get(body []byte, path string) gjson.Result {
+	if len(r.body) <= maxSharedBody {
+		return gjson.Get(bytesText(body), path)
+	}
+	return gjson.GetBytes(body, path)
+}
+
 // notJSON explains why isJSON is false, naming the step.
 func (r *response) notJSON(step string) *stepError {
 	if r.tooDeep {
@@ -79,6 +94,12 @@ func (r *response) notJSON(step string) *stepError {
 // depthWithin scans JSON-like text without recursion and reports whether its
 // brackets nest at most max deep (strings are skipped).
 func depthWithin(b []byte, max int) bool {
+	// Brackets cannot nest deeper than there are opening ones (counting those
+	// inside strings too): a vectorised count settles almost every body
+	// without the byte-by-byte scan.
+	if bytes.Count(b, []byte{'['})+bytes.Count(b, []byte{'{'}) <= max {
+		return true
+	}
 	depth, inString, escaped := 0, false, false
 	for _, c := range b {
 		switch {
@@ -174,8 +195,30 @@ func (s *scope) expand(tmpl string, at where, jsonBody bool) (expanded, *stepErr
 		lit    jsonLiteral
 		inJSON = at == inBody && jsonBody
 	)
-	b.Grow(len(tmpl))
-	for _, seg := range segs {
+	// Resolve the references first (up to the first that fails, whose error
+	// is returned when the writing below reaches it, so errors come in the
+	// same order), to size the text once instead of growing it per value.
+	var small [8]value
+	vals := small[:0]
+	var (
+		rerr  *stepError
+		errAt = len(segs)
+		size  = len(tmpl)
+	)
+	for i, seg := range segs {
+		if seg.Ref == nil {
+			continue
+		}
+		v, serr := s.resolve(seg.Ref)
+		if serr != nil {
+			rerr, errAt = serr, i
+			break
+		}
+		vals = append(vals, v)
+		size += len(v.text)
+	}
+	b.Grow(min(size, maxInterpolated+1))
+	for i, seg := range segs {
 		if seg.Ref == nil {
 			b.WriteString(seg.Literal)
 			if inJSON {
@@ -183,10 +226,11 @@ func (s *scope) expand(tmpl string, at where, jsonBody bool) (expanded, *stepErr
 			}
 			continue
 		}
-		v, serr := s.resolve(seg.Ref)
-		if serr != nil {
-			return expanded{}, serr
+		if i == errAt {
+			return expanded{}, rerr
 		}
+		v := vals[0]
+		vals = vals[1:]
 		out.secret = out.secret || seg.Ref.Kind == collection.RefSecret
 		switch at {
 		case inURL:
@@ -326,7 +370,7 @@ func (s *scope) resolveStep(r *collection.Reference) (value, *stepError) {
 	}
 	switch r.Part {
 	case collection.PartStatus:
-		return value{text: strconv.Itoa(resp.status)}, nil
+		return value{text: statusText(resp.status)}, nil
 	case collection.PartLatency:
 		return value{text: strconv.FormatInt(resp.latencyMS, 10)}, nil
 	case collection.PartHeaders:
@@ -349,7 +393,7 @@ func (s *scope) resolveStep(r *collection.Reference) (value, *stepError) {
 	if !resp.isJSON() {
 		return value{}, resp.notJSON(name + "'s ")
 	}
-	res := gjson.GetBytes(trimBOM(resp.body), r.Name)
+	res := resp.get(trimBOM(resp.body), r.Name)
 	if !res.Exists() {
 		return value{}, errorf(CodeInterpolationUnresolved, "path '%s' not found in %s's body (%s)", r.Name, name, describeJSON(trimBOM(resp.body)))
 	}

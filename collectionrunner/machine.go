@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/looplab/fsm"
 
@@ -77,6 +78,23 @@ func newMachine() *fsm.FSM {
 	return fsm.NewFSM(string(StatePending), events, nil)
 }
 
+// transitions is the events table as a lookup, built once: fire consults it
+// instead of a per-run FSM (fsm.NewFSM builds its own maps for every run).
+var transitions = func() map[transition]State {
+	m := make(map[transition]State, 2*len(events))
+	for _, e := range events {
+		for _, src := range e.Src {
+			m[transition{Event(e.Name), State(src)}] = State(e.Dst)
+		}
+	}
+	return m
+}()
+
+type transition struct {
+	ev   Event
+	from State
+}
+
 // TransitionError is an event the machine refused: a bug in the sequencing,
 // reported on the run instead of a panic.
 type TransitionError struct {
@@ -97,8 +115,7 @@ type run struct {
 	e      *Executor
 	c      *collection.Collection
 	onStep func(collection.StepResult)
-	m      *fsm.FSM
-	fired  context.Context // events run on a context that is never cancelled
+	state  State // where the step machine is (see events)
 	scope  scope
 	red    *redactor
 	clock  phaseClock
@@ -107,6 +124,9 @@ type run struct {
 	started   time.Time
 	cancelled bool // a step was cut short or skipped because ctx ended
 	results   []collection.StepResult
+	targets   []string                     // the current step's interpolated assertion targets
+	resps     []response                   // backing for scope.responses, one per step
+	verdicts  []collection.AssertionResult // backing for the steps' assertion results not yet handed out
 	status    collection.RunStatus
 	stopped   string // why later steps are skipped; "" while they run
 	badState  error
@@ -117,9 +137,8 @@ func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepRe
 		e:      e,
 		c:      c,
 		onStep: onStep,
-		m:      newMachine(),
-		fired:  context.Background(),
-		red:    newRedactor(c.Secrets),
+		state:  StatePending,
+		red:    e.redactorFor(c.Secrets),
 		status: collection.RunPassed,
 	}
 	r.scope = scope{
@@ -133,34 +152,50 @@ func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepRe
 		r.scope.env = e.getenv
 	}
 	r.results = make([]collection.StepResult, 0, len(c.Steps))
+	r.resps = make([]response, len(c.Steps))
+	n := 0
+	for i := range c.Steps {
+		n += len(c.Steps[i].Assertions)
+	}
+	if n > 0 {
+		r.verdicts = make([]collection.AssertionResult, n)
+	}
 	return r
 }
 
-// dst is where each event leads, from the events table.
-var dst = func() map[Event]State {
-	m := make(map[Event]State, len(events))
-	for _, e := range events {
-		m[Event(e.Name)] = State(e.Dst)
+// verdictsFor takes the slice step results of n assertions are written to
+// from the run's one backing array (capacity n, so an append copies). Every
+// try of a step writes the same slice: only the last try's results are kept.
+func (r *run) verdictsFor(n int) []collection.AssertionResult {
+	if n == 0 {
+		return nil
 	}
-	return m
-}()
+	if len(r.verdicts) < n {
+		return make([]collection.AssertionResult, n)
+	}
+	out := r.verdicts[:n:n]
+	r.verdicts = r.verdicts[n:]
+	return out
+}
 
 // fire moves the machine; a refused event is kept as the run's error.
 //
-// The machine has no callbacks, so instead of FSM.Event (which builds a
-// cancellable context, an event and two closures per call: about a quarter
-// of a step's allocations) fire asks the FSM whether the event is allowed
-// from the current state and then sets the state the table names.
+// The machine has no callbacks, so instead of an FSM per run (whose Event
+// builds a cancellable context, an event and two closures per call, and whose
+// construction builds its maps for every run) fire looks the transition up in
+// the events table. A refused event, a bug, gets the FSM's own error (for
+// errors.As) from an FSM built in the state the run was in.
 func (r *run) fire(ev Event) {
-	if !r.m.Can(string(ev)) {
+	to, ok := transitions[transition{ev, r.state}]
+	if !ok {
 		if r.badState == nil {
-			from := r.m.Current()
-			err := r.m.Event(r.fired, string(ev)) // the FSM's own error, for errors.As
-			r.badState = &TransitionError{Event: ev, From: State(from), Err: err}
+			m := fsm.NewFSM(string(r.state), events, nil)
+			err := m.Event(context.Background(), string(ev))
+			r.badState = &TransitionError{Event: ev, From: r.state, Err: err}
 		}
 		return
 	}
-	r.m.SetState(string(dst[ev]))
+	r.state = to
 }
 
 // execute runs every step in order and returns the outcome.
@@ -227,6 +262,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 	if r.traced == nil {
 		r.traced = traceContext(ctx, &r.clock)
 	}
+	verdicts := r.verdictsFor(len(s.Assertions))
 	for try := 1; ; try++ {
 		res.Tries = try
 		sent, serr := send(r.traced, client, req, r.e.maxRead, &r.clock)
@@ -239,13 +275,16 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			return r.errored(i, res, serr)
 		}
 		r.fire(EventReceived)
-		resp := &response{
+		// A try's response is kept only if it is the step's last, so every
+		// try of step i uses the run's slot i.
+		resp := &r.resps[i]
+		*resp = response{
 			status:    sent.Status,
 			header:    sent.Header,
 			body:      sent.Body,
 			latencyMS: sent.Timings.Total.Milliseconds(),
 		}
-		results, failedCode := r.judge(s, targets, resp, req.Method == http.MethodHead)
+		results, failedCode := r.judge(s, targets, resp, req.Method == http.MethodHead, verdicts)
 		if failedCode == "" || try >= tries {
 			r.scope.responses[i] = resp
 			res.Response = r.responseRecord(resp)
@@ -330,6 +369,8 @@ func (r *run) prepare(i int) (*sendRequest, []string, *stepError) {
 		Timeout:  s.EffectiveTimeout(),
 		Follow:   s.Redirects(),
 		Insecure: s.Insecure,
+		// One backing array for the values, with room for the headers send adds.
+		values: make([]string, 0, len(s.Headers)+3),
 	}
 	for name, tmpl := range s.Headers {
 		v, err := r.scope.expand(tmpl, inHeader, false)
@@ -340,7 +381,11 @@ func (r *run) prepare(i int) (*sendRequest, []string, *stepError) {
 			return req, nil, serr
 		}
 		key := http.CanonicalHeaderKey(name)
-		req.Header[key] = append(req.Header[key], v.text)
+		if vs := req.Header[key]; vs != nil {
+			req.Header[key] = append(vs, v.text)
+		} else {
+			req.setHeader(key, v.text)
+		}
 		if v.secret {
 			req.SecretHeaders = append(req.SecretHeaders, key)
 		}
@@ -354,7 +399,11 @@ func (r *run) prepare(i int) (*sendRequest, []string, *stepError) {
 	}
 	var targets []string
 	if len(s.Assertions) > 0 {
-		targets = make([]string, len(s.Assertions))
+		// Targets live only while the step runs: one slice per run serves all.
+		if cap(r.targets) < len(s.Assertions) {
+			r.targets = make([]string, len(s.Assertions))
+		}
+		targets = r.targets[:len(s.Assertions)]
 		for j, a := range s.Assertions {
 			t, err := r.scope.expand(a.Target, inText, false)
 			if err != nil {
@@ -372,12 +421,11 @@ func (r *run) field(s *collection.Step, where string, err *stepError) *stepError
 }
 
 // judge evaluates every assertion and returns the redacted results and,
-// when one did not hold, the code of the first that failed.
-func (r *run) judge(s *collection.Step, targets []string, resp *response, head bool) ([]collection.AssertionResult, string) {
+// when one did not hold, the code of the first that failed; (len(s.Assertions)) receives them.
+func (r *run) judge(s *collection.Step, targets []string, resp *response, head bool, out []collection.AssertionResult) ([]collection.AssertionResult, string) {
 	if len(s.Assertions) == 0 {
 		return nil, ""
 	}
-	out := make([]collection.AssertionResult, len(s.Assertions))
 	code := ""
 	o := observed{resp: resp, head: head}
 	for j, a := range s.Assertions {
@@ -427,20 +475,68 @@ func describeAssertion(a collection.Assertion) string {
 // responseRecord is the response as stored: body cut to the store cap, secrets redacted.
 func (r *run) responseRecord(resp *response) *collection.ResponseRecord {
 	rec := &collection.ResponseRecord{
-		Status:  resp.status,
-		Headers: r.red.responseHeaders(resp.header),
-		Size:    int64(len(resp.body)),
+		Status: resp.status,
+		Size:   int64(len(resp.body)),
+	}
+	if r.headersClean(resp.header) {
+		// Nothing to hide: share the map (nobody modifies a response's headers).
+		rec.Headers = resp.header
+	} else {
+		rec.Headers = r.red.responseHeaders(resp.header)
 	}
 	body := resp.body
+	var text string
 	if len(body) > r.e.maxStore {
 		cut := r.e.maxStore
 		for cut > 0 && body[cut]&0xC0 == 0x80 {
 			cut--
 		}
-		body = body[:cut]
+		text = string(body[:cut])
 		rec.BodyTruncated = true
+	} else {
+		// The whole body: share its bytes instead of copying them. The body
+		// is read once (readCapped) into a buffer of its own and never
+		// written after, and both stay alive exactly as long as the run's
+		// results; a cut excerpt is copied, so it does not pin a large body.
+		text = bytesText(body)
 	}
 	// Stored as text: invalid UTF-8 and NUL (which Postgres refuses) become U+FFFD.
-	rec.Body = r.red.str(strings.ReplaceAll(strings.ToValidUTF8(string(body), "\uFFFD"), "\x00", "\uFFFD"))
+	rec.Body = r.red.str(strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\x00", "\uFFFD"))
 	return rec
+}
+
+// bytesText is b as a string without a copy; b must never be modified after.
+func bytesText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)) // #nosec G103 -- b is immutable once read (see responseRecord)
+}
+
+// headersClean reports whether responseHeaders would return h unchanged: no
+// masked header, and no secret form nor truncation mark in any name or value.
+func (r *run) headersClean(h http.Header) bool {
+	if len(h) == 0 {
+		return false // responseHeaders returns nil for an empty map
+	}
+	for _, m := range maskedHeaders {
+		if _, ok := h[m]; ok {
+			return false
+		}
+	}
+	red := r.red
+	if red == nil || red.r == nil {
+		return true
+	}
+	for k, vs := range h {
+		if red.occursIn(k) || strings.Contains(k, truncMark) {
+			return false
+		}
+		for _, v := range vs {
+			if red.occursIn(v) || strings.Contains(v, truncMark) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -83,6 +83,21 @@ type sendRequest struct {
 	// SecretHeaders are the canonical names of headers whose value carried a
 	// secret; they are dropped when a redirect leaves the origin.
 	SecretHeaders []string
+
+	values []string // spare backing for header values (setHeader); may be nil
+}
+
+// setHeader sets the canonical header key to the single value v, like
+// Header.Set, taking the one-element slice from r.values while it has room
+// (each value gets a slice of capacity one, so an append to it copies).
+func (r *sendRequest) setHeader(key, v string) {
+	if len(r.values) < cap(r.values) {
+		n := len(r.values)
+		r.values = append(r.values, v)
+		r.Header[key] = r.values[n : n+1 : n+1]
+		return
+	}
+	r.Header[key] = []string{v}
 }
 
 // sendResult is the response as read, body decoded and capped.
@@ -289,13 +304,13 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	} else {
 		tp := newTraceparent()
 		traceID = tp[3:35]
-		r.Header["Traceparent"] = []string{tp}
+		r.setHeader("Traceparent", tp)
 	}
 	if r.Header.Get("Accept-Encoding") == "" {
-		r.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		r.setHeader("Accept-Encoding", "gzip, deflate, br")
 	}
 	if r.Header.Get("User-Agent") == "" {
-		r.Header.Set("User-Agent", "catena")
+		r.setHeader("User-Agent", "catena")
 	}
 
 	timeout := r.Timeout

@@ -39,8 +39,8 @@ var ChainCollection []byte
 type Config struct {
 	// TokenTTL is how long a token stays valid (default 1h).
 	TokenTTL time.Duration
-	// MaxSessions bounds the live tokens kept in memory (default 200,000); the
-	// oldest are dropped first once expired ones are gone.
+	// MaxSessions bounds the live tokens kept in memory (default 10,000, ten
+	// times what 1,000 runs in flight need); the oldest are dropped first.
 	MaxSessions int
 	// MaxOrders bounds the orders one session may hold (default 100).
 	MaxOrders int
@@ -72,7 +72,7 @@ func New(cfg Config) *API {
 		cfg.TokenTTL = time.Hour
 	}
 	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 200_000
+		cfg.MaxSessions = 10_000
 	}
 	if cfg.MaxOrders <= 0 {
 		cfg.MaxOrders = 100
@@ -206,24 +206,20 @@ func newToken() string {
 }
 
 // addSession stores s, first dropping expired sessions and then the oldest ones
-// when the bound is reached.
+// when the bound is reached. Sessions are kept in creation order and share one
+// TTL, so the oldest is always the first to expire: eviction only ever looks at
+// the front, and a login costs the same with 10 or 10,000 live sessions.
 func (a *API) addSession(s *session, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.sessions) >= a.cfg.MaxSessions {
-		kept := a.order[:0]
-		for _, t := range a.order {
-			if old, ok := a.sessions[t]; ok && now.Before(old.expires) {
-				kept = append(kept, t)
-			} else {
-				delete(a.sessions, t)
-			}
+	for len(a.order) > 0 {
+		old, ok := a.sessions[a.order[0]]
+		if ok && now.Before(old.expires) && len(a.sessions) < a.cfg.MaxSessions {
+			break
 		}
-		a.order = kept
-		for len(a.sessions) >= a.cfg.MaxSessions && len(a.order) > 0 {
-			delete(a.sessions, a.order[0])
-			a.order = a.order[1:]
-		}
+		delete(a.sessions, a.order[0])
+		a.order[0] = ""
+		a.order = a.order[1:]
 	}
 	a.sessions[s.token] = s
 	a.order = append(a.order, s.token)

@@ -171,6 +171,29 @@ func TestTokensExpireAndSessionsAreBounded(t *testing.T) {
 	if status, _, body, _ := c.do("GET", "/me", ""); status != 401 || body["error"] != "invalid_token" {
 		t.Errorf("expired token: %d %v", status, body)
 	}
+	// Expired sessions are dropped by the next login, not kept until the bound.
+	login()
+	if n := api.Sessions(); n != 1 {
+		t.Errorf("%d sessions kept after every older one expired, want 1", n)
+	}
+}
+
+// A long-running demo API (make run keeps one up) stays bounded however many
+// logins it serves.
+func TestManyLoginsStayBounded(t *testing.T) {
+	t.Parallel()
+	api := demoapi.New(demoapi.Config{MaxSessions: 100})
+	for range 5000 {
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(`{"user":"demo","password":"demo-password"}`))
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("login answered %d: %s", rec.Code, rec.Body)
+		}
+	}
+	if n := api.Sessions(); n != 100 {
+		t.Errorf("%d sessions after 5000 logins, want the bound 100", n)
+	}
 }
 
 func TestOrderValidation(t *testing.T) {
