@@ -88,8 +88,8 @@ type gateway struct {
 	schedulerLoop func(context.Context) error
 }
 
-// newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics and
-// the GUI at /. It makes sure the first admin exists (or prints the setup link).
+// newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics,
+// /webhooks/pagerduty (when its secret is set) and the GUI at /. It makes sure the first admin exists (or prints the setup link).
 func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error) {
 	setup, err := ensureAdmin(ctx, d, stdout)
 	if err != nil {
@@ -137,6 +137,13 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	mux := http.NewServeMux()
 	mountHealth(mux, d.pool)
 	mux.Handle("/graphql", api)
+	if d.cfg.PagerDutyWebhookSecret != "" {
+		pd, err := alerting.NewPDWebhook(alerting.PDWebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(alerting.PDWebhookPath, pd)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", frontend.Handler())
 	return &gateway{d: d, queue: q, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil

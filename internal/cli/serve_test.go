@@ -58,7 +58,8 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestServeAllInOne(t *testing.T) {
 	t.Parallel()
 	_, dbURL := dbtest.NewDBURL(t)
-	getenv := map[string]string{"DATABASE_URL": dbURL, "CATENA_SECRET_KEY": secret.NewKey(), "CATENA_LOG_LEVEL": "error"}
+	getenv := map[string]string{"DATABASE_URL": dbURL, "CATENA_SECRET_KEY": secret.NewKey(), "CATENA_LOG_LEVEL": "error",
+		"CATENA_PAGERDUTY_WEBHOOK_SECRET": "whsec-serve-test"}
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok": true}`))
@@ -73,6 +74,16 @@ func TestServeAllInOne(t *testing.T) {
 		if code, _ := get(t, base+path); code != http.StatusOK {
 			t.Fatalf("%s: %d", path, code)
 		}
+	}
+
+	// The PagerDuty webhook is mounted because its secret is set; unsigned posts are refused.
+	resp, err := http.Post(base+"/webhooks/pagerduty", "application/json", strings.NewReader(`{"event":{"event_type":"incident.acknowledged"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned PagerDuty webhook: %d; want 401", resp.StatusCode)
 	}
 
 	gql, _ := browser(t, base)

@@ -41,6 +41,10 @@ type Config struct {
 	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
 	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
 
+	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
+	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
+	PagerDutyWebhookSecret string
+
 	Scheduler SchedulerConfig
 	Email     EmailConfig
 }
@@ -148,6 +152,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		DenyCIDRs:     cidrs("CATENA_DENY_CIDRS"),
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
+
+		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),

@@ -55,6 +55,26 @@ func TestSecretFromFile(t *testing.T) {
 	}
 }
 
+func TestPagerDutyWebhookSecret(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil || c.PagerDutyWebhookSecret != "" {
+		t.Fatalf("default: %q, %v", c.PagerDutyWebhookSecret, err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_PAGERDUTY_WEBHOOK_SECRET": " whsec-env "}))
+	if err != nil || c.PagerDutyWebhookSecret != "whsec-env" {
+		t.Fatalf("from env: %q, %v", c.PagerDutyWebhookSecret, err)
+	}
+	f := filepath.Join(t.TempDir(), "pd")
+	if err := os.WriteFile(f, []byte("whsec-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_PAGERDUTY_WEBHOOK_SECRET": "ignored", "CATENA_PAGERDUTY_WEBHOOK_SECRET_FILE": f}))
+	if err != nil || c.PagerDutyWebhookSecret != "whsec-file" {
+		t.Fatalf("from file: %q, %v", c.PagerDutyWebhookSecret, err)
+	}
+}
+
 // Every problem is reported at once, each naming its variable.
 func TestAllProblemsReportedTogether(t *testing.T) {
 	t.Parallel()

@@ -207,6 +207,26 @@ func (s *Store) AcknowledgeIncident(ctx context.Context, id collection.IncidentI
 	return in, nil
 }
 
+// SetIncidentAcknowledged acknowledges (ack true) the open incident of kind
+// for a monitor's collection, or sets an acknowledged one back to open (ack
+// false, clearing acknowledged_at). It reports how many incidents changed:
+// 0 when there is none in the expected state, which is not an error.
+func (s *Store) SetIncidentAcknowledged(ctx context.Context, m collection.MonitorID, c collection.CollectionID, kind string, ack bool, at time.Time) (int64, error) {
+	q := `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $4
+		WHERE monitor_id = $1 AND collection_id = $2 AND kind = $3 AND status = 'open'`
+	args := []any{m, c, kind, at}
+	if !ack {
+		q = `UPDATE incidents SET status = 'open', acknowledged_at = NULL
+		WHERE monitor_id = $1 AND collection_id = $2 AND kind = $3 AND status = 'acknowledged'`
+		args = args[:3]
+	}
+	tag, err := s.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("setting acknowledgement of monitor %d collection %d: %w", m, c, translate(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
 // GetIncident reads one incident.
 func (s *Store) GetIncident(ctx context.Context, id collection.IncidentID) (*collection.Incident, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = $1`, id)

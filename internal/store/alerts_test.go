@@ -144,6 +144,21 @@ func TestAlertStore(t *testing.T) {
 		if err != nil || ack.Status != collection.IncidentAcknowledged {
 			t.Fatalf("acknowledge: %+v, %v", ack, err)
 		}
+		if n, err := s.SetIncidentAcknowledged(ctx, f.m, f.c, "failure", true, later); err != nil || n != 0 {
+			t.Errorf("acknowledging an acknowledged incident: %d, %v", n, err)
+		}
+		if n, err := s.SetIncidentAcknowledged(ctx, f.m, f.c, "failure", false, later); err != nil || n != 1 {
+			t.Fatalf("unacknowledge: %d, %v", n, err)
+		}
+		if got, err := s.GetIncident(ctx, inc.ID); err != nil || got.Status != collection.IncidentOpen || got.AcknowledgedAt != nil {
+			t.Fatalf("unacknowledged: %+v, %v", got, err)
+		}
+		if n, err := s.SetIncidentAcknowledged(ctx, f.m, f.c, "errored", true, later); err != nil || n != 0 {
+			t.Errorf("acknowledging another kind: %d, %v", n, err)
+		}
+		if n, err := s.SetIncidentAcknowledged(ctx, f.m, f.c, "failure", true, later); err != nil || n != 1 {
+			t.Fatalf("acknowledge by key: %d, %v", n, err)
+		}
 		if err := s.ResolveIncident(ctx, pool, inc.ID, f.runs[1], later.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
