@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"github.com/99designs/gqlgen/graphql"
 	"maps"
@@ -179,4 +180,22 @@ func (r *Resolver) prefetchCollections(ctx context.Context, list []collection.Co
 	if selects(ctx, "edges", "node", "monitors") {
 		l.Monitors.LoadAllThunk(ctx, ids)
 	}
+}
+
+// lookup answers a query for one object by id: the caller must be signed in,
+// and an id that is malformed or names nothing is null, as a nullable field
+// says "not found" in GraphQL.
+func lookup[I ~int64, T any](ctx context.Context, id string, get func(context.Context, I) (*T, error)) (*T, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	oid, err := parseID[I](id)
+	if err != nil {
+		return nil, nil
+	}
+	v, err := get(ctx, oid)
+	if errors.Is(err, collection.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
 }

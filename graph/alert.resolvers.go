@@ -164,18 +164,7 @@ func (r *queryResolver) AlertChannels(ctx context.Context) ([]collection.AlertCh
 }
 
 func (r *queryResolver) AlertChannel(ctx context.Context, id string) (*collection.AlertChannel, error) {
-	if _, err := viewer(ctx); err != nil {
-		return nil, err
-	}
-	chid, err := parseID[collection.ChannelID](id)
-	if err != nil {
-		return nil, nil
-	}
-	ch, err := r.Store.GetChannel(ctx, chid)
-	if errors.Is(err, collection.ErrNotFound) {
-		return nil, nil
-	}
-	return ch, err
+	return lookup(ctx, id, r.Store.GetChannel)
 }
 
 func (r *queryResolver) Incidents(ctx context.Context, monitorID *string, status []collection.IncidentStatus, first *int) ([]collection.Incident, error) {

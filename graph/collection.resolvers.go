@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 
@@ -259,18 +258,7 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 }
 
 func (r *queryResolver) Collection(ctx context.Context, id string) (*collection.Collection, error) {
-	if _, err := viewer(ctx); err != nil {
-		return nil, err
-	}
-	cid, err := parseID[collection.CollectionID](id)
-	if err != nil {
-		return nil, nil
-	}
-	c, err := r.getCollection(ctx, cid)
-	if errors.Is(err, collection.ErrNotFound) {
-		return nil, nil
-	}
-	return c, err
+	return lookup(ctx, id, r.getCollection)
 }
 
 func (r *queryResolver) ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error) {

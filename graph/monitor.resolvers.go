@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/catena-monitor/catena/graph/generated"
@@ -163,18 +162,7 @@ func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string)
 }
 
 func (r *queryResolver) Monitor(ctx context.Context, id string) (*collection.Monitor, error) {
-	if _, err := viewer(ctx); err != nil {
-		return nil, err
-	}
-	mid, err := parseID[collection.MonitorID](id)
-	if err != nil {
-		return nil, nil
-	}
-	m, err := r.Store.GetMonitor(ctx, mid)
-	if errors.Is(err, collection.ErrNotFound) {
-		return nil, nil
-	}
-	return m, err
+	return lookup(ctx, id, r.Store.GetMonitor)
 }
 
 func (r *queryResolver) Locations(ctx context.Context) ([]model.Location, error) {

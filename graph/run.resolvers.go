@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/catena-monitor/catena/graph/generated"
@@ -117,18 +116,7 @@ func (r *queryResolver) Runs(ctx context.Context, collectionID *string, monitorI
 }
 
 func (r *queryResolver) Run(ctx context.Context, id string) (*collection.Run, error) {
-	if _, err := viewer(ctx); err != nil {
-		return nil, err
-	}
-	rid, err := parseID[collection.RunID](id)
-	if err != nil {
-		return nil, nil
-	}
-	run, err := r.Store.GetRun(ctx, rid)
-	if errors.Is(err, collection.ErrNotFound) {
-		return nil, nil
-	}
-	return run, err
+	return lookup(ctx, id, r.Store.GetRun)
 }
 
 func (r *receivedResponseResolver) Headers(ctx context.Context, obj *collection.ResponseRecord) ([]model.Header, error) {
