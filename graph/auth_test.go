@@ -284,6 +284,22 @@ func TestHTTPGuards(t *testing.T) {
 	if r := e.post(e.tokens[collection.RoleViewer], `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 {
 		t.Fatal("a viewer introspected the schema")
 	}
+	// docs/api.md: the refusal is FORBIDDEN (it was INTERNAL, logged at ERROR),
+	// also when hidden in a fragment; __typename is not introspection.
+	for _, q := range []string{
+		`{ __schema { queryType { name } } }`,
+		`{ __type(name: "Run") { name } }`,
+		`query { ...F } fragment F on Query { ... on Query { __schema { types { name } } } }`,
+	} {
+		for _, role := range []collection.Role{collection.RoleViewer, collection.RoleEditor} {
+			if r := e.post(e.tokens[role], q, nil); r.code() != "FORBIDDEN" || len(r.Data) > 0 && string(r.Data) != "null" {
+				t.Errorf("%s as %s: %+v data %s, want FORBIDDEN", q, role, r.Errors, r.Data)
+			}
+		}
+	}
+	if r := e.post(e.tokens[collection.RoleViewer], `{ __typename }`, nil); len(r.Errors) > 0 {
+		t.Errorf("__typename refused: %+v", r.Errors)
+	}
 	if r := e.post(e.tokens[collection.RoleAdmin], `{ __schema { queryType { name } } }`, nil); len(r.Errors) > 0 {
 		t.Fatalf("admin introspection: %+v", r.Errors)
 	}

@@ -67,6 +67,7 @@ type envOption func(*envConfig)
 type envConfig struct {
 	noUsers    bool
 	withSetup  bool
+	logTo      io.Writer // the server's log, at debug level; nil: errors to stderr
 	beforeHTTP func(e *env)
 }
 
@@ -95,6 +96,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if cfg.logTo != nil {
+		log = slog.New(slog.NewTextHandler(cfg.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	st := store.New(pool, box)
 	q, err := queue.New(pool, log, queue.Config{})
 	if err != nil {

@@ -11,6 +11,7 @@ import { useClient, useMutation, useQuery } from 'urql';
 import { ErrorState, Loading } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { RunFieldsFragment } from '../../gql/graphql';
+import { FormErrors } from '../../components/FormErrors';
 import { errorMessage, fieldErrors, under } from '../../lib/errors';
 import { formatMs } from '../../lib/format';
 import { RunCollectionDocument } from '../runs/api';
@@ -198,11 +199,8 @@ export function EditorPage() {
         </Group>
       </Group>
 
-      {saveResult.error && Object.keys(errs).length === 0 && (
-        <Alert color="red" role="alert" title="Not saved">
-          {errorMessage(saveResult.error)}
-        </Alert>
-      )}
+      {/* Field errors are listed below and marked on their fields; anything else shows here. */}
+      <FormErrors error={saveResult.error} placed={() => true} title="Not saved" />
       {saveResult.error && Object.keys(errs).length > 0 && (
         <Alert color="red" role="alert" title="Not saved: fix these fields">
           <Stack gap={2}>
