@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Collection() CollectionResolver
 	Delivery() DeliveryResolver
 	Incident() IncidentResolver
+	IncidentNote() IncidentNoteResolver
 	Monitor() MonitorResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -100,6 +101,12 @@ type ComplexityRoot struct {
 		Target     func(childComplexity int) int
 	}
 
+	Assignee struct {
+		Email func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+	}
+
 	Collection struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -157,6 +164,7 @@ type ComplexityRoot struct {
 
 	Incident struct {
 		AcknowledgedAt func(childComplexity int) int
+		Assignee       func(childComplexity int) int
 		Collection     func(childComplexity int) int
 		Deliveries     func(childComplexity int) int
 		FirstRun       func(childComplexity int) int
@@ -165,10 +173,19 @@ type ComplexityRoot struct {
 		LastNotifiedAt func(childComplexity int) int
 		LastRun        func(childComplexity int) int
 		Monitor        func(childComplexity int) int
+		Notes          func(childComplexity int) int
 		OpenedAt       func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
+		SnoozedUntil   func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Summary        func(childComplexity int) int
+	}
+
+	IncidentNote struct {
+		Author    func(childComplexity int) int
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
 	}
 
 	LatencyPoint struct {
@@ -223,7 +240,9 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcknowledgeIncident func(childComplexity int, id string) int
+		AddIncidentNote     func(childComplexity int, id string, body string) int
 		AddStep             func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		AssignIncident      func(childComplexity int, id string, userID *string) int
 		CancelRun           func(childComplexity int, id string) int
 		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
 		CreateAPIToken      func(childComplexity int, name string, expiresInDays *int) int
@@ -245,8 +264,10 @@ type ComplexityRoot struct {
 		ResumeMonitor       func(childComplexity int, id string) int
 		RevokeAPIToken      func(childComplexity int, id string) int
 		RunCollection       func(childComplexity int, id string, location *string) int
+		RunMonitorNow       func(childComplexity int, id string) int
 		SetSecret           func(childComplexity int, collectionID string, name string, value *string) int
 		Setup               func(childComplexity int, token string, email string, name string, password string) int
+		SnoozeIncident      func(childComplexity int, id string, minutes int) int
 		TestAlertChannel    func(childComplexity int, id string) int
 		UpdateAlertChannel  func(childComplexity int, id string, input model.AlertChannelInput) int
 		UpdateCollection    func(childComplexity int, id string, input model.UpdateCollectionInput) int
@@ -266,6 +287,7 @@ type ComplexityRoot struct {
 		APITokens        func(childComplexity int) int
 		AlertChannel     func(childComplexity int, id string) int
 		AlertChannels    func(childComplexity int) int
+		Assignees        func(childComplexity int) int
 		Collection       func(childComplexity int, id string) int
 		Collections      func(childComplexity int, search *string, first *int, after *string) int
 		Deliveries       func(childComplexity int, incidentID *string, channelID *string, first *int) int
@@ -426,6 +448,13 @@ type IncidentResolver interface {
 	FirstRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	LastRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	Deliveries(ctx context.Context, obj *collection.Incident) ([]collection.Delivery, error)
+	Assignee(ctx context.Context, obj *collection.Incident) (*collection.User, error)
+
+	Notes(ctx context.Context, obj *collection.Incident) ([]collection.IncidentNote, error)
+}
+type IncidentNoteResolver interface {
+	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
+	Author(ctx context.Context, obj *collection.IncidentNote) (*collection.User, error)
 }
 type MonitorResolver interface {
 	Collections(ctx context.Context, obj *collection.Monitor) ([]collection.Collection, error)
@@ -452,6 +481,10 @@ type MutationResolver interface {
 	MoveStep(ctx context.Context, collectionID string, id string, position int) (*collection.Collection, error)
 	SetSecret(ctx context.Context, collectionID string, name string, value *string) (*collection.Collection, error)
 	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error)
+	AssignIncident(ctx context.Context, id string, userID *string) (*collection.Incident, error)
+	SnoozeIncident(ctx context.Context, id string, minutes int) (*collection.Incident, error)
+	AddIncidentNote(ctx context.Context, id string, body string) (*collection.IncidentNote, error)
+	RunMonitorNow(ctx context.Context, id string) ([]collection.Run, error)
 	CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error)
 	UpdateMonitor(ctx context.Context, id string, input model.MonitorInput) (*collection.Monitor, error)
 	DeleteMonitor(ctx context.Context, id string) (string, error)
@@ -477,6 +510,7 @@ type QueryResolver interface {
 	Collections(ctx context.Context, search *string, first *int, after *string) (*model.CollectionConnection, error)
 	Collection(ctx context.Context, id string) (*collection.Collection, error)
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
+	Assignees(ctx context.Context) ([]model.Assignee, error)
 	Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error)
 	Monitor(ctx context.Context, id string) (*collection.Monitor, error)
 	Locations(ctx context.Context) ([]model.Location, error)
@@ -745,6 +779,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssertionResult.Target(childComplexity), true
 
+	case "Assignee.email":
+		if e.ComplexityRoot.Assignee.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Email(childComplexity), true
+	case "Assignee.id":
+		if e.ComplexityRoot.Assignee.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.ID(childComplexity), true
+	case "Assignee.name":
+		if e.ComplexityRoot.Assignee.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Name(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -945,6 +998,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.AcknowledgedAt(childComplexity), true
+	case "Incident.assignee":
+		if e.ComplexityRoot.Incident.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Assignee(childComplexity), true
 	case "Incident.collection":
 		if e.ComplexityRoot.Incident.Collection == nil {
 			break
@@ -993,6 +1052,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Monitor(childComplexity), true
+	case "Incident.notes":
+		if e.ComplexityRoot.Incident.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Notes(childComplexity), true
 	case "Incident.openedAt":
 		if e.ComplexityRoot.Incident.OpenedAt == nil {
 			break
@@ -1005,6 +1070,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ResolvedAt(childComplexity), true
+	case "Incident.snoozedUntil":
+		if e.ComplexityRoot.Incident.SnoozedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.SnoozedUntil(childComplexity), true
 	case "Incident.status":
 		if e.ComplexityRoot.Incident.Status == nil {
 			break
@@ -1017,6 +1088,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Summary(childComplexity), true
+
+	case "IncidentNote.author":
+		if e.ComplexityRoot.IncidentNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Author(childComplexity), true
+	case "IncidentNote.body":
+		if e.ComplexityRoot.IncidentNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Body(childComplexity), true
+	case "IncidentNote.createdAt":
+		if e.ComplexityRoot.IncidentNote.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.CreatedAt(childComplexity), true
+	case "IncidentNote.id":
+		if e.ComplexityRoot.IncidentNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.ID(childComplexity), true
 
 	case "LatencyPoint.at":
 		if e.ComplexityRoot.LatencyPoint.At == nil {
@@ -1227,6 +1323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.addIncidentNote":
+		if e.ComplexityRoot.Mutation.AddIncidentNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIncidentNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIncidentNote(childComplexity, args["id"].(string), args["body"].(string)), true
 	case "Mutation.addStep":
 		if e.ComplexityRoot.Mutation.AddStep == nil {
 			break
@@ -1238,6 +1345,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddStep(childComplexity, args["collectionId"].(string), args["input"].(model.StepInput), args["position"].(*int)), true
+	case "Mutation.assignIncident":
+		if e.ComplexityRoot.Mutation.AssignIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignIncident(childComplexity, args["id"].(string), args["userId"].(*string)), true
 	case "Mutation.cancelRun":
 		if e.ComplexityRoot.Mutation.CancelRun == nil {
 			break
@@ -1464,6 +1582,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunCollection(childComplexity, args["id"].(string), args["location"].(*string)), true
+	case "Mutation.runMonitorNow":
+		if e.ComplexityRoot.Mutation.RunMonitorNow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runMonitorNow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
 	case "Mutation.setSecret":
 		if e.ComplexityRoot.Mutation.SetSecret == nil {
 			break
@@ -1486,6 +1615,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Setup(childComplexity, args["token"].(string), args["email"].(string), args["name"].(string), args["password"].(string)), true
+	case "Mutation.snoozeIncident":
+		if e.ComplexityRoot.Mutation.SnoozeIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_snoozeIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SnoozeIncident(childComplexity, args["id"].(string), args["minutes"].(int)), true
 	case "Mutation.testAlertChannel":
 		if e.ComplexityRoot.Mutation.TestAlertChannel == nil {
 			break
@@ -1601,6 +1741,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AlertChannels(childComplexity), true
+	case "Query.assignees":
+		if e.ComplexityRoot.Query.Assignees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Assignees(childComplexity), true
 	case "Query.collection":
 		if e.ComplexityRoot.Query.Collection == nil {
 			break
@@ -2630,6 +2776,56 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
+# running a monitor now. Acknowledge is acknowledgeIncident (alert.graphqls).
+
+"A person's note on an incident."
+type IncidentNote {
+  id: ID!
+  "Null once the author's account is deleted."
+  author: User
+  body: String!
+  createdAt: Time!
+}
+
+extend type Incident {
+  "Who is on it; null when nobody is."
+  assignee: User
+  "Reminders are held until then; null when not snoozed."
+  snoozedUntil: Time
+  "Notes, oldest first."
+  notes: [IncidentNote!]!
+}
+
+"Someone an incident can be assigned to."
+type Assignee {
+  id: ID!
+  name: String!
+  email: String!
+}
+
+extend type Query {
+  "The users an incident can be assigned to (editors and admins may assign)."
+  assignees: [Assignee!]!
+}
+
+extend type Mutation {
+  "Assign an unresolved incident to a user, or to nobody (userId null)."
+  assignIncident(id: ID!, userId: ID): Incident!
+  """
+  Hold an unresolved incident's reminders for minutes (1 to 10080, a week);
+  0 ends the snooze.
+  """
+  snoozeIncident(id: ID!, minutes: Int!): Incident!
+  "Add a note (1 to 4000 bytes) to an incident."
+  addIncidentNote(id: ID!, body: String!): IncidentNote!
+  """
+  Run every collection of the monitor at every one of its locations now, as a
+  schedule slot would (alerts follow its policy), marked manual. Returns the runs.
+  """
+  runMonitorNow(id: ID!): [Run!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/monitor.graphqls", Input: `# Monitors: run collections on a schedule, from locations, alerting channels.
 
 enum MonitorState {
@@ -3145,6 +3341,18 @@ func (ec *executionContext) childFields_AssertionResult(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AssertionResult", field.Name)
 }
 
+func (ec *executionContext) childFields_Assignee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Assignee_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Assignee_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Assignee_email(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3283,8 +3491,28 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_lastRun(ctx, field)
 	case "deliveries":
 		return ec.fieldContext_Incident_deliveries(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Incident_assignee(ctx, field)
+	case "snoozedUntil":
+		return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+	case "notes":
+		return ec.fieldContext_Incident_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IncidentNote_id(ctx, field)
+	case "author":
+		return ec.fieldContext_IncidentNote_author(ctx, field)
+	case "body":
+		return ec.fieldContext_IncidentNote_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentNote", field.Name)
 }
 
 func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3753,6 +3981,28 @@ func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addIncidentNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3780,6 +4030,28 @@ func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["position"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -4135,6 +4407,20 @@ func (ec *executionContext) field_Mutation_runCollection_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4200,6 +4486,28 @@ func (ec *executionContext) field_Mutation_setup_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_snoozeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
 	return args, nil
 }
 
@@ -5473,6 +5781,75 @@ func (ec *executionContext) fieldContext_AssertionResult_reason(_ context.Contex
 	return graphql.NewScalarFieldContext("AssertionResult", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Assignee_id(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_name(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_email(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6636,6 +7013,194 @@ func (ec *executionContext) fieldContext_Incident_deliveries(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Incident_assignee(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_snoozedUntil(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SnoozedUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_snoozedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Incident_notes(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_id(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_author(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_body(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _LatencyPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.LatencyPoint) (ret graphql.Marshaler) {
@@ -8173,6 +8738,182 @@ func (ec *executionContext) fieldContext_Mutation_importCollection(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignIncident(ctx, fc.Args["id"].(string), fc.Args["userId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_snoozeIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SnoozeIncident(ctx, fc.Args["id"].(string), fc.Args["minutes"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_snoozeIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addIncidentNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddIncidentNote(ctx, fc.Args["id"].(string), fc.Args["body"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addIncidentNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runMonitorNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunMonitorNow(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runMonitorNow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createMonitor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9228,6 +9969,38 @@ func (ec *executionContext) fieldContext_Query_exportCollection(ctx context.Cont
 	if fc.Args, err = ec.field_Query_exportCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_assignees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assignees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Assignees(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+			return ec.marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assignees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Assignee(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13650,6 +14423,54 @@ func (ec *executionContext) _AssertionResult(ctx context.Context, sel ast.Select
 	return out
 }
 
+var assigneeImplementors = []string{"Assignee"}
+
+func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet, obj *model.Assignee) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assigneeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Assignee")
+		case "id":
+			out.Values[i] = ec._Assignee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Assignee_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Assignee_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *collection.Collection) graphql.Marshaler {
@@ -14542,6 +15363,206 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "assignee":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_assignee(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "snoozedUntil":
+			out.Values[i] = ec._Incident_snoozedUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_notes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var incidentNoteImplementors = []string{"IncidentNote"}
+
+func (ec *executionContext) _IncidentNote(ctx context.Context, sel ast.SelectionSet, obj *collection.IncidentNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentNote")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "author":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_author(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "body":
+			out.Values[i] = ec._IncidentNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._IncidentNote_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15192,6 +16213,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "assignIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snoozeIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_snoozeIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addIncidentNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addIncidentNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runMonitorNow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runMonitorNow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createMonitor":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createMonitor(ctx, field)
@@ -15570,6 +16619,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_exportCollection(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "assignees":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_assignees(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -17703,6 +18774,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx context.Context, sel ast.SelectionSet, v model.Assignee) graphql.Marshaler {
+	return ec._Assignee(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18288,6 +19379,36 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Incident(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v collection.IncidentNote) graphql.Marshaler {
+	return ec._IncidentNote(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IncidentNote(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus(ctx context.Context, v any) (collection.IncidentStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus[tmp]
@@ -18514,6 +19635,26 @@ var (
 		collection.RoleViewer: "VIEWER",
 	}
 )
+
+func (ec *executionContext) marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v collection.Run) graphql.Marshaler {
+	return ec._Run(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNRun2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v *collection.Run) graphql.Marshaler {
 	if v == nil {

@@ -34,6 +34,13 @@ type AssertionInput struct {
 	Target     *string               `json:"target,omitempty"`
 }
 
+// Someone an incident can be assigned to.
+type Assignee struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
 type CollectionConnection struct {
 	Edges    []CollectionEdge `json:"edges"`
 	PageInfo *PageInfo        `json:"pageInfo"`
