@@ -48,8 +48,12 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
+## go-test: the Go tests; their databases get this run's own prefix
+## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \
+	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 vet:
@@ -61,7 +65,7 @@ $(BIN)/golangci-lint:
 
 ## lint: golangci-lint with the import rules of the architecture
 lint: $(BIN)/golangci-lint
-	$(BIN)/golangci-lint run ./...
+	$(BIN)/golangci-lint run --allow-parallel-runners ./...
 
 ## fmt: format the code
 fmt:
