@@ -203,7 +203,7 @@ test('item 8: Run now on a monitor starts a manual slot', async () => {
   await expect(page.getByTestId('run-row').first().getByText('passed')).toBeVisible({ timeout: 30_000 });
 });
 
-test('item 6: any two runs of a collection compare', async () => {
+test('item 6: two runs picked in History compare', async () => {
   // A second run (the first came from Run now).
   await gql(`mutation($id: ID!) { runCollection(id: $id) { id } }`, { id: collectionID });
   await page.goto(`/runs?collection=${collectionID}`);
