@@ -64,7 +64,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // startRunner runs a runner until the test ends, with the compressed test
-// timings of RELIABILITY.md.
+// timings of docs/reliability.md.
 func (e *runnerEnv) startRunner(opts runnerOptions) {
 	e.t.Helper()
 	opts.LeaseTTL = cmpOr(opts.LeaseTTL, 3*time.Second)
@@ -388,7 +388,7 @@ func TestRunnerSweepsADiscardedRun(t *testing.T) {
 
 // A runner that took a run and vanished (killed or frozen past its lease):
 // the sweeper hands the job back to River, and a live runner completes the run
-// as attempt 2 (RELIABILITY scenarios 1 and 3).
+// as attempt 2 (scenarios 1 and 3 of docs/reliability.md).
 func TestRunnerRetriesARunWhoseRunnerVanished(t *testing.T) {
 	t.Parallel()
 	e := newRunnerEnv(t)

@@ -243,7 +243,7 @@ func (m *Monitor) Validate() error {
 
 // ValidateTimeouts rejects a schedule whose shortest interval (from
 // schedulespec.Schedule.MinInterval) is not longer than the longest any of the
-// collections can run (docs/reliability.md, bad input): such a monitor would
+// collections can run (docs/reliability.md, scenario 8): such a monitor would
 // overlap itself and record missed runs on every slot.
 func (m *Monitor) ValidateTimeouts(interval time.Duration, collections []Collection) error {
 	v := &ValidationError{}

@@ -28,7 +28,7 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// Compressed runner timings (RELIABILITY.md §(b) shortened further so each
+// Compressed runner timings (docs/reliability.md, shortened further so each
 // scenario stays well under 40 s).
 const (
 	leaseTTL      = 3 * time.Second

@@ -221,7 +221,7 @@ func TestRequeueExpiredRunsRetriesThenDiscards(t *testing.T) {
 	}
 }
 
-// The sweeper and a runner's final write race (RELIABILITY scenario 4): exactly
+// The sweeper and a runner's final write race (scenario 4 of docs/reliability.md): exactly
 // one wins, and the run never carries both outcomes.
 func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 	t.Parallel()

@@ -127,7 +127,7 @@ func TestScheduleCronNext(t *testing.T) {
 	}
 }
 
-// TestScheduleDST is RELIABILITY scenario 21 at the schedule level: 02:30 does
+// TestScheduleDST is scenario 21 of docs/reliability.md at the schedule level: 02:30 does
 // not exist on the spring-forward day in New York (reported as a Gap slot), and
 // 01:30 happens twice on the fall-back day but fires once.
 func TestScheduleDST(t *testing.T) {
