@@ -1,3 +1,9 @@
+// Package postman converts a Postman v2.0/v2.1 collection into a Catena collection.
+// Postman runs JavaScript; Catena does not, so only the common, recognisable
+// parts of test scripts become assertions and step references. Everything else
+// is reported as a warning naming the request, so nothing is dropped silently.
+//
+// It imports only internal/collection; its golden files are in testdata.
 package postman
 
 import (
@@ -15,11 +21,6 @@ import (
 
 	"github.com/catena-monitor/catena/internal/collection"
 )
-
-// This file converts a Postman v2.0/v2.1 collection into a Catena collection.
-// Postman runs JavaScript; Catena does not, so only the common, recognisable
-// parts of test scripts become assertions and step references. Everything else
-// is reported as a warning naming the request, so nothing is dropped silently.
 
 // Import converts a Postman collection (schema v2.0 or v2.1) into a
 // Catena collection. Folders are flattened in order; {{var}} becomes
