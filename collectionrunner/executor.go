@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Default limits on response bodies.
@@ -166,7 +167,7 @@ func NewExecutor(cfg Config) *Executor {
 		now:      cfg.Now,
 	}
 	if e.client == nil {
-		e.client = NewHTTPClient(GuardConfig{})
+		e.client = NewHTTPClient(netguard.Config{})
 	}
 	if e.client.CheckRedirect == nil {
 		// Redirect rules (hop cap, per-step switch, secret headers dropped on

@@ -21,8 +21,8 @@ import (
 
 // ProviderDeps is what providers are built with besides a channel's settings.
 type ProviderDeps struct {
-	// HTTPClient sends to channel URLs. In production it is the runner's
-	// guarded client (collectionrunner.NewHTTPClient), so a channel URL cannot
+	// HTTPClient sends to channel URLs. In production it is the
+	// guarded client (netguard.NewClient), so a channel URL cannot
 	// reach link-local or metadata addresses.
 	HTTPClient *http.Client
 	// Email is the operator's mail transport (SMTP or SES).

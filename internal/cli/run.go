@@ -21,6 +21,7 @@ import (
 
 	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // maxParallelFiles bounds how many files `catena run` executes at once.
@@ -61,7 +62,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 	allowEnv, _ := strconv.ParseBool(strings.TrimSpace(e.getenv("CATENA_ALLOW_ENV")))
 
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:   collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: deny}),
+		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: deny}),
 		Log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		AllowEnv: allowEnv,
 		Getenv:   e.getenv,

@@ -15,6 +15,7 @@ import (
 	"github.com/catena-monitor/catena/internal/alerting"
 	"github.com/catena-monitor/catena/internal/alerting/provider/email"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -82,7 +83,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		Channels: d.store,
 		River:    inserter.River(),
 		Providers: alerting.ProviderDeps{
-			HTTPClient: collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+			HTTPClient: netguard.NewClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
 			Email:      alerting.EmailTransport(d.cfg.Email, ses),
 		},
 		PublicURL: d.cfg.PublicURL,
@@ -154,7 +155,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:   collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
 		Log:      d.log.With("component", "runner"),
 		AllowEnv: d.cfg.AllowEnv,
 	})

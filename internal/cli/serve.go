@@ -18,13 +18,13 @@ import (
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/frontend"
 	"github.com/catena-monitor/catena/graph"
 	"github.com/catena-monitor/catena/internal/alerting"
 	"github.com/catena-monitor/catena/internal/auth"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
+	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -101,7 +101,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
-	httpClient := collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs})
+	httpClient := netguard.NewClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs})
 	deps := alerting.ProviderDeps{HTTPClient: httpClient, Email: alerting.EmailTransport(d.cfg.Email, nil)}
 	if d.cfg.Email.Provider == "ses" {
 		ses, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, "", httpClient)

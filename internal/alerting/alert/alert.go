@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Type names a kind of channel. The values are the collection.ChannelType
@@ -187,10 +189,11 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 // Permanent wraps err as a PermanentError.
 func Permanent(err error) error { return &PermanentError{Err: err} }
 
-// IsPermanent reports whether err is (or wraps) a PermanentError.
+// IsPermanent reports whether err is (or wraps) a PermanentError, or is a
+// channel URL that cannot be parsed (netguard.ErrInvalidURL).
 func IsPermanent(err error) bool {
 	var p *PermanentError
-	return errors.As(err, &p)
+	return errors.As(err, &p) || errors.Is(err, netguard.ErrInvalidURL)
 }
 
 // RetryAfterError is a channel asking to be called again after a delay

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 func TestAlertEventText(t *testing.T) {
@@ -68,7 +70,7 @@ func TestAlertClassify(t *testing.T) {
 		{400, nil, true, false},
 		{410, nil, true, false},
 	} {
-		err := Classify(&Response{Status: tt.status, Header: tt.header, Body: []byte("nope")}, time.Second)
+		err := Classify(&netguard.Response{Status: tt.status, Header: tt.header, Body: []byte("nope")}, time.Second)
 		if tt.status == 200 {
 			if err != nil {
 				t.Errorf("200: %v", err)
