@@ -15,6 +15,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -327,24 +328,20 @@ func failedStep(run *collection.Run) *alert.FailedStep {
 	return nil
 }
 
-// redactEvent replaces any secret value left in the free-text fields.
+// redactEvent masks every secret value, in any of its encodings, left in the
+// free-text fields (secret.Redactor). The runner redacted the step results
+// already; this keeps the alert's promise on its own.
 func redactEvent(ev alert.Event, secrets map[string]string) alert.Event {
-	var pairs []string
-	for _, v := range secrets {
-		if len(v) >= 3 { // shorter values would mask ordinary text
-			pairs = append(pairs, v, collection.Redacted)
-		}
-	}
-	if len(pairs) == 0 || ev.Step == nil {
+	if ev.Step == nil {
 		return ev
 	}
-	r := strings.NewReplacer(pairs...)
+	r := secret.NewRedactor(secrets)
 	s := *ev.Step
-	s.Error = r.Replace(s.Error)
+	s.Name, s.Error = r.Redact(s.Name), r.Redact(s.Error)
 	s.Assertions = slices.Clone(s.Assertions)
 	for i := range s.Assertions {
 		a := &s.Assertions[i]
-		a.Expected, a.Actual, a.Reason, a.Property = r.Replace(a.Expected), r.Replace(a.Actual), r.Replace(a.Reason), r.Replace(a.Property)
+		a.Expected, a.Actual, a.Reason, a.Property = r.Redact(a.Expected), r.Redact(a.Actual), r.Redact(a.Reason), r.Redact(a.Property)
 	}
 	ev.Step = &s
 	return ev

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
@@ -161,7 +160,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	})
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,
-		Store:     runStore{d.store},
+		Store:     d.store,
 		Pool:      d.pool,
 		OnFinish:  opts.OnFinish,
 		Log:       d.log,
@@ -222,39 +221,5 @@ func (r *runWorkers) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// runStore adapts *store.Store to the worker's RunStore.
-type runStore struct{ s *store.Store }
-
-func (a runStore) StartRun(ctx context.Context, id collection.RunID, attempt int, until time.Time) (collection.Run, error) {
-	return a.s.StartRun(ctx, id, attempt, until)
-}
-
-func (a runStore) RunSecrets(ctx context.Context, run *collection.Run) (map[string]string, error) {
-	if run.CollectionID == nil {
-		return map[string]string{}, nil // the collection was deleted; its secrets with it
-	}
-	secrets, err := a.s.RunSecrets(ctx, *run.CollectionID)
-	if errors.Is(err, collection.ErrNotFound) {
-		return map[string]string{}, nil
-	}
-	return secrets, err
-}
-
-func (a runStore) Heartbeat(ctx context.Context, id collection.RunID, attempt int, until time.Time) (bool, error) {
-	return a.s.HeartbeatRun(ctx, id, attempt, until)
-}
-
-func (a runStore) RecordSteps(ctx context.Context, id collection.RunID, attempt int, steps []collection.StepResult) error {
-	return a.s.RecordSteps(ctx, id, attempt, steps)
-}
-
-func (a runStore) RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error {
-	return a.s.RefundAttempt(ctx, id, attempt, jobID)
-}
-
-func (a runStore) FinishRun(ctx context.Context, tx pgx.Tx, p collectionrunner.FinishParams) error {
-	return a.s.FinishRun(ctx, tx, store.FinishRunParams{
-		ID: p.ID, Attempt: p.Attempt, Status: p.Status, Error: p.Error,
-		FinishedAt: p.FinishedAt, Duration: p.Duration, Steps: p.Steps,
-	})
-}
+// The store is the runner's RunStore as it is: nothing to adapt.
+var _ collectionrunner.RunStore = (*store.Store)(nil)

@@ -167,7 +167,7 @@ func TestRunnerExecutesAQueuedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer listener.Release()
-	if _, err := listener.Exec(context.Background(), "LISTEN "+collectionrunner.ProgressChannel); err != nil {
+	if _, err := listener.Exec(context.Background(), "LISTEN "+collection.ProgressChannel); err != nil {
 		t.Fatal(err)
 	}
 
@@ -218,7 +218,7 @@ func TestRunnerExecutesAQueuedRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no final progress notification: %v", err)
 		}
-		var p collectionrunner.Progress
+		var p collection.Progress
 		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
 			t.Fatalf("progress payload is not JSON: %v: %s", err, n.Payload)
 		}
@@ -300,7 +300,7 @@ func TestRunnerCancelsARunningRun(t *testing.T) {
 func (e *runnerEnv) workerFor() *collectionrunner.Worker {
 	return collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  collectionrunner.NewExecutor(collectionrunner.Config{}),
-		Store:     runStore{e.store},
+		Store:     e.store,
 		Pool:      e.pool,
 		Log:       e.deps.log,
 		LeaseTTL:  3 * time.Second,
@@ -343,7 +343,7 @@ func TestStaleAttemptIsFencedOut(t *testing.T) {
 
 	// A stale FinishRun changes nothing either.
 	err = store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
-		return runStore{e.store}.FinishRun(ctx, tx, collectionrunner.FinishParams{
+		return e.store.FinishRun(ctx, tx, collection.FinishRunParams{
 			ID: run.ID, Attempt: 1, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: time.Second,
 		})
 	})

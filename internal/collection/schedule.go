@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// Schedules name IANA zones; the binary carries the zone database so a
 	// container or Lambda without /usr/share/zoneinfo reads them the same way.
 	_ "time/tzdata"
@@ -717,24 +718,4 @@ func (m *Monitor) ValidateTimeouts(collections []Collection) error {
 		}
 	}
 	return v.err()
-}
-
-// CollectionTimeout is the longest one run of c can take: every step's timeout
-// (DefaultTimeout when unset) times its tries, plus the waits between tries.
-func CollectionTimeout(c *Collection) time.Duration {
-	var total time.Duration
-	for _, st := range c.Steps {
-		t := st.Timeout.Std()
-		if t <= 0 {
-			t = DefaultTimeout
-		}
-		tries := 1
-		var wait time.Duration
-		if st.Retry != nil && st.Retry.Attempts > 1 {
-			tries = st.Retry.Attempts
-			wait = time.Duration(tries-1) * st.Retry.Interval.Std()
-		}
-		total += time.Duration(tries)*t + wait
-	}
-	return total
 }

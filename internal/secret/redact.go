@@ -1,7 +1,8 @@
-package collectionrunner
+package secret
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,29 +17,37 @@ import (
 // maskedHeaders carry credentials whatever their value; their values are never stored.
 var maskedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
 
-// redactor replaces every secret value, in the forms it may take on the way
-// back from a target, with collection.Redacted: as is, lower-cased (header
+// Redactor replaces every secret value, in the forms it may take on the way
+// back from a target or out of an encoder, with collection.Redacted: as is, lower-cased (header
 // names, HTTP canonical keys), JSON-escaped the ways common encoders do it
 // (Go's encoding/json with its \u003c \u003e \u0026, Python's ASCII-only,
 // .NET's upper-case hex, PHP's \/), HTML-escaped and percent-encoded.
 //
-// Text the runner cuts short ends in truncMark ("…"); a cut can fall inside a
-// secret, so the text just before each mark is also masked when it is the
-// start of a secret (see maskCut).
-type redactor struct {
+// Text cut short ends in TruncMark ("…"); a cut can fall inside a secret, so
+// the text just before each mark is also masked when it is the start of a
+// secret (see MaskCut).
+//
+// It is the one redactor of Catena: the runner (stored and streamed step
+// results), the CLI (text, --json and --junit output, its log), alert payloads
+// and the API all go through it. A Redactor is immutable once built and safe
+// for concurrent use; a nil *Redactor redacts nothing.
+type Redactor struct {
 	r     *strings.Replacer // nil: no secrets
 	forms []string          // every form replaced, longest first
 }
 
-// truncMark ends every excerpt the runner cuts (excerpt, truncate).
-const truncMark = "…"
+// TruncMark ends every excerpt that is cut short (the runner's excerpts and
+// truncated messages): the Redactor masks the start of a secret before it.
+const TruncMark = "…"
 
 // minCutPrefix is how long the start of a secret left before a cut must be
 // to be masked. Shorter, and ordinary text would be masked too often for the
 // little it gives away.
 const minCutPrefix = 4
 
-func newRedactor(secrets map[string]string) *redactor {
+// NewRedactor builds the redactor of a collection's secrets (name → value;
+// empty values are ignored).
+func NewRedactor(secrets map[string]string) *Redactor {
 	var forms []string
 	add := func(f string) {
 		if f != "" && !slices.Contains(forms, f) {
@@ -59,7 +68,7 @@ func newRedactor(secrets map[string]string) *redactor {
 		}
 	}
 	if len(forms) == 0 {
-		return &redactor{}
+		return &Redactor{}
 	}
 	// Longest first, so a secret that contains another is replaced whole.
 	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
@@ -67,16 +76,14 @@ func newRedactor(secrets map[string]string) *redactor {
 	for _, f := range forms {
 		pairs = append(pairs, f, collection.Redacted)
 	}
-	return &redactor{r: strings.NewReplacer(pairs...), forms: forms}
+	return &Redactor{r: strings.NewReplacer(pairs...), forms: forms}
 }
 
 // secretForms is v as a target may echo it back.
 func secretForms(v string) []string {
 	forms := []string{v, strings.ToLower(v), http.CanonicalHeaderKey(v)}
-	var js strings.Builder
-	writeJSONEscaped(&js, v)
 	forms = append(forms,
-		js.String(),
+		jsonForm(v, jsonOpts{}),                                         // a plain JSON encoder, and the runner's own escaping
 		jsonForm(v, jsonOpts{html: "<>&"}),                              // Go encoding/json
 		jsonForm(v, jsonOpts{html: "<>&", upper: true}),                 // the same, upper-case hex
 		jsonForm(v, jsonOpts{ascii: true}),                              // Python json.dumps
@@ -113,8 +120,11 @@ func jsonForm(v string, o jsonOpts) string {
 			b.WriteByte(hexd[(r>>uint(shift))&0xf])
 		}
 	}
-	for _, r := range v {
+	for i, r := range v {
 		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(v[i:], "\uFFFD"):
+			// An invalid byte: encoders write the replacement character.
+			u(utf8.RuneError)
 		case r == '"':
 			b.WriteString(`\"`)
 		case r == '\\':
@@ -183,9 +193,9 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// str redacts one string: every secret form, and the start of a secret left
-// just before a truncation mark.
-func (r *redactor) str(s string) string {
+// Redact returns s with every secret form replaced, and the start of a secret
+// left just before a truncation mark masked.
+func (r *Redactor) Redact(s string) string {
 	if r == nil || r.r == nil || s == "" {
 		return s
 	}
@@ -194,24 +204,24 @@ func (r *redactor) str(s string) string {
 	if r.occursIn(s) {
 		s = r.r.Replace(s)
 	}
-	if !strings.Contains(s, truncMark) {
+	if !strings.Contains(s, TruncMark) {
 		return s
 	}
 	var b strings.Builder
 	for {
-		i := strings.Index(s, truncMark)
+		i := strings.Index(s, TruncMark)
 		if i < 0 {
 			b.WriteString(s)
 			return b.String()
 		}
-		b.WriteString(r.maskCut(s[:i]))
-		b.WriteString(truncMark)
-		s = s[i+len(truncMark):]
+		b.WriteString(r.MaskCut(s[:i]))
+		b.WriteString(TruncMark)
+		s = s[i+len(TruncMark):]
 	}
 }
 
 // occursIn reports whether any form of any secret appears in s.
-func (r *redactor) occursIn(s string) bool {
+func (r *Redactor) occursIn(s string) bool {
 	for _, f := range r.forms {
 		if strings.Contains(s, f) {
 			return true
@@ -220,11 +230,11 @@ func (r *redactor) occursIn(s string) bool {
 	return false
 }
 
-// maskCut masks the end of text that was cut short when that end is the
+// MaskCut masks the end of text that was cut short when that end is the
 // start of a secret (in any of its forms) at least minCutPrefix bytes long,
 // so the part of a secret before the cut does not survive its replacement.
 // text must already be redacted otherwise.
-func (r *redactor) maskCut(text string) string {
+func (r *Redactor) MaskCut(text string) string {
 	if r == nil || len(r.forms) == 0 || len(text) < minCutPrefix {
 		return text
 	}
@@ -245,13 +255,13 @@ func (r *redactor) maskCut(text string) string {
 	return text[:len(text)-longest] + collection.Redacted
 }
 
-// sealStep is the last pass over a step's (already redacted) result before
+// SealStep is the last pass over a step's (already redacted) result before
 // anyone sees it: a response body cut at the store cap has no truncation
 // mark, so the start of a secret at its very end is masked here. The record
 // is shared with the run's own copy of the result, which it fixes too.
-func (r *redactor) sealStep(res *collection.StepResult) {
+func (r *Redactor) SealStep(res *collection.StepResult) {
 	if rec := res.Response; rec != nil && rec.BodyTruncated {
-		rec.Body = r.maskCut(rec.Body)
+		rec.Body = r.MaskCut(rec.Body)
 	}
 }
 
@@ -275,8 +285,9 @@ func isMasked(name string) bool {
 	return false
 }
 
-// requestHeaders flattens and redacts the headers as sent.
-func (r *redactor) requestHeaders(h http.Header) map[string]string {
+// RequestHeaders flattens and redacts the headers as sent: credential
+// headers are masked whatever their value.
+func (r *Redactor) RequestHeaders(h http.Header) map[string]string {
 	if len(h) == 0 {
 		return nil
 	}
@@ -286,30 +297,27 @@ func (r *redactor) requestHeaders(h http.Header) map[string]string {
 		if isMasked(k) {
 			v = maskValue(k, v)
 		} else {
-			v = r.str(v)
+			v = r.Redact(v)
 		}
-		out[r.str(k)] = v
+		out[r.Redact(k)] = v
 	}
 	return out
 }
 
-// responseHeaders redacts response headers, copying them only when
-// something needs hiding (the response itself is not kept elsewhere).
-func (r *redactor) responseHeaders(h http.Header) map[string][]string {
+// ResponseHeaders redacts response headers. When nothing in h needs hiding
+// it returns h itself, which the caller must then not modify.
+func (r *Redactor) ResponseHeaders(h http.Header) map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
-	if r == nil || r.r == nil {
-		clean := true
-		for _, m := range maskedHeaders {
-			if _, ok := h[m]; ok {
-				clean = false
-			}
-		}
-		if clean {
-			return h
-		}
+	if r.headersClean(h) {
+		return h
 	}
+	return r.redactHeaders(h)
+}
+
+// redactHeaders is ResponseHeaders' copy of h with everything hidden.
+func (r *Redactor) redactHeaders(h http.Header) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
 		c := make([]string, len(vs))
@@ -317,12 +325,98 @@ func (r *redactor) responseHeaders(h http.Header) map[string][]string {
 			if isMasked(k) {
 				c[i] = maskValue(k, v)
 			} else {
-				c[i] = r.str(v)
+				c[i] = r.Redact(v)
 			}
 		}
 		// A target may echo a secret in a header's name too.
-		rk := r.str(k)
+		rk := r.Redact(k)
 		out[rk] = append(out[rk], c...)
 	}
 	return out
+}
+
+// headersClean reports whether redacting h would change nothing: no masked
+// header, and no secret form nor truncation mark in any name or value.
+func (r *Redactor) headersClean(h http.Header) bool {
+	for _, m := range maskedHeaders {
+		if _, ok := h[m]; ok {
+			return false
+		}
+	}
+	if r == nil || r.r == nil {
+		return true
+	}
+	for k, vs := range h {
+		if r.occursIn(k) || strings.Contains(k, TruncMark) {
+			return false
+		}
+		for _, v := range vs {
+			if r.occursIn(v) || strings.Contains(v, TruncMark) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// StepResult redacts, in place, every text a step result shows: name, error,
+// request, response and assertions. The runner redacts as it builds a result;
+// the CLI and anything else that prints a result runs this pass as well, so
+// the promise holds whatever produced the result.
+func (r *Redactor) StepResult(s *collection.StepResult) {
+	if r == nil || r.r == nil {
+		r.SealStep(s)
+		return
+	}
+	s.Name = r.Redact(s.Name)
+	s.Error = r.Redact(s.Error)
+	s.Request.URL = r.Redact(s.Request.URL)
+	s.Request.Body = r.Redact(s.Request.Body)
+	if len(s.Request.Headers) > 0 {
+		h := make(map[string]string, len(s.Request.Headers))
+		for k, v := range s.Request.Headers {
+			if isMasked(k) {
+				v = maskValue(k, v)
+			}
+			h[r.Redact(k)] = r.Redact(v)
+		}
+		s.Request.Headers = h
+	}
+	if s.Response != nil {
+		rec := *s.Response
+		rec.Body = r.Redact(rec.Body)
+		rec.Headers = r.ResponseHeaders(rec.Headers)
+		s.Response = &rec
+	}
+	if len(s.Assertions) > 0 {
+		as := make([]collection.AssertionResult, len(s.Assertions))
+		copy(as, s.Assertions)
+		for i := range as {
+			a := &as[i]
+			a.Property = r.Redact(a.Property)
+			a.Target = r.Redact(a.Target)
+			a.Expected = r.Redact(a.Expected)
+			a.Actual = r.Redact(a.Actual)
+			a.Reason = r.Redact(a.Reason)
+		}
+		s.Assertions = as
+	}
+	r.SealStep(s)
+}
+
+// Writer returns a writer that redacts what goes through it before writing
+// it to w, for logs. Each Write must carry whole lines (slog handlers and
+// fmt.Fprintln do), so a secret is never split across two writes.
+func (r *Redactor) Writer(w io.Writer) io.Writer { return redactWriter{w: w, r: r} }
+
+type redactWriter struct {
+	w io.Writer
+	r *Redactor
+}
+
+func (rw redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
