@@ -65,7 +65,7 @@ const alertQueueWorkers = 20
 // finishing transaction (OnFinish) and the same River client sends the
 // deliveries (its worker and queue).
 func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptions, error) {
-	inserter, err := queue.New(d.pool, d.log, queue.Config{})
+	inserter, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert job inserter: %w", err)
 	}
@@ -188,7 +188,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.pool, d.log, queue.Config{Workers: workers, Queues: queues})
+	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}

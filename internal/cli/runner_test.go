@@ -47,7 +47,7 @@ func newRunnerEnv(t *testing.T) *runnerEnv {
 	}
 	st := store.New(pool, box)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	q, err := queue.New(pool, log, queue.Config{})
+	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func (e *runnerEnv) enqueue(c *collection.Collection) collection.Run {
 	var run collection.Run
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
 		var err error
-		run, _, err = e.queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+		run, _, err = e.queue.EnqueueRun(ctx, tx, store.InsertRunParams{
 			CollectionID: &c.ID, Location: collection.DefaultLocation, Trigger: collection.TriggerManual,
 			IdempotencyKey: fmt.Sprintf("test:%d:%d", c.ID, time.Now().UnixNano()), Snapshot: *c,
 		})

@@ -97,7 +97,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	}
 	// Insert-only: the API and the dispatcher enqueue runs and deliveries; the
 	// runner's own client works them.
-	q, err := queue.New(d.pool, d.log, queue.Config{})
+	q, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
@@ -177,7 +177,7 @@ func seedDemo(ctx context.Context, d *deps, q *queue.Client, base string) error 
 		return fmt.Errorf("creating the demo collection: %w", err)
 	}
 	err = store.WithTx(ctx, d.pool, func(tx pgx.Tx) error {
-		_, _, err := q.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+		_, _, err := q.EnqueueRun(ctx, tx, store.InsertRunParams{
 			CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: *c, IdempotencyKey: "demo-seed",
 		})
 		return err

@@ -177,8 +177,10 @@ func TestCreateAndGetCollectionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(comparable(got), comparable(in)) {
-		t.Errorf("GetCollection differs from what was created:\n got %+v\nwant %+v", comparable(got), comparable(in))
+	want := comparable(in)
+	want.Secrets = map[string]string{"password": ""} // names only: GetCollection decrypts nothing
+	if !reflect.DeepEqual(comparable(got), want) {
+		t.Errorf("GetCollection differs from what was created:\n got %+v\nwant %+v", comparable(got), want)
 	}
 
 	secrets, err := s.RunSecrets(ctx, created.ID)
@@ -464,8 +466,11 @@ func TestReplaceCollection(t *testing.T) {
 			t.Errorf("err = %v; want the unknown secret named", err)
 		}
 		got, err := s.GetCollection(ctx, c.ID)
-		if err != nil || got.Secrets["password"] != testSecretValue || len(got.Steps) != 4 {
+		if err != nil || len(got.Steps) != 4 {
 			t.Errorf("after rejected replace: %+v, %v", got, err)
+		}
+		if sec, err := s.RunSecrets(ctx, c.ID); err != nil || sec["password"] != testSecretValue {
+			t.Errorf("after rejected replace: secrets %v, %v", sec, err)
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
@@ -723,13 +728,28 @@ func TestSecrets(t *testing.T) {
 	if err := s.SetSecret(ctx, c.ID, "password", "rotated-secret-value"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetCollection(ctx, c.ID)
+	got, err := s.RunSecrets(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{"api_key": "second-secret-value", "password": "rotated-secret-value"}
-	if !reflect.DeepEqual(got.Secrets, want) {
-		t.Errorf("secrets = %v; want %v", got.Secrets, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("secrets = %v; want %v", got, want)
+	}
+	// Every other read names the secrets and opens none.
+	read, err := s.GetCollection(ctx, c.ID)
+	if err != nil || !reflect.DeepEqual(read.Secrets, map[string]string{"api_key": "", "password": ""}) {
+		t.Errorf("GetCollection secrets = %v, %v; want names with empty values", read.Secrets, err)
+	}
+	snap, err := s.CollectionSnapshot(ctx, pool, c.ID)
+	if err != nil || !reflect.DeepEqual(snap.Secrets, map[string]string{"api_key": "", "password": ""}) {
+		t.Errorf("CollectionSnapshot secrets = %v, %v; want names with empty values", snap.Secrets, err)
+	}
+	// A store without the key (the scheduler, the Lambda) reads the collection
+	// all the same, and cannot open a secret.
+	keyless := store.New(pool, nil)
+	if _, err := keyless.GetCollection(ctx, c.ID); err != nil {
+		t.Errorf("GetCollection without the key: %v", err)
 	}
 
 	// The column holds ciphertext only.
