@@ -481,13 +481,15 @@ func (s *Store) UpdateCollection(ctx context.Context, id collection.CollectionID
 }
 
 // ReplaceCollection replaces a collection whole (import over it, save-all in the
-// GUI): name, description, variables and steps. Steps get new ids. When
-// c.Secrets is nil (files never carry them) the stored secrets are kept and
-// secret references are not checked, as in CreateCollection; otherwise the
-// set is replaced by c.Secrets and references are checked against it.
-func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionID, c *collection.Collection) (*collection.Collection, error) {
+// GUI): name, description, variables and steps. Steps get new ids. Secrets
+// change without any being decrypted: the values in c.Secrets are set (added
+// or overwritten), the names in deleteSecrets removed, and every other stored
+// secret is kept. When c.Secrets is nil and nothing is deleted (files never
+// carry secrets) secret references are not checked, as in CreateCollection;
+// otherwise they are checked against the resulting set.
+func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionID, c *collection.Collection, deleteSecrets []string) (*collection.Collection, error) {
 	in := prepare(c)
-	replaceSecrets := c.Secrets != nil
+	replaceSecrets := c.Secrets != nil || len(deleteSecrets) > 0
 	var out *collection.Collection
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := s.loadCollection(ctx, tx, id, true); err != nil { // lock, and 404
@@ -501,7 +503,8 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		b.Queue(`DELETE FROM steps WHERE collection_id = $1`, id)
 		b.Queue(`DELETE FROM collection_variables WHERE collection_id = $1`, id)
 		if replaceSecrets {
-			b.Queue(`DELETE FROM collection_secrets WHERE collection_id = $1`, id)
+			gone := append(slices.Collect(maps.Keys(in.Secrets)), deleteSecrets...)
+			b.Queue(`DELETE FROM collection_secrets WHERE collection_id = $1 AND name = ANY($2)`, id, gone)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("replacing collection %d: %w", id, translate(err))

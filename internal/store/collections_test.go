@@ -432,7 +432,7 @@ func TestReplaceCollection(t *testing.T) {
 		next.Secrets = nil // files never carry secrets
 		next.Name = "checkout flow v2"
 		next.Steps = next.Steps[:2]
-		got, err := s.ReplaceCollection(ctx, c.ID, next)
+		got, err := s.ReplaceCollection(ctx, c.ID, next, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,17 +444,24 @@ func TestReplaceCollection(t *testing.T) {
 			t.Errorf("secrets after import = %v, %v; want kept", sec, err)
 		}
 	})
-	t.Run("explicit secrets replace the set", func(t *testing.T) {
+	t.Run("explicit secrets are set, deleted ones removed, others kept", func(t *testing.T) {
 		t.Parallel()
 		c := mustCreate(t, s, checkoutCollection())
+		if err := s.SetSecret(ctx, c.ID, "old", "old-value"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetSecret(ctx, c.ID, "kept", "kept-value"); err != nil {
+			t.Fatal(err)
+		}
 		next := checkoutCollection()
 		next.Secrets = map[string]string{"password": "new-value", "other": "o"}
-		if _, err := s.ReplaceCollection(ctx, c.ID, next); err != nil {
+		if _, err := s.ReplaceCollection(ctx, c.ID, next, []string{"old"}); err != nil {
 			t.Fatal(err)
 		}
 		sec, err := s.RunSecrets(ctx, c.ID)
-		if err != nil || !reflect.DeepEqual(sec, next.Secrets) {
-			t.Errorf("secrets = %v, %v; want %v", sec, err, next.Secrets)
+		want := map[string]string{"password": "new-value", "other": "o", "kept": "kept-value"}
+		if err != nil || !reflect.DeepEqual(sec, want) {
+			t.Errorf("secrets = %v, %v; want %v", sec, err, want)
 		}
 	})
 	t.Run("invalid replace changes nothing", func(t *testing.T) {
@@ -462,7 +469,7 @@ func TestReplaceCollection(t *testing.T) {
 		c := mustCreate(t, s, checkoutCollection())
 		next := checkoutCollection()
 		next.Secrets = map[string]string{} // login uses secrets.password
-		if _, err := s.ReplaceCollection(ctx, c.ID, next); !slices.Contains(fieldPaths(t, err), "steps[0].body") {
+		if _, err := s.ReplaceCollection(ctx, c.ID, next, []string{"password"}); !slices.Contains(fieldPaths(t, err), "steps[0].body") {
 			t.Errorf("err = %v; want the unknown secret named", err)
 		}
 		got, err := s.GetCollection(ctx, c.ID)
@@ -475,7 +482,7 @@ func TestReplaceCollection(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		t.Parallel()
-		if _, err := s.ReplaceCollection(ctx, 777777, checkoutCollection()); !errors.Is(err, collection.ErrNotFound) {
+		if _, err := s.ReplaceCollection(ctx, 777777, checkoutCollection(), nil); !errors.Is(err, collection.ErrNotFound) {
 			t.Errorf("err = %v; want ErrNotFound", err)
 		}
 	})
