@@ -202,9 +202,9 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 
 	// A failing run while an incident of its kind is open belongs to it.
 	if this.Failing() {
-		kind := KindFailure
+		kind := alert.IncidentFailure
 		if this == OutcomeErrored {
-			kind = KindErrored
+			kind = alert.IncidentErrored
 		}
 		if in, ok := byKind[kind]; ok {
 			if err := d.cfg.Store.LinkIncidentRun(ctx, tx, in.ID, run.ID, nil); err != nil {
@@ -267,23 +267,13 @@ func (d *Dispatcher) insertOpts() *river.InsertOpts {
 	return &river.InsertOpts{Queue: QueueName, MaxAttempts: d.cfg.Retry.MaxAttempts}
 }
 
-// DedupKey is the stable key of a monitor's collection: PagerDuty folds every
-// trigger of an incident into one alert and resolves it with the same key.
-func DedupKey(m collection.MonitorID, c collection.CollectionID, incidentKind string) string {
-	k := fmt.Sprintf("catena-%d-%d", m, c)
-	if incidentKind == KindErrored {
-		k += "-errored"
-	}
-	return k
-}
-
 // event builds the message for an action from the run. Secret values the
 // snapshot still holds are masked again here, whatever the runner did.
 func (d *Dispatcher) event(a Action, t store.AlertTarget, run *collection.Run, failingSince time.Time, locations []string, now time.Time) alert.Event {
 	ev := alert.Event{
 		Kind:           a.Event,
 		IncidentKind:   a.IncidentKind,
-		DedupKey:       DedupKey(*run.MonitorID, *run.CollectionID, a.IncidentKind),
+		DedupKey:       alert.IncidentKey(int64(*run.MonitorID), int64(*run.CollectionID), a.IncidentKind),
 		MonitorID:      int64(*run.MonitorID),
 		MonitorName:    t.MonitorName,
 		CollectionID:   int64(*run.CollectionID),

@@ -14,6 +14,7 @@ import (
 	"github.com/catena-monitor/catena/internal/alerting"
 	"github.com/catena-monitor/catena/internal/alerting/provider/email"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/config"
 	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
@@ -69,22 +70,15 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert job inserter: %w", err)
 	}
-	var ses email.SES
-	if d.cfg.Email.Provider == "ses" {
-		client, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, d.cfg.Scheduler.AWSBaseURL, nil)
-		if err != nil {
-			return opts, err
-		}
-		ses = client
+	providers, err := alertProviders(ctx, d.cfg)
+	if err != nil {
+		return opts, err
 	}
 	disp, err := alerting.NewDispatcher(alerting.Config{
-		Store:    d.store,
-		Channels: d.store,
-		River:    inserter.River(),
-		Providers: alerting.ProviderDeps{
-			HTTPClient: netguard.NewClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
-			Email:      alerting.EmailTransport(d.cfg.Email, ses),
-		},
+		Store:     d.store,
+		Channels:  d.store,
+		River:     inserter.River(),
+		Providers: providers,
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
 	})
@@ -106,6 +100,26 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 	}
 	opts.Queues[alerting.QueueName] = river.QueueConfig{MaxWorkers: alertQueueWorkers}
 	return opts, nil
+}
+
+// alertProviders is what alert channels are built with, from the server's
+// configuration: the guarded HTTP client and the mail transport. The runner's
+// deliveries and the gateway's "send test alert" both use it, so a test alert
+// goes exactly where a delivery would (the same SES endpoint, the same guard).
+func alertProviders(ctx context.Context, cfg *config.Config) (alerting.ProviderDeps, error) {
+	e := cfg.Email
+	mail, err := email.NewTransport(ctx, email.Config{
+		Provider: e.Provider, From: e.From,
+		SMTPHost: e.SMTPHost, SMTPPort: e.SMTPPort, SMTPUser: e.SMTPUser, SMTPPass: e.SMTPPass, SMTPTLS: e.SMTPTLS,
+		AWS: email.AWSConfig{Region: e.AWSRegion, EndpointURL: e.AWSEndpointURL},
+	})
+	if err != nil {
+		return alerting.ProviderDeps{}, err
+	}
+	return alerting.ProviderDeps{
+		HTTPClient: netguard.NewClient(netguard.Config{Deny: cfg.DenyCIDRs, Allow: cfg.AllowCIDRs}),
+		Email:      mail,
+	}, nil
 }
 
 // runnerOptions tunes newRunWorkers; zero values take the configuration's.

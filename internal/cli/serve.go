@@ -21,10 +21,10 @@ import (
 	"github.com/catena-monitor/catena/frontend"
 	"github.com/catena-monitor/catena/graph"
 	"github.com/catena-monitor/catena/internal/alerting"
+	"github.com/catena-monitor/catena/internal/alerting/provider/pagerduty"
 	"github.com/catena-monitor/catena/internal/auth"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
-	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -101,14 +101,9 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
-	httpClient := netguard.NewClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs})
-	deps := alerting.ProviderDeps{HTTPClient: httpClient, Email: alerting.EmailTransport(d.cfg.Email, nil)}
-	if d.cfg.Email.Provider == "ses" {
-		ses, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, "", httpClient)
-		if err != nil {
-			return nil, err
-		}
-		deps.Email = alerting.EmailTransport(d.cfg.Email, ses)
+	deps, err := alertProviders(ctx, d.cfg)
+	if err != nil {
+		return nil, err
 	}
 	alerts, err := alerting.NewDispatcher(alerting.Config{
 		Store: d.store, Channels: d.store, River: q.River(), Providers: deps,
@@ -138,11 +133,11 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	mountHealth(mux, d.pool)
 	mux.Handle("/graphql", api)
 	if d.cfg.PagerDutyWebhookSecret != "" {
-		pd, err := alerting.NewPDWebhook(alerting.PDWebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
+		pd, err := pagerduty.NewWebhook(pagerduty.WebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
 		if err != nil {
 			return nil, err
 		}
-		mux.Handle(alerting.PDWebhookPath, pd)
+		mux.Handle(pagerduty.WebhookPath, pd)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", frontend.Handler())

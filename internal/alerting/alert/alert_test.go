@@ -86,3 +86,28 @@ func TestAlertClassify(t *testing.T) {
 		}
 	}
 }
+
+// IncidentKey and ParseIncidentKey agree, and nothing else parses.
+func TestParseIncidentKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key  string
+		m, c int64
+		kind string
+		ok   bool
+	}{
+		{IncidentKey(4, 5, IncidentFailure), 4, 5, IncidentFailure, true},
+		{IncidentKey(4, 5, IncidentErrored), 4, 5, IncidentErrored, true},
+		{"catena-test-3", 0, 0, "", false},
+		{"catena-4", 0, 0, "", false},
+		{"catena-4-5-6", 0, 0, "", false},
+		{"catena-0-5", 0, 0, "", false},
+		{"other-4-5", 0, 0, "", false},
+		{"", 0, 0, "", false},
+	} {
+		m, c, kind, ok := ParseIncidentKey(tc.key)
+		if ok != tc.ok || m != tc.m || c != tc.c || kind != tc.kind {
+			t.Errorf("%q: %d %d %q %v", tc.key, m, c, kind, ok)
+		}
+	}
+}
