@@ -59,7 +59,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
 		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: deny}),
-		Log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Log:      slog.New(red.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 		AllowEnv: allowEnv,
 		Getenv:   e.getenv,
 	})

@@ -1,8 +1,11 @@
 package secret
 
 import (
+	"context"
+	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -419,4 +422,65 @@ func (rw redactWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// Handler wraps a slog handler so the message and every string attribute are
+// redacted before h encodes them: a value that h would quote or escape once
+// more is still recognised. Write logs through Writer as well for text that
+// reaches the output another way.
+func (r *Redactor) Handler(h slog.Handler) slog.Handler {
+	if r == nil || r.r == nil {
+		return h
+	}
+	return redactHandler{h: h, r: r}
+}
+
+type redactHandler struct {
+	h slog.Handler
+	r *Redactor
+}
+
+func (rh redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return rh.h.Enabled(ctx, l) }
+
+func (rh redactHandler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, rh.r.Redact(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(rh.r.attr(a))
+		return true
+	})
+	return rh.h.Handle(ctx, out)
+}
+
+func (rh redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	red := make([]slog.Attr, len(as))
+	for i, a := range as {
+		red[i] = rh.r.attr(a)
+	}
+	return redactHandler{h: rh.h.WithAttrs(red), r: rh.r}
+}
+
+func (rh redactHandler) WithGroup(name string) slog.Handler {
+	return redactHandler{h: rh.h.WithGroup(name), r: rh.r}
+}
+
+// attr redacts an attribute's value: strings, groups, and anything else by
+// its text (an error, a Stringer), which is what a handler would print.
+func (r *Redactor) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, r.Redact(v.String()))
+	case slog.KindGroup:
+		as := v.Group()
+		red := make([]any, len(as))
+		for i, g := range as {
+			red[i] = r.attr(g)
+		}
+		return slog.Group(a.Key, red...)
+	case slog.KindAny:
+		if s := fmt.Sprint(v.Any()); r.occursIn(s) || strings.Contains(s, TruncMark) {
+			return slog.String(a.Key, r.Redact(s))
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}
 }
