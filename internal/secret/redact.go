@@ -61,13 +61,23 @@ func NewRedactor(secrets map[string]string) *Redactor {
 		if v == "" {
 			continue
 		}
-		for _, f := range secretForms(v) {
-			add(f)
-			// Messages quote the text they show (strconv.Quote), and stored
-			// JSON may be quoted again, so escaped forms get escaped once more.
-			q := strconv.Quote(f)
-			add(q[1 : len(q)-1])
-			add(jsonForm(f, jsonOpts{}))
+		// Messages quote the text they show (strconv.Quote) and stored JSON
+		// may be quoted again, so every form is escaped once more, twice over:
+		// an assertion's reason quoting a JSON string that holds JSON (a
+		// double-encoded body) is still masked. For most secrets (letters,
+		// digits, -_.) escaping changes nothing and adds no form.
+		level := secretForms(v)
+		for round := 0; round <= 2; round++ {
+			var next []string
+			for _, f := range level {
+				if f == "" || slices.Contains(forms, f) {
+					continue
+				}
+				add(f)
+				q := strconv.Quote(f)
+				next = append(next, q[1:len(q)-1], jsonForm(f, jsonOpts{}))
+			}
+			level = next
 		}
 	}
 	if len(forms) == 0 {

@@ -42,7 +42,7 @@ func Encodings(v string) map[string]string {
 		"php-json":       strings.ReplaceAll(py, "/", `\/`),
 		"html":           html.EscapeString(v),
 		"query":          url.QueryEscape(v),
-		"query-%20":      strings.ReplaceAll(url.QueryEscape(v), "+", "%20"),
+		"query-20":       strings.ReplaceAll(url.QueryEscape(v), "+", "%20"),
 		"path":           url.PathEscape(v),
 		"go-quoted":      unquote(strconv.Quote(v)),
 		"quoted-go-json": unquote(strconv.Quote(string(goJSON))),
