@@ -232,7 +232,9 @@ func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep fun
 	defer func() {
 		// A bug must cost one run, not the process running hundreds of them.
 		if p := recover(); p != nil {
-			e.log.ErrorContext(ctx, "run panicked", "collection", c.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			// The panic value may quote run data: log it through the run's redactor.
+			slog.New(r.red.Handler(e.log.Handler())).ErrorContext(ctx, "run panicked",
+				"collection", c.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			out = Outcome{Status: collection.RunErrored, Error: "internal error in the runner", Steps: r.results, StartedAt: r.started}
 			for i := len(out.Steps); i < len(c.Steps); i++ {
 				out.Steps = append(out.Steps, collection.StepResult{Position: i, Name: c.Steps[i].Name, Status: collection.StepSkipped, Error: "skipped: internal error in the runner"})

@@ -1,9 +1,12 @@
 package collectionrunner
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret/secrettest"
 )
 
 // A hostile target echoes the secrets back in every way it can; nothing
@@ -122,5 +126,24 @@ func TestRunRedactsHostileEchoes(t *testing.T) {
 				t.Errorf("assertion stored without its actual value: %+v", last.Assertions[0])
 			}
 		})
+	}
+}
+
+// Logs: a panic whose value quotes a secret is logged with it masked.
+func TestPanicLogMasksSecrets(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	var logged bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logged, nil))
+	c := &collection.Collection{Name: "t", Secrets: map[string]string{"k": secrettest.Value},
+		Steps: []collection.Step{step("a", "GET", tg.URL+"/status/200")}}
+	out := newExec(t, Config{Log: log}).Run(t.Context(), c, func(collection.StepResult) {
+		panic(fmt.Sprintf("bad value %q", secrettest.Value))
+	})
+	if out.Status != collection.RunErrored || !strings.Contains(logged.String(), "run panicked") {
+		t.Fatalf("run %s; log:\n%s", out.Status, logged.String())
+	}
+	if secrettest.Leaks(logged.String()) || !strings.Contains(logged.String(), collection.Redacted) {
+		t.Errorf("the panic log shows the secret:\n%s", logged.String())
 	}
 }
