@@ -82,3 +82,21 @@ func TestRedirectDropsCredentialsOffOrigin(t *testing.T) {
 		}
 	}
 }
+
+// The default redirect rule stops after MaxRedirects hops.
+func TestRedirectHopCap(t *testing.T) {
+	t.Parallel()
+	var hops atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hops.Add(1)
+		http.Redirect(w, r, "/again", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := Post(t.Context(), NewClient(Config{}), srv.URL, nil, nil)
+	if !errors.Is(err, ErrTooManyRedirects) || strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("err = %v; want ErrTooManyRedirects without the URL", err)
+	}
+	if n := hops.Load(); n != MaxRedirects {
+		t.Errorf("the server saw %d requests; want %d", n, MaxRedirects)
+	}
+}

@@ -77,10 +77,10 @@ func StripCredentials(req *http.Request, via []*http.Request, extra ...string) {
 	if len(via) == 0 {
 		return
 	}
-	origin := Origin(via[0].URL)
-	left := Origin(req.URL) != origin
+	first := origin(via[0].URL)
+	left := origin(req.URL) != first
 	for _, v := range via[1:] {
-		left = left || Origin(v.URL) != origin
+		left = left || origin(v.URL) != first
 	}
 	if !left {
 		return
@@ -93,8 +93,8 @@ func StripCredentials(req *http.Request, via []*http.Request, extra ...string) {
 	}
 }
 
-// Origin is scheme://host:port with the default port made explicit.
-func Origin(u *url.URL) string {
+// origin is scheme://host:port with the default port made explicit.
+func origin(u *url.URL) string {
 	port := u.Port()
 	if port == "" {
 		port = "80"
