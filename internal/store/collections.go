@@ -492,10 +492,22 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 	replaceSecrets := c.Secrets != nil || len(deleteSecrets) > 0
 	var out *collection.Collection
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := s.loadCollection(ctx, tx, id, true); err != nil { // lock, and 404
+		cur, err := s.loadCollection(ctx, tx, id, true) // lock, and 404
+		if err != nil {
 			return err
 		}
-		if err := in.Validate(); err != nil {
+		// References are checked against the secrets the collection will have:
+		// the stored names, less the deleted, plus the given.
+		check := *in
+		if replaceSecrets {
+			names := maps.Clone(cur.Secrets)
+			for _, n := range deleteSecrets {
+				delete(names, n)
+			}
+			maps.Copy(names, in.Secrets)
+			check.Secrets = names
+		}
+		if err := check.Validate(); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -512,7 +524,6 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		if err := s.writeContents(ctx, tx, id, in, replaceSecrets); err != nil {
 			return err
 		}
-		var err error
 		out, err = s.validated(ctx, tx, id, replaceSecrets)
 		return err
 	})
