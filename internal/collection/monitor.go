@@ -254,23 +254,3 @@ func (m *Monitor) ValidateTimeouts(interval time.Duration, collections []Collect
 	}
 	return v.err()
 }
-
-// CollectionTimeout is the longest one run of c can take: every step's timeout
-// (DefaultTimeout when unset) times its tries, plus the waits between tries.
-func CollectionTimeout(c *Collection) time.Duration {
-	var total time.Duration
-	for _, st := range c.Steps {
-		t := st.Timeout.Std()
-		if t <= 0 {
-			t = DefaultTimeout
-		}
-		tries := 1
-		var wait time.Duration
-		if st.Retry != nil && st.Retry.Attempts > 1 {
-			tries = st.Retry.Attempts
-			wait = time.Duration(tries-1) * st.Retry.Interval.Std()
-		}
-		total += time.Duration(tries)*t + wait
-	}
-	return total
-}
