@@ -66,7 +66,7 @@ func newFixture(t *testing.T, locations ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.New(pool, nil, queue.Config{})
+	q, err := queue.New(store.New(pool, nil), nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

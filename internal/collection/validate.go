@@ -390,12 +390,12 @@ func redactRawUserinfo(s string) string {
 		return s
 	}
 	start := len(s) - len(rest)
-	return s[:start] + "••••" + s[start+at:]
+	return s[:start] + Redacted + s[start+at:]
 }
 
 func redactUserinfo(u *url.URL) string {
 	c := *u
-	c.User = url.User("••••")
+	c.User = url.User(Redacted)
 	return c.String()
 }
 

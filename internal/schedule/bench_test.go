@@ -76,7 +76,7 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 		if err := st.SetNextRunAt(ctx, pool, next); err != nil {
 			b.Fatal(err)
 		}
-		q, err := queue.New(pool, nil, queue.Config{})
+		q, err := queue.New(st, nil, queue.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

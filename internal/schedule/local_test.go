@@ -57,7 +57,7 @@ func newHarness(t *testing.T, start time.Time, tweak ...func(*schedule.LocalConf
 		t.Fatal(err)
 	}
 	h := &harness{t: t, pool: pool, store: store.New(pool, box), clock: &clock{t: start}}
-	if h.queue, err = queue.New(pool, nil, queue.Config{}); err != nil {
+	if h.queue, err = queue.New(h.store, nil, queue.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	h.local = h.newLocal(tweak...)

@@ -236,7 +236,7 @@ func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			finishErr = store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
-				return e.store.FinishRun(ctx, tx, store.FinishRunParams{
+				return e.store.FinishRun(ctx, tx, collection.FinishRunParams{
 					ID: id, Attempt: 2, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: time.Millisecond,
 					Steps: []collection.StepResult{{Position: 0, Name: "a", Status: collection.StepPassed, StartedAt: time.Now()}},
 				})
