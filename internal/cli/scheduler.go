@@ -54,7 +54,11 @@ func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.S
 		})
 		return eb, nil, err
 	default:
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log})
+		jitter := d.cfg.Scheduler.Jitter
+		if jitter == 0 {
+			jitter = -1 // LocalConfig: zero is the default, negative is none
+		}
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
 		if err != nil {
 			return nil, nil, err
 		}
