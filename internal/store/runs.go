@@ -612,3 +612,146 @@ func (s *Store) CancelRequested(ctx context.Context, id collection.RunID) (bool,
 	}
 	return v, nil
 }
+
+// MonitorRunStats are one monitor's dashboard figures over its finished runs
+// (passed, failed, errored) queued within the window, aggregated in SQL.
+type MonitorRunStats struct {
+	// Runs24h counts the runs that finished in the last 24 hours.
+	Runs24h int
+	// Uptime is the share of passed runs; P95Ms the nearest-rank 95th
+	// percentile of their durations in milliseconds; nil without runs.
+	Uptime24h, Uptime7d *float64
+	P95Ms24h, P95Ms7d   *float64
+	// Recent are the newest finished runs, newest first (status, duration,
+	// queued and finished times only), for a sparkline.
+	Recent []collection.Run
+	// Latest holds the newest finished run of each of the monitor's current
+	// collections × locations that has one (status, collection, location).
+	Latest []collection.Run
+}
+
+// finishedSQL is the status filter the dashboard figures and the partial
+// index runs_monitor_finished_idx (migration 002) share.
+const finishedSQL = `status IN ('passed', 'failed', 'errored')`
+
+// MonitorStats computes the dashboard figures of many monitors in one round
+// trip: an aggregate over the window's finished runs (an index-only scan of
+// runs_monitor_finished_idx), the newest recent runs of each, and the latest
+// run per collection × location (an index probe each). Monitors without runs
+// get zero figures.
+func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, now time.Time, window time.Duration, recent int) (map[collection.MonitorID]*MonitorRunStats, error) {
+	out := make(map[collection.MonitorID]*MonitorRunStats, len(ids))
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		keys[i] = int64(id)
+		out[id] = &MonitorRunStats{}
+	}
+	since, day := now.Add(-window), now.Add(-24*time.Hour)
+	b := &pgx.Batch{}
+	b.Queue(`
+SELECT monitor_id,
+    count(*) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3),
+    (avg((status = 'passed')::int) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3))::float8,
+    (avg((status = 'passed')::int))::float8,
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0)) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3),
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0))
+FROM runs
+WHERE monitor_id = ANY($1) AND queued_at >= $2 AND `+finishedSQL+`
+GROUP BY monitor_id`, keys, since, day)
+	b.Queue(`
+SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
+FROM unnest($1::bigint[]) AS m(id)
+CROSS JOIN LATERAL (
+    SELECT id, status, duration_ms, queued_at, finished_at FROM runs
+    WHERE monitor_id = m.id AND queued_at >= $2 AND `+finishedSQL+`
+    ORDER BY queued_at DESC, id DESC LIMIT $3
+) r
+ORDER BY m.id, r.queued_at DESC, r.id DESC`, keys, since, recent)
+	b.Queue(`
+SELECT m.id, mc.collection_id, l.location, r.status
+FROM monitors m
+JOIN monitor_collections mc ON mc.monitor_id = m.id
+CROSS JOIN LATERAL unnest(m.locations) AS l(location)
+CROSS JOIN LATERAL (
+    SELECT status FROM runs
+    WHERE monitor_id = m.id AND collection_id = mc.collection_id AND location = l.location
+        AND queued_at >= $2 AND `+finishedSQL+`
+    ORDER BY queued_at DESC, id DESC LIMIT 1
+) r
+WHERE m.id = ANY($1)`, keys, since)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	fail := func(err error) (map[collection.MonitorID]*MonitorRunStats, error) {
+		return nil, fmt.Errorf("computing monitor stats: %w", translate(err))
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id  collection.MonitorID
+			n   int
+			st  MonitorRunStats
+			p24 *int64
+			p7  *int64
+		)
+		if err := rows.Scan(&id, &n, &st.Uptime24h, &st.Uptime7d, &p24, &p7); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		o := out[id]
+		o.Runs24h, o.Uptime24h, o.Uptime7d = n, st.Uptime24h, st.Uptime7d
+		o.P95Ms24h, o.P95Ms7d = msPtr(p24), msPtr(p7)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id collection.MonitorID
+			r  collection.Run
+			ms int64
+		)
+		if err := rows.Scan(&id, &r.Status, &ms, &r.QueuedAt, &r.FinishedAt); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.Duration = time.Duration(ms) * time.Millisecond
+		out[id].Recent = append(out[id].Recent, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id  collection.MonitorID
+			cid collection.CollectionID
+			r   collection.Run
+		)
+		if err := rows.Scan(&id, &cid, &r.Location, &r.Status); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.CollectionID, r.MonitorID = &cid, &id
+		out[id].Latest = append(out[id].Latest, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+func msPtr(v *int64) *float64 {
+	if v == nil {
+		return nil
+	}
+	f := float64(*v)
+	return &f
+}
