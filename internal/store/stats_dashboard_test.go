@@ -120,7 +120,9 @@ func TestMonitorStatsMatchesAReferenceComputation(t *testing.T) {
 		slices.SortFunc(week, func(x, y row) int { return y.queued.Compare(x.queued) })
 		return len(day), up24, up7, p24, p7, week[:min(50, len(week))]
 	}
-	eq := func(x, y *float64) bool { return x == nil && y == nil || x != nil && y != nil && math.Abs(*x-*y) < 1e-9 }
+	eq := func(x, y *float64) bool {
+		return x == nil && y == nil || x != nil && y != nil && math.Abs(*x-*y) < 1e-9
+	}
 	for _, id := range []collection.MonitorID{busy, idle, passing} {
 		n24, up24, up7, p24, p7, recent := ref(id)
 		g := got[id]
