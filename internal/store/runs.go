@@ -648,12 +648,12 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 	}
 	since, day := now.Add(-window), now.Add(-24*time.Hour)
 	b := &pgx.Batch{}
+	// A finished run always has finished_at (runs_final_has_finished); plain
+	// counts are cheaper than averages, so uptime is divided here.
 	b.Queue(`
-SELECT monitor_id,
-    count(*) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3),
-    (avg((status = 'passed')::int) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3))::float8,
-    (avg((status = 'passed')::int))::float8,
-    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0)) FILTER (WHERE COALESCE(finished_at, queued_at) >= $3),
+SELECT monitor_id, count(*) FILTER (WHERE finished_at >= $3), count(*) FILTER (WHERE finished_at >= $3 AND status = 'passed'),
+    count(*), count(*) FILTER (WHERE status = 'passed'),
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0)) FILTER (WHERE finished_at >= $3),
     percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0))
 FROM runs
 WHERE monitor_id = ANY($1) AND queued_at >= $2 AND `+finishedSQL+`
@@ -688,20 +688,25 @@ WHERE m.id = ANY($1)`, keys, since)
 	if err != nil {
 		return fail(err)
 	}
+	share := func(part, whole int) *float64 {
+		if whole == 0 {
+			return nil
+		}
+		f := float64(part) / float64(whole)
+		return &f
+	}
 	for rows.Next() {
 		var (
-			id  collection.MonitorID
-			n   int
-			st  MonitorRunStats
-			p24 *int64
-			p7  *int64
+			id                 collection.MonitorID
+			n24, up24, n7, up7 int
+			p24, p7            *int64
 		)
-		if err := rows.Scan(&id, &n, &st.Uptime24h, &st.Uptime7d, &p24, &p7); err != nil {
+		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &p24, &p7); err != nil {
 			rows.Close()
 			return fail(err)
 		}
 		o := out[id]
-		o.Runs24h, o.Uptime24h, o.Uptime7d = n, st.Uptime24h, st.Uptime7d
+		o.Runs24h, o.Uptime24h, o.Uptime7d = n24, share(up24, n24), share(up7, n7)
 		o.P95Ms24h, o.P95Ms7d = msPtr(p24), msPtr(p7)
 	}
 	if err := rows.Err(); err != nil {
