@@ -33,8 +33,26 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if !strings.Contains(databaseURL, "pool_max_conns") {
 		cfg.MaxConns = 32
 	}
+	return openConfig(ctx, cfg, databaseURL, "catena")
+}
+
+// OpenSmall connects a pool of exactly maxConns connections, whatever the
+// URL's pool_max_conns (sized for the runner), named application in
+// pg_stat_activity: a part that must not wait behind hundreds of runs for a
+// connection (the scheduler in catena serve) gets one of its own.
+func OpenSmall(ctx context.Context, databaseURL string, maxConns int32, application string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
+	}
+	cfg.MaxConns, cfg.MinConns = maxConns, min(cfg.MinConns, maxConns)
+	cfg.ConnConfig.RuntimeParams["application_name"] = application
+	return openConfig(ctx, cfg, databaseURL, application)
+}
+
+func openConfig(ctx context.Context, cfg *pgxpool.Config, databaseURL, application string) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "catena"
+		cfg.ConnConfig.RuntimeParams["application_name"] = application
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
