@@ -23,7 +23,8 @@ import (
 // BenchmarkSchedulerServe is the scheduler of `make bench-scale` in
 // all-in-one mode: BENCH_SCHED_MONITORS monitors (10,000) `every 1m`, each
 // running the demo API's 10-step chain, due in the same minute, fired by the
-// local scheduler's Run loop (defaults: 2s jitter) in the same process as a
+// local scheduler's Run loop (defaults: 2s jitter; BENCH_BATCH overrides the
+// batch) in the same process as a
 // runner working their runs at concurrency 200, as `catena serve` does (the
 // scheduler on a pool of its own, as newScheduler wires it). It
 // reports the lag from each slot to its run's queued_at (the enqueuing
@@ -104,7 +105,11 @@ func BenchmarkSchedulerServe(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: schedPool, Store: store.New(schedPool, box), Queue: q, Now: now, Log: log})
+		lcfg := schedule.LocalConfig{Pool: schedPool, Store: store.New(schedPool, box), Queue: q, Now: now, Log: log}
+		if n, err := strconv.Atoi(os.Getenv("BENCH_BATCH")); err == nil && n > 0 {
+			lcfg.Batch = n
+		}
+		l, err := schedule.NewLocal(lcfg)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,7 +4,7 @@
 // EventBridge Scheduler schedule per monitor whose deliveries reach
 // scheduler-lambda and Deliverer. Both end every slot as exactly one run row:
 // enqueued through the queue with the slot's idempotency key, or `missed` with
-// a reason (overlap, stale, scheduler_down, dst_gap).
+// a reason (overlap, stale, scheduler_down, scheduler_lag, dst_gap).
 package schedule
 
 import (

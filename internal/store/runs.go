@@ -629,13 +629,12 @@ type MonitorRunStats struct {
 	Latest []collection.Run
 }
 
-// finishedSQL is the status filter the dashboard figures and the partial
-// index runs_monitor_finished_idx (migration 002) share.
+// finishedSQL is the status filter of the dashboard figures: finished runs.
 const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 
 // MonitorStats computes the dashboard figures of many monitors in one round
 // trip: an aggregate over the window's finished runs (an index-only scan of
-// runs_monitor_finished_idx), the newest recent runs of each, and the latest
+// runs_monitor_time_cover_idx, migration 002), the newest runs of each, and the latest
 // run per collection × location (an index probe each). Monitors without runs
 // get zero figures.
 func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, now time.Time, window time.Duration, recent int) (map[collection.MonitorID]*MonitorRunStats, error) {
