@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/config"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/demoapi"
@@ -56,7 +57,7 @@ func BenchmarkSchedulerServe(b *testing.B) {
 		box, _ := secret.New(make([]byte, 32))
 		st := store.New(pool, box)
 		log := slog.New(slog.DiscardHandler)
-		q, err := queue.New(pool, log, queue.Config{})
+		q, err := queue.New(st, log, queue.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func BenchmarkSchedulerServe(b *testing.B) {
 		slot := time.Now().Truncate(time.Minute).Add(time.Minute)
 		offset := time.Until(slot.Add(-2 * time.Second))
 		now := func() time.Time { return time.Now().Add(offset) }
-		sched, _ := collection.ParseSchedule("every 1m", "UTC")
+		sched, _ := schedulespec.Parse("every 1m", "UTC")
 		next := map[collection.MonitorID]*time.Time{}
 		rows, err := pool.Query(ctx, `SELECT id FROM monitors`)
 		if err != nil {
@@ -93,7 +94,7 @@ func BenchmarkSchedulerServe(b *testing.B) {
 		for rows.Next() {
 			var id collection.MonitorID
 			_ = rows.Scan(&id)
-			at := slot.Add(collection.Jitter(id, sched, 2*time.Second))
+			at := slot.Add(schedulespec.Jitter(id, sched, 2*time.Second))
 			next[id] = &at
 		}
 		rows.Close()
