@@ -14,6 +14,7 @@ import (
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/postman"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -204,7 +205,7 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 	switch format {
 	case model.ImportFormatPostman:
 		var w []string
-		c, w, err = collection.ImportPostman([]byte(document))
+		c, w, err = postman.Import([]byte(document))
 		warnings = append(warnings, w...)
 	default:
 		c, err = collection.Parse([]byte(document), "document")
@@ -246,7 +247,7 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 	}
 	hasNext := len(list) > n
 	list = list[:min(n, len(list))]
-	r.prefetchCollections(ctx, list)
+	r.prefetchCollections(ctx, list, "edges", "node")
 	for i := range list {
 		conn.Edges = append(conn.Edges, model.CollectionEdge{Cursor: encodeIDCursor("c", list[i].ID), Node: &list[i]})
 	}
@@ -258,7 +259,11 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 }
 
 func (r *queryResolver) Collection(ctx context.Context, id string) (*collection.Collection, error) {
-	return lookup(ctx, id, r.getCollection)
+	c, err := lookup(ctx, id, r.getCollection)
+	if c != nil {
+		r.prefetchCollections(ctx, []collection.Collection{*c})
+	}
+	return c, err
 }
 
 func (r *queryResolver) ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error) {

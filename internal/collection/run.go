@@ -40,6 +40,9 @@ const (
 	MissedSchedulerDown = "scheduler_down"
 	MissedStale         = "stale"
 	MissedDSTGap        = "dst_gap"
+	// MissedSchedulerLag: a slot passed while the scheduler ran but was behind;
+	// a later slot of the monitor ran in its place.
+	MissedSchedulerLag = "scheduler_lag"
 )
 
 // DefaultLocation is where runs go when no location is chosen.
@@ -152,6 +155,25 @@ type AssertionResult struct {
 
 // Redacted is what secrets are replaced with in anything shown or stored.
 const Redacted = "••••"
+
+// FinishRunParams end one attempt of a run: the runner hands them to the
+// store's FinishRun, which writes them fenced by (ID, Attempt) and only over a
+// run that is not final yet. It lives here because both sides need it and the
+// runner never imports the store.
+type FinishRunParams struct {
+	ID      RunID
+	Attempt int
+	// Status must be final (passed, failed, errored, cancelled).
+	Status RunStatus
+	Error  string
+	// FinishedAt defaults to now.
+	FinishedAt time.Time
+	Duration   time.Duration
+	// Steps are the step results not written yet (RecordSteps writes those of
+	// a long run as it goes), with their assertions; they are upserted by
+	// (run, attempt, position).
+	Steps []StepResult
+}
 
 // RunJob is the queue job that executes one run. It lives here (stdlib only) so
 // the queue and the runner share it without importing each other; River needs

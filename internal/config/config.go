@@ -52,6 +52,10 @@ type Config struct {
 // SchedulerConfig chooses how monitors are triggered.
 type SchedulerConfig struct {
 	Mode string // CATENA_SCHEDULER: local | eventbridge | off
+	// Jitter is CATENA_SCHEDULER_JITTER: the widest start offset that spreads
+	// monitors sharing a slot (local mode; 2s, 0 for none; a monitor's offset
+	// never exceeds a tenth of its interval).
+	Jitter time.Duration
 	// EventBridge Scheduler settings (mode eventbridge).
 	Group      string // CATENA_EB_GROUP
 	LambdaARN  string // CATENA_EB_LAMBDA_ARN
@@ -70,6 +74,10 @@ type EmailConfig struct {
 	SMTPUser string // CATENA_SMTP_USERNAME
 	SMTPPass string // CATENA_SMTP_PASSWORD(_FILE)
 	SMTPTLS  string // CATENA_SMTP_TLS: starttls | tls | none
+	// SES settings (provider ses), read from the same variables as the
+	// scheduler's but kept apart so each part has its own.
+	AWSRegion      string // AWS_REGION (or AWS_DEFAULT_REGION)
+	AWSEndpointURL string // CATENA_AWS_ENDPOINT_URL: an endpoint override (tests, LocalStack)
 }
 
 // Load reads the configuration from getenv and reports every problem at once.
@@ -156,6 +164,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
+			Jitter:     2 * time.Second,
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),
 			LambdaARN:  get("CATENA_EB_LAMBDA_ARN"),
 			RoleARN:    get("CATENA_EB_ROLE_ARN"),
@@ -171,6 +180,9 @@ func Load(getenv func(string) string) (*Config, error) {
 			SMTPUser: get("CATENA_SMTP_USERNAME"),
 			SMTPPass: secretVal("CATENA_SMTP_PASSWORD"),
 			SMTPTLS:  cmp.Or(get("CATENA_SMTP_TLS"), "starttls"),
+
+			AWSRegion:      cmp.Or(get("AWS_REGION"), get("AWS_DEFAULT_REGION")),
+			AWSEndpointURL: get("CATENA_AWS_ENDPOINT_URL"),
 		},
 	}
 
@@ -204,6 +216,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if !oneOf(c.Scheduler.Mode, "local", "eventbridge", "off") {
 		errs = append(errs, fmt.Errorf("CATENA_SCHEDULER=%q must be local, eventbridge or off", c.Scheduler.Mode))
+	}
+	if v := get("CATENA_SCHEDULER_JITTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			errs = append(errs, fmt.Errorf("CATENA_SCHEDULER_JITTER=%q must be a duration from 0 (no jitter) to 1h, such as 2s", v))
+		} else {
+			c.Scheduler.Jitter = d
+		}
 	}
 	if c.Scheduler.Mode == "eventbridge" && (c.Scheduler.LambdaARN == "" || c.Scheduler.RoleARN == "") {
 		errs = append(errs, errors.New("CATENA_SCHEDULER=eventbridge needs CATENA_EB_LAMBDA_ARN and CATENA_EB_ROLE_ARN"))

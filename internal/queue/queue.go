@@ -5,7 +5,9 @@
 package queue
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -52,8 +53,10 @@ type Client struct {
 	log   *slog.Logger
 }
 
-// New builds a Client on pool.
-func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
+// New builds a Client on the store's pool. The store is the process's one
+// store, passed in: the queue only inserts runs through it and never opens a
+// secret.
+func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +64,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
 	if cfg.Workers == nil && len(cfg.Queues) > 0 {
 		return nil, errors.New("queue: Queues need Workers")
 	}
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	if st == nil {
+		return nil, errors.New("queue: a store is required")
+	}
+	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		Workers:              cfg.Workers,
 		Queues:               cfg.Queues,
 		JobTimeout:           cfg.JobTimeout,
@@ -73,8 +79,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating River client: %w", err)
 	}
-	// Only InsertRun is used, which needs no secret box.
-	return &Client{river: rc, store: store.New(pool, nil), log: log}, nil
+	return &Client{river: rc, store: st, log: log}, nil
 }
 
 // Start starts working jobs in the background; only a client built with
@@ -120,40 +125,22 @@ func RunQueue(location string) string {
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 
-// EnqueueRunParams describe a run to start.
-type EnqueueRunParams struct {
-	CollectionID *collection.CollectionID
-	MonitorID    *collection.MonitorID
-	// Location defaults to collection.DefaultLocation.
-	Location     string
-	Trigger      collection.Trigger
-	ScheduledFor *time.Time
-	// IdempotencyKey: enqueueing the same key again returns the first run and
-	// inserts no job. Empty gets a random key (every call is a new run).
-	IdempotencyKey string
-	// Snapshot is the collection as it will run; its secret values are not
-	// stored (the runner reads them with store.RunSecrets).
-	Snapshot  collection.Collection
-	CreatedBy *collection.UserID
-}
-
 // EnqueueRun inserts a queued run and its job (queue RunQueue(location),
-// RunMaxAttempts attempts) in tx. When the idempotency key exists it returns
-// the existing run and created=false, and inserts nothing.
-func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p EnqueueRunParams) (collection.Run, bool, error) {
+// RunMaxAttempts attempts) in tx. p is the store's InsertRunParams; a run
+// started here is always queued, so p.Status must be empty or queued (a slot
+// that will not run is the store's InsertRun with status missed). An empty
+// IdempotencyKey gets a random one (every call is a new run); when the key
+// exists it returns the existing run and created=false, and inserts nothing.
+// The snapshot's secret values are never stored (the runner reads them with
+// store.RunSecrets).
+func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p store.InsertRunParams) (collection.Run, bool, error) {
+	if p.Status != "" && p.Status != collection.RunQueued {
+		return collection.Run{}, false, collection.Invalid("status", "an enqueued run starts queued, not %q", p.Status)
+	}
 	if p.Location == "" {
 		p.Location = collection.DefaultLocation
 	}
-	run, created, err := c.store.InsertRun(ctx, tx, store.InsertRunParams{
-		CollectionID:   p.CollectionID,
-		MonitorID:      p.MonitorID,
-		Location:       p.Location,
-		Trigger:        p.Trigger,
-		ScheduledFor:   p.ScheduledFor,
-		IdempotencyKey: p.IdempotencyKey,
-		Snapshot:       p.Snapshot,
-		CreatedBy:      p.CreatedBy,
-	})
+	run, created, err := c.store.InsertRun(ctx, tx, p)
 	if err != nil || !created {
 		return run, false, err
 	}
@@ -193,7 +180,7 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 			return nil, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", m.ID, cid, collection.ErrNotFound)
 		}
 		for _, loc := range locations {
-			run, _, err := c.EnqueueRun(ctx, tx, EnqueueRunParams{
+			run, _, err := c.EnqueueRun(ctx, tx, store.InsertRunParams{
 				CollectionID:   &cid,
 				MonitorID:      &mid,
 				Location:       loc,
@@ -209,4 +196,65 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 		}
 	}
 	return runs, nil
+}
+
+// ScheduledRun is one slot of a monitor's collection at one location.
+type ScheduledRun struct {
+	MonitorID    collection.MonitorID
+	CollectionID collection.CollectionID
+	Location     string
+	Slot         time.Time
+	// Snapshot is the collection as it will run; runs sharing a pointer share
+	// one encoding. Its secret values are never stored.
+	Snapshot *collection.Collection
+}
+
+// EnqueueScheduled is EnqueueMonitor for many slots at once, as the local
+// scheduler fires them: two statements in tx whatever their number, one
+// INSERT of the run rows keyed by MonitorRunKey and one River insert of the
+// jobs of the rows created. A slot already queued is left as it is, so a
+// repeated call adds nothing. It returns how many runs were created.
+func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []ScheduledRun) (int, error) {
+	if len(runs) == 0 {
+		return 0, nil
+	}
+	params := make([]store.ScheduledRunParams, len(runs))
+	index := map[*collection.Collection]int{}
+	var snapshots [][]byte
+	for i, r := range runs {
+		if r.Snapshot == nil {
+			return 0, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", r.MonitorID, r.CollectionID, collection.ErrNotFound)
+		}
+		n, ok := index[r.Snapshot]
+		if !ok {
+			b, err := json.Marshal(r.Snapshot) // Secrets are json:"-"
+			if err != nil {
+				return 0, fmt.Errorf("encoding snapshot of collection %d: %w", r.CollectionID, err)
+			}
+			n = len(snapshots)
+			index[r.Snapshot] = n
+			snapshots = append(snapshots, b)
+		}
+		loc := cmp.Or(r.Location, collection.DefaultLocation)
+		slot := r.Slot.UTC()
+		params[i] = store.ScheduledRunParams{
+			MonitorID: r.MonitorID, CollectionID: r.CollectionID, Location: loc, ScheduledFor: slot,
+			IdempotencyKey: MonitorRunKey(r.MonitorID, r.CollectionID, loc, slot), Name: r.Snapshot.Name, Snapshot: n,
+		}
+	}
+	created, err := c.store.InsertScheduledRuns(ctx, tx, params, snapshots)
+	if err != nil || len(created) == 0 {
+		return 0, err
+	}
+	jobs := make([]river.InsertManyParams, len(created))
+	for i, r := range created {
+		jobs[i] = river.InsertManyParams{Args: collection.RunJob{RunID: r.ID}, InsertOpts: &river.InsertOpts{
+			Queue: RunQueue(r.Location), MaxAttempts: RunMaxAttempts,
+		}}
+	}
+	if _, err := c.river.InsertManyTx(ctx, tx, jobs); err != nil {
+		return 0, fmt.Errorf("enqueueing the jobs of %d scheduled runs: %w", len(created), err)
+	}
+	c.log.DebugContext(ctx, "scheduled runs enqueued", "runs", len(created))
+	return len(created), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -31,8 +32,7 @@ type DelivererConfig struct {
 // it starts the monitor's runs for the delivered slot, exactly once however
 // often AWS delivers it.
 type Deliverer struct {
-	cfg   DelivererConfig
-	firer firer
+	cfg DelivererConfig
 }
 
 // NewDeliverer returns a Deliverer; build it once per Lambda container.
@@ -55,7 +55,7 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	if cfg.MaxStale <= 0 {
 		cfg.MaxStale = 15 * time.Minute
 	}
-	return &Deliverer{cfg: cfg, firer: firer{store: cfg.Store, queue: cfg.Queue, log: cfg.Log}}, nil
+	return &Deliverer{cfg: cfg}, nil
 }
 
 // DeliveryOutcome says what a delivery became.
@@ -104,7 +104,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		}
 		now := d.cfg.Now()
 		interval := time.Duration(0)
-		if s, err := collection.ParseSchedule(m.Schedule, m.TimeZone); err == nil {
+		if s, err := schedulespec.Parse(m.Schedule, m.TimeZone); err == nil {
 			interval = s.MinInterval()
 		}
 		if late := now.Sub(slot); late > min(max(interval, d.cfg.MinStale), d.cfg.MaxStale) {
@@ -120,9 +120,12 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		if err != nil {
 			return err
 		}
-		res, err := d.firer.fire(ctx, tx, m, slot, now, busy, snaps)
+		res, err := fire(ctx, tx, m, slot, now, busy, snaps)
 		if err != nil {
 			return err
+		}
+		if _, err := d.cfg.Queue.EnqueueScheduled(ctx, tx, res.runs); err != nil {
+			return fmt.Errorf("enqueueing monitor %d for %s: %w", m.ID, slot.Format(time.RFC3339), err)
 		}
 		_, err = d.cfg.Store.InsertMissedRuns(ctx, tx, res.missed)
 		return err

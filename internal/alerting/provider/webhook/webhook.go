@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Channel settings.
@@ -121,7 +122,7 @@ func (p *Provider) Send(ctx context.Context, e alert.Event) error {
 	if p.secret != "" {
 		h.Set("X-Catena-Signature", Sign(p.secret, ts, body))
 	}
-	resp, err := alert.Post(ctx, p.client, p.url, body, h)
+	resp, err := netguard.Post(ctx, p.client, p.url, body, h)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
