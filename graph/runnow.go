@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -43,7 +42,7 @@ func (r *Resolver) runMonitorNow(ctx context.Context, m *collection.Monitor, use
 		runs = runs[:0]
 		for _, cid := range m.CollectionIDs {
 			for _, loc := range locations {
-				run, _, err := r.Queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+				run, _, err := r.Queue.EnqueueRun(ctx, tx, store.InsertRunParams{
 					CollectionID: &cid,
 					MonitorID:    &mid,
 					Location:     loc,
