@@ -38,8 +38,11 @@ func runRun(ctx context.Context, e env, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to this path")
 	fs.Var(&deny, "deny-cidr", "refuse to connect to addresses in this CIDR (repeatable)")
+	var sensitive listFlag
+	fs.Var(&sensitive, "sensitive", "mask the value of this response reference (login.body.token) wherever it appears in the output (repeatable)")
+	redactValues := fs.Bool("redact-values", false, "mask every value read from a response in the output (assertion actual, expected and target values, bodies)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]...\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values]\n\n"+
 			"Runs each file's collection (files in parallel) and prints the results in file order.\n"+
 			"Exit 0: all passed; 1: a run failed; 2: a run errored or an input was invalid.")
 		fs.PrintDefaults()
@@ -52,6 +55,11 @@ func runRun(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return &ExitError{Code: 2, Err: errors.New("run needs at least one collection file")}
 	}
+	sensitiveRefs, err := parseSensitive(sensitive)
+	if err != nil {
+		return usageError(err)
+	}
+	mask := maskOptions{sensitive: sensitiveRefs, allValues: *redactValues}
 	secretValues := secrets.m
 	if secretValues == nil {
 		secretValues = map[string]string{}
@@ -77,7 +85,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			done[i] <- runFile(ctx, exec, f, vars.m, secretValues, red)
+			r := runFile(ctx, exec, f, vars.m, secretValues, red)
+			maskResults(r, mask)
+			done[i] <- r
 		})
 	}
 	color := !*asJSON && isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
@@ -442,6 +452,7 @@ type jsonStep struct {
 	Name       string          `json:"name"`
 	Status     string          `json:"status"`
 	Error      string          `json:"error"`
+	ErrorCode  string          `json:"error_code"`
 	Request    jsonRequest     `json:"request"`
 	Response   jsonResponse    `json:"response"`
 	Assertions []jsonAssertion `json:"assertions"`
@@ -483,6 +494,7 @@ func writeJSONResult(w io.Writer, r *fileResult) {
 			Name:       s.Name,
 			Status:     strings.ToLower(string(s.Status)),
 			Error:      stepError(s),
+			ErrorCode:  s.ErrorCode,
 			Request:    jsonRequest{Method: s.Request.Method, URL: s.Request.URL},
 			Response:   jsonResponse{LatencyMS: s.Timings.Total.Milliseconds()},
 			Assertions: []jsonAssertion{},
