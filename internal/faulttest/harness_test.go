@@ -149,6 +149,12 @@ func (e *env) enqueue() collection.RunID {
 			Timeout: collection.Duration(20 * time.Second),
 		})
 	}
+	return e.enqueueCollection(c)
+}
+
+// enqueueCollection queues a manual run of c.
+func (e *env) enqueueCollection(c collection.Collection) collection.RunID {
+	e.t.Helper()
 	ctx := context.Background()
 	var run collection.Run
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
@@ -173,10 +179,10 @@ type proc struct {
 
 // startRunner starts `catena runner` with the compressed timings; it is
 // killed at cleanup if it is still there, and its log shown if the test failed.
-func (e *env) startRunner(name string) *proc {
+func (e *env) startRunner(name string, extra ...string) *proc {
 	e.t.Helper()
-	cmd := exec.Command(catenaBin, "runner",
-		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String())
+	cmd := exec.Command(catenaBin, append([]string{"runner",
+		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String()}, extra...)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
