@@ -11,6 +11,7 @@ import (
 	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/internal/config"
 	"github.com/catena-monitor/catena/internal/dbtest"
+	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/secret"
 )
 
@@ -33,12 +34,12 @@ func TestEgressPublicOnlyRefusesLoopback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		client := collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: cfg.DenyCIDRs, Allow: cfg.AllowCIDRs})
+		client := collectionrunner.NewHTTPClient(netguard.Config{Deny: cfg.DenyCIDRs, Allow: cfg.AllowCIDRs})
 		resp, err := client.Get(srv.URL)
 		if resp != nil {
 			_ = resp.Body.Close()
 		}
-		var blocked *collectionrunner.BlockedError
+		var blocked *netguard.BlockedError
 		if got := errors.As(err, &blocked); got != tc.blocked {
 			t.Errorf("CATENA_EGRESS=%q: GET %s: %v; want blocked=%v", tc.egress, srv.URL, err, tc.blocked)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret"
 )
 
 // secretResponseHeaders are response headers whose values are credentials: a
@@ -122,10 +123,10 @@ func maskResults(r *fileResult, o maskOptions) {
 		}
 	}
 	if len(values) > 0 {
-		red := newRedactor(values)
-		r.err = red.Replace(r.err)
+		red := secret.NewRedactor(values)
+		r.err = red.Redact(r.err)
 		for i := range r.steps {
-			redactStep(red, &r.steps[i])
+			red.StepResult(&r.steps[i])
 		}
 	}
 	if o.allValues {

@@ -36,11 +36,12 @@ const blackholeFor = 60 * time.Second
 func newClusterEnv(t *testing.T, c *cluster, runnerAddr string) *env {
 	t.Helper()
 	pool := c.migrate()
-	q, err := queue.New(pool, nil, queue.Config{})
+	st := store.New(pool, nil)
+	q, err := queue.New(st, nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, pool: pool, dbURL: c.url(runnerAddr), key: secret.NewKey(), store: store.New(pool, nil), queue: q, target: newTarget(t)}
+	return &env{t: t, pool: pool, dbURL: c.url(runnerAddr), key: secret.NewKey(), store: st, queue: q, target: newTarget(t)}
 }
 
 // tryRun reads the run without failing the test: during a fault the test's

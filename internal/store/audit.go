@@ -11,7 +11,7 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// auditSQL checks the invariants of RELIABILITY.md §1.8 that the database
+// auditSQL checks the invariants of docs/reliability.md that the database
 // alone can decide: I1 in part (one run per slot, final runs closed), I2, I3,
 // I4 (incidents announced, deliveries finished within the retry window, dead
 // ones explained), I5 (one dedup key per incident, resolves sent) and I6.
@@ -42,7 +42,7 @@ type AuditOptions struct {
 
 // Violation is one broken invariant found by Audit.
 type Violation struct {
-	// Invariant is I1 to I6 (RELIABILITY.md §1.8).
+	// Invariant is I1 to I6 (docs/reliability.md).
 	Invariant string
 	// Check names the rule, such as "expired_lease" or "step_gap".
 	Check string

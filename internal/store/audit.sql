@@ -1,4 +1,4 @@
--- The auditor of docs/reliability.md (RELIABILITY §1.8): every row is one
+-- The auditor of docs/reliability.md: every row is one
 -- broken invariant. Columns: invariant, check, run_id (0: none), attempt
 -- (0: none), delivery_id (0: none), detail.
 -- $1 is the grace (an interval) a run may stay running past its lease before
