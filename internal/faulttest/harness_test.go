@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/goleak"
 
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/dbtest"
@@ -68,7 +69,17 @@ func buildAndRun(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "faulttest: building catena: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if code != 0 {
+		return code
+	}
+	// The in-process parts (target and channel fakes, the proxy, pools,
+	// process reapers) must all have stopped once every test cleaned up.
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, "faulttest: goroutines left running after the tests:", err)
+		return 1
+	}
+	return 0
 }
 
 // env is one scenario's world: a fresh database, a target and the runners.
