@@ -379,6 +379,18 @@ func Marshal(c *Collection, f Format) ([]byte, error) {
 	return nil, fmt.Errorf("unknown format %q: %w", f, ErrInvalid)
 }
 
+// LoneSurrogate reports the first \uD800–\uDFFF escape in a JSON document
+// that is not half of a pair, with the path of the value holding it
+// ("variables.input.steps[0].url"; "" when the document does not parse), for
+// JSON read by other decoders than Parse, such as a GraphQL request body.
+func LoneSurrogate(data []byte) (path, esc string, ok bool) {
+	off, esc, ok := loneSurrogate(data)
+	if !ok {
+		return "", "", false
+	}
+	return jsonPathAt(data, off), esc, true
+}
+
 // loneSurrogate finds the first \uD800–\uDFFF escape in JSON text that is not
 // part of a high-low pair. encoding/json silently turns one into U+FFFD, so
 // the stored text would differ from what was written. Backslashes occur only
