@@ -255,16 +255,15 @@ func checkVariableRefs(v *ValidationError, vars map[string]string, k string) {
 		v.add(path, "", "%s", err)
 		return
 	}
-	for _, r := range refs {
-		if r.Kind == RefVar {
-			if cycle := variableCycle(vars, k); cycle != nil {
-				v.add(path, "", "variables refer to each other in a cycle (%s); a variable's value is inserted as written and never expanded, so give %s its value directly", strings.Join(cycle, " → "), k)
-				return
-			}
-		}
-		v.add(path, "", "%s in a variable's value would be sent as literal text: references are resolved in one pass and a variable's value is never expanded; use the reference in the step instead", r.Raw)
+	if len(refs) == 0 {
 		return
 	}
+	if cycle := variableCycle(vars, k); cycle != nil {
+		v.add(path, "", "variables refer to each other in a cycle (%s); a variable's value is inserted as written and never expanded, so give %s its value directly", strings.Join(cycle, " → "), k)
+		return
+	}
+	// One message per variable is enough: the first reference names the problem.
+	v.add(path, "", "%s in a variable's value would be sent as literal text: references are resolved in one pass and a variable's value is never expanded; use the reference in the step instead", refs[0].Raw)
 }
 
 // variableCycle returns the path k → … → k through @<<vars.X>> references, or

@@ -2,6 +2,7 @@ package faulttest
 
 import (
 	"bytes"
+	"errors"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -104,7 +105,7 @@ func (e *env) requirePassed(ids []collection.RunID) {
 // takes work: a run queued after recovery passes.
 func (e *env) healthy(p *proc) {
 	e.t.Helper()
-	if _, err := p.exitCode(); err != errNotExited {
+	if _, err := p.exitCode(); !errors.Is(err, errNotExited) {
 		e.t.Fatalf("runner %s exited during the fault (%v); it must ride it out:\n%s", p.name, p.err, p.out.String())
 	}
 	if strings.Contains(p.out.String(), "panic") {

@@ -1,7 +1,6 @@
 package faulttest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -9,7 +8,7 @@ import (
 
 // proxy is a loopback TCP proxy in front of Postgres that can blackhole the
 // database (connections are accepted, bytes are held and nothing is
-// forwarded either way, as when packets are dropped) or cut every connection.
+// forwarded either way, as when packets are dropped).
 type proxy struct {
 	l        net.Listener
 	upstream string
@@ -100,10 +99,7 @@ func (p *proxy) pipe(dst, src net.Conn) {
 				return
 			}
 		}
-		if err != nil {
-			if err != io.EOF {
-				return
-			}
+		if err != nil { // io.EOF or a closed connection: either way the pipe ends
 			return
 		}
 	}
@@ -125,16 +121,6 @@ func (p *proxy) blackhole(on bool) {
 	p.holed = on
 	p.mu.Unlock()
 	p.cond.Broadcast()
-}
-
-// cut closes every connection through the proxy (new ones still work).
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for c := range p.conns {
-		_ = c.Close()
-		delete(p.conns, c)
-	}
 }
 
 func (p *proxy) close() {
