@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test vet check-generated lambda clean
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test test-faults vet check-generated lambda clean
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -60,12 +60,19 @@ check-generated:
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
 ## go-test: the Go tests; their databases get this run's own prefix
-## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end
+## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end.
+# -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
+# bodies); make test-faults runs them.
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \
 	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -short -count=1 -timeout 15m ./...
+
+## test-faults: every fault scenario with real runner processes and throwaway Postgres clusters, then the auditor (docs/reliability.md)
+test-faults:
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -count=1 -timeout 10m -v ./internal/faulttest/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|_test.go:'; exit $${PIPESTATUS[0]}
 
 vet:
 	$(GO) vet ./...

@@ -129,3 +129,21 @@ func TestSchedulerJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestEgressPolicy(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(map[string]string{}))
+	if err != nil || c.Egress != EgressPrivateOK || len(c.DenyCIDRs) != 0 {
+		t.Fatalf("default: egress %q deny %v (%v); want private-ok with no extra deny", c.Egress, c.DenyCIDRs, err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_EGRESS": "Public-Only", "CATENA_DENY_CIDRS": "203.0.113.0/24"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Egress != EgressPublicOnly || len(c.DenyCIDRs) != 1+len(PublicOnlyDeny) || c.DenyCIDRs[0].String() != "203.0.113.0/24" {
+		t.Fatalf("public-only: egress %q deny %v", c.Egress, c.DenyCIDRs)
+	}
+	if _, err := Load(envOf(map[string]string{"CATENA_EGRESS": "open"})); err == nil || !strings.Contains(err.Error(), `CATENA_EGRESS="open" must be private-ok`) {
+		t.Fatalf("bad egress: %v", err)
+	}
+}
