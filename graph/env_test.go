@@ -68,6 +68,8 @@ type envConfig struct {
 	noUsers    bool
 	withSetup  bool
 	beforeHTTP func(e *env)
+	// scheduler builds the resolver's MonitorScheduler (nil: none).
+	scheduler func(pool *pgxpool.Pool, st *store.Store, q *queue.Client) graph.MonitorScheduler
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
@@ -119,7 +121,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	providers := alerting.ProviderDeps{HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+	var sched graph.MonitorScheduler
+	if cfg.scheduler != nil {
+		sched = cfg.scheduler(pool, st, q)
+	}
 	r := graph.NewResolver(graph.Config{
+		Scheduler:    sched,
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, providers) },
 		Store:        st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
 		SetupToken: setup, BcryptCost: bcrypt.MinCost,

@@ -32,6 +32,8 @@ type Loaders struct {
 	// MonitorRuns holds each monitor's finished runs of the stats window, for
 	// its state and dashboard figures.
 	MonitorRuns *dataloadgen.Loader[collection.MonitorID, []collection.Run]
+	// ScheduleSync holds each monitor's EventBridge outbox row (nil: none).
+	ScheduleSync *dataloadgen.Loader[collection.MonitorID, *store.ScheduleSync]
 }
 
 // New returns fresh loaders over s.
@@ -70,7 +72,8 @@ func New(s *store.Store) *Loaders {
 		Collection: dataloadgen.NewLoader(each(s.GetCollection), opt),
 		Monitor:    dataloadgen.NewLoader(each(s.GetMonitor), opt),
 		Run:        dataloadgen.NewLoader(each(s.GetRun), opt),
-		Deliveries: dataloadgen.NewLoader(mapped(s.DeliveriesByIncident), opt),
+		Deliveries:   dataloadgen.NewLoader(mapped(s.DeliveriesByIncident), opt),
+		ScheduleSync: dataloadgen.NewLoader(mapped(s.ScheduleSyncs), opt),
 		MonitorRuns: dataloadgen.NewLoader(func(ctx context.Context, ids []collection.MonitorID) ([][]collection.Run, []error) {
 			out := make([][]collection.Run, len(ids))
 			errs := make([]error, len(ids))
