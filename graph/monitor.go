@@ -92,7 +92,9 @@ func (r *Resolver) scheduleDelete(ctx context.Context, id collection.MonitorID) 
 // checkScheduler refuses what the scheduler cannot express (EventBridge:
 // rates under a minute) before anything is saved.
 func (r *Resolver) checkScheduler(m *collection.Monitor) error {
-	if c, ok := r.Scheduler.(interface{ Check(*collection.Monitor) error }); ok {
+	if c, ok := r.Scheduler.(interface {
+		Check(*collection.Monitor) error
+	}); ok {
 		if err := c.Check(m); err != nil {
 			return collection.Invalid("schedule", "%s", strings.TrimPrefix(err.Error(), collection.ErrInvalid.Error()+": "))
 		}

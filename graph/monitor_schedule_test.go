@@ -79,7 +79,9 @@ func TestCreateMonitorEventBridgeRefusedIsPendingNotLost(t *testing.T) {
 	if err := outbox.Sync(ctx, mid); err == nil {
 		t.Fatal("Sync succeeded against a refusing API")
 	}
-	var got struct{ Monitor struct{ ScheduleStatus *gqlScheduleStatus } }
+	var got struct {
+		Monitor struct{ ScheduleStatus *gqlScheduleStatus }
+	}
 	e.mustPost(editor, `query($id: ID!) { monitor(id: $id) `+monitorWithStatus+` }`, map[string]any{"id": created.CreateMonitor.ID}, &got)
 	if s := got.Monitor.ScheduleStatus; s == nil || s.State != "FAILED" || s.Error == nil || !strings.Contains(*s.Error, "InternalServerException") || s.Attempts != 1 {
 		t.Fatalf("after a refused attempt status = %+v", s)

@@ -69,9 +69,9 @@ func New(s *store.Store) *Loaders {
 		}), opt),
 		// The store has no batched lookups for these yet: each distinct id is
 		// one query, deduplicated within the request.
-		Collection: dataloadgen.NewLoader(each(s.GetCollection), opt),
-		Monitor:    dataloadgen.NewLoader(each(s.GetMonitor), opt),
-		Run:        dataloadgen.NewLoader(each(s.GetRun), opt),
+		Collection:   dataloadgen.NewLoader(each(s.GetCollection), opt),
+		Monitor:      dataloadgen.NewLoader(each(s.GetMonitor), opt),
+		Run:          dataloadgen.NewLoader(each(s.GetRun), opt),
 		Deliveries:   dataloadgen.NewLoader(mapped(s.DeliveriesByIncident), opt),
 		ScheduleSync: dataloadgen.NewLoader(mapped(s.ScheduleSyncs), opt),
 		MonitorRuns: dataloadgen.NewLoader(func(ctx context.Context, ids []collection.MonitorID) ([][]collection.Run, []error) {
