@@ -21,7 +21,7 @@ import (
 const reconcileInterval = 10 * time.Minute
 
 // newOutbox builds the EventBridge mode's Scheduler: the AWS client from the
-// default credential chain (CATENA_AWS_REGION, CATENA_AWS_ENDPOINT_URL) and
+// default credential chain (AWS_REGION, CATENA_AWS_ENDPOINT_URL) and
 // the outbox whose jobs q inserts.
 func newOutbox(ctx context.Context, d *deps, q *queue.Client) (*schedule.Outbox, error) {
 	client, err := schedule.NewSchedulerClient(ctx, d.cfg.Scheduler)

@@ -54,7 +54,7 @@ export function buildApp(app: cdk.App): { main: CatenaStack; extra: RunnerRegion
       cidr: `10.${10 + i}.0.0/16`,
       logRetentionDays: num("logRetentionDays"),
     });
-    s.addDependency(main); // the replicated secrets exist first
+    s.addStackDependency(main); // the replicated secrets exist first
     return s;
   });
   return { main, extra: stacks };

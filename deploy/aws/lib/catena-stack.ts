@@ -217,7 +217,7 @@ export class CatenaStack extends cdk.Stack {
     this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ["sqs:SendMessage"], resources: [dlq.queueArn] }));
 
     // ECS: one cluster, EC2 capacity (always-on runners) unless fargate.
-    const cluster = new ecs.Cluster(this, "Cluster", { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const cluster = new ecs.Cluster(this, "Cluster", { vpc });
     let capacity: ecs.AsgCapacityProvider | undefined;
     if (!props.fargate) {
       const asg = new autoscaling.AutoScalingGroup(this, "Capacity", {

@@ -26,7 +26,7 @@ export class RunnerRegionStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props: RunnerRegionProps) {
     super(scope, id, props);
     const vpc = new ec2.Vpc(this, "Vpc", { maxAzs: 2, natGateways: 1, ipAddresses: ec2.IpAddresses.cidr(props.cidr) });
-    const cluster = new ecs.Cluster(this, "Cluster", { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const cluster = new ecs.Cluster(this, "Cluster", { vpc });
     const db = secretsmanager.Secret.fromSecretNameV2(this, "Database", DATABASE_SECRET_NAME);
     const key = secretsmanager.Secret.fromSecretNameV2(this, "SecretKey", SECRET_KEY_NAME);
     const td = new ecs.FargateTaskDefinition(this, "RunnerTask", {

@@ -43,6 +43,7 @@ const full = synth({
   "catena:certificateArn": `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/abc`,
   "catena:sesIdentity": "alerts.example.com",
   "catena:alarmEmail": "ops@example.com",
+  "catena:vpcEndpoints": true,
   "catena:extraRunnerRegions": [{ region: "eu-west-1", location: "eu-west-1", count: 2 }],
 });
 const fargate = synth({ "catena:fargate": true, "catena:natGateways": 0 });
@@ -70,11 +71,12 @@ function policiesOfRole(t: Template, roleLogicalPrefix: string): Statement[] {
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-test("VPC: two AZs, one NAT by default, endpoints for the AWS APIs", () => {
+test("VPC: two AZs, one NAT by default, endpoints for the AWS APIs by flag", () => {
   base.main.resourceCountIs("AWS::EC2::VPC", 1);
   base.main.resourceCountIs("AWS::EC2::NatGateway", 1);
   base.main.resourceCountIs("AWS::EC2::Subnet", 6);
-  const endpoints = Object.values(base.main.findResources("AWS::EC2::VPCEndpoint")).map((e) => JSON.stringify(e.Properties.ServiceName));
+  base.main.resourceCountIs("AWS::EC2::VPCEndpoint", 0);
+  const endpoints = Object.values(full.main.findResources("AWS::EC2::VPCEndpoint")).map((e) => JSON.stringify(e.Properties.ServiceName));
   for (const svc of ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "scheduler", "monitoring", "s3"]) {
     assert.ok(endpoints.some((n) => n.includes(`.${svc}`)), `no VPC endpoint for ${svc}: ${endpoints}`);
   }
