@@ -45,7 +45,7 @@ func newScheduleWorker(d *deps, o *schedule.Outbox) (func(context.Context) error
 	if err := schedule.RegisterWorkers(workers, o); err != nil {
 		return nil, err
 	}
-	client, err := queue.New(d.pool, d.log, queue.Config{
+	client, err := queue.New(d.store, d.log, queue.Config{
 		Workers:      workers,
 		Queues:       map[string]river.QueueConfig{schedule.SyncQueue: {MaxWorkers: 4}},
 		PeriodicJobs: []*river.PeriodicJob{schedule.PeriodicReconcile(reconcileInterval)},
@@ -92,7 +92,7 @@ func runSchedules(ctx context.Context, e env, args []string) error {
 	if mode := d.cfg.Scheduler.Mode; mode != "eventbridge" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("CATENA_SCHEDULER=%s: only EventBridge mode keeps schedules outside the database", cmp.Or(mode, "local"))}
 	}
-	q, err := queue.New(d.pool, d.log, queue.Config{})
+	q, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return fmt.Errorf("creating the queue client: %w", err)
 	}

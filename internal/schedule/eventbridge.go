@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/config"
 )
 
@@ -92,7 +93,7 @@ const schedulePrefix = "catena-monitor-"
 
 // Check refuses schedules EventBridge Scheduler cannot express.
 func (e *EventBridge) Check(m *collection.Monitor) error {
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ type spec struct {
 }
 
 func (e *EventBridge) spec(m *collection.Monitor) (spec, error) {
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return spec{}, err
 	}

@@ -49,7 +49,7 @@ func newOutboxHarness(t *testing.T, groups ...string) *outboxHarness {
 		t.Fatal(err)
 	}
 	h := &outboxHarness{t: t, pool: pool, store: store.New(pool, box), aws: schedulertest.New(t, groups...)}
-	if h.queue, err = queue.New(pool, nil, queue.Config{}); err != nil {
+	if h.queue, err = queue.New(h.store, nil, queue.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	h.eb, err = schedule.NewEventBridge(schedule.EventBridgeConfig{
@@ -409,7 +409,7 @@ func TestOutboxJobRetriesThroughRiver(t *testing.T) {
 	if err := schedule.RegisterWorkers(workers, h.outbox); err != nil {
 		t.Fatal(err)
 	}
-	worker, err := queue.New(h.pool, nil, queue.Config{
+	worker, err := queue.New(h.store, nil, queue.Config{
 		Workers: workers, Queues: map[string]river.QueueConfig{schedule.SyncQueue: {MaxWorkers: 2}},
 		FetchPollInterval: 200 * time.Millisecond,
 	})
