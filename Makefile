@@ -50,7 +50,7 @@ deps:
 
 ## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
 ## the GUI's checks and Vitest, and the end-to-end tests in Chromium
-test: deps vet lint check-generated go-test frontend-test e2e
+test: deps vet lint check-generated go-test frontend-test e2e deploy-test
 
 ## check-generated: `go generate ./...` must leave the tree unchanged
 check-generated:
@@ -143,6 +143,24 @@ lambda:
 
 clean:
 	rm -rf $(BIN) .catena/catena-*.log
+
+## deploy-test: the deployment artefacts — docker-compose.yml through Debian's docker-compose
+## 1.29 (installed if missing), the Helm chart (nested Go module deploy/helm/test) and the
+## CDK app's template tests with an offline `cdk synth` (deploy/aws, npm)
+.PHONY: deploy-test compose-test helm-test cdk-test
+deploy-test: compose-test helm-test cdk-test
+
+compose-test:
+	@command -v docker-compose >/dev/null 2>&1 || { echo "compose-test: installing Debian's docker-compose"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; }
+	CATENA_REQUIRE_COMPOSE=1 $(GO) test -count=1 ./internal/deploytest/
+
+helm-test:
+	cd deploy/helm/test && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+cdk-test: deploy/aws/node_modules/.package-lock.json
+	cd deploy/aws && npm test
+deploy/aws/node_modules/.package-lock.json: deploy/aws/package-lock.json
+	cd deploy/aws && npm ci --no-audit --no-fund
 
 ## frontend: the web GUI build in frontend/dist (embedded by `make build`), rebuilt only when its sources changed
 .PHONY: frontend frontend-test e2e

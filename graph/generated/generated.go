@@ -203,20 +203,21 @@ type ComplexityRoot struct {
 	}
 
 	Monitor struct {
-		Channels    func(childComplexity int) int
-		Collections func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Enabled     func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Locations   func(childComplexity int) int
-		Name        func(childComplexity int) int
-		NextRunAt   func(childComplexity int) int
-		Policy      func(childComplexity int) int
-		Schedule    func(childComplexity int) int
-		State       func(childComplexity int) int
-		Stats       func(childComplexity int) int
-		TimeZone    func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		Channels       func(childComplexity int) int
+		Collections    func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Locations      func(childComplexity int) int
+		Name           func(childComplexity int) int
+		NextRunAt      func(childComplexity int) int
+		Policy         func(childComplexity int) int
+		Schedule       func(childComplexity int) int
+		ScheduleStatus func(childComplexity int) int
+		State          func(childComplexity int) int
+		Stats          func(childComplexity int) int
+		TimeZone       func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	MonitorConnection struct {
@@ -227,6 +228,14 @@ type ComplexityRoot struct {
 	MonitorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MonitorScheduleStatus struct {
+		Attempts  func(childComplexity int) int
+		Error     func(childComplexity int) int
+		State     func(childComplexity int) int
+		SyncedAt  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	MonitorStats struct {
@@ -469,6 +478,7 @@ type MonitorResolver interface {
 
 	State(ctx context.Context, obj *collection.Monitor) (model.MonitorState, error)
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
+	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*collection.User, error)
@@ -1231,6 +1241,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Schedule(childComplexity), true
+	case "Monitor.scheduleStatus":
+		if e.ComplexityRoot.Monitor.ScheduleStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.ScheduleStatus(childComplexity), true
 	case "Monitor.state":
 		if e.ComplexityRoot.Monitor.State == nil {
 			break
@@ -1281,6 +1297,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
+
+	case "MonitorScheduleStatus.attempts":
+		if e.ComplexityRoot.MonitorScheduleStatus.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Attempts(childComplexity), true
+	case "MonitorScheduleStatus.error":
+		if e.ComplexityRoot.MonitorScheduleStatus.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Error(childComplexity), true
+	case "MonitorScheduleStatus.state":
+		if e.ComplexityRoot.MonitorScheduleStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.State(childComplexity), true
+	case "MonitorScheduleStatus.syncedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.SyncedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.SyncedAt(childComplexity), true
+	case "MonitorScheduleStatus.updatedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt(childComplexity), true
 
 	case "MonitorStats.latency":
 		if e.ComplexityRoot.MonitorStats.Latency == nil {
@@ -2906,8 +2953,34 @@ type Monitor {
   nextRunAt: Time
   state: MonitorState!
   stats: MonitorStats!
+  """
+  Where the monitor's EventBridge schedule stands (EventBridge mode); null
+  when the scheduler keeps no schedule outside the database (local mode).
+  """
+  scheduleStatus: MonitorScheduleStatus
   createdAt: Time!
   updatedAt: Time!
+}
+
+enum ScheduleSyncState {
+  "The monitor changed and AWS has not confirmed the schedule yet."
+  PENDING
+  "AWS holds the monitor's latest schedule."
+  SYNCED
+  "The last attempt failed (see error); it is retried with backoff."
+  FAILED
+}
+
+"The EventBridge schedule of a monitor, as last written by Catena."
+type MonitorScheduleStatus {
+  state: ScheduleSyncState!
+  "Why the last attempt failed; null unless FAILED."
+  error: String
+  "Failed attempts since the last success."
+  attempts: Int!
+  updatedAt: Time!
+  "When AWS last confirmed a change; null before the first."
+  syncedAt: Time
 }
 
 "Dashboard figures over finished runs; null when there is no run in the window."
@@ -3614,6 +3687,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_state(ctx, field)
 	case "stats":
 		return ec.fieldContext_Monitor_stats(ctx, field)
+	case "scheduleStatus":
+		return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
@@ -3640,6 +3715,22 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 		return ec.fieldContext_MonitorEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorScheduleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+	case "error":
+		return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+	case "attempts":
+		return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+	case "syncedAt":
+		return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorScheduleStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7758,6 +7849,38 @@ func (ec *executionContext) fieldContext_Monitor_stats(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Monitor_scheduleStatus(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().ScheduleStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+			return ec.marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_scheduleStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorScheduleStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Monitor_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7921,6 +8044,121 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+			return ec.marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type ScheduleSyncState does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_error(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_attempts(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_syncedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorStats_uptime24h(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
@@ -16054,6 +16292,44 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduleStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_scheduleStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Monitor_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16148,6 +16424,64 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._MonitorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorScheduleStatusImplementors = []string{"MonitorScheduleStatus"}
+
+func (ec *executionContext) _MonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorScheduleStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorScheduleStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorScheduleStatus")
+		case "state":
+			out.Values[i] = ec._MonitorScheduleStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._MonitorScheduleStatus_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._MonitorScheduleStatus_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_syncedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -19967,6 +20301,16 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, v any) (model.ScheduleSyncState, error) {
+	var res model.ScheduleSyncState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, sel ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSecret2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecret(ctx context.Context, sel ast.SelectionSet, v model.Secret) graphql.Marshaler {
 	return ec._Secret(ctx, sel, &v)
 }
@@ -20664,6 +21008,13 @@ func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._Monitor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorScheduleStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOReceivedResponse2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐResponseRecord(ctx context.Context, sel ast.SelectionSet, v *collection.ResponseRecord) graphql.Marshaler {
