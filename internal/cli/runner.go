@@ -55,7 +55,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return rw.Run(ctx)
+	return withMetricsServer(ctx, d, rw.Run)
 }
 
 // alertQueueWorkers is how many alert deliveries one process sends at once.
@@ -87,6 +87,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		},
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
+		Metrics:   d.metrics,
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
@@ -162,13 +163,13 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 		Executor:  exec,
 		Store:     runStore{d.store},
 		Pool:      d.pool,
-		OnFinish:  opts.OnFinish,
+		OnFinish:  observeFinish(d, opts.OnFinish),
 		Log:       d.log,
 		LeaseTTL:  opts.LeaseTTL,
 		Heartbeat: opts.Heartbeat,
 	})
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, worker); err != nil {
+	if err := river.AddWorkerSafely(workers, observeWorker(d, worker, location, concurrency)); err != nil {
 		return nil, fmt.Errorf("registering the run worker: %w", err)
 	}
 	if opts.Register != nil {

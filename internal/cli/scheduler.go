@@ -32,7 +32,8 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx)
+	watchQueue(d)
+	return withMetricsServer(ctx, d, run)
 }
 
 // newScheduler builds the Scheduler the gateway calls when a monitor changes
@@ -54,7 +55,7 @@ func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.S
 		})
 		return eb, nil, err
 	default:
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log})
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: observedEnqueuer{q, d.metrics}, Log: d.log, Metrics: d.metrics})
 		if err != nil {
 			return nil, nil, err
 		}
