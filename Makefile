@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build bench lint fmt generate deps tools go-test vet check-generated lambda clean
+.PHONY: run test build bench lint fmt generate deps tools go-test monitoring-test vet check-generated lambda clean
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -39,7 +39,7 @@ deps:
 
 ## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
 ## the GUI's checks and Vitest, and the end-to-end tests in Chromium
-test: deps vet lint check-generated go-test frontend-test e2e
+test: deps vet lint check-generated go-test monitoring-test frontend-test e2e
 
 ## check-generated: `go generate ./...` must leave the tree unchanged
 check-generated:
@@ -51,6 +51,11 @@ check-generated:
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+## monitoring-test: deploy/monitoring's rules, dashboard and scrape examples through
+## Prometheus' own parsers (a nested module: prometheus/prometheus stays out of go.mod)
+monitoring-test:
+	cd deploy/monitoring/test && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...

@@ -276,6 +276,13 @@ func TestEveryProcessServesItsMetrics(t *testing.T) {
 			count(`SELECT count(*) FROM alert_deliveries WHERE status NOT IN ('delivered','failed')`) == 0
 	})
 
+	// One API request, so serve's GraphQL metrics have a series.
+	resp, err := http.Post(serveBase+"/graphql", "application/json", strings.NewReader(`{"query": "{ __typename }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
 	runner := scrapeURL(t, "http://"+runnerAddr+"/metrics")
 	sched := scrapeURL(t, "http://"+schedAddr+"/metrics")
 	serve := scrapeURL(t, serveBase+"/metrics")
@@ -352,7 +359,7 @@ func TestEveryProcessServesItsMetrics(t *testing.T) {
 	if got := value(serve, "catena_runner_capacity", map[string]string{"location": "local"}); got != 200 {
 		t.Errorf("serve runner capacity %v", got)
 	}
-	for _, name := range []string{"catena_build_info", "catena_queue_jobs", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, name := range []string{"catena_build_info", "catena_queue_jobs", "catena_graphql_operations_total", "go_goroutines", "process_resident_memory_bytes"} {
 		if _, ok := serve[name]; !ok {
 			t.Errorf("serve exports no %s", name)
 		}
