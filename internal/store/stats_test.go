@@ -282,3 +282,86 @@ func TestSeriesStepFitsTheWindow(t *testing.T) {
 		t.Errorf("an hour before the seam: step %s, want 1h", got)
 	}
 }
+
+// TestRetentionPrunesInBatchesAndKeepsStats applies short retention to the
+// generated history: bodies go after a day, step rows after three days, runs
+// after four; manual and pinned runs stay whole; stats of the kept window are
+// unchanged because the rollups hold them.
+func TestRetentionPrunesInBatchesAndKeepsStats(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	h := newHistory(t, s, pool)
+	if _, err := pool.Exec(ctx, `UPDATE monitors SET retention_bodies_days = 1, retention_timings_days = 3, retention_runs_days = 4 WHERE id = $1`, h.monitor); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE step_results SET response_body = 'secret-free body', response_headers = '{"a": ["b"]}'`); err != nil {
+		t.Fatal(err)
+	}
+	// The oldest two runs: one manual, one pinned.
+	if _, err := pool.Exec(ctx, `UPDATE runs SET trigger = 'manual' WHERE idempotency_key = 'hist-3'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE runs SET pinned = true WHERE idempotency_key = 'hist-4'`); err != nil {
+		t.Fatal(err)
+	}
+	count := func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	stepsBefore := count(`SELECT count(*) FROM step_results`)
+
+	// Nothing is rolled up yet: bodies may go, step rows and runs may not.
+	res, err := s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StepsDeleted != 0 || res.RunsDeleted != 0 || count(`SELECT count(*) FROM step_results`) != stepsBefore {
+		t.Fatalf("pruned timings or runs before they were rolled up: %+v", res)
+	}
+	if _, err := s.RollUp(ctx, h.now); err != nil {
+		t.Fatal(err)
+	}
+	want := h.want(h.now.Add(-4*24*time.Hour), h.now)
+	res, err = s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	if n := count(`SELECT count(*) FROM runs WHERE queued_at < $1 AND trigger <> 'manual' AND NOT pinned`, h.now.Add(-4*day)); n != 0 || res.RunsDeleted == 0 {
+		t.Errorf("%d runs older than 4 days left (deleted %d)", n, res.RunsDeleted)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at < $1 AND r.trigger <> 'manual' AND NOT r.pinned`, h.now.Add(-3*day)); n != 0 {
+		t.Errorf("%d step rows of runs older than 3 days left", n)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at < $1 AND s.response_body IS NOT NULL AND r.trigger <> 'manual' AND NOT r.pinned`, h.now.Add(-day)); n != 0 {
+		t.Errorf("%d bodies older than a day left", n)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at >= $1 AND s.response_body IS NOT NULL`, h.now.Add(-day)); n == 0 {
+		t.Error("bodies younger than a day were dropped")
+	}
+	for _, key := range []string{"hist-3", "hist-4"} {
+		if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.idempotency_key = $1 AND s.response_body IS NOT NULL`, key); n != 1 {
+			t.Errorf("kept run %s lost its step (%d)", key, n)
+		}
+	}
+	// The kept four days read the same as before pruning (manual runs have a
+	// monitor too here, so the two kept runs older than that do not count).
+	got, err := s.MonitorStats(ctx, store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-4 * day), To: h.now}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStats(t, "4 days after pruning", got, want, false)
+	// A second pass finds nothing more.
+	again, err := s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != (store.PruneResult{}) {
+		t.Errorf("second pass pruned %+v", again)
+	}
+}
