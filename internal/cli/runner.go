@@ -189,7 +189,11 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.pool, d.log, queue.Config{Workers: workers, Queues: queues})
+	periodic, err := withRetention(d, workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	client, err := queue.New(d.pool, d.log, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: periodic})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}

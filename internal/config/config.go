@@ -52,6 +52,9 @@ type Config struct {
 	// MetricsSeriesLimit is CATENA_METRICS_SERIES_LIMIT: label sets kept per
 	// metric; observations beyond are dropped and counted (default 10000).
 	MetricsSeriesLimit int
+	// RetentionInterval is CATENA_RETENTION_INTERVAL: how often runners roll
+	// up history and prune what retention no longer keeps (default 15m).
+	RetentionInterval time.Duration
 
 	Scheduler SchedulerConfig
 	Email     EmailConfig
@@ -164,6 +167,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		MetricsAddr:            cmp.Or(get("CATENA_METRICS_ADDR"), ":9090"),
 		MetricsSeriesLimit:     intVal("CATENA_METRICS_SERIES_LIMIT", 10_000),
+		RetentionInterval:      durVal("CATENA_RETENTION_INTERVAL", 15*time.Minute),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),

@@ -43,6 +43,9 @@ type Config struct {
 	// FetchPollInterval is the fallback poll when LISTEN/NOTIFY misses a job
 	// (River's default: 1s).
 	FetchPollInterval time.Duration
+	// PeriodicJobs are enqueued on a schedule by the leader among the clients
+	// that have them (retention).
+	PeriodicJobs []*river.PeriodicJob
 }
 
 // Client wraps a River client with Catena's enqueue functions.
@@ -67,6 +70,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchPollInterval:    cfg.FetchPollInterval,
+		PeriodicJobs:         cfg.PeriodicJobs,
 		MaxAttempts:          RunMaxAttempts,
 		Logger:               log,
 	})
