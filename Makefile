@@ -97,6 +97,14 @@ bench: build
 	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt; \
 	exit $$st
 
+## bench-history: 1,000,000 runs and 10,000,000 step results generated in SQL, rolled up,
+## then GraphQL timings (dashboard, history page, run, 30-day and 90-day stats) and one
+## retention pass under inserts (minutes; not part of make test; see docs/performance.md)
+.PHONY: bench-history
+bench-history:
+	@mkdir -p .catena; pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -run '^$$' -bench '^BenchmarkHistory$$' -benchtime 1x -timeout 60m -v ./graph/ | tee .catena/bench-history.txt
+
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
 lambda:
 	@command -v zip >/dev/null 2>&1 || { echo "lambda: installing Debian's zip"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip; }
