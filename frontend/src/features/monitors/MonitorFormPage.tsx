@@ -14,6 +14,7 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
 import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
+import { MonitorStatsPanel } from '../stats/MonitorStatsPanel';
 
 interface FormState {
   name: string;
@@ -184,6 +185,7 @@ export function MonitorFormPage() {
             {errorMessage(result.error)}
           </Alert>
         )}
+        {editing && m && <MonitorStatsPanel monitorId={m.id} />}
         <TextInput label="Name" required value={f.name} onChange={(e) => set({ name: e.currentTarget.value })} error={errs.name} placeholder="Checkout every 5 minutes" />
         <Paper withBorder p="md">
           <Stack gap="sm">
