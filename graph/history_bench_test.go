@@ -91,7 +91,7 @@ type benchAPI struct {
 func newBenchAPI(b *testing.B, pool *pgxpool.Pool, st *store.Store) *benchAPI {
 	b.Helper()
 	log := slog.New(slog.DiscardHandler)
-	q, err := queue.New(pool, log, queue.Config{})
+	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}

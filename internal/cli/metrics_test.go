@@ -209,7 +209,7 @@ func TestEveryProcessServesItsMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A manual run for serve's own runner (location local).
-	q, err := queue.New(pool, nil, queue.Config{})
+	q, err := queue.New(st, nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestEveryProcessServesItsMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		_, _, err := q.EnqueueRun(ctx, tx, queue.EnqueueRunParams{CollectionID: &ids[0], Trigger: collection.TriggerManual, Snapshot: *passing, IdempotencyKey: "metrics-test-manual"})
+		_, _, err := q.EnqueueRun(ctx, tx, store.InsertRunParams{CollectionID: &ids[0], Trigger: collection.TriggerManual, Snapshot: *passing, IdempotencyKey: "metrics-test-manual"})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func TestPeriodicJobRollsUpAndPrunes(t *testing.T) {
 	if err := retention.Register(workers, queues, retention.NewWorker(retention.Config{Store: st})); err != nil {
 		t.Fatal(err)
 	}
-	client, err := queue.New(pool, nil, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: []*river.PeriodicJob{retention.PeriodicJob(time.Hour)}})
+	client, err := queue.New(st, nil, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: []*river.PeriodicJob{retention.PeriodicJob(time.Hour)}})
 	if err != nil {
 		t.Fatal(err)
 	}
