@@ -98,15 +98,21 @@ func (s *Store) Prune(ctx context.Context, now time.Time, batch, maxBatches int)
 		}
 	}
 	for range maxBatches {
+		// Per monitor through the primary key (monitor_id, bucket_start, …),
+		// so a batch reads only what is due.
 		tag, err := s.pool.Exec(ctx, `DELETE FROM run_rollups WHERE ctid IN (
-			SELECT ru.ctid FROM run_rollups ru JOIN monitors m ON m.id = ru.monitor_id
-			WHERE ru.bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2)`, now, batch)
+			SELECT ru.ctid FROM monitors m CROSS JOIN LATERAL (
+				SELECT ctid FROM run_rollups WHERE monitor_id = m.id
+				  AND bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2) ru
+			LIMIT $2)`, now, batch)
 		if err != nil {
 			return res, fmt.Errorf("pruning run rollups: %w", err)
 		}
 		tag2, err := s.pool.Exec(ctx, `DELETE FROM step_rollups WHERE ctid IN (
-			SELECT sr.ctid FROM step_rollups sr JOIN monitors m ON m.id = sr.monitor_id
-			WHERE sr.bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2)`, now, batch)
+			SELECT sr.ctid FROM monitors m CROSS JOIN LATERAL (
+				SELECT ctid FROM step_rollups WHERE monitor_id = m.id
+				  AND bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2) sr
+			LIMIT $2)`, now, batch)
 		if err != nil {
 			return res, fmt.Errorf("pruning step rollups: %w", err)
 		}
