@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench lint fmt generate deps tools go-test monitoring-test vet check-generated lambda clean
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test monitoring-test test-faults vet check-generated lambda clean
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -59,9 +59,16 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
+# -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
+# bodies); make test-faults runs them.
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -short -count=1 -timeout 15m ./...
+
+## test-faults: every fault scenario with real runner processes and throwaway Postgres clusters, then the auditor (docs/reliability.md)
+test-faults:
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -count=1 -timeout 10m -v ./internal/faulttest/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|_test.go:'; exit $${PIPESTATUS[0]}
 
 ## monitoring-test: deploy/monitoring's rules, dashboard and scrape examples through
 ## Prometheus' own parsers (a nested module: prometheus/prometheus stays out of go.mod)
@@ -115,6 +122,26 @@ bench: build
 bench-history:
 	@mkdir -p .catena; pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	$(GO) test -run '^$$' -bench '^BenchmarkHistory$$' -benchtime 1x -timeout 60m -v ./graph/ | tee .catena/bench-history.txt
+
+## bench-scale: issue 11's figures at scale (not part of `make test`; about 15 minutes):
+## scheduler lag for 10,000 monitors (alone and beside a runner, as in serve), the
+## runner's steps/s and CPU per step (Postgres vs runner) beside plain Go, RSS at
+## 1,000 in flight, and the dashboard's p95 at 1,000 monitors and 1,000,000 runs.
+## Each benchmark loads its data in SQL into a database of its own, dropped after.
+bench-scale: build
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	mkdir -p .catena; \
+	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
+	for i in $$(seq 50); do (exec 3<>/dev/tcp/$(subst :,/,$(BENCH_ADDR))) 2>/dev/null && break; sleep 0.1; done; \
+	export CATENA_BENCH_TARGET=http://$(BENCH_ADDR) CATENA_BIN=$(CATENA); out=.catena/bench-scale.txt; : > $$out; \
+	st=0; b() { $(GO) test -run '^$$' -benchtime $$1 -timeout 30m -bench "$$2" $$3 | tee -a $$out || st=$$?; }; \
+	b 1x LocalSameMinute ./internal/schedule/; \
+	b 1x SchedulerServe ./internal/cli/; \
+	b $(BENCH_TIME) 'Chain/a_plain/^c=(100|1000)$$' ./collectionrunner/; \
+	b $(BENCH_TIME) 'Chain/c_worker/^c=(100|1000)$$' ./internal/cli/; \
+	b 1x DashboardScale ./graph/; \
+	awk -f scripts/bench-scale-report.awk $$out; \
+	exit $$st
 
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
 lambda:

@@ -269,6 +269,12 @@ func TestHTTPGuards(t *testing.T) {
 	if r := e.do(request{token: e.tokens[collection.RoleViewer], body: []byte(` [{"query":"{ me { id } }"},{"query":"{ me { id } }"}]`)}, "", nil); r.Status != http.StatusBadRequest {
 		t.Fatalf("batch: status %d", r.Status)
 	}
+	// A lone surrogate would be stored as U+FFFD: refused, naming where it is.
+	lone := []byte(`{"query":"mutation($in: CollectionInput!) { createCollection(input: $in) { id } }","variables":{"in":{"name":"x\ud800"}}}`)
+	if r := e.do(request{token: e.tokens[collection.RoleEditor], body: lone}, "", nil); r.Status != http.StatusBadRequest ||
+		len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, `\ud800 in variables.in.name is half of a UTF-16 surrogate pair`) {
+		t.Fatalf("lone surrogate: status %d, %+v", r.Status, r.Errors)
+	}
 	big := []byte(`{"query":"{ me { id } }","variables":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`)
 	if r := e.do(request{token: e.tokens[collection.RoleViewer], body: big}, "", nil); r.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("2 MiB body: status %d", r.Status)

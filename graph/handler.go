@@ -2,9 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -73,7 +75,7 @@ func NewHandler(r *Resolver, hc HandlerConfig) http.Handler {
 	srv.SetErrorPresenter(ErrorPresenter(r.Log))
 	srv.SetRecoverFunc(RecoverFunc(r.Log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loader.With(ctx, loader.New(r.Store)))
+		return next(loader.With(ctx, loader.New(r.Store, r.Now)))
 	})
 
 	if hc.Metrics != nil {
@@ -108,6 +110,12 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
 			writeError(w, http.StatusBadRequest, "batched operations are not supported; send one operation per request")
+			return
+		}
+		// encoding/json would turn a lone surrogate into U+FFFD and store a
+		// different text than was sent.
+		if path, esc, bad := collection.LoneSurrogate(body); bad {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s in %s is half of a UTF-16 surrogate pair, not a character; send the character itself or its full pair", esc, cmp.Or(path, "the request")))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -30,6 +30,10 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 		} else if err != nil {
 			return nil, err
 		}
+		if len(c.Steps) == 0 {
+			// A draft may have no steps, but a monitor of one would pass forever having checked nothing.
+			return nil, collection.Invalid("collectionIds", "collection %s (%q) has no steps; add a step before monitoring it", model.FormatID(id), c.Name)
+		}
 		cs = append(cs, *c)
 	}
 	if err := m.ValidateTimeouts(s.MinInterval(), cs); err != nil {

@@ -63,7 +63,7 @@ func (r *queryResolver) monitorStats(ctx context.Context, monitorID string, rg m
 		return nil, err
 	}
 	p := store.StatsParams{MonitorID: id, CollectionID: cid, From: from, To: to}
-	st, err := r.Store.MonitorStats(ctx, p, now)
+	st, err := r.Store.WindowStats(ctx, p, now)
 	if errors.Is(err, collection.ErrNotFound) {
 		return nil, nil //nolint:nilnil // unknown monitor: null
 	}

@@ -303,6 +303,12 @@ type ComplexityRoot struct {
 		Status        func(childComplexity int) int
 	}
 
+	Redirect struct {
+		Method func(childComplexity int) int
+		Status func(childComplexity int) int
+		URL    func(childComplexity int) int
+	}
+
 	Retry struct {
 		Attempts   func(childComplexity int) int
 		IntervalMs func(childComplexity int) int
@@ -342,10 +348,11 @@ type ComplexityRoot struct {
 	}
 
 	SentRequest struct {
-		Body    func(childComplexity int) int
-		Headers func(childComplexity int) int
-		Method  func(childComplexity int) int
-		URL     func(childComplexity int) int
+		Body      func(childComplexity int) int
+		Headers   func(childComplexity int) int
+		Method    func(childComplexity int) int
+		Redirects func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	StatsPoint struct {
@@ -1919,6 +1926,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReceivedResponse.Status(childComplexity), true
 
+	case "Redirect.method":
+		if e.ComplexityRoot.Redirect.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Method(childComplexity), true
+	case "Redirect.status":
+		if e.ComplexityRoot.Redirect.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Status(childComplexity), true
+	case "Redirect.url":
+		if e.ComplexityRoot.Redirect.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.URL(childComplexity), true
+
 	case "Retry.attempts":
 		if e.ComplexityRoot.Retry.Attempts == nil {
 			break
@@ -2080,6 +2106,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SentRequest.Method(childComplexity), true
+	case "SentRequest.redirects":
+		if e.ComplexityRoot.SentRequest.Redirects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentRequest.Redirects(childComplexity), true
 	case "SentRequest.url":
 		if e.ComplexityRoot.SentRequest.URL == nil {
 			break
@@ -3257,11 +3289,24 @@ type StepResult {
   assertions: [AssertionResult!]!
 }
 
+"""
+The request as sent. After redirects, method and url are those of the last
+request (a 302 or 303 turns a POST into a GET without a body) and redirects
+lists the requests before it, first to last.
+"""
 type SentRequest {
   method: String!
   url: String!
   headers: [Header!]!
   body: String!
+  redirects: [Redirect!]!
+}
+
+"One request of a step that was answered with a redirect."
+type Redirect {
+  method: String!
+  url: String!
+  status: Int!
 }
 
 type ReceivedResponse {
@@ -3972,6 +4017,18 @@ func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ReceivedResponse", field.Name)
 }
 
+func (ec *executionContext) childFields_Redirect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_Redirect_method(ctx, field)
+	case "url":
+		return ec.fieldContext_Redirect_url(ctx, field)
+	case "status":
+		return ec.fieldContext_Redirect_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Redirect", field.Name)
+}
+
 func (ec *executionContext) childFields_Retry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "attempts":
@@ -4058,6 +4115,8 @@ func (ec *executionContext) childFields_SentRequest(ctx context.Context, field g
 		return ec.fieldContext_SentRequest_headers(ctx, field)
 	case "body":
 		return ec.fieldContext_SentRequest_body(ctx, field)
+	case "redirects":
+		return ec.fieldContext_SentRequest_redirects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentRequest", field.Name)
 }
@@ -10792,6 +10851,75 @@ func (ec *executionContext) fieldContext_ReceivedResponse_size(_ context.Context
 	return graphql.NewScalarFieldContext("ReceivedResponse", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _Redirect_method(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_url(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_status(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Retry_attempts(ctx context.Context, field graphql.CollectedField, obj *collection.Retry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11474,6 +11602,38 @@ func (ec *executionContext) _SentRequest_body(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SentRequest_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SentRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SentRequest_redirects(ctx context.Context, field graphql.CollectedField, obj *collection.RequestRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentRequest_redirects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redirects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+			return ec.marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentRequest_redirects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Redirect(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StatsPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
@@ -18162,6 +18322,54 @@ func (ec *executionContext) _ReceivedResponse(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var redirectImplementors = []string{"Redirect"}
+
+func (ec *executionContext) _Redirect(ctx context.Context, sel ast.SelectionSet, obj *collection.Redirect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redirectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Redirect")
+		case "method":
+			out.Values[i] = ec._Redirect_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Redirect_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Redirect_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var retryImplementors = []string{"Retry"}
 
 func (ec *executionContext) _Retry(ctx context.Context, sel ast.SelectionSet, obj *collection.Retry) graphql.Marshaler {
@@ -18702,6 +18910,11 @@ func (ec *executionContext) _SentRequest(ctx context.Context, sel ast.SelectionS
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "body":
 			out.Values[i] = ec._SentRequest_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redirects":
+			out.Values[i] = ec._SentRequest_redirects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -21189,6 +21402,26 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
+	return ec._Redirect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRole(ctx context.Context, v any) (collection.Role, error) {

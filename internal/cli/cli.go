@@ -55,6 +55,7 @@ func commands() []command {
 		{"validate", "check collection files without sending requests", runValidate},
 		{"migrate", "apply (up), roll back (down) or show (status) database migrations", runMigrate},
 		{"token", "manage API tokens (token create NAME)", runToken},
+		{"doctor", "check the run and alert invariants in the database (--since 24h); exit 1 on a violation", runDoctor},
 		{"demo-api", "serve the chained demo API used by the quick start and benchmarks", runDemoAPI},
 		{"version", "print the version", runVersion},
 	}

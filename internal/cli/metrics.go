@@ -166,16 +166,21 @@ func (c *monitorNames) get(ctx context.Context, tx pgx.Tx, id collection.Monitor
 	return name
 }
 
-// observedEnqueuer reports each slot's enqueued runs and their lag.
+// observedEnqueuer reports the runs each scheduler batch created and the lag
+// of every slot it enqueued.
 type observedEnqueuer struct {
 	schedule.Enqueuer
 	metrics *metrics.Metrics
 }
 
-func (e observedEnqueuer) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot time.Time, snapshots map[collection.CollectionID]collection.Collection) ([]collection.Run, error) {
-	runs, err := e.Enqueuer.EnqueueMonitor(ctx, tx, m, slot, snapshots)
-	if err == nil {
-		e.metrics.SlotEnqueued(len(runs), time.Since(slot))
+func (e observedEnqueuer) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []queue.ScheduledRun) (int, error) {
+	n, err := e.Enqueuer.EnqueueScheduled(ctx, tx, runs)
+	if err == nil && n > 0 {
+		lags := make([]time.Duration, len(runs))
+		for i, r := range runs {
+			lags[i] = time.Since(r.Slot)
+		}
+		e.metrics.SlotsEnqueued(n, lags)
 	}
-	return runs, err
+	return n, err
 }

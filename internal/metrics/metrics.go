@@ -182,12 +182,18 @@ func (m *Metrics) RunFinished(run *collection.Run, monitor string) {
 }
 
 // SlotEnqueued records runs enqueued for a slot: n targets, lag after the slot.
-func (m *Metrics) SlotEnqueued(n int, lag time.Duration) {
+func (m *Metrics) SlotEnqueued(n int, lag time.Duration) { m.SlotsEnqueued(n, []time.Duration{lag}) }
+
+// SlotsEnqueued records n runs created by one scheduler batch and the lag of
+// each slot the batch enqueued.
+func (m *Metrics) SlotsEnqueued(n int, lags []time.Duration) {
 	if m == nil || n <= 0 {
 		return
 	}
 	m.slots.WithLabelValues("enqueued").Add(float64(n))
-	m.slotLag.Observe(max(lag, 0).Seconds())
+	for _, lag := range lags {
+		m.slotLag.Observe(max(lag, 0).Seconds())
+	}
 }
 
 // SlotMissed records one slot target recorded missed, with the row's error

@@ -105,9 +105,9 @@ SELECT COALESCE(sum(runs), 0)::bigint, COALESCE(sum(passed), 0)::bigint, COALESC
        (SELECT CASE WHEN isfinite(at) THEN at END FROM seam)
 FROM counts`
 
-// MonitorStats computes a monitor's stats over p's window, in one query over
+// WindowStats computes a monitor's stats over p's window, in one query over
 // raw rows and rollups. now places the seam (time.Now in production).
-func (s *Store) MonitorStats(ctx context.Context, p StatsParams, now time.Time) (*Stats, error) {
+func (s *Store) WindowStats(ctx context.Context, p StatsParams, now time.Time) (*Stats, error) {
 	var (
 		st                    Stats
 		satisfied, tolerating int

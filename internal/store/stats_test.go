@@ -181,7 +181,7 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 	h := newHistory(t, s, pool)
 	all := store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-5 * 24 * time.Hour), To: h.now}
 
-	raw, err := s.MonitorStats(ctx, all, h.now)
+	raw, err := s.WindowStats(ctx, all, h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 		{"before the seam, rollups only", all.From, seam, false},
 		{"6 hours either side of the seam", seam.Add(-6 * time.Hour), seam.Add(6 * time.Hour), false},
 	} {
-		got, err := s.MonitorStats(ctx, store.StatsParams{MonitorID: h.monitor, From: w.from, To: w.to}, h.now)
+		got, err := s.WindowStats(ctx, store.StatsParams{MonitorID: h.monitor, From: w.from, To: w.to}, h.now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +351,7 @@ func TestRetentionPrunesInBatchesAndKeepsStats(t *testing.T) {
 	}
 	// The kept four days read the same as before pruning (manual runs have a
 	// monitor too here, so the two kept runs older than that do not count).
-	got, err := s.MonitorStats(ctx, store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-4 * day), To: h.now}, h.now)
+	got, err := s.WindowStats(ctx, store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-4 * day), To: h.now}, h.now)
 	if err != nil {
 		t.Fatal(err)
 	}
