@@ -148,6 +148,26 @@ type MonitorInput struct {
 	Policy *AlertPolicyInput `json:"policy,omitempty"`
 }
 
+// What a monitor is held to and how long its history is kept.
+type MonitorObjectives struct {
+	ApdexThresholdMs int     `json:"apdexThresholdMs"`
+	SloTarget        float64 `json:"sloTarget"`
+	// Step response bodies and headers (default 14).
+	RetentionBodiesDays int `json:"retentionBodiesDays"`
+	// Step results with their timings (default 90).
+	RetentionTimingsDays int `json:"retentionTimingsDays"`
+	// Run summaries (default 400). Manual and pinned runs are kept.
+	RetentionRunsDays int `json:"retentionRunsDays"`
+}
+
+type MonitorObjectivesInput struct {
+	ApdexThresholdMs     *int     `json:"apdexThresholdMs,omitempty"`
+	SloTarget            *float64 `json:"sloTarget,omitempty"`
+	RetentionBodiesDays  *int     `json:"retentionBodiesDays,omitempty"`
+	RetentionTimingsDays *int     `json:"retentionTimingsDays,omitempty"`
+	RetentionRunsDays    *int     `json:"retentionRunsDays,omitempty"`
+}
+
 // The EventBridge schedule of a monitor, as last written by Catena.
 type MonitorScheduleStatus struct {
 	State ScheduleSyncState `json:"state"`
@@ -213,6 +233,32 @@ type SecretInput struct {
 	Value *string `json:"value,omitempty"`
 }
 
+type StatsPoint struct {
+	// Start of the interval.
+	At            time.Time `json:"at"`
+	Runs          int       `json:"runs"`
+	Passed        int       `json:"passed"`
+	Failed        int       `json:"failed"`
+	Errored       int       `json:"errored"`
+	Uptime        *float64  `json:"uptime,omitempty"`
+	Apdex         *float64  `json:"apdex,omitempty"`
+	AvgDurationMs *float64  `json:"avgDurationMs,omitempty"`
+}
+
+type StatsRange struct {
+	Window StatsWindow `json:"window"`
+	// Start of a CUSTOM window.
+	From *time.Time `json:"from,omitempty"`
+	// End of a CUSTOM window (default now).
+	To *time.Time `json:"to,omitempty"`
+}
+
+type StatsSeries struct {
+	// Length of one point's interval.
+	StepSeconds int          `json:"stepSeconds"`
+	Points      []StatsPoint `json:"points"`
+}
+
 type StepInput struct {
 	Name              string           `json:"name"`
 	Method            string           `json:"method"`
@@ -226,6 +272,23 @@ type StepInput struct {
 	Retry             *RetryInput      `json:"retry,omitempty"`
 	FollowRedirects   *bool            `json:"followRedirects,omitempty"`
 	Insecure          *bool            `json:"insecure,omitempty"`
+}
+
+type StepWindowStats struct {
+	Name     string   `json:"name"`
+	Executed int      `json:"executed"`
+	Passed   int      `json:"passed"`
+	Failed   int      `json:"failed"`
+	Errored  int      `json:"errored"`
+	P50Ms    *float64 `json:"p50Ms,omitempty"`
+	P95Ms    *float64 `json:"p95Ms,omitempty"`
+	P99Ms    *float64 `json:"p99Ms,omitempty"`
+	// Mean phase times of the step's exchanges (ms), exact.
+	DNSMs            float64 `json:"dnsMs"`
+	ConnectMs        float64 `json:"connectMs"`
+	TLSMs            float64 `json:"tlsMs"`
+	FirstByteMs      float64 `json:"firstByteMs"`
+	PercentilesExact bool    `json:"percentilesExact"`
 }
 
 type Subscription struct {
@@ -492,6 +555,70 @@ func (e *ScheduleSyncState) UnmarshalJSON(b []byte) error {
 }
 
 func (e ScheduleSyncState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The window a stats query covers, ending now (CUSTOM: from and to).
+type StatsWindow string
+
+const (
+	StatsWindowHour    StatsWindow = "HOUR"
+	StatsWindowDay     StatsWindow = "DAY"
+	StatsWindowWeek    StatsWindow = "WEEK"
+	StatsWindowMonth   StatsWindow = "MONTH"
+	StatsWindowQuarter StatsWindow = "QUARTER"
+	StatsWindowCustom  StatsWindow = "CUSTOM"
+)
+
+var AllStatsWindow = []StatsWindow{
+	StatsWindowHour,
+	StatsWindowDay,
+	StatsWindowWeek,
+	StatsWindowMonth,
+	StatsWindowQuarter,
+	StatsWindowCustom,
+}
+
+func (e StatsWindow) IsValid() bool {
+	switch e {
+	case StatsWindowHour, StatsWindowDay, StatsWindowWeek, StatsWindowMonth, StatsWindowQuarter, StatsWindowCustom:
+		return true
+	}
+	return false
+}
+
+func (e StatsWindow) String() string {
+	return string(e)
+}
+
+func (e *StatsWindow) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatsWindow(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatsWindow", str)
+	}
+	return nil
+}
+
+func (e StatsWindow) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatsWindow) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatsWindow) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -61,7 +61,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return rw.Run(ctx)
+	return withMetricsServer(ctx, d, rw.Run)
 }
 
 // alertQueueWorkers is how many alert deliveries one process sends at once.
@@ -86,6 +86,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		Providers: providers,
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
+		Metrics:   d.metrics,
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
@@ -184,13 +185,13 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 		Executor:  exec,
 		Store:     d.store,
 		Pool:      d.pool,
-		OnFinish:  opts.OnFinish,
+		OnFinish:  observeFinish(d, opts.OnFinish),
 		Log:       d.log,
 		LeaseTTL:  opts.LeaseTTL,
 		Heartbeat: opts.Heartbeat,
 	})
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, worker); err != nil {
+	if err := river.AddWorkerSafely(workers, observeWorker(d, worker, location, concurrency)); err != nil {
 		return nil, fmt.Errorf("registering the run worker: %w", err)
 	}
 	if opts.Register != nil {
@@ -210,7 +211,11 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues})
+	periodic, err := withRetention(d, workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: periodic})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}

@@ -68,6 +68,7 @@ type Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": typeof types.UpdateUserDocument,
     "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": typeof types.DeleteUserDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  query MonitorWindowStats($id: ID!, $window: StatsWindow!) {\n    monitorStats(monitorId: $id, range: { window: $window }) {\n      runs\n      passed\n      failed\n      errored\n      missed\n      uptime\n      apdex\n      apdexThresholdMs\n      sloTarget\n      errorBudgetLeft\n      p50Ms\n      p95Ms\n      p99Ms\n      percentilesExact\n      steps {\n        name\n        executed\n        p95Ms\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n      }\n      series {\n        stepSeconds\n        points {\n          at\n          runs\n          uptime\n          apdex\n          avgDurationMs\n        }\n      }\n    }\n  }\n": typeof types.MonitorWindowStatsDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": types.ViewerDocument,
@@ -124,6 +125,7 @@ const documents: Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": types.UpdateUserDocument,
     "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": types.DeleteUserDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": types.ChangePasswordDocument,
+    "\n  query MonitorWindowStats($id: ID!, $window: StatsWindow!) {\n    monitorStats(monitorId: $id, range: { window: $window }) {\n      runs\n      passed\n      failed\n      errored\n      missed\n      uptime\n      apdex\n      apdexThresholdMs\n      sloTarget\n      errorBudgetLeft\n      p50Ms\n      p95Ms\n      p99Ms\n      percentilesExact\n      steps {\n        name\n        executed\n        p95Ms\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n      }\n      series {\n        stepSeconds\n        points {\n          at\n          runs\n          uptime\n          apdex\n          avgDurationMs\n        }\n      }\n    }\n  }\n": types.MonitorWindowStatsDocument,
 };
 
 /**
@@ -356,6 +358,10 @@ export function graphql(source: "\n  mutation DeleteUser($id: ID!) {\n    delete
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MonitorWindowStats($id: ID!, $window: StatsWindow!) {\n    monitorStats(monitorId: $id, range: { window: $window }) {\n      runs\n      passed\n      failed\n      errored\n      missed\n      uptime\n      apdex\n      apdexThresholdMs\n      sloTarget\n      errorBudgetLeft\n      p50Ms\n      p95Ms\n      p99Ms\n      percentilesExact\n      steps {\n        name\n        executed\n        p95Ms\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n      }\n      series {\n        stepSeconds\n        points {\n          at\n          runs\n          uptime\n          apdex\n          avgDurationMs\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MonitorWindowStats($id: ID!, $window: StatsWindow!) {\n    monitorStats(monitorId: $id, range: { window: $window }) {\n      runs\n      passed\n      failed\n      errored\n      missed\n      uptime\n      apdex\n      apdexThresholdMs\n      sloTarget\n      errorBudgetLeft\n      p50Ms\n      p95Ms\n      p99Ms\n      percentilesExact\n      steps {\n        name\n        executed\n        p95Ms\n        dnsMs\n        connectMs\n        tlsMs\n        firstByteMs\n      }\n      series {\n        stepSeconds\n        points {\n          at\n          runs\n          uptime\n          apdex\n          avgDurationMs\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
