@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build bench lint fmt generate deps tools go-test vet check-generated lambda clean
+.PHONY: run test build bench lint fmt generate deps tools go-test vet check-generated lambda clean chromium
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -48,7 +48,11 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
-go-test:
+## chromium: Debian's chromium, which browser steps' Go tests and the e2e tests drive
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+go-test: chromium
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	$(GO) test -race -count=1 -timeout 15m ./...
 
@@ -118,6 +122,5 @@ frontend-test: frontend/node_modules/.package-lock.json
 	$(GO) test -count=1 ./frontend/
 
 ## e2e: Playwright against `catena serve` + the demo API on Postgres, in Debian's Chromium; saves docs/screenshots/
-e2e: frontend
-	@command -v chromium >/dev/null 2>&1 || { echo "e2e: installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+e2e: frontend chromium
 	@export CATENA_E2E_POSTGRES=$$(scripts/postgres.sh); cd frontend && npm run --silent e2e

@@ -620,3 +620,74 @@ func unresolvableExtracted(c *Collection, j int, r Reference) string {
 	}
 	return ""
 }
+
+// BrowserResult is what a browser step saw, kept with its step result.
+type BrowserResult struct {
+	// FinalURL is the page's URL when the step ended (secrets masked).
+	FinalURL string         `json:"final_url"`
+	Actions  []ActionResult `json:"actions"`
+	// Extracted holds the values extract actions kept (secrets masked).
+	Extracted      map[string]string `json:"extracted,omitempty"`
+	ConsoleErrors  []string          `json:"console_errors,omitempty"`
+	FailedRequests []FailedRequest   `json:"failed_requests,omitempty"`
+	Timings        PageTimings       `json:"timings"`
+	Screenshots    []Screenshot      `json:"screenshots,omitempty"`
+}
+
+// ActionStatus is how one browser action ended.
+type ActionStatus string
+
+// Action outcomes.
+const (
+	ActionOK      ActionStatus = "ok"
+	ActionFailed  ActionStatus = "failed"
+	ActionSkipped ActionStatus = "skipped"
+)
+
+// ActionResult is one entry of a browser step's action log.
+type ActionResult struct {
+	// Index is the action's position in the step's actions; -1 for opening
+	// the step's url.
+	Index int `json:"index"`
+	// Action describes it ("click \"#submit\""), secrets masked.
+	Action   string        `json:"action"`
+	Status   ActionStatus  `json:"status"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration"`
+}
+
+// FailedRequest is a request of the page that failed, got a 4xx/5xx status or
+// was refused by the dial guard.
+type FailedRequest struct {
+	Method string `json:"method,omitempty"`
+	URL    string `json:"url"`
+	Status int    `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Blocked is set when the dial guard refused the destination.
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+// PageTimings are the page's own navigation timings (zero when the browser
+// did not report them).
+type PageTimings struct {
+	DOMContentLoaded time.Duration `json:"dom_content_loaded"`
+	Load             time.Duration `json:"load"`
+	// LCP is the largest contentful paint, when the browser reports one.
+	LCP time.Duration `json:"lcp"`
+}
+
+// Screenshot is one picture a browser step took. Data is stored apart from
+// the rest of the result and loaded only when asked for.
+type Screenshot struct {
+	// Position is the screenshot's number in its step (0-based).
+	Position int    `json:"position"`
+	Name     string `json:"name"`
+	// Action is the index of the action that took it (or failed, for an
+	// automatic one); -1 for the step's url.
+	Action int `json:"action"`
+	// Auto marks the screenshot taken because the step failed or errored.
+	Auto bool   `json:"auto,omitempty"`
+	MIME string `json:"mime"`
+	Size int    `json:"size"`
+	Data []byte `json:"-"`
+}
