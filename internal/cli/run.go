@@ -38,8 +38,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to this path")
 	fs.Var(&deny, "deny-cidr", "refuse to connect to addresses in this CIDR (repeatable)")
+	shotsDir := fs.String("screenshots", "", "write browser steps' screenshots into this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]...\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--screenshots DIR]\n\n"+
 			"Runs each file's collection (files in parallel) and prints the results in file order.\n"+
 			"Exit 0: all passed; 1: a run failed; 2: a run errored or an input was invalid.")
 		fs.PrintDefaults()
@@ -60,11 +61,17 @@ func runRun(ctx context.Context, e env, args []string) error {
 	stderr := redactWriter{w: e.stderr, r: red}
 	allowEnv, _ := strconv.ParseBool(strings.TrimSpace(e.getenv("CATENA_ALLOW_ENV")))
 
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	browser := newBrowser(e.getenv("CATENA_BROWSER"), 0, collectionrunner.GuardConfig{Deny: deny}, log)
+	if browser != nil {
+		defer browser.Close()
+	}
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
 		Client:   collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: deny}),
-		Log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Log:      log,
 		AllowEnv: allowEnv,
 		Getenv:   e.getenv,
+		Browser:  browser,
 	})
 
 	// Each file runs in its own goroutine; results are printed in file order as
@@ -87,6 +94,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 		r := <-done[i]
 		results[i] = r
 		out.Reset()
+		if err := writeScreenshots(*shotsDir, r); err != nil {
+			fmt.Fprintln(stderr, err)
+		}
 		if *asJSON {
 			writeJSONResult(&out, r)
 			for _, p := range r.problems {
@@ -445,6 +455,7 @@ type jsonStep struct {
 	Request    jsonRequest     `json:"request"`
 	Response   jsonResponse    `json:"response"`
 	Assertions []jsonAssertion `json:"assertions"`
+	Browser    *jsonBrowser    `json:"browser,omitempty"`
 }
 
 type jsonRequest struct {
@@ -490,6 +501,7 @@ func writeJSONResult(w io.Writer, r *fileResult) {
 		if s.Response != nil {
 			js.Response.Status = s.Response.Status
 		}
+		js.Browser = browserJSON(s.Browser)
 		for _, a := range s.Assertions {
 			js.Assertions = append(js.Assertions, jsonAssertion{
 				Source: string(a.Source), Property: a.Property, Comparison: string(a.Comparison),
