@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -228,7 +230,13 @@ func (x *actionRunner) perform(ctx context.Context, j int, a collection.Action, 
 	case collection.ActionClick:
 		return chromedp.Do(ctx, chromedp.Click(css, chromedp.NodeVisible))
 	case collection.ActionFill:
-		return chromedp.Do(ctx, chromedp.Clear(css, chromedp.NodeVisible), chromedp.SendKeys(css, a.Value, chromedp.NodeVisible))
+		// Insert the text at once (Input.insertText fires the input events a
+		// typing user's would), instead of one key event per character.
+		return chromedp.Do(ctx, chromedp.Clear(css, chromedp.NodeVisible), chromedp.Focus(css, chromedp.NodeVisible),
+			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: a.Value})
+				return err
+			}))
 	case collection.ActionSelect:
 		if err := chromedp.Do(ctx, chromedp.WaitVisible(css)); err != nil {
 			return err

@@ -64,7 +64,7 @@ func TestMain(m *testing.M) {
 // site is a small web application: a login form that sets a session cookie,
 // an orders page behind it, a page that renders late, one with a console
 // error, one that fetches a denied address, one that never finishes loading.
-func site(t *testing.T, deniedURL string) *httptest.Server {
+func site(t testing.TB, deniedURL string) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	page := func(w http.ResponseWriter, body string) {

@@ -157,7 +157,9 @@ func TestServeBrowserStepScreenshotFromAPI(t *testing.T) {
 	poll(t, "the setup link", func() bool { return strings.Contains(stdout.String(), link) })
 	s := stdout.String()
 	token := s[strings.Index(s, link)+len(link):]
-	token = token[:strings.IndexFunc(token, func(r rune) bool { return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })]
+	token = token[:strings.IndexFunc(token, func(r rune) bool {
+		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})]
 	gql, _ := browser(t, base)
 	gql(`mutation($t: String!) { setup(token: $t, email: "root@example.com", name: "Root", password: "a long password") { id } }`, map[string]any{"t": token})
 	imp := gql(`mutation($d: String!) { importCollection(format: CATENA, document: $d) { collection { id steps { name kind actions } } } }`,
