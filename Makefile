@@ -78,7 +78,7 @@ generate:
 ## bench: performance benchmarks against the demo API on 127.0.0.1, with ratios (see docs/performance.md)
 BENCH_ADDR ?= 127.0.0.1:9107
 BENCH_TIME ?= 1s
-bench: build
+bench: build chromium
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	mkdir -p .catena; \
 	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \

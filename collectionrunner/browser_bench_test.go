@@ -26,7 +26,10 @@ import (
 //
 //	go test ./collectionrunner/ -run '^$' -bench BrowserSteps -benchtime 60x
 func BenchmarkBrowserSteps(b *testing.B) {
-	const contexts = 4
+	contexts := 4
+	if n, err := strconv.Atoi(os.Getenv("CATENA_BENCH_CONTEXTS")); err == nil && n > 0 {
+		contexts = n
+	}
 	br := NewBrowser(BrowserConfig{Guard: GuardConfig{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: contexts})
 	defer br.Close()
 	srv := site(b, "")
