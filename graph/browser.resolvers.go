@@ -8,11 +8,7 @@ package graph
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/catena-monitor/catena/graph/generated"
 	"github.com/catena-monitor/catena/graph/model"
@@ -44,7 +40,7 @@ func (r *stepResolver) Kind(ctx context.Context, obj *collection.Step) (model.St
 func (r *stepResolver) Actions(ctx context.Context, obj *collection.Step) ([]string, error) {
 	out := make([]string, 0, len(obj.Actions))
 	for _, a := range obj.Actions {
-		b, err := json.Marshal(a)
+		b, err := a.MarshalJSON() // not json.Marshal, which would escape "<" in @<<…>>
 		if err != nil {
 			return nil, fmt.Errorf("encoding action of step %q: %w", obj.Name, err)
 		}
@@ -60,40 +56,3 @@ func (r *stepResultResolver) Browser(ctx context.Context, obj *collection.StepRe
 func (r *Resolver) Screenshot() generated.ScreenshotResolver { return &screenshotResolver{r} }
 
 type screenshotResolver struct{ *Resolver }
-
-// browserResult presents a browser step's detail; nil for an HTTP step.
-func browserResult(st *collection.StepResult) *model.BrowserResult {
-	b := st.Browser
-	if b == nil {
-		return nil
-	}
-	out := &model.BrowserResult{
-		FinalURL:       b.FinalURL,
-		Actions:        make([]model.BrowserActionResult, 0, len(b.Actions)),
-		Extracted:      make([]model.ExtractedValue, 0, len(b.Extracted)),
-		ConsoleErrors:  append([]string{}, b.ConsoleErrors...),
-		FailedRequests: make([]model.FailedRequest, 0, len(b.FailedRequests)),
-		Timings:        &model.PageTimings{DomContentLoadedMs: ms(b.Timings.DOMContentLoaded), LoadMs: ms(b.Timings.Load), LcpMs: ms(b.Timings.LCP)},
-		Screenshots:    make([]model.Screenshot, 0, len(b.Screenshots)),
-	}
-	for _, a := range b.Actions {
-		out.Actions = append(out.Actions, model.BrowserActionResult{Index: a.Index, Action: a.Action,
-			Status: model.BrowserActionStatus(strings.ToUpper(string(a.Status))), Error: a.Error, DurationMs: ms(a.Duration)})
-	}
-	names := make([]string, 0, len(b.Extracted))
-	for k := range b.Extracted {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		out.Extracted = append(out.Extracted, model.ExtractedValue{Name: k, Value: b.Extracted[k]})
-	}
-	for _, f := range b.FailedRequests {
-		out.FailedRequests = append(out.FailedRequests, model.FailedRequest{Method: f.Method, URL: f.URL, Status: f.Status, Error: f.Error, Blocked: f.Blocked})
-	}
-	for _, s := range b.Screenshots {
-		out.Screenshots = append(out.Screenshots, model.Screenshot{RunID: strconv.FormatInt(int64(st.RunID), 10), StepPosition: st.Position,
-			Position: s.Position, Name: s.Name, Action: s.Action, Auto: s.Auto, Mime: s.MIME, Size: s.Size})
-	}
-	return out
-}

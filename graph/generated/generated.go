@@ -2791,6 +2791,13 @@ type Screenshot {
   "The image as a data: URL (base64); loaded only when asked for."
   dataUrl: String! @goField(forceResolver: true)
 }
+
+extend input StepInput {
+  "Default HTTP. A browser step leaves method empty and has actions."
+  kind: StepKind
+  "A browser step's actions, each in its file form as JSON, e.g. {\"fill\":\"#email\",\"value\":\"a@b.c\"}."
+  actions: [String!]
+}
 `, BuiltIn: false},
 	{Name: "../schema/collection.graphqls", Input: `# Collections: ordered steps (HTTP requests) with assertions, variables and secrets.
 
@@ -14333,7 +14340,7 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure"}
+	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure", "kind", "actions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14424,6 +14431,20 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 				return it, err
 			}
 			it.Insecure = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
 		}
 	}
 	return it, nil
@@ -21350,6 +21371,22 @@ func (ec *executionContext) unmarshalOStepInput2ᚕgithubᚗcomᚋcatenaᚑmonit
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, v any) (*model.StepKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.StepKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v *model.StepKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

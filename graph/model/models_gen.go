@@ -270,6 +270,10 @@ type StepInput struct {
 	Retry             *RetryInput      `json:"retry,omitempty"`
 	FollowRedirects   *bool            `json:"followRedirects,omitempty"`
 	Insecure          *bool            `json:"insecure,omitempty"`
+	// Default HTTP. A browser step leaves method empty and has actions.
+	Kind *StepKind `json:"kind,omitempty"`
+	// A browser step's actions, each in its file form as JSON, e.g. {"fill":"#email","value":"a@b.c"}.
+	Actions []string `json:"actions,omitempty"`
 }
 
 type Subscription struct {

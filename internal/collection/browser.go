@@ -327,8 +327,9 @@ func writeJSONPairs(b *bytes.Buffer, ps [][2]any) error {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(p[0])
-		b.Write(k)
+		if err := writeJSONValue(b, p[0]); err != nil {
+			return err
+		}
 		b.WriteByte(':')
 		if nested, ok := p[1].([][2]any); ok {
 			if err := writeJSONPairs(b, nested); err != nil {
@@ -336,13 +337,22 @@ func writeJSONPairs(b *bytes.Buffer, ps [][2]any) error {
 			}
 			continue
 		}
-		v, err := json.Marshal(p[1])
-		if err != nil {
+		if err := writeJSONValue(b, p[1]); err != nil {
 			return err
 		}
-		b.Write(v)
 	}
 	b.WriteByte('}')
+	return nil
+}
+
+// writeJSONValue writes v without HTML escaping, so "@<<…>>" stays readable.
+func writeJSONValue(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
 	return nil
 }
 
@@ -690,4 +700,15 @@ type Screenshot struct {
 	MIME string `json:"mime"`
 	Size int    `json:"size"`
 	Data []byte `json:"-"`
+}
+
+// ActionFromJSON reads one action in its JSON file form, for APIs that take
+// actions one by one. A malformed one is kept with its problem, which
+// Validate reports with the step and index.
+func ActionFromJSON(s string) Action {
+	var a Action
+	if err := a.UnmarshalJSON([]byte(s)); err != nil {
+		return Action{problems: []actionProblem{{"", err.Error()}}}
+	}
+	return a
 }
