@@ -17,7 +17,7 @@ func TestBrowserStepThroughTheAPI(t *testing.T) {
 	in := map[string]any{"name": "shop", "steps": []map[string]any{
 		{"name": "login", "method": "POST", "url": "http://127.0.0.1:9/api/login"},
 		{"name": "page", "method": "", "kind": "BROWSER", "url": "http://127.0.0.1:9/orders",
-			"actions": []string{`{"set_cookie":"session","value":"@<<login.body.token>>"}`, `{"extract":"order_id","selector":".order","attribute":"data-id"}`},
+			"actions":    []string{`{"set_cookie":"session","value":"@<<login.body.token>>"}`, `{"extract":"order_id","selector":".order","attribute":"data-id"}`},
 			"assertions": []map[string]any{{"source": "EXTRACTED", "property": "order_id", "comparison": "MATCHES", "target": "^[0-9]+$"}}},
 		{"name": "order", "method": "GET", "url": "http://127.0.0.1:9/api/orders/@<<page.extracted.order_id>>"},
 	}}
