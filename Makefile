@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build bench lint fmt generate deps tools go-test vet check-generated lambda clean chromium
+.PHONY: run test build release bench lint fmt generate deps tools go-test vet check-generated lambda clean chromium
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -32,6 +32,17 @@ run: build
 ## build: the catena binary with the GUI embedded (the GUI is rebuilt when its sources changed)
 build: deps frontend
 	$(GO) build -o $(CATENA) ./cmd/catena
+
+## release: bin/catena-VERSION-GOOS-GOARCH with the GUI, built as the Dockerfile builds it
+## (static, -trimpath, VERSION stamped into cli.Version); VERSION defaults to `git describe`
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+RELEASE_OS ?= $(shell $(GO) env GOOS)
+RELEASE_ARCH ?= $(shell $(GO) env GOARCH)
+release: deps frontend
+	CGO_ENABLED=0 GOOS=$(RELEASE_OS) GOARCH=$(RELEASE_ARCH) $(GO) build -trimpath \
+	  -ldflags "-s -w -X github.com/catena-monitor/catena/internal/cli.Version=$(VERSION)" \
+	  -o $(BIN)/catena-$(VERSION)-$(RELEASE_OS)-$(RELEASE_ARCH) ./cmd/catena
+	@echo "make release: $(BIN)/catena-$(VERSION)-$(RELEASE_OS)-$(RELEASE_ARCH)"
 
 ## deps: Go modules
 deps:

@@ -34,6 +34,7 @@ import (
 	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 var benchConcurrency = []int{1, 10, 100, 1000}
@@ -72,7 +73,7 @@ func BenchmarkChain(b *testing.B) {
 		coll.Variables["base"] = base
 		coll.Variables["max_latency_ms"] = strconv.Itoa(int(benchMaxLatency / time.Millisecond))
 		coll.Secrets = map[string]string{"password": demoapi.Password}
-		exec := collectionrunner.NewExecutor(collectionrunner.Config{Client: collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{})})
+		exec := collectionrunner.NewExecutor(collectionrunner.Config{Client: collectionrunner.NewHTTPClient(netguard.Config{})})
 		for _, c := range benchConcurrency {
 			b.Run("c="+strconv.Itoa(c), func(b *testing.B) {
 				measure(b, c, func(ctx context.Context) error {

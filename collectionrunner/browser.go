@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // BrowserOff is the CATENA_BROWSER value that turns browser steps off.
@@ -56,7 +57,7 @@ type BrowserConfig struct {
 	MaxConcurrent int
 	// Guard is the dial guard's rule; every request a page makes is checked
 	// against it, as the HTTP client checks every dial.
-	Guard GuardConfig
+	Guard netguard.Config
 	// MaxScreenshots caps the screenshot actions kept per step (default 5);
 	// the automatic screenshot of a failed step comes on top.
 	MaxScreenshots int
@@ -74,7 +75,7 @@ type BrowserConfig struct {
 // incognito browser context in it. Safe for concurrent use.
 type Browser struct {
 	cfg   BrowserConfig
-	guard *guard
+	guard *netguard.Guard
 	log   *slog.Logger
 	sem   chan struct{}
 
@@ -103,7 +104,7 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Browser{cfg: cfg, guard: newGuard(cfg.Guard), log: log.With("component", "browser"), sem: make(chan struct{}, cfg.MaxConcurrent)}
+	return &Browser{cfg: cfg, guard: netguard.New(cfg.Guard), log: log.With("component", "browser"), sem: make(chan struct{}, cfg.MaxConcurrent)}
 }
 
 // Close stops the browser process, if it was started. Steps running then end errored.
@@ -411,7 +412,7 @@ func (s *session) refusal(raw string) string {
 
 func (s *session) check(host string) string {
 	if a, err := netip.ParseAddr(host); err == nil {
-		if err := s.b.guard.check(a); err != nil {
+		if err := s.b.guard.Check(a); err != nil {
 			return err.Error()
 		}
 		return ""
@@ -423,7 +424,7 @@ func (s *session) check(host string) string {
 		return "" // the browser's own lookup fails the same way and says so
 	}
 	for _, a := range addrs {
-		if err := s.b.guard.check(a); err != nil {
+		if err := s.b.guard.Check(a); err != nil {
 			return fmt.Sprintf("%s resolves to %s", host, err)
 		}
 	}

@@ -47,12 +47,12 @@ func (r *run) browserStep(ctx context.Context, i int) (out collection.StepResult
 	r.scope.current = i
 	start, serr := r.scope.expand(s.URL, inURL, false)
 	if serr != nil {
-		res.Request = collection.RequestRecord{URL: r.red.str(s.URL)}
+		res.Request = collection.RequestRecord{URL: r.red.Redact(s.URL)}
 		return r.errored(i, res, r.field(s, "url", serr))
 	}
-	res.Request = collection.RequestRecord{URL: r.red.str(start.text)}
+	res.Request = collection.RequestRecord{URL: r.red.Redact(start.text)}
 	if msg := collection.URLProblem(start.text); msg != "" {
-		return r.errored(i, res, errorf(CodeInvalidURL, "url of step '%s': %s", s.Name, r.red.str(msg)))
+		return r.errored(i, res, errorf(CodeInvalidURL, "url of step '%s': %s", s.Name, r.red.Redact(msg)))
 	}
 	b := r.e.browser
 	if b == nil {
@@ -97,7 +97,7 @@ func (r *run) browserStep(ctx context.Context, i int) (out collection.StepResult
 		}
 		if serr := x.run(stepCtx, j, a, start.text); serr != nil {
 			for k := j + 1; k < len(s.Actions); k++ {
-				br.Actions = append(br.Actions, collection.ActionResult{Index: k, Action: r.red.str(describeAction(s.Actions[k])), Status: collection.ActionSkipped})
+				br.Actions = append(br.Actions, collection.ActionResult{Index: k, Action: r.red.Redact(describeAction(s.Actions[k])), Status: collection.ActionSkipped})
 			}
 			return x.fail(stepCtx, i, &res, j, serr)
 		}
@@ -117,7 +117,7 @@ func (r *run) browserStep(ctx context.Context, i int) (out collection.StepResult
 	r.scope.responses[i] = &response{extracted: x.extracted}
 	if code != "" {
 		res.Status, res.ErrorCode = collection.StepFailed, code
-		res.Error = r.red.str(failedMessage(verdicts))
+		res.Error = r.red.Redact(failedMessage(verdicts))
 		x.autoScreenshot(len(s.Actions) - 1)
 		r.fire(EventFailed)
 		r.noteOutcome(s, collection.RunFailed, fmt.Sprintf("step '%s' failed", s.Name))
@@ -206,12 +206,12 @@ func deadlineOf(ctx context.Context) time.Time {
 }
 
 func (x *actionRunner) log(j int, a collection.Action, began time.Time, serr *stepError) {
-	ar := collection.ActionResult{Index: j, Action: x.r.red.str(describeAction(a)), Status: collection.ActionOK, Duration: time.Since(began)}
+	ar := collection.ActionResult{Index: j, Action: x.r.red.Redact(describeAction(a)), Status: collection.ActionOK, Duration: time.Since(began)}
 	if j < 0 {
-		ar.Action = x.r.red.str("open " + a.URL)
+		ar.Action = x.r.red.Redact("open " + a.URL)
 	}
 	if serr != nil {
-		ar.Status, ar.Error = collection.ActionFailed, x.r.red.str(serr.Msg)
+		ar.Status, ar.Error = collection.ActionFailed, x.r.red.Redact(serr.Msg)
 	}
 	x.res.Actions = append(x.res.Actions, ar)
 }
@@ -415,7 +415,7 @@ func (x *actionRunner) finish(stepCtx context.Context) {
 	ctx, cancel := context.WithTimeout(x.sess.ctx, 2*time.Second)
 	defer cancel()
 	if u, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
-		x.res.FinalURL = red.str(u)
+		x.res.FinalURL = red.Redact(u)
 	}
 	if t, err := chromedp.Run(ctx, chromedp.Evaluate[pageTimings](timingsScript, chromedp.EvalAwaitPromise)); err == nil {
 		ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
@@ -424,10 +424,10 @@ func (x *actionRunner) finish(stepCtx context.Context) {
 	s := x.sess
 	s.mu.Lock()
 	for _, c := range s.console {
-		x.res.ConsoleErrors = append(x.res.ConsoleErrors, red.str(c))
+		x.res.ConsoleErrors = append(x.res.ConsoleErrors, red.Redact(c))
 	}
 	for _, f := range s.failed {
-		f.URL, f.Error = red.str(f.URL), red.str(f.Error)
+		f.URL, f.Error = red.Redact(f.URL), red.Redact(f.Error)
 		x.res.FailedRequests = append(x.res.FailedRequests, f)
 	}
 	// The next browser step of the run reports its own.
@@ -436,7 +436,7 @@ func (x *actionRunner) finish(stepCtx context.Context) {
 	if len(x.extracted) > 0 {
 		x.res.Extracted = make(map[string]string, len(x.extracted))
 		for k, v := range x.extracted {
-			x.res.Extracted[k] = red.str(truncate(v, maxActual))
+			x.res.Extracted[k] = red.Redact(truncate(v, maxActual))
 		}
 	}
 }
@@ -509,8 +509,8 @@ func (x *actionRunner) judge(stepCtx context.Context) ([]collection.AssertionRes
 		if !v.Passed && code == "" {
 			code = CodeAssertion
 		}
-		v.Target, v.Expected = r.red.str(v.Target), r.red.str(v.Expected)
-		v.Actual, v.Reason = r.red.str(v.Actual), r.red.str(v.Reason)
+		v.Target, v.Expected = r.red.Redact(v.Target), r.red.Redact(v.Expected)
+		v.Actual, v.Reason = r.red.Redact(v.Actual), r.red.Redact(v.Reason)
 		out[j] = v
 	}
 	return out, code

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // BenchmarkBrowserSteps measures how many browser steps one runner process
@@ -30,7 +31,7 @@ func BenchmarkBrowserSteps(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("CATENA_BENCH_CONTEXTS")); err == nil && n > 0 {
 		contexts = n
 	}
-	br := NewBrowser(BrowserConfig{Guard: GuardConfig{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: contexts})
+	br := NewBrowser(BrowserConfig{Guard: netguard.Config{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: contexts})
 	defer br.Close()
 	srv := site(b, "")
 	e := NewExecutor(Config{Browser: br})

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // These tests drive Debian's chromium (`make go-test` installs it). They fail,
@@ -27,7 +28,7 @@ var deniedCIDR = netip.MustParsePrefix("127.0.0.2/32")
 
 func newTestBrowser(t *testing.T) *Browser {
 	t.Helper()
-	b := NewBrowser(BrowserConfig{Guard: GuardConfig{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: 4})
+	b := NewBrowser(BrowserConfig{Guard: netguard.Config{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: 4})
 	if _, err := b.execPath(); err != nil {
 		t.Fatalf("browser tests need chromium: %v", err)
 	}
@@ -45,7 +46,7 @@ var sharedBrowser struct {
 func testBrowser(t *testing.T) *Browser {
 	t.Helper()
 	sharedBrowser.once.Do(func() {
-		sharedBrowser.b = NewBrowser(BrowserConfig{Guard: GuardConfig{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: 4})
+		sharedBrowser.b = NewBrowser(BrowserConfig{Guard: netguard.Config{Deny: []netip.Prefix{deniedCIDR}}, MaxConcurrent: 4})
 	})
 	if _, err := sharedBrowser.b.execPath(); err != nil {
 		t.Fatalf("browser tests need chromium: %v", err)
@@ -135,7 +136,7 @@ func deniedServer(t *testing.T) (string, *int) {
 }
 
 func browserExecutor(t *testing.T) *Executor {
-	return NewExecutor(Config{Browser: testBrowser(t), Client: NewHTTPClient(GuardConfig{Deny: []netip.Prefix{deniedCIDR}})})
+	return NewExecutor(Config{Browser: testBrowser(t), Client: NewHTTPClient(netguard.Config{Deny: []netip.Prefix{deniedCIDR}})})
 }
 
 func runBrowser(t *testing.T, e *Executor, c *collection.Collection) Outcome {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
+	"github.com/catena-monitor/catena/internal/secret"
 )
 
 // Default limits on response bodies.
@@ -78,7 +80,7 @@ type Executor struct {
 // cache empties itself every redactorTTL, so a rotated secret's old value does
 // not stay in the runner's memory for longer than that.
 type redactorCache struct {
-	m    sync.Map // secretsKey → *redactor
+	m    sync.Map // secretsKey → *secret.Redactor
 	n    atomic.Int64
 	born atomic.Int64 // when the cache was last emptied, unix nanoseconds
 }
@@ -89,10 +91,10 @@ const (
 )
 
 // noSecrets is the redactor of a collection without (non-empty) secrets.
-var noSecrets = newRedactor(nil)
+var noSecrets = secret.NewRedactor(nil)
 
 // redactorFor returns the (shared) redactor of secrets.
-func (e *Executor) redactorFor(secrets map[string]string) *redactor {
+func (e *Executor) redactorFor(secrets map[string]string) *secret.Redactor {
 	key, ok := secretsKeyOf(secrets)
 	if !ok {
 		return noSecrets
@@ -103,12 +105,12 @@ func (e *Executor) redactorFor(secrets map[string]string) *redactor {
 		c.n.Store(0)
 	}
 	if v, ok := c.m.Load(key); ok {
-		return v.(*redactor)
+		return v.(*secret.Redactor)
 	}
-	red := newRedactor(secrets)
+	red := secret.NewRedactor(secrets)
 	if c.n.Load() < maxRedactors {
 		if v, loaded := c.m.LoadOrStore(key, red); loaded {
-			return v.(*redactor)
+			return v.(*secret.Redactor)
 		}
 		c.n.Add(1)
 	}
@@ -170,7 +172,7 @@ func NewExecutor(cfg Config) *Executor {
 		browser:  cfg.Browser,
 	}
 	if e.client == nil {
-		e.client = NewHTTPClient(GuardConfig{})
+		e.client = NewHTTPClient(netguard.Config{})
 	}
 	if e.client.CheckRedirect == nil {
 		// Redirect rules (hop cap, per-step switch, secret headers dropped on
@@ -227,7 +229,7 @@ func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep fun
 	r := newRun(e, c, nil)
 	defer r.closeBrowser()
 	r.onStep = func(res collection.StepResult) {
-		r.red.sealStep(&res)
+		r.red.SealStep(&res)
 		if onStep != nil {
 			onStep(res)
 		}
@@ -235,7 +237,9 @@ func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep fun
 	defer func() {
 		// A bug must cost one run, not the process running hundreds of them.
 		if p := recover(); p != nil {
-			e.log.ErrorContext(ctx, "run panicked", "collection", c.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			// The panic value may quote run data: log it through the run's redactor.
+			slog.New(r.red.Handler(e.log.Handler())).ErrorContext(ctx, "run panicked",
+				"collection", c.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			out = Outcome{Status: collection.RunErrored, Error: "internal error in the runner", Steps: r.results, StartedAt: r.started}
 			for i := len(out.Steps); i < len(c.Steps); i++ {
 				out.Steps = append(out.Steps, collection.StepResult{Position: i, Name: c.Steps[i].Name, Status: collection.StepSkipped, Error: "skipped: internal error in the runner"})

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 func newExec(t *testing.T, cfg Config) *Executor {
 	t.Helper()
 	if cfg.Client == nil {
-		cfg.Client = NewHTTPClient(GuardConfig{})
+		cfg.Client = NewHTTPClient(netguard.Config{})
 	}
 	return NewExecutor(cfg)
 }
@@ -353,7 +354,7 @@ func TestRunRedirectToDeniedAddress(t *testing.T) {
 	t.Parallel()
 	denied := newTargetOn(t, "127.0.0.2:0")
 	front := newTarget(t)
-	e := newExec(t, Config{Client: NewHTTPClient(GuardConfig{Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})})
+	e := newExec(t, Config{Client: NewHTTPClient(netguard.Config{Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})})
 	out := e.Run(t.Context(), oneStep(front.URL+"/redirect?to="+denied.URL+"/echo/"), nil)
 	if st := out.Steps[0]; st.ErrorCode != CodeDestinationBlocked || !strings.Contains(st.Error, "127.0.0.2 is blocked: in the denied range 127.0.0.2/32") {
 		t.Errorf("redirect to a denied address: %s %s %q", st.Status, st.ErrorCode, st.Error)

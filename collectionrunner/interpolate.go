@@ -19,6 +19,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret"
 )
 
 // maxInterpolated caps the text one template may expand to.
@@ -446,8 +447,8 @@ func contentType(h http.Header) string {
 }
 
 // excerpt is the start of a body for a message, cut at a character boundary.
-// The cut is marked with truncMark, which the redactor relies on to mask a
-// secret cut in half (redactor.maskCut).
+// The cut is marked with secret.TruncMark, which the redactor relies on to mask a
+// secret cut in half (secret.Redactor.MaskCut).
 func excerpt(b []byte, n int) string {
 	if len(b) == 0 {
 		return "(empty)"
@@ -459,7 +460,7 @@ func excerpt(b []byte, n int) string {
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	return strings.ToValidUTF8(string(b[:cut]), "\uFFFD") + truncMark
+	return strings.ToValidUTF8(string(b[:cut]), "\uFFFD") + secret.TruncMark
 }
 
 func keyList(m map[string]string) string {

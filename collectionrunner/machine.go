@@ -11,6 +11,7 @@ import (
 	"github.com/looplab/fsm"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret"
 )
 
 // State is where the run's step machine is.
@@ -117,7 +118,7 @@ type run struct {
 	onStep func(collection.StepResult)
 	state  State // where the step machine is (see events)
 	scope  scope
-	red    *redactor
+	red    *secret.Redactor
 	clock  phaseClock
 	traced context.Context // the run's context with the clock's trace hooks
 
@@ -248,9 +249,9 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 
 	req, targets, serr := r.prepare(i)
 	if req != nil {
-		res.Request = collection.RequestRecord{Method: req.Method, URL: r.red.str(req.URL), Body: r.red.str(req.Body)}
+		res.Request = collection.RequestRecord{Method: req.Method, URL: r.red.Redact(req.URL), Body: r.red.Redact(req.Body)}
 	} else {
-		res.Request = collection.RequestRecord{Method: s.Method, URL: r.red.str(s.URL)}
+		res.Request = collection.RequestRecord{Method: s.Method, URL: r.red.Redact(s.URL)}
 	}
 	if serr != nil {
 		return r.errored(i, res, serr)
@@ -269,7 +270,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 	for try := 1; ; try++ {
 		res.Tries = try
 		sent, serr := send(r.traced, client, req, r.e.maxRead, &r.clock)
-		res.Request.Headers = r.red.requestHeaders(req.Header)
+		res.Request.Headers = r.red.RequestHeaders(req.Header)
 		if sent != nil {
 			res.TraceID = sent.TraceID
 			res.Timings = sent.Timings
@@ -295,7 +296,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			if failedCode != "" {
 				res.Status = collection.StepFailed
 				res.ErrorCode = failedCode
-				res.Error = r.red.str(failedMessage(results))
+				res.Error = r.red.Redact(failedMessage(results))
 				r.fire(EventFailed)
 				r.noteOutcome(s, collection.RunFailed, fmt.Sprintf("step '%s' failed", s.Name))
 				return res
@@ -341,7 +342,7 @@ func (r *run) errored(i int, res collection.StepResult, serr *stepError) collect
 	res.Status = collection.StepErrored
 	res.ErrorCode = serr.Code
 	r.cancelled = r.cancelled || serr.Code == CodeCancelled
-	res.Error = r.red.str(serr.Msg)
+	res.Error = r.red.Redact(serr.Msg)
 	r.scope.why[i] = "it errored (" + serr.Code + ")"
 	r.fire(EventError)
 	r.noteOutcome(s, collection.RunErrored, fmt.Sprintf("step '%s' errored", s.Name))
@@ -437,10 +438,10 @@ func (r *run) judge(s *collection.Step, targets []string, resp *response, head b
 			code = v.code
 		}
 		res := v.AssertionResult
-		res.Target = r.red.str(res.Target)
-		res.Expected = r.red.str(res.Expected)
-		res.Actual = r.red.str(res.Actual)
-		res.Reason = r.red.str(res.Reason)
+		res.Target = r.red.Redact(res.Target)
+		res.Expected = r.red.Redact(res.Expected)
+		res.Actual = r.red.Redact(res.Actual)
+		res.Reason = r.red.Redact(res.Reason)
 		out[j] = res
 	}
 	return out, code
@@ -481,12 +482,8 @@ func (r *run) responseRecord(resp *response) *collection.ResponseRecord {
 		Status: resp.status,
 		Size:   int64(len(resp.body)),
 	}
-	if r.headersClean(resp.header) {
-		// Nothing to hide: share the map (nobody modifies a response's headers).
-		rec.Headers = resp.header
-	} else {
-		rec.Headers = r.red.responseHeaders(resp.header)
-	}
+	// Shares the map when nothing needs hiding (nobody modifies a response's headers).
+	rec.Headers = r.red.ResponseHeaders(resp.header)
 	body := resp.body
 	var text string
 	if len(body) > r.e.maxStore {
@@ -504,7 +501,7 @@ func (r *run) responseRecord(resp *response) *collection.ResponseRecord {
 		text = bytesText(body)
 	}
 	// Stored as text: invalid UTF-8 and NUL (which Postgres refuses) become U+FFFD.
-	rec.Body = r.red.str(strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\x00", "\uFFFD"))
+	rec.Body = r.red.Redact(strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\x00", "\uFFFD"))
 	return rec
 }
 
@@ -514,32 +511,4 @@ func bytesText(b []byte) string {
 		return ""
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b)) // #nosec G103 -- b is immutable once read (see responseRecord)
-}
-
-// headersClean reports whether responseHeaders would return h unchanged: no
-// masked header, and no secret form nor truncation mark in any name or value.
-func (r *run) headersClean(h http.Header) bool {
-	if len(h) == 0 {
-		return false // responseHeaders returns nil for an empty map
-	}
-	for _, m := range maskedHeaders {
-		if _, ok := h[m]; ok {
-			return false
-		}
-	}
-	red := r.red
-	if red == nil || red.r == nil {
-		return true
-	}
-	for k, vs := range h {
-		if red.occursIn(k) || strings.Contains(k, truncMark) {
-			return false
-		}
-		for _, v := range vs {
-			if red.occursIn(v) || strings.Contains(v, truncMark) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -255,3 +255,69 @@ func TestMachineCancelAfterLastStep(t *testing.T) {
 		t.Errorf("run %s %q; want passed", out.Status, out.Error)
 	}
 }
+
+// passingRun is the events a 10-step run that passes fires: begin,
+// interpolated, received and held per step, then pass.
+var passingRun = func() []Event {
+	var evs []Event
+	for range 10 {
+		evs = append(evs, EventBegin, EventInterpolated, EventReceived, EventHeld)
+	}
+	return append(evs, EventPass)
+}()
+
+// TestTransitionsMatchTheFSM: the lookup fire uses and looplab/fsm, both
+// built from the one events table, allow the same events from every state and
+// lead to the same states.
+func TestTransitionsMatchTheFSM(t *testing.T) {
+	t.Parallel()
+	all := []State{StatePending, StateInterpolating, StateSending, StateAsserting, StateSkipped, StatePassed, StateFailed, StateErrored}
+	evs := []Event{EventBegin, EventSkip, EventInterpolated, EventReceived, EventRetry, EventHeld, EventFailed, EventError, EventNext, EventPass, EventFail, EventAbort}
+	for _, from := range all {
+		for _, ev := range evs {
+			m := fsm.NewFSM(string(from), events, nil)
+			err := m.Event(t.Context(), string(ev))
+			to, ok := transitions[transition{ev, from}]
+			switch {
+			case ok != (err == nil):
+				t.Errorf("%s from %s: table allows=%v, fsm says %v", ev, from, ok, err)
+			case ok && State(m.Current()) != to:
+				t.Errorf("%s from %s: table goes to %s, fsm to %s", ev, from, to, m.Current())
+			}
+		}
+	}
+}
+
+// BenchmarkMachine compares the two ways of driving one passing 10-step run
+// (41 events): the lookup table fire uses, and a looplab/fsm per run moved
+// with FSM.Event. docs/performance.md ("The step machine") records the figure
+// that decided between them.
+func BenchmarkMachine(b *testing.B) {
+	b.Run("table", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			r := run{state: StatePending}
+			for _, ev := range passingRun {
+				r.fire(ev)
+			}
+			if r.state != StatePassed || r.badState != nil {
+				b.Fatalf("ended in %s: %v", r.state, r.badState)
+			}
+		}
+	})
+	b.Run("fsm", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		for range b.N {
+			m := newMachine()
+			for _, ev := range passingRun {
+				if err := m.Event(ctx, string(ev)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if m.Current() != string(StatePassed) {
+				b.Fatalf("ended in %s", m.Current())
+			}
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // The overhead benchmarks compare the executor with hand-written net/http
@@ -136,7 +137,7 @@ func benchChain(b *testing.B, parallel bool, run func() error) {
 
 func executorChain(b *testing.B) func() error {
 	srv := chainServer(b)
-	e := NewExecutor(Config{Client: NewHTTPClient(GuardConfig{})})
+	e := NewExecutor(Config{Client: NewHTTPClient(netguard.Config{})})
 	c := chainCollection(srv.URL)
 	return func() error {
 		if out := e.Run(context.Background(), c, nil); out.Status != collection.RunPassed {
@@ -148,7 +149,7 @@ func executorChain(b *testing.B) func() error {
 
 func plainChainFunc(b *testing.B) func() error {
 	srv := chainServer(b)
-	client := NewHTTPClient(GuardConfig{})
+	client := NewHTTPClient(netguard.Config{})
 	return func() error { return plainChain(context.Background(), client, srv.URL) }
 }
 
@@ -164,7 +165,7 @@ func TestChainExecutorPasses(t *testing.T) {
 	if out.Status != collection.RunPassed || len(out.Steps) != 10 {
 		t.Fatalf("%s [%s]", out.Status, statuses(out))
 	}
-	if err := plainChain(t.Context(), NewHTTPClient(GuardConfig{}), srv.URL); err != nil {
+	if err := plainChain(t.Context(), NewHTTPClient(netguard.Config{}), srv.URL); err != nil {
 		t.Fatal(err)
 	}
 }

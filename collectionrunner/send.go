@@ -26,10 +26,8 @@ import (
 	"github.com/andybalholm/brotli"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
-
-// maxRedirects is how many redirects a step follows before it errors.
-const maxRedirects = 10
 
 // Stable error codes recorded on a step that could not be executed.
 const (
@@ -117,51 +115,26 @@ type redirectPolicy struct {
 
 type redirectKey struct{}
 
-var errTooManyRedirects = errors.New("too many redirects")
-
-// checkRedirect is the shared client's CheckRedirect: per-step follow switch,
-// a hop cap, http(s) only, and secret headers dropped on an origin change
-// (Go itself drops Authorization and Cookie only when the host changes, and
-// forwards custom headers such as X-Api-Key everywhere).
+// checkRedirect is the shared client's CheckRedirect: netguard's rule (a hop
+// cap, http(s) only, credentials dropped on an origin change) with the
+// step's follow switch, and the headers that carried a secret dropped too.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	pol, _ := req.Context().Value(redirectKey{}).(*redirectPolicy)
 	if pol != nil && !pol.follow {
 		return http.ErrUseLastResponse
 	}
-	if len(via) >= maxRedirects {
-		return errTooManyRedirects
+	if len(via) >= netguard.MaxRedirects {
+		return netguard.ErrTooManyRedirects
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return errorf(CodeInvalidURL, "redirected to %q: only http and https are followed", req.URL.Redacted())
 	}
-	origin := originOf(via[0].URL)
-	left := originOf(req.URL) != origin
-	for _, v := range via[1:] {
-		left = left || originOf(v.URL) != origin
+	var extra []string
+	if pol != nil {
+		extra = pol.secretHeaders
 	}
-	if left {
-		for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-			req.Header.Del(h)
-		}
-		if pol != nil {
-			for _, h := range pol.secretHeaders {
-				req.Header.Del(h)
-			}
-		}
-	}
+	netguard.StripCredentials(req, via, extra...)
 	return nil
-}
-
-// originOf is scheme://host:port with the default port made explicit.
-func originOf(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // checkMethod accepts the methods a step may use.
@@ -523,12 +496,12 @@ func classify(parent context.Context, err error, doing string) *stepError {
 	if parent.Err() != nil {
 		return errorf(CodeCancelled, "cancelled while %s", doing)
 	}
-	var blocked *BlockedError
+	var blocked *netguard.BlockedError
 	if errors.As(err, &blocked) {
 		return errorf(CodeDestinationBlocked, "%s", blocked.Error())
 	}
-	if errors.Is(err, errTooManyRedirects) {
-		return errorf(CodeTooManyRedirects, "stopped after %d redirects", maxRedirects)
+	if errors.Is(err, netguard.ErrTooManyRedirects) {
+		return errorf(CodeTooManyRedirects, "stopped after %d redirects", netguard.MaxRedirects)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		return errorf(CodeTimeout, "timed out while %s", doing)
@@ -550,7 +523,7 @@ func classify(parent context.Context, err error, doing string) *stepError {
 		return &stepError{Code: code, Msg: msg}
 	}
 	if strings.Contains(err.Error(), "server response headers exceeded") {
-		return errorf(CodeHeadersTooLarge, "the response headers exceed %s", sizeText(maxResponseHeaderBytes))
+		return errorf(CodeHeadersTooLarge, "the response headers exceed %s", sizeText(netguard.MaxResponseHeaderBytes))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return errorf(CodeBodyIncomplete, "the target closed the connection while %s", doing)

@@ -3,7 +3,6 @@ package collectionrunner
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,10 +17,6 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// ProgressChannel is the Postgres NOTIFY channel runners publish run progress on;
-// the gateway LISTENs to it for the runUpdated subscription.
-const ProgressChannel = "catena_run_progress"
-
 // Defaults for WorkerConfig.
 const (
 	DefaultLeaseTTL         = 30 * time.Second
@@ -33,8 +28,6 @@ const (
 	// finishTimeout bounds the final transaction, which runs even when the job's
 	// context was cancelled so a cancelled run is still recorded.
 	finishTimeout = 30 * time.Second
-	// maxProgressPayload keeps a NOTIFY payload under Postgres's 8000-byte limit.
-	maxProgressPayload = 7 << 10
 )
 
 // Errors that end a run's context; the worker tells them apart with context.Cause.
@@ -43,35 +36,23 @@ var (
 	errCancelled = errors.New("cancelled")
 )
 
-// FinishParams is the final state of one attempt of a run. The store's
-// FinishRun writes it fenced by (ID, Attempt) and only over a non-final run.
-type FinishParams struct {
-	ID         collection.RunID
-	Attempt    int
-	Status     collection.RunStatus
-	Error      string
-	FinishedAt time.Time
-	Duration   time.Duration
-	// Steps are the step results not yet written by RecordSteps.
-	Steps []collection.StepResult
-}
-
-// RunStore is what the worker needs from storage. internal/cli adapts
-// *store.Store to it (the runner never imports the store). Every write is
+// RunStore is what the worker needs from storage; *store.Store satisfies it
+// (the runner never imports the store; internal/cli passes it in). Every write is
 // fenced by attempt and returns an error matching collection.ErrConflict when
 // a newer attempt owns the run or the run is already final.
 type RunStore interface {
 	// StartRun marks the run running for attempt with a lease until leaseUntil
 	// and returns it with its snapshot.
 	StartRun(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (collection.Run, error)
-	// RunSecrets returns the secret values the run's collection holds now.
-	RunSecrets(ctx context.Context, run *collection.Run) (map[string]string, error)
-	// Heartbeat extends the lease and reports whether a user asked to cancel.
-	Heartbeat(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (cancelRequested bool, err error)
+	// RunSecrets opens the secret values a collection holds now (none when it
+	// has none). Only the runner calls it, as it starts a run.
+	RunSecrets(ctx context.Context, id collection.CollectionID) (map[string]string, error)
+	// HeartbeatRun extends the lease and reports whether a user asked to cancel.
+	HeartbeatRun(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (cancelRequested bool, err error)
 	// RecordSteps upserts finished steps of a long run (keyed run, attempt, position).
 	RecordSteps(ctx context.Context, id collection.RunID, attempt int, steps []collection.StepResult) error
 	// FinishRun writes the final state and the remaining steps in tx.
-	FinishRun(ctx context.Context, tx pgx.Tx, p FinishParams) error
+	FinishRun(ctx context.Context, tx pgx.Tx, p collection.FinishRunParams) error
 	// RefundAttempt keeps an attempt cut off by a deliberate stop from counting
 	// against the run's retries (fenced like the other writes).
 	RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error
@@ -143,25 +124,15 @@ func NewWorker(cfg WorkerConfig) *Worker {
 func (w *Worker) Run(ctx context.Context) error { return w.progress.run(ctx) }
 
 // Timeout returns -1: River's timeout is chosen before the run's snapshot is
-// loaded, so Work applies the real bound itself (JobTimeout of the snapshot).
+// loaded, so Work applies the real bound itself (jobTimeout of the snapshot).
 // That keeps River's client-wide default (one minute) from cutting a long,
 // legitimate run short.
 func (w *Worker) Timeout(*river.Job[collection.RunJob]) time.Duration { return -1 }
 
-// JobTimeout bounds one run of c: every step's timeout times its tries, the
-// retry intervals between tries, and a margin.
-func JobTimeout(c *collection.Collection) time.Duration {
-	total := jobTimeoutMargin
-	for _, s := range c.Steps {
-		tries := 1
-		var wait time.Duration
-		if s.Retry != nil && s.Retry.Attempts > 1 {
-			tries = s.Retry.Attempts
-			wait = time.Duration(tries-1) * s.Retry.Interval.Std()
-		}
-		total += time.Duration(tries)*s.EffectiveTimeout() + wait
-	}
-	return total
+// jobTimeout bounds one run of c: collection.CollectionTimeout (every step's
+// timeout times its tries, and the retry intervals) plus jobTimeoutMargin.
+func jobTimeout(c *collection.Collection) time.Duration {
+	return collection.CollectionTimeout(c) + jobTimeoutMargin
 }
 
 // Work executes one attempt of a run: start it fenced by attempt, execute the
@@ -181,14 +152,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	case err != nil:
 		return fmt.Errorf("starting run %d: %w", id, err)
 	}
-	c := run.Snapshot
-	secrets, err := w.cfg.Store.RunSecrets(ctx, &run)
-	if err != nil {
-		return fmt.Errorf("loading secrets of run %d: %w", id, err)
+	// Only the runner opens secrets: the stored snapshot never holds them.
+	secrets := map[string]string{}
+	if run.CollectionID != nil { // nil: the collection was deleted, its secrets with it
+		if secrets, err = w.cfg.Store.RunSecrets(ctx, *run.CollectionID); err != nil {
+			return fmt.Errorf("loading secrets of run %d: %w", id, err)
+		}
 	}
-	c.Secrets = secrets
+	run.Snapshot.Secrets = secrets // in memory only (json:"-"): the finish hook redacts alerts with them
+	c := run.Snapshot
 
-	runCtx, cancelTimeout := context.WithTimeout(ctx, JobTimeout(&c))
+	runCtx, cancelTimeout := context.WithTimeout(ctx, jobTimeout(&c))
 	defer cancelTimeout()
 	runCtx, cancel := context.WithCancelCause(runCtx)
 	defer cancel(nil)
@@ -229,7 +203,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 		status, reason = collection.RunCancelled, "cancelled"
 	case errors.Is(cause, context.DeadlineExceeded) && status == collection.RunErrored:
 		// The executor reports a cut-off run as cancelled; say what cut it off.
-		reason = fmt.Sprintf("timed out: the run took longer than its limit of %s (the sum of its step timeouts and retries, plus a margin)", JobTimeout(&c))
+		reason = fmt.Sprintf("timed out: the run took longer than its limit of %s (the sum of its step timeouts and retries, plus a margin)", jobTimeout(&c))
 	}
 	steps := out.Steps
 	for i := range steps {
@@ -307,7 +281,7 @@ func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []c
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	err = w.cfg.Store.FinishRun(ctx, tx, FinishParams{
+	err = w.cfg.Store.FinishRun(ctx, tx, collection.FinishRunParams{
 		ID: run.ID, Attempt: run.Attempt, Status: run.Status, Error: run.Error,
 		FinishedAt: *run.FinishedAt, Duration: run.Duration, Steps: unrecorded,
 	})
@@ -320,7 +294,7 @@ func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []c
 		}
 	}
 	payload := progressPayload(run.ID, run.Attempt, run.Status, run.Steps)
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", ProgressChannel, string(payload)); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", collection.ProgressChannel, string(payload)); err != nil {
 		return fmt.Errorf("notifying the final state: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -344,7 +318,7 @@ func (w *Worker) heartbeat(ctx context.Context, log *slog.Logger, id collection.
 			return
 		case <-t.C:
 		}
-		cancelRequested, err := w.cfg.Store.Heartbeat(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
+		cancelRequested, err := w.cfg.Store.HeartbeatRun(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
 		switch {
 		case errors.Is(err, collection.ErrConflict):
 			cancel(errLeaseLost)
@@ -406,178 +380,4 @@ func (t *stepTracker) recorded() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.written
-}
-
-// Progress is the JSON document published on ProgressChannel.
-type Progress struct {
-	RunID   collection.RunID     `json:"run_id"`
-	Attempt int                  `json:"attempt"`
-	Status  collection.RunStatus `json:"status"`
-	Steps   []ProgressStep       `json:"steps"`
-}
-
-// ProgressStep is one finished step in a Progress document.
-type ProgressStep struct {
-	Position  int                   `json:"position"`
-	Name      string                `json:"name"`
-	Status    collection.StepStatus `json:"status"`
-	LatencyMS int64                 `json:"latency_ms"`
-	Error     string                `json:"error"`
-}
-
-// progressPayload encodes the run's progress in at most maxProgressPayload
-// bytes, shortening error messages (then dropping them) when needed.
-func progressPayload(id collection.RunID, attempt int, status collection.RunStatus, steps []collection.StepResult) []byte {
-	p := Progress{RunID: id, Attempt: attempt, Status: status, Steps: make([]ProgressStep, len(steps))}
-	for _, limit := range []int{200, 40, 0} {
-		for i, s := range steps {
-			p.Steps[i] = ProgressStep{
-				Position: s.Position, Name: s.Name, Status: s.Status,
-				LatencyMS: s.Timings.Total.Milliseconds(), Error: truncateRunes(s.Error, limit),
-			}
-		}
-		b, err := json.Marshal(p)
-		if err == nil && len(b) <= maxProgressPayload {
-			return b
-		}
-	}
-	// 50 steps with 200-character names can still exceed the limit: keep the
-	// last steps, which a watcher has not seen yet.
-	for len(p.Steps) > 0 {
-		p.Steps = p.Steps[1:]
-		if b, err := json.Marshal(p); err == nil && len(b) <= maxProgressPayload {
-			return b
-		}
-	}
-	b, _ := json.Marshal(p)
-	return b
-}
-
-func truncateRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	if n == 0 {
-		return ""
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// progressHub coalesces progress notifications: each run keeps only its latest
-// document (it holds every step so far), and all pending documents go out in
-// one query per interval instead of one query per step.
-type progressHub struct {
-	db       DB
-	log      *slog.Logger
-	interval time.Duration
-
-	mu      sync.Mutex
-	pending map[collection.RunID][]byte
-	// flushMu is held while a batch is being sent, so forget can wait until no
-	// stale document of a finished run is still in flight.
-	flushMu sync.Mutex
-}
-
-func newProgressHub(db DB, log *slog.Logger, interval time.Duration) *progressHub {
-	return &progressHub{db: db, log: log, interval: interval, pending: map[collection.RunID][]byte{}}
-}
-
-func (h *progressHub) publish(id collection.RunID, payload []byte) {
-	h.mu.Lock()
-	h.pending[id] = payload
-	h.mu.Unlock()
-}
-
-// forget drops a run's pending document and waits for a batch in flight.
-func (h *progressHub) forget(id collection.RunID) {
-	h.flushMu.Lock()
-	h.mu.Lock()
-	delete(h.pending, id)
-	h.mu.Unlock()
-	h.flushMu.Unlock()
-}
-
-func (h *progressHub) run(ctx context.Context) error {
-	t := time.NewTicker(h.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			h.flush(ctx)
-		}
-	}
-}
-
-func (h *progressHub) flush(ctx context.Context) {
-	h.flushMu.Lock()
-	defer h.flushMu.Unlock()
-	h.mu.Lock()
-	if len(h.pending) == 0 {
-		h.mu.Unlock()
-		return
-	}
-	batch := make([]string, 0, len(h.pending))
-	for id, p := range h.pending {
-		batch = append(batch, string(p))
-		delete(h.pending, id)
-	}
-	h.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	// Progress is best effort: the final state is notified in the finishing
-	// transaction, and a watcher that misses an update reads the run.
-	if _, err := h.db.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", ProgressChannel, batch); err != nil {
-		h.log.WarnContext(ctx, "publishing run progress", "err", err, "runs", len(batch))
-	}
-}
-
-// LostRunSweeper finds runs whose runner is gone. *store.Store satisfies it.
-type LostRunSweeper interface {
-	// RequeueExpiredRuns retries (or, on the last attempt, discards) the job of
-	// each run whose lease expired.
-	RequeueExpiredRuns(ctx context.Context) ([]collection.RunID, error)
-	// SweepLostRuns ends runs whose lease expired and whose job will not run
-	// again as errored with reason runner_lost.
-	SweepLostRuns(ctx context.Context) ([]collection.RunID, error)
-}
-
-// Sweep runs the sweeper every interval until ctx ends: a run whose runner was
-// killed or froze past its lease is retried as a new attempt, and a run whose
-// last attempt was lost ends errored (runner_lost) instead of staying running.
-func Sweep(ctx context.Context, s LostRunSweeper, interval time.Duration, log *slog.Logger) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		sctx, cancel := context.WithTimeout(ctx, max(interval, 10*time.Second))
-		requeued, err := s.RequeueExpiredRuns(sctx)
-		for _, id := range requeued {
-			log.WarnContext(ctx, "lease expired: run handed back to the queue", "component", "sweeper", "run_id", int64(id))
-		}
-		var ids []collection.RunID
-		if err == nil {
-			ids, err = s.SweepLostRuns(sctx)
-		}
-		cancel()
-		if err != nil {
-			log.WarnContext(ctx, "sweeping lost runs", "component", "sweeper", "err", err)
-			continue
-		}
-		for _, id := range ids {
-			log.WarnContext(ctx, "run ended errored: its runner was lost", "component", "sweeper", "run_id", int64(id), "reason", "runner_lost")
-		}
-	}
 }

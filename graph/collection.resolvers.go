@@ -14,6 +14,7 @@ import (
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/postman"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -204,7 +205,7 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 	switch format {
 	case model.ImportFormatPostman:
 		var w []string
-		c, w, err = collection.ImportPostman([]byte(document))
+		c, w, err = postman.Import([]byte(document))
 		warnings = append(warnings, w...)
 	default:
 		c, err = collection.Parse([]byte(document), "document")

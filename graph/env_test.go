@@ -96,7 +96,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	st := store.New(pool, box)
-	q, err := queue.New(pool, log, queue.Config{})
+	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

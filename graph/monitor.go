@@ -7,6 +7,7 @@ import (
 
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 )
 
 // checkMonitor builds a monitor from input and validates it whole: its own
@@ -17,7 +18,8 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Validate(); err != nil {
+	s, err := schedulespec.CheckMonitor(m)
+	if err != nil {
 		return nil, err
 	}
 	cs := make([]collection.Collection, 0, len(m.CollectionIDs))
@@ -30,14 +32,10 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 		}
 		cs = append(cs, *c)
 	}
-	if err := m.ValidateTimeouts(cs); err != nil {
+	if err := m.ValidateTimeouts(s.MinInterval(), cs); err != nil {
 		return nil, err
 	}
 	if m.Enabled {
-		s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
-		if err != nil {
-			return nil, err
-		}
 		next := s.Next(r.Now())
 		m.NextRunAt = &next
 	}
@@ -75,7 +73,7 @@ func (r *mutationResolver) setEnabled(ctx context.Context, id string, enabled bo
 	if err != nil {
 		return nil, err
 	}
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return nil, err
 	}

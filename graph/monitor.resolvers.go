@@ -13,6 +13,7 @@ import (
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -200,7 +201,7 @@ func (r *queryResolver) SchedulePreview(ctx context.Context, schedule string, ti
 	if tz == "" {
 		tz = "UTC"
 	}
-	s, err := collection.ParseSchedule(schedule, tz)
+	s, err := schedulespec.Parse(schedule, tz)
 	if err != nil {
 		return nil, err
 	}

@@ -12,27 +12,13 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// ProgressChannel is the Postgres NOTIFY channel runners publish progress on.
-const ProgressChannel = "catena_run_progress"
-
-// ProgressUpdate is one notification: the run's status and every step finished
-// so far in this attempt. Resync marks a gap (the listener reconnected or the
-// subscriber fell behind): the subscriber must reload the run.
+// ProgressUpdate is one notification (collection.Progress, the document the
+// runner publishes on collection.ProgressChannel). Resync marks a gap (the
+// listener reconnected or the subscriber fell behind): the subscriber must
+// reload the run.
 type ProgressUpdate struct {
-	RunID   collection.RunID     `json:"run_id"`
-	Attempt int                  `json:"attempt"`
-	Status  collection.RunStatus `json:"status"`
-	Steps   []ProgressStep       `json:"steps"`
-	Resync  bool                 `json:"-"`
-}
-
-// ProgressStep is a step as the progress payload carries it.
-type ProgressStep struct {
-	Position  int                   `json:"position"`
-	Name      string                `json:"name"`
-	Status    collection.StepStatus `json:"status"`
-	LatencyMs float64               `json:"latency_ms"`
-	Error     string                `json:"error"`
+	collection.Progress
+	Resync bool `json:"-"`
 }
 
 // Progress holds one LISTEN connection per process and fans notifications out
@@ -89,7 +75,7 @@ func (p *Progress) listen(ctx context.Context) error {
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+ProgressChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+collection.ProgressChannel); err != nil {
 		return err
 	}
 	p.once.Do(func() { close(p.ready) })
@@ -150,7 +136,7 @@ func (p *Progress) broadcastResync() {
 	defer p.mu.Unlock()
 	for id, set := range p.subs {
 		for s := range set {
-			p.deliver(s, ProgressUpdate{RunID: id, Resync: true})
+			p.deliver(s, ProgressUpdate{Progress: collection.Progress{RunID: id}, Resync: true})
 		}
 	}
 }
@@ -159,7 +145,7 @@ func (p *Progress) broadcastResync() {
 // update and gets a resync instead (payloads are cumulative, so it loses no step).
 func (p *Progress) deliver(s *subscriber, u ProgressUpdate) {
 	if s.missed {
-		u = ProgressUpdate{RunID: u.RunID, Resync: true}
+		u = ProgressUpdate{Progress: collection.Progress{RunID: u.RunID}, Resync: true}
 	}
 	select {
 	case s.ch <- u:

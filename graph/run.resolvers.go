@@ -9,13 +9,13 @@ import (
 	"context"
 	"time"
 
+	pgx "github.com/jackc/pgx/v5"
+
 	"github.com/catena-monitor/catena/graph/generated"
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
-	pgx "github.com/jackc/pgx/v5"
 )
 
 func (r *mutationResolver) RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error) {
@@ -42,7 +42,7 @@ func (r *mutationResolver) RunCollection(ctx context.Context, id string, locatio
 	}
 	var run collection.Run
 	err = store.WithTx(ctx, r.Store.Pool(), func(tx pgx.Tx) error {
-		run, _, err = r.Queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+		run, _, err = r.Queue.EnqueueRun(ctx, tx, store.InsertRunParams{
 			CollectionID: &cid,
 			Location:     loc,
 			Trigger:      collection.TriggerManual,

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/store"
 )
 
 // wsMessage is one graphql-transport-ws message.
@@ -143,7 +142,7 @@ func TestRunUpdatedFollowsProgressNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.FinishRun(ctx, tx, store.FinishRunParams{ID: runID, Attempt: 1, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: 60 * time.Millisecond}); err != nil {
+	if err := e.store.FinishRun(ctx, tx, collection.FinishRunParams{ID: runID, Attempt: 1, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: 60 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	notify(tx, "passed", len(names))

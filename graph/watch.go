@@ -129,7 +129,7 @@ func mergeProgress(run *collection.Run, u ProgressUpdate) *collection.Run {
 		}
 		next.Steps = append(next.Steps, collection.StepResult{
 			RunID: run.ID, Attempt: u.Attempt, Position: s.Position, Name: s.Name, Status: s.Status, Error: s.Error,
-			Timings: collection.Timings{Total: time.Duration(s.LatencyMs * float64(time.Millisecond))},
+			Timings: collection.Timings{Total: s.Latency()},
 		})
 	}
 	return &next

@@ -51,12 +51,13 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string) (*handle
 		pool.Close()
 		return nil, fmt.Errorf("checking the database schema: %w", err)
 	}
-	q, err := queue.New(pool, log, queue.Config{})
+	st := store.New(pool, nil) // the Lambda reads no secret: it has no key
+	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
-	d, err := schedule.NewDeliverer(schedule.DelivererConfig{Pool: pool, Store: store.New(pool, nil), Queue: q, Log: log})
+	d, err := schedule.NewDeliverer(schedule.DelivererConfig{Pool: pool, Store: st, Queue: q, Log: log})
 	if err != nil {
 		pool.Close()
 		return nil, err

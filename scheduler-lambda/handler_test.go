@@ -66,7 +66,7 @@ func newFixture(t *testing.T, locations ...string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.New(pool, nil, queue.Config{})
+	q, err := queue.New(store.New(pool, nil), nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func (f *fixture) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// TestHandlerDuplicateDeliveries is RELIABILITY scenario 5: five concurrent
+// TestHandlerDuplicateDeliveries is scenario 5 of docs/reliability.md: five concurrent
 // invocations with the same event and a sixth 30 s later make one run row and
 // one job, and every invocation succeeds.
 func TestHandlerDuplicateDeliveries(t *testing.T) {
@@ -145,7 +145,7 @@ func TestHandlerDuplicateDeliveries(t *testing.T) {
 	}
 }
 
-// TestHandlerStaleDelivery is RELIABILITY scenario 6: a delivery two hours
+// TestHandlerStaleDelivery is scenario 6 of docs/reliability.md: a delivery two hours
 // late for a 5-minute monitor is recorded missed (stale) and sends nothing.
 func TestHandlerStaleDelivery(t *testing.T) {
 	t.Parallel()

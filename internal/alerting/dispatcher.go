@@ -15,6 +15,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/secret"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -201,9 +202,9 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 
 	// A failing run while an incident of its kind is open belongs to it.
 	if this.Failing() {
-		kind := KindFailure
+		kind := alert.IncidentFailure
 		if this == OutcomeErrored {
-			kind = KindErrored
+			kind = alert.IncidentErrored
 		}
 		if in, ok := byKind[kind]; ok {
 			if err := d.cfg.Store.LinkIncidentRun(ctx, tx, in.ID, run.ID, nil); err != nil {
@@ -266,23 +267,13 @@ func (d *Dispatcher) insertOpts() *river.InsertOpts {
 	return &river.InsertOpts{Queue: QueueName, MaxAttempts: d.cfg.Retry.MaxAttempts}
 }
 
-// DedupKey is the stable key of a monitor's collection: PagerDuty folds every
-// trigger of an incident into one alert and resolves it with the same key.
-func DedupKey(m collection.MonitorID, c collection.CollectionID, incidentKind string) string {
-	k := fmt.Sprintf("catena-%d-%d", m, c)
-	if incidentKind == KindErrored {
-		k += "-errored"
-	}
-	return k
-}
-
 // event builds the message for an action from the run. Secret values the
 // snapshot still holds are masked again here, whatever the runner did.
 func (d *Dispatcher) event(a Action, t store.AlertTarget, run *collection.Run, failingSince time.Time, locations []string, now time.Time) alert.Event {
 	ev := alert.Event{
 		Kind:           a.Event,
 		IncidentKind:   a.IncidentKind,
-		DedupKey:       DedupKey(*run.MonitorID, *run.CollectionID, a.IncidentKind),
+		DedupKey:       alert.IncidentKey(int64(*run.MonitorID), int64(*run.CollectionID), a.IncidentKind),
 		MonitorID:      int64(*run.MonitorID),
 		MonitorName:    t.MonitorName,
 		CollectionID:   int64(*run.CollectionID),
@@ -327,24 +318,20 @@ func failedStep(run *collection.Run) *alert.FailedStep {
 	return nil
 }
 
-// redactEvent replaces any secret value left in the free-text fields.
+// redactEvent masks every secret value, in any of its encodings, left in the
+// free-text fields (secret.Redactor). The runner redacted the step results
+// already; this keeps the alert's promise on its own.
 func redactEvent(ev alert.Event, secrets map[string]string) alert.Event {
-	var pairs []string
-	for _, v := range secrets {
-		if len(v) >= 3 { // shorter values would mask ordinary text
-			pairs = append(pairs, v, collection.Redacted)
-		}
-	}
-	if len(pairs) == 0 || ev.Step == nil {
+	if ev.Step == nil {
 		return ev
 	}
-	r := strings.NewReplacer(pairs...)
+	r := secret.NewRedactor(secrets)
 	s := *ev.Step
-	s.Error = r.Replace(s.Error)
+	s.Name, s.Error = r.Redact(s.Name), r.Redact(s.Error)
 	s.Assertions = slices.Clone(s.Assertions)
 	for i := range s.Assertions {
 		a := &s.Assertions[i]
-		a.Expected, a.Actual, a.Reason, a.Property = r.Replace(a.Expected), r.Replace(a.Actual), r.Replace(a.Reason), r.Replace(a.Property)
+		a.Expected, a.Actual, a.Reason, a.Property = r.Redact(a.Expected), r.Redact(a.Actual), r.Redact(a.Reason), r.Redact(a.Property)
 	}
 	ev.Step = &s
 	return ev

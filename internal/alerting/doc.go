@@ -15,7 +15,12 @@
 // exactly, permanent errors fail at once. Deliveries are separate jobs, so a
 // dead channel delays nobody but itself.
 //
-// Providers live in provider/<name>, one file each, behind alert.Provider.
+// Providers live in provider/<name>, behind alert.Provider: one file each,
+// plus PagerDuty's inbound webhook (acknowledgements) and email's transport
+// setup (SMTP or SES, with its own AWS settings) in their own packages. HTTP
+// goes through internal/netguard (the dial guard and Post); the message's
+// free text is masked with internal/secret's Redactor before it is stored.
+// alerting reads no server configuration: internal/cli passes what it needs.
 // docs/alerts.md describes the channels and the policy for users;
 // docs/adding-an-alert-channel.md is the recipe for a new channel.
 package alerting

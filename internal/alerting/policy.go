@@ -19,12 +19,6 @@ const (
 	OutcomeErrored Outcome = "errored" // could not execute, counted on its own (separate)
 )
 
-// Incident kinds, as stored in incidents.kind.
-const (
-	KindFailure = "failure"
-	KindErrored = "errored"
-)
-
 // Failing reports whether the outcome counts towards an incident.
 func (o Outcome) Failing() bool { return o == OutcomeFailure || o == OutcomeErrored }
 
@@ -162,10 +156,10 @@ func Decide(p collection.AlertPolicy, s State, o Outcome, now time.Time) (State,
 		return s, acts
 	}
 
-	kind, count := KindFailure, 0
+	kind, count := alert.IncidentFailure, 0
 	s.ConsecutivePasses = 0
 	if o == OutcomeErrored {
-		kind = KindErrored
+		kind = alert.IncidentErrored
 		s.ConsecutiveErrors++
 		s.ConsecutiveFailures = 0
 		count = s.ConsecutiveErrors

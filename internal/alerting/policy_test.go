@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
@@ -168,7 +169,7 @@ func TestAlertNoRemindersOnceAcknowledged(t *testing.T) {
 	p := collection.DefaultAlertPolicy()
 	p.ReminderInterval = time.Minute
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := State{ConsecutiveFailures: 5, FailingSince: t0, Open: []OpenIncident{{Kind: KindFailure, OpenedAt: t0, LastNotifiedAt: t0, Acknowledged: true}}}
+	s := State{ConsecutiveFailures: 5, FailingSince: t0, Open: []OpenIncident{{Kind: alert.IncidentFailure, OpenedAt: t0, LastNotifiedAt: t0, Acknowledged: true}}}
 	if _, acts := Decide(p, s, OutcomeFailure, t0.Add(time.Hour)); len(acts) != 0 {
 		t.Fatalf("acknowledged incident: %+v", acts)
 	}

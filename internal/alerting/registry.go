@@ -1,13 +1,8 @@
 package alerting
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/alerting/provider/discord"
@@ -16,13 +11,12 @@ import (
 	"github.com/catena-monitor/catena/internal/alerting/provider/slack"
 	"github.com/catena-monitor/catena/internal/alerting/provider/webhook"
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/config"
 )
 
 // ProviderDeps is what providers are built with besides a channel's settings.
 type ProviderDeps struct {
-	// HTTPClient sends to channel URLs. In production it is the runner's
-	// guarded client (collectionrunner.NewHTTPClient), so a channel URL cannot
+	// HTTPClient sends to channel URLs. In production it is the
+	// guarded client (netguard.NewClient), so a channel URL cannot
 	// reach link-local or metadata addresses.
 	HTTPClient *http.Client
 	// Email is the operator's mail transport (SMTP or SES).
@@ -70,31 +64,4 @@ func ValidateChannel(ch collection.AlertChannel, d ProviderDeps) error {
 		return fmt.Errorf("%w: %w", collection.ErrInvalid, err)
 	}
 	return nil
-}
-
-// EmailTransport is the email provider's transport from the server's
-// configuration; ses is used when c.Provider is "ses" (see NewSES).
-func EmailTransport(c config.EmailConfig, ses email.SES) email.Transport {
-	return email.Transport{
-		Provider: c.Provider, From: c.From,
-		Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUser, Password: c.SMTPPass, TLS: c.SMTPTLS,
-		SES: ses,
-	}
-}
-
-// NewSES builds an SES v2 client from the default AWS credential chain;
-// endpoint overrides the service URL ("" = AWS's), for tests and LocalStack.
-func NewSES(ctx context.Context, region, endpoint string, client *http.Client) (*sesv2.Client, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
-	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration for SES: %w", err)
-	}
-	return sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-		if client != nil {
-			o.HTTPClient = client
-		}
-	}), nil
 }

@@ -78,7 +78,7 @@ func BenchmarkChain(b *testing.B) {
 		}
 		st := store.New(pool, box)
 		log := slog.New(slog.DiscardHandler)
-		q, err := queue.New(pool, log, queue.Config{})
+		q, err := queue.New(st, log, queue.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func BenchmarkChain(b *testing.B) {
 				}()
 				benchWorker(b, pcfg.ConnConfig.Database, conc, func(tx pgx.Tx, n int) error {
 					for range n {
-						_, _, err := q.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+						_, _, err := q.EnqueueRun(ctx, tx, store.InsertRunParams{
 							CollectionID: &saved.ID, Location: location, Trigger: collection.TriggerAPI,
 							IdempotencyKey: fmt.Sprintf("bench:%d", seq.Add(1)), Snapshot: *saved,
 						})

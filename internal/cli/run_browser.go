@@ -9,12 +9,13 @@ import (
 
 	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // newBrowser builds the process's browser for browser steps from
 // CATENA_BROWSER's value: nil when it is "off" (browser steps then error
 // saying so). Nothing starts until the first browser step.
-func newBrowser(path string, concurrency int, guard collectionrunner.GuardConfig, log *slog.Logger) *collectionrunner.Browser {
+func newBrowser(path string, concurrency int, guard netguard.Config, log *slog.Logger) *collectionrunner.Browser {
 	path = strings.TrimSpace(path)
 	if strings.EqualFold(path, collectionrunner.BrowserOff) {
 		return nil

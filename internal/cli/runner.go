@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/catena-monitor/catena/internal/alerting"
 	"github.com/catena-monitor/catena/internal/alerting/provider/email"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/config"
+	"github.com/catena-monitor/catena/internal/netguard"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -65,26 +66,19 @@ const alertQueueWorkers = 20
 // finishing transaction (OnFinish) and the same River client sends the
 // deliveries (its worker and queue).
 func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptions, error) {
-	inserter, err := queue.New(d.pool, d.log, queue.Config{})
+	inserter, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert job inserter: %w", err)
 	}
-	var ses email.SES
-	if d.cfg.Email.Provider == "ses" {
-		client, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, d.cfg.Scheduler.AWSBaseURL, nil)
-		if err != nil {
-			return opts, err
-		}
-		ses = client
+	providers, err := alertProviders(ctx, d.cfg)
+	if err != nil {
+		return opts, err
 	}
 	disp, err := alerting.NewDispatcher(alerting.Config{
-		Store:    d.store,
-		Channels: d.store,
-		River:    inserter.River(),
-		Providers: alerting.ProviderDeps{
-			HTTPClient: collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
-			Email:      alerting.EmailTransport(d.cfg.Email, ses),
-		},
+		Store:     d.store,
+		Channels:  d.store,
+		River:     inserter.River(),
+		Providers: providers,
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
 	})
@@ -106,6 +100,26 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 	}
 	opts.Queues[alerting.QueueName] = river.QueueConfig{MaxWorkers: alertQueueWorkers}
 	return opts, nil
+}
+
+// alertProviders is what alert channels are built with, from the server's
+// configuration: the guarded HTTP client and the mail transport. The runner's
+// deliveries and the gateway's "send test alert" both use it, so a test alert
+// goes exactly where a delivery would (the same SES endpoint, the same guard).
+func alertProviders(ctx context.Context, cfg *config.Config) (alerting.ProviderDeps, error) {
+	e := cfg.Email
+	mail, err := email.NewTransport(ctx, email.Config{
+		Provider: e.Provider, From: e.From,
+		SMTPHost: e.SMTPHost, SMTPPort: e.SMTPPort, SMTPUser: e.SMTPUser, SMTPPass: e.SMTPPass, SMTPTLS: e.SMTPTLS,
+		AWS: email.AWSConfig{Region: e.AWSRegion, EndpointURL: e.AWSEndpointURL},
+	})
+	if err != nil {
+		return alerting.ProviderDeps{}, err
+	}
+	return alerting.ProviderDeps{
+		HTTPClient: netguard.NewClient(netguard.Config{Deny: cfg.DenyCIDRs, Allow: cfg.AllowCIDRs}),
+		Email:      mail,
+	}, nil
 }
 
 // runnerOptions tunes newRunWorkers; zero values take the configuration's.
@@ -154,7 +168,7 @@ type runWorkers struct {
 func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
-	guard := collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}
+	guard := netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}
 	browser := newBrowser(d.cfg.Browser, d.cfg.BrowserConcurrency, guard, d.log)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
 		Client:   collectionrunner.NewHTTPClient(guard),
@@ -164,7 +178,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	})
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,
-		Store:     runStore{d.store},
+		Store:     d.store,
 		Pool:      d.pool,
 		OnFinish:  opts.OnFinish,
 		Log:       d.log,
@@ -192,7 +206,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.pool, d.log, queue.Config{Workers: workers, Queues: queues})
+	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
@@ -228,39 +242,5 @@ func (r *runWorkers) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// runStore adapts *store.Store to the worker's RunStore.
-type runStore struct{ s *store.Store }
-
-func (a runStore) StartRun(ctx context.Context, id collection.RunID, attempt int, until time.Time) (collection.Run, error) {
-	return a.s.StartRun(ctx, id, attempt, until)
-}
-
-func (a runStore) RunSecrets(ctx context.Context, run *collection.Run) (map[string]string, error) {
-	if run.CollectionID == nil {
-		return map[string]string{}, nil // the collection was deleted; its secrets with it
-	}
-	secrets, err := a.s.RunSecrets(ctx, *run.CollectionID)
-	if errors.Is(err, collection.ErrNotFound) {
-		return map[string]string{}, nil
-	}
-	return secrets, err
-}
-
-func (a runStore) Heartbeat(ctx context.Context, id collection.RunID, attempt int, until time.Time) (bool, error) {
-	return a.s.HeartbeatRun(ctx, id, attempt, until)
-}
-
-func (a runStore) RecordSteps(ctx context.Context, id collection.RunID, attempt int, steps []collection.StepResult) error {
-	return a.s.RecordSteps(ctx, id, attempt, steps)
-}
-
-func (a runStore) RefundAttempt(ctx context.Context, id collection.RunID, attempt int, jobID int64) error {
-	return a.s.RefundAttempt(ctx, id, attempt, jobID)
-}
-
-func (a runStore) FinishRun(ctx context.Context, tx pgx.Tx, p collectionrunner.FinishParams) error {
-	return a.s.FinishRun(ctx, tx, store.FinishRunParams{
-		ID: p.ID, Attempt: p.Attempt, Status: p.Status, Error: p.Error,
-		FinishedAt: p.FinishedAt, Duration: p.Duration, Steps: p.Steps,
-	})
-}
+// The store is the runner's RunStore as it is: nothing to adapt.
+var _ collectionrunner.RunStore = (*store.Store)(nil)

@@ -47,7 +47,7 @@ func newRunnerEnv(t *testing.T) *runnerEnv {
 	}
 	st := store.New(pool, box)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	q, err := queue.New(pool, log, queue.Config{})
+	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // startRunner runs a runner until the test ends, with the compressed test
-// timings of RELIABILITY.md.
+// timings of docs/reliability.md.
 func (e *runnerEnv) startRunner(opts runnerOptions) {
 	e.t.Helper()
 	opts.LeaseTTL = cmpOr(opts.LeaseTTL, 3*time.Second)
@@ -109,7 +109,7 @@ func (e *runnerEnv) enqueue(c *collection.Collection) collection.Run {
 	var run collection.Run
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
 		var err error
-		run, _, err = e.queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+		run, _, err = e.queue.EnqueueRun(ctx, tx, store.InsertRunParams{
 			CollectionID: &c.ID, Location: collection.DefaultLocation, Trigger: collection.TriggerManual,
 			IdempotencyKey: fmt.Sprintf("test:%d:%d", c.ID, time.Now().UnixNano()), Snapshot: *c,
 		})
@@ -167,7 +167,7 @@ func TestRunnerExecutesAQueuedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer listener.Release()
-	if _, err := listener.Exec(context.Background(), "LISTEN "+collectionrunner.ProgressChannel); err != nil {
+	if _, err := listener.Exec(context.Background(), "LISTEN "+collection.ProgressChannel); err != nil {
 		t.Fatal(err)
 	}
 
@@ -218,7 +218,7 @@ func TestRunnerExecutesAQueuedRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no final progress notification: %v", err)
 		}
-		var p collectionrunner.Progress
+		var p collection.Progress
 		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
 			t.Fatalf("progress payload is not JSON: %v: %s", err, n.Payload)
 		}
@@ -300,7 +300,7 @@ func TestRunnerCancelsARunningRun(t *testing.T) {
 func (e *runnerEnv) workerFor() *collectionrunner.Worker {
 	return collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  collectionrunner.NewExecutor(collectionrunner.Config{}),
-		Store:     runStore{e.store},
+		Store:     e.store,
 		Pool:      e.pool,
 		Log:       e.deps.log,
 		LeaseTTL:  3 * time.Second,
@@ -343,7 +343,7 @@ func TestStaleAttemptIsFencedOut(t *testing.T) {
 
 	// A stale FinishRun changes nothing either.
 	err = store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
-		return runStore{e.store}.FinishRun(ctx, tx, collectionrunner.FinishParams{
+		return e.store.FinishRun(ctx, tx, collection.FinishRunParams{
 			ID: run.ID, Attempt: 1, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: time.Second,
 		})
 	})
@@ -388,7 +388,7 @@ func TestRunnerSweepsADiscardedRun(t *testing.T) {
 
 // A runner that took a run and vanished (killed or frozen past its lease):
 // the sweeper hands the job back to River, and a live runner completes the run
-// as attempt 2 (RELIABILITY scenarios 1 and 3).
+// as attempt 2 (scenarios 1 and 3 of docs/reliability.md).
 func TestRunnerRetriesARunWhoseRunnerVanished(t *testing.T) {
 	t.Parallel()
 	e := newRunnerEnv(t)

@@ -24,7 +24,7 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 	if mode := d.cfg.Scheduler.Mode; mode != "local" {
 		return &ExitError{Code: 2, Err: fmt.Errorf("CATENA_SCHEDULER=%s: `catena scheduler` runs the local scheduler only (with eventbridge, AWS invokes scheduler-lambda; with off, nothing is scheduled)", mode)}
 	}
-	q, err := queue.New(d.pool, d.log, queue.Config{})
+	q, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return fmt.Errorf("creating the queue client: %w", err)
 	}

@@ -18,10 +18,10 @@ import (
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/catena-monitor/catena/collectionrunner"
 	"github.com/catena-monitor/catena/frontend"
 	"github.com/catena-monitor/catena/graph"
 	"github.com/catena-monitor/catena/internal/alerting"
+	"github.com/catena-monitor/catena/internal/alerting/provider/pagerduty"
 	"github.com/catena-monitor/catena/internal/auth"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
@@ -97,18 +97,13 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	}
 	// Insert-only: the API and the dispatcher enqueue runs and deliveries; the
 	// runner's own client works them.
-	q, err := queue.New(d.pool, d.log, queue.Config{})
+	q, err := queue.New(d.store, d.log, queue.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
-	httpClient := collectionrunner.NewHTTPClient(collectionrunner.GuardConfig{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs})
-	deps := alerting.ProviderDeps{HTTPClient: httpClient, Email: alerting.EmailTransport(d.cfg.Email, nil)}
-	if d.cfg.Email.Provider == "ses" {
-		ses, err := alerting.NewSES(ctx, d.cfg.Scheduler.AWSRegion, "", httpClient)
-		if err != nil {
-			return nil, err
-		}
-		deps.Email = alerting.EmailTransport(d.cfg.Email, ses)
+	deps, err := alertProviders(ctx, d.cfg)
+	if err != nil {
+		return nil, err
 	}
 	alerts, err := alerting.NewDispatcher(alerting.Config{
 		Store: d.store, Channels: d.store, River: q.River(), Providers: deps,
@@ -138,11 +133,11 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	mountHealth(mux, d.pool)
 	mux.Handle("/graphql", api)
 	if d.cfg.PagerDutyWebhookSecret != "" {
-		pd, err := alerting.NewPDWebhook(alerting.PDWebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
+		pd, err := pagerduty.NewWebhook(pagerduty.WebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
 		if err != nil {
 			return nil, err
 		}
-		mux.Handle(alerting.PDWebhookPath, pd)
+		mux.Handle(pagerduty.WebhookPath, pd)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", frontend.Handler())
@@ -177,7 +172,7 @@ func seedDemo(ctx context.Context, d *deps, q *queue.Client, base string) error 
 		return fmt.Errorf("creating the demo collection: %w", err)
 	}
 	err = store.WithTx(ctx, d.pool, func(tx pgx.Tx) error {
-		_, _, err := q.EnqueueRun(ctx, tx, queue.EnqueueRunParams{
+		_, _, err := q.EnqueueRun(ctx, tx, store.InsertRunParams{
 			CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: *c, IdempotencyKey: "demo-seed",
 		})
 		return err

@@ -86,6 +86,24 @@ func (s Step) EffectiveTimeout() time.Duration {
 	return s.Timeout.Std()
 }
 
+// CollectionTimeout is the longest one run of c can take: every step's
+// timeout (DefaultTimeout when unset) times its tries, plus the waits between
+// tries. The scheduler checks a monitor's interval against it and the runner
+// bounds a run's job with it (plus a margin).
+func CollectionTimeout(c *Collection) time.Duration {
+	var total time.Duration
+	for _, st := range c.Steps {
+		tries := 1
+		var wait time.Duration
+		if st.Retry != nil && st.Retry.Attempts > 1 {
+			tries = st.Retry.Attempts
+			wait = time.Duration(tries-1) * st.Retry.Interval.Std()
+		}
+		total += time.Duration(tries)*st.EffectiveTimeout() + wait
+	}
+	return total
+}
+
 // Redirects reports whether redirects are followed for this step.
 func (s Step) Redirects() bool { return s.FollowRedirects == nil || *s.FollowRedirects }
 

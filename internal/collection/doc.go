@@ -8,4 +8,8 @@
 // package boundaries are the sentinels ErrNotFound, ErrConflict and ErrInvalid,
 // wrapped with context; validation problems are a ValidationError that names the
 // step and the field.
+//
+// What is not the domain itself lives just above it, in packages that import
+// only collection: the schedule grammar (schedulespec) and the Postman importer
+// (postman).
 package collection

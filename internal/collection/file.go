@@ -154,10 +154,10 @@ func jsonError(data []byte, file string, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := position(data, max(syn.Offset-1, 0))
+		line, col := JSONErrorPosition(data, err)
 		return &ParseError{File: file, Line: line, Column: col, Msg: "invalid JSON: " + syn.Error()}
 	case errors.As(err, &typ):
-		line, col := position(data, valueStart(data, typ.Offset))
+		line, col := JSONErrorPosition(data, err)
 		field := typ.Field
 		if field == "" {
 			field = "value"
@@ -315,6 +315,22 @@ func valueStart(data []byte, off int64) int64 {
 		i++
 	}
 	return i
+}
+
+// JSONErrorPosition locates an encoding/json error in data: the 1-based line and
+// column of a syntax error, or of the start of a value of the wrong type; 0, 0
+// for other errors. Importers of other JSON formats (internal/collection/postman)
+// use it to point at a problem the way Parse does.
+func JSONErrorPosition(data []byte, err error) (line, col int) {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return position(data, max(syn.Offset-1, 0))
+	case errors.As(err, &typ):
+		return position(data, valueStart(data, typ.Offset))
+	}
+	return 0, 0
 }
 
 // position converts a byte offset into a 1-based line and column.

@@ -1,13 +1,20 @@
 package collection
 
-import "time"
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Monitor runs collections on a schedule from one or more locations and alerts
 // its channels according to its policy.
 type Monitor struct {
 	ID   MonitorID
 	Name string
-	// Schedule is "every 30s" / "every 5m" / "every 1h" or a 5-field cron.
+	// Schedule is "every 30s" / "every 5m" / "every 1h" or a 5-field cron;
+	// its grammar is internal/collection/schedulespec.
 	Schedule string
 	// TimeZone is the IANA zone cron fields are read in ("UTC" by default).
 	TimeZone      string
@@ -129,4 +136,121 @@ type Delivery struct {
 	LastError   string
 	CreatedAt   time.Time
 	DeliveredAt *time.Time
+}
+
+// locationRE matches a location name, which is also a River queue name suffix.
+var locationRE = regexp.MustCompile(`^[a-z0-9]+(?:[_-]?[a-z0-9]+)*$`)
+
+// Limits on monitors.
+const (
+	MaxLocations      = 50
+	MaxLocationLen    = 63
+	MaxThreshold      = 100
+	MaxMonitorTargets = 100
+)
+
+// Normalize trims input and fills defaults: zone UTC, location "local", and the
+// default policy for thresholds left at zero (zero is never a valid threshold).
+func (m *Monitor) Normalize() {
+	m.Name = strings.TrimSpace(m.Name)
+	m.Schedule = strings.Join(strings.Fields(m.Schedule), " ")
+	m.TimeZone = strings.TrimSpace(m.TimeZone)
+	if m.TimeZone == "" {
+		m.TimeZone = "UTC"
+	}
+	for i, l := range m.Locations {
+		m.Locations[i] = strings.ToLower(strings.TrimSpace(l))
+	}
+	if len(m.Locations) == 0 {
+		m.Locations = []string{DefaultLocation}
+	}
+	def := DefaultAlertPolicy()
+	if m.Policy.FailureThreshold == 0 {
+		m.Policy.FailureThreshold = def.FailureThreshold
+	}
+	if m.Policy.RecoveryThreshold == 0 {
+		m.Policy.RecoveryThreshold = def.RecoveryThreshold
+	}
+	if m.Policy.MinFailedLocations == 0 {
+		m.Policy.MinFailedLocations = def.MinFailedLocations
+	}
+	if m.Policy.Errored == "" {
+		m.Policy.Errored = def.Errored
+	}
+}
+
+// Validate checks a monitor's fields other than its schedule (call Normalize
+// first) and returns a *ValidationError listing every problem, or nil. The
+// schedule's grammar lives in internal/collection/schedulespec, whose
+// CheckMonitor runs Validate and parses the schedule, reporting both together;
+// ValidateTimeouts checks the monitor against its collections.
+func (m *Monitor) Validate() error {
+	v := &ValidationError{}
+	switch {
+	case m.Name == "":
+		v.add("name", "", "a monitor needs a name")
+	case len(m.Name) > MaxNameLen:
+		v.add("name", "", "name is %d characters long; at most %d", len(m.Name), MaxNameLen)
+	}
+	switch {
+	case len(m.Locations) == 0:
+		v.add("locations", "", "a monitor needs at least one location, such as %q", DefaultLocation)
+	case len(m.Locations) > MaxLocations:
+		v.add("locations", "", "%d locations; at most %d", len(m.Locations), MaxLocations)
+	}
+	seen := map[string]bool{}
+	for i, l := range m.Locations {
+		p := fmt.Sprintf("locations[%d]", i)
+		switch {
+		case len(l) > MaxLocationLen || !locationRE.MatchString(l):
+			v.add(p, "", "location %q must be 1-%d lower-case letters and digits, optionally joined by - or _ (e.g. eu-west-1)", l, MaxLocationLen)
+		case seen[l]:
+			v.add(p, "", "location %q is listed twice", l)
+		}
+		seen[l] = true
+	}
+	if len(m.CollectionIDs) > MaxMonitorTargets {
+		v.add("collectionIds", "", "%d collections; at most %d", len(m.CollectionIDs), MaxMonitorTargets)
+	}
+	ids := map[CollectionID]bool{}
+	for i, id := range m.CollectionIDs {
+		if ids[id] {
+			v.add(fmt.Sprintf("collectionIds[%d]", i), "", "collection %d is listed twice", id)
+		}
+		ids[id] = true
+	}
+	if len(m.ChannelIDs) > MaxMonitorTargets {
+		v.add("channelIds", "", "%d alert channels; at most %d", len(m.ChannelIDs), MaxMonitorTargets)
+	}
+	p := m.Policy
+	if p.FailureThreshold < 1 || p.FailureThreshold > MaxThreshold {
+		v.add("policy.failureThreshold", "", "failure threshold %d must be between 1 and %d", p.FailureThreshold, MaxThreshold)
+	}
+	if p.RecoveryThreshold < 1 || p.RecoveryThreshold > MaxThreshold {
+		v.add("policy.recoveryThreshold", "", "recovery threshold %d must be between 1 and %d", p.RecoveryThreshold, MaxThreshold)
+	}
+	if p.ReminderInterval < 0 || p.ReminderInterval%time.Second != 0 || (p.ReminderInterval > 0 && p.ReminderInterval < time.Minute) {
+		v.add("policy.reminderInterval", "", "reminder interval %s must be 0 (off) or whole seconds of at least 1m", p.ReminderInterval)
+	}
+	if !slices.Contains([]ErroredMode{ErroredAsFailure, ErroredSeparate, ErroredIgnore}, p.Errored) {
+		v.add("policy.errored", "", "errored mode %q must be as_failure, separate or ignore", p.Errored)
+	}
+	if p.MinFailedLocations < 1 || (len(m.Locations) > 0 && p.MinFailedLocations > len(m.Locations)) {
+		v.add("policy.minFailedLocations", "", "minimum failed locations %d must be between 1 and the number of locations (%d)", p.MinFailedLocations, len(m.Locations))
+	}
+	return v.err()
+}
+
+// ValidateTimeouts rejects a schedule whose shortest interval (from
+// schedulespec.Schedule.MinInterval) is not longer than the longest any of the
+// collections can run (docs/reliability.md, scenario 8): such a monitor would
+// overlap itself and record missed runs on every slot.
+func (m *Monitor) ValidateTimeouts(interval time.Duration, collections []Collection) error {
+	v := &ValidationError{}
+	for i := range collections {
+		if t := CollectionTimeout(&collections[i]); t >= interval {
+			v.add("schedule", "", "schedule %q can fire every %s but collection %q can take up to %s (its step timeouts and retries added up); choose a longer interval or shorter timeouts", m.Schedule, interval, collections[i].Name, t)
+		}
+	}
+	return v.err()
 }

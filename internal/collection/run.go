@@ -155,6 +155,25 @@ type AssertionResult struct {
 // Redacted is what secrets are replaced with in anything shown or stored.
 const Redacted = "••••"
 
+// FinishRunParams end one attempt of a run: the runner hands them to the
+// store's FinishRun, which writes them fenced by (ID, Attempt) and only over a
+// run that is not final yet. It lives here because both sides need it and the
+// runner never imports the store.
+type FinishRunParams struct {
+	ID      RunID
+	Attempt int
+	// Status must be final (passed, failed, errored, cancelled).
+	Status RunStatus
+	Error  string
+	// FinishedAt defaults to now.
+	FinishedAt time.Time
+	Duration   time.Duration
+	// Steps are the step results not written yet (RecordSteps writes those of
+	// a long run as it goes), with their assertions; they are upserted by
+	// (run, attempt, position).
+	Steps []StepResult
+}
+
 // RunJob is the queue job that executes one run. It lives here (stdlib only) so
 // the queue and the runner share it without importing each other; River needs
 // only the Kind method.

@@ -20,6 +20,12 @@ var Methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 // forbiddenHeaders are managed by the HTTP client and may not be set by a step.
 var forbiddenHeaders = []string{"connection", "content-length", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 
+// ClientManagedHeader reports whether the HTTP client sets the header itself
+// (Content-Length, Connection, …), so a step may not; name is case-insensitive.
+func ClientManagedHeader(name string) bool {
+	return slices.Contains(forbiddenHeaders, strings.ToLower(name))
+}
+
 // Normalize tidies input before validation: trims names, upper-cases methods.
 func (c *Collection) Normalize() {
 	c.Name = strings.TrimSpace(c.Name)
@@ -138,10 +144,10 @@ func validateStep(v *ValidationError, c *Collection, i int) {
 		val := s.Headers[k]
 		hp := p + ".headers." + k
 		total += len(k) + len(val)
-		if !validHeaderName(k) {
+		if !ValidHeaderName(k) {
 			v.add(hp, label, "header name %q is not valid: use letters, digits and !#$%%&'*+-.^_`|~ only", k)
 		}
-		if slices.Contains(forbiddenHeaders, strings.ToLower(k)) {
+		if ClientManagedHeader(k) {
 			v.add(hp, label, "header %q is managed by the HTTP client and cannot be set", k)
 		}
 		if strings.ContainsAny(val, "\r\n\x00") {
@@ -404,12 +410,12 @@ func redactRawUserinfo(s string) string {
 		return s
 	}
 	start := len(s) - len(rest)
-	return s[:start] + "••••" + s[start+at:]
+	return s[:start] + Redacted + s[start+at:]
 }
 
 func redactUserinfo(u *url.URL) string {
 	c := *u
-	c.User = url.User("••••")
+	c.User = url.User(Redacted)
 	return c.String()
 }
 
@@ -432,7 +438,9 @@ func placeholderRefs(s string) string {
 	return b.String()
 }
 
-func validHeaderName(s string) bool {
+// ValidHeaderName reports whether s is an HTTP header name (an RFC 9110 token),
+// the rule Validate applies to step headers and importers apply before adding one.
+func ValidHeaderName(s string) bool {
 	if s == "" {
 		return false
 	}

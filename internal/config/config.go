@@ -74,6 +74,10 @@ type EmailConfig struct {
 	SMTPUser string // CATENA_SMTP_USERNAME
 	SMTPPass string // CATENA_SMTP_PASSWORD(_FILE)
 	SMTPTLS  string // CATENA_SMTP_TLS: starttls | tls | none
+	// SES settings (provider ses), read from the same variables as the
+	// scheduler's but kept apart so each part has its own.
+	AWSRegion      string // AWS_REGION (or AWS_DEFAULT_REGION)
+	AWSEndpointURL string // CATENA_AWS_ENDPOINT_URL: an endpoint override (tests, LocalStack)
 }
 
 // Load reads the configuration from getenv and reports every problem at once.
@@ -178,6 +182,9 @@ func Load(getenv func(string) string) (*Config, error) {
 			SMTPUser: get("CATENA_SMTP_USERNAME"),
 			SMTPPass: secretVal("CATENA_SMTP_PASSWORD"),
 			SMTPTLS:  cmp.Or(get("CATENA_SMTP_TLS"), "starttls"),
+
+			AWSRegion:      cmp.Or(get("AWS_REGION"), get("AWS_DEFAULT_REGION")),
+			AWSEndpointURL: get("CATENA_AWS_ENDPOINT_URL"),
 		},
 	}
 

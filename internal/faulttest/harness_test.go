@@ -28,7 +28,7 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// Compressed runner timings (RELIABILITY.md §(b) shortened further so each
+// Compressed runner timings (docs/reliability.md, shortened further so each
 // scenario stays well under 40 s).
 const (
 	leaseTTL      = 3 * time.Second
@@ -85,11 +85,12 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	pool, dbURL := dbtest.NewDBURL(t)
-	q, err := queue.New(pool, nil, queue.Config{})
+	st := store.New(pool, nil)
+	q, err := queue.New(st, nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, pool: pool, dbURL: dbURL, key: secret.NewKey(), store: store.New(pool, nil), queue: q, target: newTarget(t)}
+	return &env{t: t, pool: pool, dbURL: dbURL, key: secret.NewKey(), store: st, queue: q, target: newTarget(t)}
 }
 
 // target is the API the collection calls: /step/N answers 200, except that
@@ -153,7 +154,7 @@ func (e *env) enqueue() collection.RunID {
 	var run collection.Run
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
 		var err error
-		run, _, err = e.queue.EnqueueRun(ctx, tx, queue.EnqueueRunParams{Location: collection.DefaultLocation, Trigger: collection.TriggerManual, Snapshot: c})
+		run, _, err = e.queue.EnqueueRun(ctx, tx, store.InsertRunParams{Location: collection.DefaultLocation, Trigger: collection.TriggerManual, Snapshot: c})
 		return err
 	})
 	if err != nil {

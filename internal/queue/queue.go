@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -52,8 +51,10 @@ type Client struct {
 	log   *slog.Logger
 }
 
-// New builds a Client on pool.
-func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
+// New builds a Client on the store's pool. The store is the process's one
+// store, passed in: the queue only inserts runs through it and never opens a
+// secret.
+func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +62,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
 	if cfg.Workers == nil && len(cfg.Queues) > 0 {
 		return nil, errors.New("queue: Queues need Workers")
 	}
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	if st == nil {
+		return nil, errors.New("queue: a store is required")
+	}
+	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		Workers:              cfg.Workers,
 		Queues:               cfg.Queues,
 		JobTimeout:           cfg.JobTimeout,
@@ -73,8 +77,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating River client: %w", err)
 	}
-	// Only InsertRun is used, which needs no secret box.
-	return &Client{river: rc, store: store.New(pool, nil), log: log}, nil
+	return &Client{river: rc, store: st, log: log}, nil
 }
 
 // Start starts working jobs in the background; only a client built with
@@ -120,40 +123,22 @@ func RunQueue(location string) string {
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 
-// EnqueueRunParams describe a run to start.
-type EnqueueRunParams struct {
-	CollectionID *collection.CollectionID
-	MonitorID    *collection.MonitorID
-	// Location defaults to collection.DefaultLocation.
-	Location     string
-	Trigger      collection.Trigger
-	ScheduledFor *time.Time
-	// IdempotencyKey: enqueueing the same key again returns the first run and
-	// inserts no job. Empty gets a random key (every call is a new run).
-	IdempotencyKey string
-	// Snapshot is the collection as it will run; its secret values are not
-	// stored (the runner reads them with store.RunSecrets).
-	Snapshot  collection.Collection
-	CreatedBy *collection.UserID
-}
-
 // EnqueueRun inserts a queued run and its job (queue RunQueue(location),
-// RunMaxAttempts attempts) in tx. When the idempotency key exists it returns
-// the existing run and created=false, and inserts nothing.
-func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p EnqueueRunParams) (collection.Run, bool, error) {
+// RunMaxAttempts attempts) in tx. p is the store's InsertRunParams; a run
+// started here is always queued, so p.Status must be empty or queued (a slot
+// that will not run is the store's InsertRun with status missed). An empty
+// IdempotencyKey gets a random one (every call is a new run); when the key
+// exists it returns the existing run and created=false, and inserts nothing.
+// The snapshot's secret values are never stored (the runner reads them with
+// store.RunSecrets).
+func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p store.InsertRunParams) (collection.Run, bool, error) {
+	if p.Status != "" && p.Status != collection.RunQueued {
+		return collection.Run{}, false, collection.Invalid("status", "an enqueued run starts queued, not %q", p.Status)
+	}
 	if p.Location == "" {
 		p.Location = collection.DefaultLocation
 	}
-	run, created, err := c.store.InsertRun(ctx, tx, store.InsertRunParams{
-		CollectionID:   p.CollectionID,
-		MonitorID:      p.MonitorID,
-		Location:       p.Location,
-		Trigger:        p.Trigger,
-		ScheduledFor:   p.ScheduledFor,
-		IdempotencyKey: p.IdempotencyKey,
-		Snapshot:       p.Snapshot,
-		CreatedBy:      p.CreatedBy,
-	})
+	run, created, err := c.store.InsertRun(ctx, tx, p)
 	if err != nil || !created {
 		return run, false, err
 	}
@@ -193,7 +178,7 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 			return nil, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", m.ID, cid, collection.ErrNotFound)
 		}
 		for _, loc := range locations {
-			run, _, err := c.EnqueueRun(ctx, tx, EnqueueRunParams{
+			run, _, err := c.EnqueueRun(ctx, tx, store.InsertRunParams{
 				CollectionID:   &cid,
 				MonitorID:      &mid,
 				Location:       loc,

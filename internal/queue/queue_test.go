@@ -39,7 +39,7 @@ func TestRunQueue(t *testing.T) {
 func newQueue(t *testing.T) (*queue.Client, *pgxpool.Pool, collection.Collection) {
 	t.Helper()
 	pool := dbtest.NewDB(t)
-	q, err := queue.New(pool, nil, queue.Config{})
+	q, err := queue.New(store.New(pool, nil), nil, queue.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func jobs(t *testing.T, pool *pgxpool.Pool) []jobRow {
 	return out
 }
 
-func enqueue(t *testing.T, q *queue.Client, pool *pgxpool.Pool, p queue.EnqueueRunParams) (collection.Run, bool) {
+func enqueue(t *testing.T, q *queue.Client, pool *pgxpool.Pool, p store.InsertRunParams) (collection.Run, bool) {
 	t.Helper()
 	var run collection.Run
 	var created bool
@@ -93,7 +93,7 @@ func enqueue(t *testing.T, q *queue.Client, pool *pgxpool.Pool, p queue.EnqueueR
 func TestEnqueueRunInsertsRunAndJobOnce(t *testing.T) {
 	t.Parallel()
 	q, pool, c := newQueue(t)
-	p := queue.EnqueueRunParams{CollectionID: &c.ID, Location: "eu-west-1", Trigger: collection.TriggerManual, IdempotencyKey: "manual-1", Snapshot: c}
+	p := store.InsertRunParams{CollectionID: &c.ID, Location: "eu-west-1", Trigger: collection.TriggerManual, IdempotencyKey: "manual-1", Snapshot: c}
 	run, created := enqueue(t, q, pool, p)
 	if !created || run.Status != collection.RunQueued || run.Location != "eu-west-1" || run.Snapshot.Name != "checkout" {
 		t.Fatalf("enqueued = %+v, created %v", run, created)
@@ -118,7 +118,7 @@ func TestEnqueueRunInsertsRunAndJobOnce(t *testing.T) {
 func TestEnqueueRunConcurrentSameKey(t *testing.T) {
 	t.Parallel()
 	q, pool, c := newQueue(t)
-	p := queue.EnqueueRunParams{CollectionID: &c.ID, Trigger: collection.TriggerAPI, IdempotencyKey: "api-42", Snapshot: c}
+	p := store.InsertRunParams{CollectionID: &c.ID, Trigger: collection.TriggerAPI, IdempotencyKey: "api-42", Snapshot: c}
 	const n = 8
 	var wg sync.WaitGroup
 	ids := make(chan collection.RunID, n)
@@ -173,7 +173,7 @@ func TestEnqueueRunRolledBackLeavesNothing(t *testing.T) {
 	q, pool, c := newQueue(t)
 	boom := errors.New("caller failed after enqueue")
 	err := store.WithTx(context.Background(), pool, func(tx pgx.Tx) error {
-		if _, _, err := q.EnqueueRun(context.Background(), tx, queue.EnqueueRunParams{CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: c}); err != nil {
+		if _, _, err := q.EnqueueRun(context.Background(), tx, store.InsertRunParams{CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: c}); err != nil {
 			return err
 		}
 		return boom
@@ -276,7 +276,7 @@ func TestWorkerReceivesEnqueuedRun(t *testing.T) {
 	workers := river.NewWorkers()
 	rec := &runRecorder{got: make(chan collection.RunID, 1)}
 	river.AddWorker(workers, rec)
-	q, err := queue.New(pool, nil, queue.Config{Workers: workers, Queues: map[string]river.QueueConfig{queue.RunQueue("local"): {MaxWorkers: 2}}})
+	q, err := queue.New(store.New(pool, nil), nil, queue.Config{Workers: workers, Queues: map[string]river.QueueConfig{queue.RunQueue("local"): {MaxWorkers: 2}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestWorkerReceivesEnqueuedRun(t *testing.T) {
 		defer stop()
 		_ = q.Stop(stopCtx)
 	})
-	run, _ := enqueue(t, q, pool, queue.EnqueueRunParams{Trigger: collection.TriggerCLI, Snapshot: collection.Collection{Name: "adhoc"}})
+	run, _ := enqueue(t, q, pool, store.InsertRunParams{Trigger: collection.TriggerCLI, Snapshot: collection.Collection{Name: "adhoc"}})
 	select {
 	case id := <-rec.got:
 		if id != run.ID {
@@ -308,5 +308,32 @@ func TestNewRejectsQueuesWithoutWorkers(t *testing.T) {
 	t.Parallel()
 	if _, err := queue.New(nil, nil, queue.Config{Queues: map[string]river.QueueConfig{"runs_local": {MaxWorkers: 1}}}); err == nil {
 		t.Error("New accepted queues without workers")
+	}
+}
+
+func TestNewNeedsTheStore(t *testing.T) {
+	t.Parallel()
+	if _, err := queue.New(nil, nil, queue.Config{}); err == nil {
+		t.Error("New built a client without the store it inserts runs through")
+	}
+}
+
+// A run that starts through the queue is queued: a final status (a missed
+// slot) is the store's business, and nothing is inserted for it.
+func TestEnqueueRunRefusesAFinalStatus(t *testing.T) {
+	t.Parallel()
+	q, pool, c := newQueue(t)
+	err := store.WithTx(context.Background(), pool, func(tx pgx.Tx) error {
+		_, _, err := q.EnqueueRun(context.Background(), tx, store.InsertRunParams{
+			CollectionID: &c.ID, Trigger: collection.TriggerManual, Status: collection.RunMissed, Snapshot: c,
+		})
+		return err
+	})
+	if !errors.Is(err, collection.ErrInvalid) {
+		t.Fatalf("EnqueueRun(status missed) = %v; want ErrInvalid", err)
+	}
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM runs`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d runs inserted (%v); want none", n, err)
 	}
 }

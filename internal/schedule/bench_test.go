@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/schedule"
@@ -56,7 +57,7 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 			SELECT m.id, ($1::bigint[])[1 + m.id % $2] FROM monitors m`, cids, collections); err != nil {
 			b.Fatal(err)
 		}
-		sched, _ := collection.ParseSchedule("every 1m", "UTC")
+		sched, _ := schedulespec.Parse("every 1m", "UTC")
 		slot := time.Now().Truncate(time.Minute).Add(time.Minute)
 		next := map[collection.MonitorID]*time.Time{}
 		jitter := map[collection.MonitorID]time.Duration{}
@@ -67,7 +68,7 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 		for rows.Next() {
 			var id collection.MonitorID
 			_ = rows.Scan(&id)
-			j := collection.Jitter(id, sched, 2*time.Second)
+			j := schedulespec.Jitter(id, sched, 2*time.Second)
 			at := slot.Add(j)
 			next[id], jitter[id] = &at, j
 		}
@@ -75,7 +76,7 @@ func BenchmarkLocalSameMinute(b *testing.B) {
 		if err := st.SetNextRunAt(ctx, pool, next); err != nil {
 			b.Fatal(err)
 		}
-		q, err := queue.New(pool, nil, queue.Config{})
+		q, err := queue.New(st, nil, queue.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -104,7 +105,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		}
 		now := d.cfg.Now()
 		interval := time.Duration(0)
-		if s, err := collection.ParseSchedule(m.Schedule, m.TimeZone); err == nil {
+		if s, err := schedulespec.Parse(m.Schedule, m.TimeZone); err == nil {
 			interval = s.MinInterval()
 		}
 		if late := now.Sub(slot); late > min(max(interval, d.cfg.MinStale), d.cfg.MaxStale) {

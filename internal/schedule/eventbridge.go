@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/config"
 )
 
@@ -84,7 +85,7 @@ func ScheduleName(id collection.MonitorID) string { return fmt.Sprintf("catena-m
 
 // Check refuses schedules EventBridge Scheduler cannot express.
 func (e *EventBridge) Check(m *collection.Monitor) error {
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (e *EventBridge) Check(m *collection.Monitor) error {
 
 // Upsert creates or updates the monitor's schedule (DISABLED while paused).
 func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return err
 	}

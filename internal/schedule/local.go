@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -108,12 +109,12 @@ func (l *Local) nextRunAt(m *collection.Monitor) (*time.Time, error) {
 	if !m.Enabled {
 		return nil, nil
 	}
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		return nil, err
 	}
 	now := l.cfg.Now()
-	j := collection.Jitter(m.ID, s, l.cfg.JitterMax)
+	j := schedulespec.Jitter(m.ID, s, l.cfg.JitterMax)
 	if cur := m.NextRunAt; cur != nil && !cur.After(now) {
 		if due := s.Slots(cur.Add(-j-time.Nanosecond), cur.Add(-j), 1); len(due) == 1 {
 			return cur, nil
@@ -317,14 +318,14 @@ const maxSummarized = 100_000
 // and returns the monitor's next next_run_at.
 func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, now time.Time, busy []store.ActiveRun, snaps *snapshotCache) (fireResult, *time.Time, error) {
 	var res fireResult
-	s, err := collection.ParseSchedule(m.Schedule, m.TimeZone)
+	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		// Saved schedules are validated; one that no longer parses (a zone
 		// removed from the database) parks the monitor rather than looping.
 		l.cfg.Log.ErrorContext(ctx, "monitor has an invalid schedule; pausing its schedule", "monitor_id", m.ID, "error", err)
 		return res, nil, nil
 	}
-	j := collection.Jitter(m.ID, s, l.cfg.JitterMax)
+	j := schedulespec.Jitter(m.ID, s, l.cfg.JitterMax)
 	from := m.NextRunAt.Add(-j - time.Nanosecond)
 	until := now.Add(-j)
 	// Slots at or before cut are more than Grace late: they are not run.
@@ -339,8 +340,8 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 	}
 	recent := s.Slots(cut, until, 0)
 
-	var down []collection.Slot // slots passed without a scheduler
-	var fire *collection.Slot
+	var down []schedulespec.Slot // slots passed without a scheduler
+	var fire *schedulespec.Slot
 	for i, sl := range append(late, recent...) {
 		if sl.Gap {
 			gap := sl

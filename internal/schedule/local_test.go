@@ -57,7 +57,7 @@ func newHarness(t *testing.T, start time.Time, tweak ...func(*schedule.LocalConf
 		t.Fatal(err)
 	}
 	h := &harness{t: t, pool: pool, store: store.New(pool, box), clock: &clock{t: start}}
-	if h.queue, err = queue.New(pool, nil, queue.Config{}); err != nil {
+	if h.queue, err = queue.New(h.store, nil, queue.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	h.local = h.newLocal(tweak...)
@@ -222,7 +222,7 @@ func TestLocalEveryFiresEachSlotOnce(t *testing.T) {
 	}
 }
 
-// TestLocalDST is RELIABILITY scenario 21: `30 2 * * *` in New York, with the
+// TestLocalDST is scenario 21 of docs/reliability.md: `30 2 * * *` in New York, with the
 // clock stepping every 10 minutes across the spring-forward and fall-back nights.
 func TestLocalDST(t *testing.T) {
 	t.Parallel()
@@ -342,7 +342,7 @@ func TestLocalEditMovesNextRunAtOnce(t *testing.T) {
 	wantRuns(t, h.runs(m.ID), `2026-11-22T04:15:00Z local queued ""`)
 }
 
-// TestLocalOverlap is RELIABILITY scenario 8: while a run is still going, the
+// TestLocalOverlap is scenario 8 of docs/reliability.md: while a run is still going, the
 // next slots of that collection and location are recorded missed (overlap).
 func TestLocalOverlap(t *testing.T) {
 	t.Parallel()
@@ -378,7 +378,7 @@ func TestLocalOverlap(t *testing.T) {
 		`2026-11-22T04:04:00Z local queued ""`)
 }
 
-// TestLocalOutage is RELIABILITY scenario 7: the scheduler is down for an hour;
+// TestLocalOutage is scenario 7 of docs/reliability.md: the scheduler is down for an hour;
 // the missed slots become one summary row per collection × location, nothing
 // runs back-to-back, and the next slot fires on time.
 func TestLocalOutage(t *testing.T) {
@@ -542,7 +542,7 @@ func TestLocalStandbyTakesOver(t *testing.T) {
 	}
 }
 
-// TestLocalClockJumps is RELIABILITY scenario 22: the clock jumps forward an
+// TestLocalClockJumps is scenario 22 of docs/reliability.md: the clock jumps forward an
 // hour (no burst of catch-up runs), then back ten minutes (nothing fires until
 // the clock reaches the next slot again, which then runs once).
 func TestLocalClockJumps(t *testing.T) {

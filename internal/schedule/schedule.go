@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -39,7 +40,7 @@ type Checker interface {
 // Check validates m's schedule for s: the schedule's own rules and, when s is
 // a Checker, what s can express. The gateway calls it before saving.
 func Check(s Scheduler, m *collection.Monitor) error {
-	if _, err := collection.ParseSchedule(m.Schedule, m.TimeZone); err != nil {
+	if _, err := schedulespec.Parse(m.Schedule, m.TimeZone); err != nil {
 		return err
 	}
 	if c, ok := s.(Checker); ok {

@@ -11,7 +11,7 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// auditSQL checks the invariants of RELIABILITY.md §1.8 that the database
+// auditSQL checks the invariants of docs/reliability.md that the database
 // alone can decide (I1 in part, I2, I3, I6).
 //
 //go:embed audit.sql
@@ -23,7 +23,7 @@ const DefaultAuditGrace = 15 * time.Second
 
 // Violation is one broken invariant found by Audit.
 type Violation struct {
-	// Invariant is I1, I2, I3 or I6 (RELIABILITY.md §1.8).
+	// Invariant is I1, I2, I3 or I6 (docs/reliability.md).
 	Invariant string
 	// Check names the rule, such as "expired_lease" or "step_gap".
 	Check string

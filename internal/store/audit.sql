@@ -1,4 +1,4 @@
--- The auditor of RELIABILITY.md §1.8: every row is one broken invariant.
+-- The auditor of docs/reliability.md: every row is one broken invariant.
 -- Columns: invariant, check, run_id (0: none), attempt (0: none), detail.
 -- $1 is the grace (an interval) a run may stay running past its lease before
 -- the sweeper must have re-queued or ended it.

@@ -204,7 +204,7 @@ func assertionsJSON(as []collection.Assertion) []collection.Assertion {
 // validated reloads collection id inside tx and validates it, the last check
 // before commit; checkSecrets=false leaves secret references unchecked.
 func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.CollectionID, checkSecrets bool) (*collection.Collection, error) {
-	c, err := s.loadCollection(ctx, tx, id, false, false)
+	c, err := s.loadCollection(ctx, tx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -219,9 +219,10 @@ func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.Collecti
 	return c, nil
 }
 
-// loadCollection reads a whole collection in one round trip. lock takes the row
-// FOR NO KEY UPDATE; decrypt opens secret values, otherwise Secrets maps names to "".
-func (s *Store) loadCollection(ctx context.Context, db DB, id collection.CollectionID, lock, decrypt bool) (*collection.Collection, error) {
+// loadCollection reads a whole collection in one round trip, secrets by name
+// only (Secrets maps each name to ""): only RunSecrets opens values. lock takes
+// the row FOR NO KEY UPDATE.
+func (s *Store) loadCollection(ctx context.Context, db DB, id collection.CollectionID, lock bool) (*collection.Collection, error) {
 	q := `SELECT id, name, description, created_at, updated_at FROM collections WHERE id = $1`
 	if lock {
 		// NO KEY UPDATE serializes edits of one collection without blocking
@@ -232,11 +233,7 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	b.Queue(q, id)
 	b.Queue(`SELECT name, value FROM collection_variables WHERE collection_id = $1`, id)
 	b.Queue(stepsSQL, []collection.CollectionID{id})
-	if decrypt {
-		b.Queue(`SELECT name, ciphertext FROM collection_secrets WHERE collection_id = $1`, id)
-	} else {
-		b.Queue(`SELECT name, ''::bytea FROM collection_secrets WHERE collection_id = $1`, id)
-	}
+	b.Queue(`SELECT name FROM collection_secrets WHERE collection_id = $1`, id)
 	br := db.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
 
@@ -268,21 +265,11 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	c.Secrets = map[string]string{}
 	for rows.Next() {
 		var name string
-		var sealed []byte
-		if err := rows.Scan(&name, &sealed); err != nil {
+		if err := rows.Scan(&name); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("loading secrets of collection %d: %w", id, err)
 		}
-		if decrypt {
-			v, err := s.box.Open(sealed, secretContext(id, name))
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("opening secret %q of collection %d: %w", name, id, err)
-			}
-			c.Secrets[name] = string(v)
-		} else {
-			c.Secrets[name] = ""
-		}
+		c.Secrets[name] = ""
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("loading secrets of collection %d: %w", id, err)
@@ -347,15 +334,16 @@ func collectSteps(rows pgx.Rows) (map[collection.CollectionID][]collection.Step,
 	return out, rows.Err()
 }
 
-// GetCollection returns a whole collection with secret values decrypted in
-// Secrets (non-nil, even when empty). Only the runner's snapshot path may use
-// the values; the API must never return them.
+// GetCollection returns a whole collection, for the API and run snapshots.
+// Secrets names the collection's secrets (non-nil, even when empty) with
+// empty values: nothing here decrypts. RunSecrets opens the values.
 func (s *Store) GetCollection(ctx context.Context, id collection.CollectionID) (*collection.Collection, error) {
-	return s.loadCollection(ctx, s.pool, id, false, true)
+	return s.loadCollection(ctx, s.pool, id, false)
 }
 
-// RunSecrets returns the decrypted secret values of a collection: the run
-// snapshot never holds them, so the runner fetches them when it starts a run.
+// RunSecrets returns the decrypted secret values of a collection. It is the
+// one read that opens secrets, and only the runner calls it, as it starts a
+// run (snapshots never hold the values).
 func (s *Store) RunSecrets(ctx context.Context, id collection.CollectionID) (map[string]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT name, ciphertext FROM collection_secrets WHERE collection_id = $1`, id)
 	if err != nil {
@@ -450,7 +438,7 @@ func (s *Store) SecretNames(ctx context.Context, ids []collection.CollectionID) 
 func (s *Store) edit(ctx context.Context, id collection.CollectionID, fn func(c *collection.Collection) error, write func(tx pgx.Tx, c *collection.Collection) error) (*collection.Collection, error) {
 	var out *collection.Collection
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		c, err := s.loadCollection(ctx, tx, id, true, false)
+		c, err := s.loadCollection(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
@@ -507,19 +495,33 @@ func (s *Store) UpdateCollection(ctx context.Context, id collection.CollectionID
 }
 
 // ReplaceCollection replaces a collection whole (import over it, save-all in the
-// GUI): name, description, variables and steps. Steps get new ids. When
-// c.Secrets is nil (files never carry them) the stored secrets are kept and
-// secret references are not checked, as in CreateCollection; otherwise the
-// set is replaced by c.Secrets and references are checked against it.
-func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionID, c *collection.Collection) (*collection.Collection, error) {
+// GUI): name, description, variables and steps. Steps get new ids. Secrets
+// change without any being decrypted: the values in c.Secrets are set (added
+// or overwritten), the names in deleteSecrets removed, and every other stored
+// secret is kept. When c.Secrets is nil and nothing is deleted (files never
+// carry secrets) secret references are not checked, as in CreateCollection;
+// otherwise they are checked against the resulting set.
+func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionID, c *collection.Collection, deleteSecrets []string) (*collection.Collection, error) {
 	in := prepare(c)
-	replaceSecrets := c.Secrets != nil
+	replaceSecrets := c.Secrets != nil || len(deleteSecrets) > 0
 	var out *collection.Collection
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := s.loadCollection(ctx, tx, id, true, false); err != nil { // lock, and 404
+		cur, err := s.loadCollection(ctx, tx, id, true) // lock, and 404
+		if err != nil {
 			return err
 		}
-		if err := in.Validate(); err != nil {
+		// References are checked against the secrets the collection will have:
+		// the stored names, less the deleted, plus the given.
+		check := *in
+		if replaceSecrets {
+			names := maps.Clone(cur.Secrets)
+			for _, n := range deleteSecrets {
+				delete(names, n)
+			}
+			maps.Copy(names, in.Secrets)
+			check.Secrets = names
+		}
+		if err := check.Validate(); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -527,7 +529,8 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		b.Queue(`DELETE FROM steps WHERE collection_id = $1`, id)
 		b.Queue(`DELETE FROM collection_variables WHERE collection_id = $1`, id)
 		if replaceSecrets {
-			b.Queue(`DELETE FROM collection_secrets WHERE collection_id = $1`, id)
+			gone := append(slices.Collect(maps.Keys(in.Secrets)), deleteSecrets...)
+			b.Queue(`DELETE FROM collection_secrets WHERE collection_id = $1 AND name = ANY($2)`, id, gone)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("replacing collection %d: %w", id, translate(err))
@@ -535,7 +538,6 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		if err := s.writeContents(ctx, tx, id, in, replaceSecrets); err != nil {
 			return err
 		}
-		var err error
 		out, err = s.validated(ctx, tx, id, replaceSecrets)
 		return err
 	})

@@ -177,8 +177,10 @@ func TestCreateAndGetCollectionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(comparable(got), comparable(in)) {
-		t.Errorf("GetCollection differs from what was created:\n got %+v\nwant %+v", comparable(got), comparable(in))
+	want := comparable(in)
+	want.Secrets = map[string]string{"password": ""} // names only: GetCollection decrypts nothing
+	if !reflect.DeepEqual(comparable(got), want) {
+		t.Errorf("GetCollection differs from what was created:\n got %+v\nwant %+v", comparable(got), want)
 	}
 
 	secrets, err := s.RunSecrets(ctx, created.ID)
@@ -430,7 +432,7 @@ func TestReplaceCollection(t *testing.T) {
 		next.Secrets = nil // files never carry secrets
 		next.Name = "checkout flow v2"
 		next.Steps = next.Steps[:2]
-		got, err := s.ReplaceCollection(ctx, c.ID, next)
+		got, err := s.ReplaceCollection(ctx, c.ID, next, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -442,17 +444,24 @@ func TestReplaceCollection(t *testing.T) {
 			t.Errorf("secrets after import = %v, %v; want kept", sec, err)
 		}
 	})
-	t.Run("explicit secrets replace the set", func(t *testing.T) {
+	t.Run("explicit secrets are set, deleted ones removed, others kept", func(t *testing.T) {
 		t.Parallel()
 		c := mustCreate(t, s, checkoutCollection())
+		if err := s.SetSecret(ctx, c.ID, "old", "old-value"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetSecret(ctx, c.ID, "kept", "kept-value"); err != nil {
+			t.Fatal(err)
+		}
 		next := checkoutCollection()
 		next.Secrets = map[string]string{"password": "new-value", "other": "o"}
-		if _, err := s.ReplaceCollection(ctx, c.ID, next); err != nil {
+		if _, err := s.ReplaceCollection(ctx, c.ID, next, []string{"old"}); err != nil {
 			t.Fatal(err)
 		}
 		sec, err := s.RunSecrets(ctx, c.ID)
-		if err != nil || !reflect.DeepEqual(sec, next.Secrets) {
-			t.Errorf("secrets = %v, %v; want %v", sec, err, next.Secrets)
+		want := map[string]string{"password": "new-value", "other": "o", "kept": "kept-value"}
+		if err != nil || !reflect.DeepEqual(sec, want) {
+			t.Errorf("secrets = %v, %v; want %v", sec, err, want)
 		}
 	})
 	t.Run("invalid replace changes nothing", func(t *testing.T) {
@@ -460,17 +469,20 @@ func TestReplaceCollection(t *testing.T) {
 		c := mustCreate(t, s, checkoutCollection())
 		next := checkoutCollection()
 		next.Secrets = map[string]string{} // login uses secrets.password
-		if _, err := s.ReplaceCollection(ctx, c.ID, next); !slices.Contains(fieldPaths(t, err), "steps[0].body") {
+		if _, err := s.ReplaceCollection(ctx, c.ID, next, []string{"password"}); !slices.Contains(fieldPaths(t, err), "steps[0].body") {
 			t.Errorf("err = %v; want the unknown secret named", err)
 		}
 		got, err := s.GetCollection(ctx, c.ID)
-		if err != nil || got.Secrets["password"] != testSecretValue || len(got.Steps) != 4 {
+		if err != nil || len(got.Steps) != 4 {
 			t.Errorf("after rejected replace: %+v, %v", got, err)
+		}
+		if sec, err := s.RunSecrets(ctx, c.ID); err != nil || sec["password"] != testSecretValue {
+			t.Errorf("after rejected replace: secrets %v, %v", sec, err)
 		}
 	})
 	t.Run("missing", func(t *testing.T) {
 		t.Parallel()
-		if _, err := s.ReplaceCollection(ctx, 777777, checkoutCollection()); !errors.Is(err, collection.ErrNotFound) {
+		if _, err := s.ReplaceCollection(ctx, 777777, checkoutCollection(), nil); !errors.Is(err, collection.ErrNotFound) {
 			t.Errorf("err = %v; want ErrNotFound", err)
 		}
 	})
@@ -723,13 +735,28 @@ func TestSecrets(t *testing.T) {
 	if err := s.SetSecret(ctx, c.ID, "password", "rotated-secret-value"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetCollection(ctx, c.ID)
+	got, err := s.RunSecrets(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{"api_key": "second-secret-value", "password": "rotated-secret-value"}
-	if !reflect.DeepEqual(got.Secrets, want) {
-		t.Errorf("secrets = %v; want %v", got.Secrets, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("secrets = %v; want %v", got, want)
+	}
+	// Every other read names the secrets and opens none.
+	read, err := s.GetCollection(ctx, c.ID)
+	if err != nil || !reflect.DeepEqual(read.Secrets, map[string]string{"api_key": "", "password": ""}) {
+		t.Errorf("GetCollection secrets = %v, %v; want names with empty values", read.Secrets, err)
+	}
+	snap, err := s.CollectionSnapshot(ctx, pool, c.ID)
+	if err != nil || !reflect.DeepEqual(snap.Secrets, map[string]string{"api_key": "", "password": ""}) {
+		t.Errorf("CollectionSnapshot secrets = %v, %v; want names with empty values", snap.Secrets, err)
+	}
+	// A store without the key (the scheduler, the Lambda) reads the collection
+	// all the same, and cannot open a secret.
+	keyless := store.New(pool, nil)
+	if _, err := keyless.GetCollection(ctx, c.ID); err != nil {
+		t.Errorf("GetCollection without the key: %v", err)
 	}
 
 	// The column holds ciphertext only.

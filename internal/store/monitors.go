@@ -55,7 +55,7 @@ func scanMonitor(row pgx.Row) (collection.Monitor, error) {
 
 // prepareMonitor fills defaults (UTC, the local location, the default policy's
 // thresholds where zero) and checks what the table would reject, with messages
-// naming the field. Schedule syntax is the caller's to check (collection.ParseSchedule).
+// naming the field. Schedule syntax is the caller's to check (schedulespec.Parse).
 func prepareMonitor(m *collection.Monitor) (*collection.Monitor, error) {
 	out := *m
 	out.Name = strings.TrimSpace(out.Name)

@@ -84,20 +84,6 @@ func DecodeRunCursor(s string) (RunCursor, error) {
 	return RunCursor{QueuedAt: time.UnixMicro(us).UTC(), ID: collection.RunID(id)}, nil
 }
 
-// FinishRunParams end one attempt of a run.
-type FinishRunParams struct {
-	ID      collection.RunID
-	Attempt int
-	// Status must be final (passed, failed, errored, cancelled).
-	Status collection.RunStatus
-	Error  string
-	// FinishedAt defaults to now.
-	FinishedAt time.Time
-	Duration   time.Duration
-	// Steps are every step result of the attempt, with assertions.
-	Steps []collection.StepResult
-}
-
 // runColumns are scanned by scanRun; the snapshot column is last so lists can
 // replace it with the name only.
 const runColumns = `id, collection_id, monitor_id, location, trigger, status, idempotency_key, scheduled_for,
@@ -498,7 +484,7 @@ const lockRunSQL = `SELECT attempt, status FROM runs WHERE id = $1 FOR UPDATE`
 // caller's transaction (alerting adds its rows to the same tx). It is fenced
 // by attempt: when the attempt is not the run's current, unfinished one,
 // nothing changes and the error is ErrConflict.
-func (s *Store) FinishRun(ctx context.Context, tx pgx.Tx, p FinishRunParams) error {
+func (s *Store) FinishRun(ctx context.Context, tx pgx.Tx, p collection.FinishRunParams) error {
 	if !p.Status.Final() {
 		return collection.Invalid("status", "a run finishes with a final status, not %q", p.Status)
 	}

@@ -63,7 +63,7 @@ func stepResults(n, k int, secret string) []collection.StepResult {
 	return out
 }
 
-func finish(t testing.TB, s *store.Store, pool *pgxpool.Pool, p store.FinishRunParams) error {
+func finish(t testing.TB, s *store.Store, pool *pgxpool.Pool, p collection.FinishRunParams) error {
 	t.Helper()
 	return store.WithTx(context.Background(), pool, func(tx pgx.Tx) error { return s.FinishRun(context.Background(), tx, p) })
 }
@@ -86,9 +86,8 @@ func TestInsertRunIsIdempotentAndSnapshotHasNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.Secrets["password"] != testSecretValue {
-		t.Fatalf("snapshot source has no secret value to leak: %v", snap.Secrets)
-	}
+	// Even a snapshot handed a secret value (GetCollection opens none) must not store it.
+	snap.Secrets["password"] = testSecretValue
 	slot := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	p := store.InsertRunParams{CollectionID: &c.ID, Location: "eu-west-1", Trigger: collection.TriggerSchedule,
 		IdempotencyKey: "slot-1", ScheduledFor: &slot, Snapshot: *snap}
@@ -196,7 +195,7 @@ func TestRunLifecycle(t *testing.T) {
 	}
 
 	finishedAt := started.StartedAt.Add(1500 * time.Millisecond)
-	if err := finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunErrored,
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunErrored,
 		Error: "step4 timed out", FinishedAt: finishedAt, Duration: 1500 * time.Millisecond, Steps: steps}); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +221,7 @@ func TestRunLifecycle(t *testing.T) {
 
 	// A final run takes no more writes.
 	for name, err := range map[string]error{
-		"finish again": finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed}),
+		"finish again": finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed}),
 		"start again":  mustErr(s.StartRun(ctx, run.ID, 2, lease)),
 		"extend":       s.ExtendLease(ctx, run.ID, 1, lease),
 		"record":       s.RecordSteps(ctx, run.ID, 1, steps[:1]),
@@ -231,7 +230,7 @@ func TestRunLifecycle(t *testing.T) {
 			t.Errorf("%s on a finished run: %v; want ErrConflict", name, err)
 		}
 	}
-	if err := finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunRunning}); !errors.Is(err, collection.ErrInvalid) {
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunRunning}); !errors.Is(err, collection.ErrInvalid) {
 		t.Errorf("finishing with a non-final status: %v; want ErrInvalid", err)
 	}
 	if _, err := s.GetRun(ctx, 123456789); !errors.Is(err, collection.ErrNotFound) {
@@ -267,7 +266,7 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 	}
 	steps := stepResults(3, 2, "")
 	for name, err := range map[string]error{
-		"finish": finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed, Steps: steps}),
+		"finish": finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed, Steps: steps}),
 		"record": s.RecordSteps(ctx, run.ID, 1, steps),
 		"extend": s.ExtendLease(ctx, run.ID, 1, lease),
 		"start":  mustErr(s.StartRun(ctx, run.ID, 1, lease)),
@@ -279,7 +278,7 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 	}
 	// FinishRun reports the conflict without aborting the caller's transaction.
 	err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		if err := s.FinishRun(ctx, tx, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunFailed, Steps: steps}); !errors.Is(err, collection.ErrConflict) {
+		if err := s.FinishRun(ctx, tx, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunFailed, Steps: steps}); !errors.Is(err, collection.ErrConflict) {
 			t.Errorf("fenced FinishRun in tx: %v", err)
 		}
 		_, err := tx.Exec(ctx, `SELECT 1`)
@@ -299,7 +298,7 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 		t.Errorf("run after fenced writes = %+v; want still running at attempt 2", got)
 	}
 	// The current attempt finishes normally, and GetRun shows only its steps.
-	if err := finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 2, Status: collection.RunPassed, Steps: steps[:1]}); err != nil {
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 2, Status: collection.RunPassed, Steps: steps[:1]}); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.GetRun(ctx, run.ID)
@@ -366,7 +365,7 @@ func TestCancelRun(t *testing.T) {
 			if _, err := s.StartRun(ctx, id, 1, lease); err != nil {
 				t.Fatal(err)
 			}
-			if err := finish(t, s, pool, store.FinishRunParams{ID: id, Attempt: 1, Status: collection.RunPassed}); err != nil {
+			if err := finish(t, s, pool, collection.FinishRunParams{ID: id, Attempt: 1, Status: collection.RunPassed}); err != nil {
 				t.Fatal(err)
 			}
 		}, collection.RunPassed, false, collection.ErrConflict},
@@ -411,7 +410,7 @@ func TestCancelRun(t *testing.T) {
 		if _, err := s.CancelRun(ctx, run.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunCancelled, Error: "cancelled"}); err != nil {
+		if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunCancelled, Error: "cancelled"}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -601,7 +600,7 @@ RETURNING id`, c.ID, b.N)
 	b.ResetTimer()
 	for i := range b.N {
 		err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
-			return s.FinishRun(ctx, tx, store.FinishRunParams{ID: ids[i], Attempt: 1, Status: collection.RunPassed, Duration: time.Second, Steps: steps})
+			return s.FinishRun(ctx, tx, collection.FinishRunParams{ID: ids[i], Attempt: 1, Status: collection.RunPassed, Duration: time.Second, Steps: steps})
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -211,7 +211,7 @@ func (s *Store) InsertMissedRuns(ctx context.Context, db DB, runs []MissedRunPar
 // names to ""): the scheduler and the Lambda never need the secret key.
 // ErrNotFound when it does not exist.
 func (s *Store) CollectionSnapshot(ctx context.Context, db DB, id collection.CollectionID) (*collection.Collection, error) {
-	return s.loadCollection(ctx, db, id, false, false)
+	return s.loadCollection(ctx, db, id, false)
 }
 
 // LeaderLockKey is the advisory lock one active local scheduler holds per database.

@@ -59,7 +59,7 @@ func TestBrowserResultsAndScreenshots(t *testing.T) {
 	if err := s.RecordSteps(ctx, run.ID, 1, steps); err != nil {
 		t.Fatal(err)
 	}
-	if err := finish(t, s, pool, store.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed, Steps: steps}); err != nil {
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunPassed, Steps: steps}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.GetRun(ctx, run.ID)

@@ -221,7 +221,7 @@ func TestRequeueExpiredRunsRetriesThenDiscards(t *testing.T) {
 	}
 }
 
-// The sweeper and a runner's final write race (RELIABILITY scenario 4): exactly
+// The sweeper and a runner's final write race (scenario 4 of docs/reliability.md): exactly
 // one wins, and the run never carries both outcomes.
 func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 	t.Parallel()
@@ -236,7 +236,7 @@ func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			finishErr = store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
-				return e.store.FinishRun(ctx, tx, store.FinishRunParams{
+				return e.store.FinishRun(ctx, tx, collection.FinishRunParams{
 					ID: id, Attempt: 2, Status: collection.RunPassed, FinishedAt: time.Now(), Duration: time.Millisecond,
 					Steps: []collection.StepResult{{Position: 0, Name: "a", Status: collection.StepPassed, StartedAt: time.Now()}},
 				})

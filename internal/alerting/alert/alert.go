@@ -9,8 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Type names a kind of channel. The values are the collection.ChannelType
@@ -177,6 +180,47 @@ func (a Assertion) Describe() string {
 	return s
 }
 
+// Incident kinds, as stored in incidents.kind: a monitor's collection has at
+// most one open incident of each.
+const (
+	IncidentFailure = "failure"
+	IncidentErrored = "errored"
+)
+
+// IncidentKey is the stable key of a monitor's collection's incident
+// (catena-<monitor>-<collection>, with -errored for errored incidents), sent as
+// Event.DedupKey: PagerDuty folds every trigger of an incident into one alert
+// and resolves it with the same key, and its webhooks send it back.
+func IncidentKey(monitorID, collectionID int64, kind string) string {
+	k := fmt.Sprintf("catena-%d-%d", monitorID, collectionID)
+	if kind == IncidentErrored {
+		k += "-errored"
+	}
+	return k
+}
+
+// ParseIncidentKey reverses IncidentKey; ok is false for any other string.
+func ParseIncidentKey(k string) (monitorID, collectionID int64, kind string, ok bool) {
+	rest, ok := strings.CutPrefix(k, "catena-")
+	if !ok {
+		return 0, 0, "", false
+	}
+	kind = IncidentFailure
+	if r, ok := strings.CutSuffix(rest, "-"+IncidentErrored); ok {
+		rest, kind = r, IncidentErrored
+	}
+	ms, cs, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, 0, "", false
+	}
+	m, err1 := strconv.ParseInt(ms, 10, 64)
+	c, err2 := strconv.ParseInt(cs, 10, 64)
+	if err1 != nil || err2 != nil || m <= 0 || c <= 0 {
+		return 0, 0, "", false
+	}
+	return m, c, kind, true
+}
+
 // PermanentError marks a failure that retrying cannot fix (a revoked webhook,
 // an invalid routing key, a rejected address): the delivery fails at once.
 type PermanentError struct{ Err error }
@@ -187,10 +231,11 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 // Permanent wraps err as a PermanentError.
 func Permanent(err error) error { return &PermanentError{Err: err} }
 
-// IsPermanent reports whether err is (or wraps) a PermanentError.
+// IsPermanent reports whether err is (or wraps) a PermanentError, or is a
+// channel URL that cannot be parsed (netguard.ErrInvalidURL).
 func IsPermanent(err error) bool {
 	var p *PermanentError
-	return errors.As(err, &p)
+	return errors.As(err, &p) || errors.Is(err, netguard.ErrInvalidURL)
 }
 
 // RetryAfterError is a channel asking to be called again after a delay

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 func TestAlertEventText(t *testing.T) {
@@ -68,7 +70,7 @@ func TestAlertClassify(t *testing.T) {
 		{400, nil, true, false},
 		{410, nil, true, false},
 	} {
-		err := Classify(&Response{Status: tt.status, Header: tt.header, Body: []byte("nope")}, time.Second)
+		err := Classify(&netguard.Response{Status: tt.status, Header: tt.header, Body: []byte("nope")}, time.Second)
 		if tt.status == 200 {
 			if err != nil {
 				t.Errorf("200: %v", err)
@@ -81,6 +83,31 @@ func TestAlertClassify(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "nope") {
 			t.Errorf("%d: the channel's answer is lost: %v", tt.status, err)
+		}
+	}
+}
+
+// IncidentKey and ParseIncidentKey agree, and nothing else parses.
+func TestParseIncidentKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key  string
+		m, c int64
+		kind string
+		ok   bool
+	}{
+		{IncidentKey(4, 5, IncidentFailure), 4, 5, IncidentFailure, true},
+		{IncidentKey(4, 5, IncidentErrored), 4, 5, IncidentErrored, true},
+		{"catena-test-3", 0, 0, "", false},
+		{"catena-4", 0, 0, "", false},
+		{"catena-4-5-6", 0, 0, "", false},
+		{"catena-0-5", 0, 0, "", false},
+		{"other-4-5", 0, 0, "", false},
+		{"", 0, 0, "", false},
+	} {
+		m, c, kind, ok := ParseIncidentKey(tc.key)
+		if ok != tc.ok || m != tc.m || c != tc.c || kind != tc.kind {
+			t.Errorf("%q: %d %d %q %v", tc.key, m, c, kind, ok)
 		}
 	}
 }

@@ -89,12 +89,28 @@ export function previewSchedule(expr: string, timeZone: string, from: Date, coun
   try {
     const it = CronExpressionParser.parse(s, { currentDate: from, tz });
     const next: Date[] = [];
-    for (let i = 0; i < count; i++) next.push(it.next().toDate());
+    // Daylight saving as the server has it (schedulespec, cron-corpus.test.ts): a
+    // wall time that does not exist is skipped (cron-parser moves it past the
+    // gap) and one that happens twice fires once, at its first occurrence.
+    for (let i = 0; next.length < count && i < count * 4; i++) {
+      const d = it.next().toDate();
+      if (it.includesDate(d) && !repeatsEarlierWallTime(d, tz)) next.push(d);
+    }
     const description = cronstrue.toString(s, { use24HourTimeFormat: true, verbose: false });
     return { ok: true, kind: 'cron', description: tz === 'UTC' ? `${description} (UTC)` : `${description} (${tz})`, next };
   } catch (e) {
     return { ok: false, error: `invalid cron expression "${s}": ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+function wallTime(d: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23' }).format(d);
+}
+
+/** Whether d's wall time in the zone was already shown 30 or 60 minutes earlier (the hour repeated when clocks go back). */
+function repeatsEarlierWallTime(d: Date, timeZone: string): boolean {
+  const wall = wallTime(d, timeZone);
+  return [30, 60].some((min) => wallTime(new Date(d.getTime() - min * 60_000), timeZone) === wall);
 }
 
 /** Formats a run time in a zone for the preview list, e.g. "Mon 23 Nov, 09:00". */

@@ -17,6 +17,7 @@ import (
 	gopd "github.com/PagerDuty/go-pagerduty"
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Channel settings.
@@ -159,7 +160,7 @@ func (p *Provider) event(e alert.Event) *gopd.V2Event {
 // the URL from transport errors.
 type recorder struct {
 	client       *http.Client
-	resp         *alert.Response
+	resp         *netguard.Response
 	transportErr error
 }
 
@@ -175,7 +176,7 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
-	r.resp = &alert.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r.resp = &netguard.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp, nil
 }

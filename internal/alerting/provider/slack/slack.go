@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // SettingWebhookURL is the channel setting holding the incoming webhook URL.
@@ -55,7 +56,7 @@ func (p *Provider) Send(ctx context.Context, e alert.Event) error {
 	if err != nil {
 		return fmt.Errorf("slack: encoding message: %w", err)
 	}
-	resp, err := alert.Post(ctx, p.client, p.webhookURL, body, http.Header{"Content-Type": {"application/json"}})
+	resp, err := netguard.Post(ctx, p.client, p.webhookURL, body, http.Header{"Content-Type": {"application/json"}})
 	if err != nil {
 		return fmt.Errorf("slack: %w", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/alerting/alert"
+	"github.com/catena-monitor/catena/internal/netguard"
 )
 
 // Channel settings.
@@ -117,7 +118,7 @@ func (p *Provider) Send(ctx context.Context, e alert.Event) error {
 		"X-Catena-Timestamp": {ts},
 		"X-Catena-Signature": {Sign(p.secret, ts, body)},
 	}
-	resp, err := alert.Post(ctx, p.client, p.url, body, h)
+	resp, err := netguard.Post(ctx, p.client, p.url, body, h)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}

@@ -1,4 +1,10 @@
-package collection
+// Package postman converts a Postman v2.0/v2.1 collection into a Catena collection.
+// Postman runs JavaScript; Catena does not, so only the common, recognisable
+// parts of test scripts become assertions and step references. Everything else
+// is reported as a warning naming the request, so nothing is dropped silently.
+//
+// It imports only internal/collection; its golden files are in testdata.
+package postman
 
 import (
 	"bytes"
@@ -12,14 +18,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// This file converts a Postman v2.0/v2.1 collection into a Catena collection.
-// Postman runs JavaScript; Catena does not, so only the common, recognisable
-// parts of test scripts become assertions and step references. Everything else
-// is reported as a warning naming the request, so nothing is dropped silently.
-
-// ImportPostman converts a Postman collection (schema v2.0 or v2.1) into a
+// Import converts a Postman collection (schema v2.0 or v2.1) into a
 // Catena collection. Folders are flattened in order; {{var}} becomes
 // @<<vars.var>>, or @<<step.body.path>> when an earlier request's test script
 // stored that variable from its response; auth blocks become headers (literal
@@ -27,9 +30,9 @@ import (
 // assertions. The warnings list what could not be converted, each naming the
 // request. A malformed document returns a *ParseError; a converted collection
 // that still fails validation is returned together with its *ValidationError.
-func ImportPostman(data []byte) (*Collection, []string, error) {
-	if len(data) > MaxFileBytes {
-		return nil, nil, &ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), MaxFileBytes)}
+func Import(data []byte) (*collection.Collection, []string, error) {
+	if len(data) > collection.MaxFileBytes {
+		return nil, nil, &collection.ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), collection.MaxFileBytes)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	var probe map[string]json.RawMessage
@@ -37,20 +40,20 @@ func ImportPostman(data []byte) (*Collection, []string, error) {
 		return nil, nil, postmanJSONError(data, err)
 	}
 	if _, ok := probe["steps"]; ok {
-		return nil, nil, &ParseError{Msg: "this is a Catena file, not a Postman collection: import it with format CATENA"}
+		return nil, nil, &collection.ParseError{Msg: "this is a Catena file, not a Postman collection: import it with format CATENA"}
 	}
 	if _, ok := probe["requests"]; ok {
-		return nil, nil, &ParseError{Msg: "this is a Postman v1 collection: export it again from Postman as Collection v2.1"}
+		return nil, nil, &collection.ParseError{Msg: "this is a Postman v1 collection: export it again from Postman as Collection v2.1"}
 	}
 	if _, ok := probe["item"]; !ok {
-		return nil, nil, &ParseError{Msg: "not a Postman collection: no \"item\" list found (export the collection from Postman as Collection v2.1)"}
+		return nil, nil, &collection.ParseError{Msg: "not a Postman collection: no \"item\" list found (export the collection from Postman as Collection v2.1)"}
 	}
 	var pc pmCollection
 	if err := json.Unmarshal(data, &pc); err != nil {
 		return nil, nil, postmanJSONError(data, err)
 	}
 	im := &importer{
-		c:        &Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
+		c:        &collection.Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
 		names:    map[string]bool{},
 		varKeys:  map[string]string{},
 		produced: map[string]string{},
@@ -60,8 +63,8 @@ func ImportPostman(data []byte) (*Collection, []string, error) {
 	if im.c.Name == "" {
 		im.c.Name = "Imported from Postman"
 	}
-	if len(im.c.Name) > MaxNameLen {
-		im.c.Name = strings.ToValidUTF8(im.c.Name[:MaxNameLen], "")
+	if len(im.c.Name) > collection.MaxNameLen {
+		im.c.Name = strings.ToValidUTF8(im.c.Name[:collection.MaxNameLen], "")
 	}
 	im.variables(pc.Variable)
 	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
@@ -79,14 +82,14 @@ func postmanJSONError(data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := position(data, max(syn.Offset-1, 0))
-		return &ParseError{Line: line, Column: col, Msg: "invalid JSON: " + syn.Error()}
+		line, col := collection.JSONErrorPosition(data, err)
+		return &collection.ParseError{Line: line, Column: col, Msg: "invalid JSON: " + syn.Error()}
 	case errors.As(err, &typ):
-		line, col := position(data, valueStart(data, typ.Offset))
+		line, col := collection.JSONErrorPosition(data, err)
 		field := cmp.Or(typ.Field, "document")
-		return &ParseError{Line: line, Column: col, Msg: fmt.Sprintf("not a Postman v2 collection: %s is a JSON %s", field, typ.Value)}
+		return &collection.ParseError{Line: line, Column: col, Msg: fmt.Sprintf("not a Postman v2 collection: %s is a JSON %s", field, typ.Value)}
 	}
-	return &ParseError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	return &collection.ParseError{Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
 }
 
 // The Postman v2.x document, as far as the importer reads it. Fields that take
@@ -263,7 +266,7 @@ func scriptsOf(events []pmEvent, owner string) map[string][]script {
 }
 
 type importer struct {
-	c        *Collection
+	c        *collection.Collection
 	warnings []string
 	names    map[string]bool   // step names taken
 	varKeys  map[string]string // Postman variable name → Catena key
@@ -393,7 +396,7 @@ func sanitize(name string, step bool) string {
 
 func (im *importer) stepName(name string) string {
 	base := sanitize(name, true)
-	if base == string(RefVar) || base == string(RefSecret) || base == string(RefEnv) {
+	if base == string(collection.RefVar) || base == string(collection.RefSecret) || base == string(collection.RefEnv) {
 		base += "_request"
 	}
 	s := base
@@ -441,8 +444,8 @@ var pmDynamic = map[string]string{
 
 // convert rewrites Postman {{var}} templates in s into Catena references.
 func (im *importer) convert(s, label string) string {
-	if strings.Contains(s, RefOpen) {
-		im.warn("%q: the text %q contains %s, which Catena reads as the start of a reference", label, truncate(s, 60), RefOpen)
+	if strings.Contains(s, collection.RefOpen) {
+		im.warn("%q: the text %q contains %s, which Catena reads as the start of a reference", label, truncate(s, 60), collection.RefOpen)
 	}
 	return pmVarRE.ReplaceAllStringFunc(s, func(m string) string {
 		name := strings.TrimSpace(m[2 : len(m)-2])
@@ -451,7 +454,7 @@ func (im *importer) convert(s, label string) string {
 		}
 		if strings.HasPrefix(name, "$") {
 			if b, ok := pmDynamic[name]; ok {
-				return RefOpen + b + RefClose
+				return collection.RefOpen + b + collection.RefClose
 			}
 			im.warn("%q: Postman dynamic variable {{%s}} has no Catena equivalent; it is sent as written", label, name)
 			return m
@@ -463,9 +466,9 @@ func (im *importer) convert(s, label string) string {
 			im.used = append(im.used, name)
 		}
 		if slices.Contains(im.secrets, name) {
-			return RefOpen + "secrets." + im.key(name) + RefClose
+			return collection.RefOpen + "secrets." + im.key(name) + collection.RefClose
 		}
-		return RefOpen + "vars." + im.key(name) + RefClose
+		return collection.RefOpen + "vars." + im.key(name) + collection.RefClose
 	})
 }
 
@@ -496,11 +499,11 @@ func (im *importer) request(it pmItem, label string, auth *pmAuth, scripts map[s
 		req.URL, _ = json.Marshal(u)
 	}
 	method := strings.ToUpper(strings.TrimSpace(cmp.Or(req.Method, "GET")))
-	if !slices.Contains(Methods, method) {
+	if !slices.Contains(collection.Methods, method) {
 		im.warn("%q: method %s is not supported by Catena; the request was skipped", label, method)
 		return
 	}
-	s := Step{Name: im.stepName(it.Name), Method: method, Headers: map[string]string{}}
+	s := collection.Step{Name: im.stepName(it.Name), Method: method, Headers: map[string]string{}}
 	s.URL = im.url(req.URL, label)
 	im.headers(&s, req.Header, label)
 	im.body(&s, req.Body, label)
@@ -625,7 +628,7 @@ func buildURL(u pmURL) string {
 	return b.String()
 }
 
-func (im *importer) headers(s *Step, raw json.RawMessage, label string) {
+func (im *importer) headers(s *collection.Step, raw json.RawMessage, label string) {
 	var list []pmKV
 	if json.Unmarshal(raw, &list) != nil {
 		// v2.0 allows "Name: value\nName2: value" in one string.
@@ -648,11 +651,11 @@ func mustJSON(s string) json.RawMessage {
 	return b
 }
 
-func (im *importer) setHeader(s *Step, name, value, label string) {
+func (im *importer) setHeader(s *collection.Step, name, value, label string) {
 	switch {
-	case !validHeaderName(name):
+	case !collection.ValidHeaderName(name):
 		im.warn("%q: header %q has an invalid name; skipped", label, name)
-	case slices.Contains(forbiddenHeaders, strings.ToLower(name)):
+	case collection.ClientManagedHeader(name):
 		im.warn("%q: header %s is set by Catena's HTTP client; skipped", label, name)
 	default:
 		for k := range s.Headers {
@@ -664,7 +667,7 @@ func (im *importer) setHeader(s *Step, name, value, label string) {
 	}
 }
 
-func (im *importer) hasHeader(s *Step, name string) bool {
+func (im *importer) hasHeader(s *collection.Step, name string) bool {
 	for k := range s.Headers {
 		if strings.EqualFold(k, name) {
 			return true
@@ -678,7 +681,7 @@ var rawContentTypes = map[string]string{
 	"text": "text/plain", "javascript": "application/javascript",
 }
 
-func (im *importer) body(s *Step, b *pmBody, label string) {
+func (im *importer) body(s *collection.Step, b *pmBody, label string) {
 	if b == nil || b.Disabled {
 		return
 	}
@@ -753,7 +756,7 @@ func (im *importer) body(s *Step, b *pmBody, label string) {
 
 // formEscape URL-encodes the literal parts of a form value, leaving references intact.
 func (im *importer) formEscape(v, label string) string {
-	segs, err := ParseTemplate(im.convert(v, label))
+	segs, err := collection.ParseTemplate(im.convert(v, label))
 	if err != nil {
 		return url.QueryEscape(v)
 	}
@@ -783,7 +786,7 @@ func (im *importer) credential(value, secretName, label string) string {
 		im.secretOf[value] = name
 		im.addSecret(name, value)
 	}
-	return RefOpen + "secrets." + name + RefClose
+	return collection.RefOpen + "secrets." + name + collection.RefClose
 }
 
 func (im *importer) secretTaken(name string) bool {
@@ -791,7 +794,7 @@ func (im *importer) secretTaken(name string) bool {
 	return ok
 }
 
-func (im *importer) auth(s *Step, a *pmAuth, label string) {
+func (im *importer) auth(s *collection.Step, a *pmAuth, label string) {
 	if a == nil {
 		return
 	}
@@ -920,7 +923,7 @@ func unwrap(s string) string {
 	}
 }
 
-func (im *importer) tests(s *Step, sc script, label string) {
+func (im *importer) tests(s *collection.Step, sc script, label string) {
 	aliases := map[string]bool{}
 	for _, raw := range statements(sc.lines) {
 		st := unwrap(raw)
@@ -942,21 +945,21 @@ func (im *importer) tests(s *Step, sc script, label string) {
 }
 
 // testStatement converts one statement; it reports false when it cannot.
-func (im *importer) testStatement(s *Step, st string, aliases map[string]bool) bool {
-	add := func(a Assertion) bool {
+func (im *importer) testStatement(s *collection.Step, st string, aliases map[string]bool) bool {
+	add := func(a collection.Assertion) bool {
 		if !slices.Contains(s.Assertions, a) {
 			s.Assertions = append(s.Assertions, a)
 		}
 		return true
 	}
 	if m := statusRE.FindStringSubmatch(st); m != nil {
-		return add(Assertion{Source: SourceStatus, Comparison: Equals, Target: m[1]})
+		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: m[1]})
 	}
 	if okRE.MatchString(st) {
-		return add(Assertion{Source: SourceStatus, Comparison: Equals, Target: "200"})
+		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"})
 	}
 	if m := hasHeaderRE.FindStringSubmatch(st); m != nil {
-		return add(Assertion{Source: SourceHeader, Property: m[2], Comparison: Exists})
+		return add(collection.Assertion{Source: collection.SourceHeader, Property: m[2], Comparison: collection.Exists})
 	}
 	if m := setRE.FindStringSubmatch(st); m != nil {
 		src, prop, ok := operand(strings.TrimSpace(m[3]), aliases)
@@ -964,18 +967,18 @@ func (im *importer) testStatement(s *Step, st string, aliases map[string]bool) b
 		switch {
 		case !ok:
 			return false
-		case src == SourceBody && prop == "":
+		case src == collection.SourceBody && prop == "":
 			ref = s.Name + ".body"
-		case src == SourceBody:
+		case src == collection.SourceBody:
 			ref = s.Name + ".body." + prop
-		case src == SourceHeader:
+		case src == collection.SourceHeader:
 			ref = s.Name + ".headers." + prop
-		case src == SourceStatus:
+		case src == collection.SourceStatus:
 			ref = s.Name + ".status"
 		default:
 			return false
 		}
-		im.produced[m[2]] = RefOpen + ref + RefClose
+		im.produced[m[2]] = collection.RefOpen + ref + collection.RefClose
 		return true
 	}
 	m := expectRE.FindStringSubmatch(st)
@@ -987,7 +990,7 @@ func (im *importer) testStatement(s *Step, st string, aliases map[string]bool) b
 		return false
 	}
 	negated := strings.Contains("."+m[2], ".not.")
-	a := Assertion{Source: src, Property: prop}
+	a := collection.Assertion{Source: src, Property: prop}
 	arg := strings.TrimSpace(m[4])
 	lit, kind, litOK := literal(arg)
 	switch m[3] {
@@ -997,92 +1000,92 @@ func (im *importer) testStatement(s *Step, st string, aliases map[string]bool) b
 		}
 		switch {
 		case kind == "null":
-			a.Comparison, a.Target = TypeIs, "null"
+			a.Comparison, a.Target = collection.TypeIs, "null"
 			if negated {
-				a.Comparison, a.Target = IsNotEmpty, ""
+				a.Comparison, a.Target = collection.IsNotEmpty, ""
 			}
 		case lit == "":
-			a.Comparison = IsEmpty
+			a.Comparison = collection.IsEmpty
 			if negated {
-				a.Comparison = IsNotEmpty
+				a.Comparison = collection.IsNotEmpty
 			}
 		default:
-			a.Comparison, a.Target = Equals, lit
+			a.Comparison, a.Target = collection.Equals, lit
 			if negated {
-				a.Comparison = NotEquals
+				a.Comparison = collection.NotEquals
 			}
 		}
 	case "below", "lessThan", "lt", "most", "least", "above", "greaterThan", "gt":
 		if !litOK || kind != "number" || negated {
 			return false
 		}
-		a.Comparison = map[string]Comparison{"below": LessThan, "lessThan": LessThan, "lt": LessThan, "most": LessOrEqual,
-			"least": GreaterOrEqual, "above": GreaterThan, "greaterThan": GreaterThan, "gt": GreaterThan}[m[3]]
+		a.Comparison = map[string]collection.Comparison{"below": collection.LessThan, "lessThan": collection.LessThan, "lt": collection.LessThan, "most": collection.LessOrEqual,
+			"least": collection.GreaterOrEqual, "above": collection.GreaterThan, "greaterThan": collection.GreaterThan, "gt": collection.GreaterThan}[m[3]]
 		a.Target = lit
 	case "include", "includes", "contain", "contains", "string":
 		if !litOK || lit == "" {
 			return false
 		}
-		a.Comparison, a.Target = Contains, lit
+		a.Comparison, a.Target = collection.Contains, lit
 		if negated {
-			a.Comparison = NotContains
+			a.Comparison = collection.NotContains
 		}
 	case "exist", "exists":
 		if arg != "" {
 			return false
 		}
-		a.Comparison = Exists
+		a.Comparison = collection.Exists
 		if negated {
-			a.Comparison = NotExists
+			a.Comparison = collection.NotExists
 		}
 	case "empty":
-		a.Comparison = IsEmpty
+		a.Comparison = collection.IsEmpty
 		if negated {
-			a.Comparison = IsNotEmpty
+			a.Comparison = collection.IsNotEmpty
 		}
 	case "a", "an":
-		if !litOK || negated || !slices.Contains(JSONTypes, lit) {
+		if !litOK || negated || !slices.Contains(collection.JSONTypes, lit) {
 			return false
 		}
-		a.Comparison, a.Target = TypeIs, lit
+		a.Comparison, a.Target = collection.TypeIs, lit
 	case "match":
 		rm := regexLiteral.FindStringSubmatch(arg)
 		if rm == nil || negated {
 			return false
 		}
-		a.Comparison, a.Target = Matches, rm[1]
+		a.Comparison, a.Target = collection.Matches, rm[1]
 		if strings.Contains(rm[2], "i") {
 			a.Target = "(?i)" + a.Target
 		}
 	case "true", "false":
-		if arg != "" || src != SourceBody {
+		if arg != "" || src != collection.SourceBody {
 			return false
 		}
-		a.Comparison, a.Target = Equals, m[3]
+		a.Comparison, a.Target = collection.Equals, m[3]
 		if negated {
-			a.Comparison = NotEquals
+			a.Comparison = collection.NotEquals
 		}
 	default:
 		return false
 	}
-	if !slices.Contains(ComparisonsFor(a.Source), a.Comparison) {
+	if !slices.Contains(collection.ComparisonsFor(a.Source), a.Comparison) {
 		return false
 	}
 	return add(a)
 }
 
 // operand recognises what a script expression reads from the response.
-func operand(expr string, aliases map[string]bool) (Source, string, bool) {
+func operand(expr string, aliases map[string]bool) (collection.Source, string, bool) {
 	switch expr {
 	case "pm.response.code", "responseCode.code":
-		return SourceStatus, "", true
+		return collection.SourceStatus, "", true
 	case "pm.response.responseTime", "responseTime":
-		return SourceLatency, "", true
+		return collection.SourceLatency, "", true
 	case "pm.response.text()", "responseBody":
-		return SourceText, "", true
+		return collection.SourceText, "", true
 	}
 	if m := headerGetRE.FindStringSubmatch(expr); m != nil {
-		return SourceHeader, m[2], true
+		return collection.SourceHeader, m[2], true
 	}
 	rest, ok := strings.CutPrefix(expr, "pm.response.json()")
 	if !ok {
@@ -1115,7 +1118,7 @@ func operand(expr string, aliases map[string]bool) (Source, string, bool) {
 		}
 		rest = rest[len(m[0]):]
 	}
-	return SourceBody, strings.Join(path, "."), true
+	return collection.SourceBody, strings.Join(path, "."), true
 }
 
 // literal reads a JavaScript literal: a string, a number, true, false or null.
@@ -1136,4 +1139,12 @@ func literal(s string) (value, kind string, ok bool) {
 		return v, "string", err == nil
 	}
 	return "", "", false
+}
+
+// truncate shortens s for a warning.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -1,26 +1,29 @@
-package collection
+package postman
 
 import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/catena-monitor/catena/internal/collection"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/postman")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenImport renders what a user gets from an import: the warnings and the
 // names of the secrets (never their values) as comments, then the Catena file.
-func goldenImport(t *testing.T, src string, c *Collection, warnings []string) []byte {
+func goldenImport(t *testing.T, src string, c *collection.Collection, warnings []string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	b.WriteString("# Catena collection imported from " + src + " by ImportPostman.\n")
-	b.WriteString("# Regenerate: go test ./internal/collection -run TestImportPostmanGolden -update\n")
+	b.WriteString("# Catena collection imported from " + src + " by postman.Import.\n")
+	b.WriteString("# Regenerate: go test ./internal/collection/postman -run TestImportPostmanGolden -update\n")
 	if len(warnings) > 0 {
 		b.WriteString("#\n# warnings:\n")
 		for _, w := range warnings {
@@ -28,9 +31,9 @@ func goldenImport(t *testing.T, src string, c *Collection, warnings []string) []
 		}
 	}
 	if len(c.Secrets) > 0 {
-		b.WriteString("#\n# secrets (values not shown): " + strings.Join(sortedKeys(c.Secrets), ", ") + "\n")
+		b.WriteString("#\n# secrets (values not shown): " + strings.Join(slices.Sorted(maps.Keys(c.Secrets)), ", ") + "\n")
 	}
-	out, err := Marshal(c, FormatYAML)
+	out, err := collection.Marshal(c, collection.FormatYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +43,9 @@ func goldenImport(t *testing.T, src string, c *Collection, warnings []string) []
 
 func TestImportPostmanGolden(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("testdata/postman/*.postman_collection.json")
+	files, err := filepath.Glob("testdata/*.postman_collection.json")
 	if err != nil || len(files) < 3 {
-		t.Fatalf("want at least 3 Postman collections in testdata/postman, found %d (%v)", len(files), err)
+		t.Fatalf("want at least 3 Postman collections in testdata, found %d (%v)", len(files), err)
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -51,9 +54,9 @@ func TestImportPostmanGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, warnings, err := ImportPostman(data)
+			c, warnings, err := Import(data)
 			if err != nil {
-				t.Fatalf("ImportPostman: %v", err)
+				t.Fatalf("Import: %v", err)
 			}
 			got := goldenImport(t, filepath.Base(file), c, warnings)
 			golden := strings.TrimSuffix(file, ".postman_collection.json") + ".catena.yaml"
@@ -70,7 +73,7 @@ func TestImportPostmanGolden(t *testing.T) {
 				t.Errorf("import of %s differs from %s (run with -update if the change is intended)\n--- got\n%s", file, golden, got)
 			}
 			// The golden file is itself a valid Catena file holding the same collection.
-			parsed, err := Parse(want, golden)
+			parsed, err := collection.Parse(want, golden)
 			if err != nil {
 				t.Fatalf("the golden file does not parse: %v", err)
 			}
@@ -93,7 +96,7 @@ func TestImportPostmanGolden(t *testing.T) {
 // collection, so that a careless -update cannot bless a regression.
 func TestImportPostmanShop(t *testing.T) {
 	t.Parallel()
-	c, warnings, err := ImportPostman(readTestdata(t, "postman/shop_api.postman_collection.json"))
+	c, warnings, err := Import(readTestdata(t, "shop_api.postman_collection.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,10 +135,10 @@ func TestImportPostmanShop(t *testing.T) {
 	if _, ok := create.Headers["X-Debug"]; ok {
 		t.Errorf("a disabled header was imported")
 	}
-	wantCreate := []Assertion{
-		{Source: SourceLatency, Comparison: LessThan, Target: "800"}, // from the Orders folder's script
-		{Source: SourceStatus, Comparison: Equals, Target: "201"},
-		{Source: SourceBody, Property: "status", Comparison: Equals, Target: "pending"},
+	wantCreate := []collection.Assertion{
+		{Source: collection.SourceLatency, Comparison: collection.LessThan, Target: "800"}, // from the Orders folder's script
+		{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "201"},
+		{Source: collection.SourceBody, Property: "status", Comparison: collection.Equals, Target: "pending"},
 	}
 	if !reflect.DeepEqual(create.Assertions, wantCreate) {
 		t.Errorf("create assertions = %+v", create.Assertions)
@@ -143,11 +146,11 @@ func TestImportPostmanShop(t *testing.T) {
 	if get.URL != "@<<vars.baseUrl>>/orders/@<<create_order.body.id>>" {
 		t.Errorf("path variable :orderId = {{orderId}} should become a step reference: %q", get.URL)
 	}
-	if !slices.Contains(get.Assertions, Assertion{Source: SourceBody, Property: "total", Comparison: TypeIs, Target: "number"}) ||
-		!slices.Contains(get.Assertions, Assertion{Source: SourceHeader, Property: "Content-Type", Comparison: Contains, Target: "json"}) {
+	if !slices.Contains(get.Assertions, collection.Assertion{Source: collection.SourceBody, Property: "total", Comparison: collection.TypeIs, Target: "number"}) ||
+		!slices.Contains(get.Assertions, collection.Assertion{Source: collection.SourceHeader, Property: "Content-Type", Comparison: collection.Contains, Target: "json"}) {
 		t.Errorf("get assertions = %+v", get.Assertions)
 	}
-	if cancel.Method != "DELETE" || cancel.Assertions[1] != (Assertion{Source: SourceStatus, Comparison: Equals, Target: "204"}) {
+	if cancel.Method != "DELETE" || cancel.Assertions[1] != (collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "204"}) {
 		t.Errorf("cancel = %+v", cancel)
 	}
 	for _, want := range []string{
@@ -164,11 +167,11 @@ func TestImportPostmanShop(t *testing.T) {
 
 func TestImportPostmanLegacyCRM(t *testing.T) {
 	t.Parallel()
-	c, warnings, err := ImportPostman(readTestdata(t, "postman/legacy_crm.postman_collection.json"))
+	c, warnings, err := Import(readTestdata(t, "legacy_crm.postman_collection.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]Step{}
+	byName := map[string]collection.Step{}
 	for _, s := range c.Steps {
 		byName[s.Name] = s
 	}
@@ -242,8 +245,8 @@ func TestImportPostmanErrors(t *testing.T) {
 		{"wrong item type", `{"info": {"name": "x"}, "item": "nope"}`, "item is a JSON string"},
 	}
 	for _, tt := range tests {
-		c, _, err := ImportPostman([]byte(tt.doc))
-		var pe *ParseError
+		c, _, err := Import([]byte(tt.doc))
+		var pe *collection.ParseError
 		if c != nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: c=%v err=%v, want a ParseError containing %q", tt.name, c, err, tt.want)
 		}
@@ -255,30 +258,30 @@ func TestImportPostmanScripts(t *testing.T) {
 	aliases := map[string]bool{"jsonData": true}
 	tests := []struct {
 		stmt string
-		want Assertion
+		want collection.Assertion
 	}{
-		{`pm.response.to.have.status(200)`, Assertion{Source: SourceStatus, Comparison: Equals, Target: "200"}},
-		{`pm.response.to.be.ok`, Assertion{Source: SourceStatus, Comparison: Equals, Target: "200"}},
-		{`pm.expect(pm.response.code).to.eql(201)`, Assertion{Source: SourceStatus, Comparison: Equals, Target: "201"}},
-		{`pm.expect(pm.response.code).to.not.equal(500)`, Assertion{Source: SourceStatus, Comparison: NotEquals, Target: "500"}},
-		{`pm.expect(jsonData.user.name).to.eql("Ada")`, Assertion{Source: SourceBody, Property: "user.name", Comparison: Equals, Target: "Ada"}},
-		{`pm.expect(pm.response.json().a.b).to.equal('x "y"')`, Assertion{Source: SourceBody, Property: "a.b", Comparison: Equals, Target: `x "y"`}},
-		{`pm.expect(jsonData.items[2].id).to.eql(7)`, Assertion{Source: SourceBody, Property: "items.2.id", Comparison: Equals, Target: "7"}},
-		{`pm.expect(jsonData["a.b"]).to.eql(true)`, Assertion{Source: SourceBody, Property: `a\.b`, Comparison: Equals, Target: "true"}},
-		{`pm.expect(jsonData.items.length).to.be.at.least(1)`, Assertion{Source: SourceBody, Property: "items.#", Comparison: GreaterOrEqual, Target: "1"}},
-		{`pm.expect(jsonData.deleted_at).to.eql(null)`, Assertion{Source: SourceBody, Property: "deleted_at", Comparison: TypeIs, Target: "null"}},
-		{`pm.expect(jsonData.note).to.eql("")`, Assertion{Source: SourceBody, Property: "note", Comparison: IsEmpty}},
-		{`pm.expect(jsonData.id).to.exist`, Assertion{Source: SourceBody, Property: "id", Comparison: Exists}},
-		{`pm.expect(jsonData.tags).to.be.an("array")`, Assertion{Source: SourceBody, Property: "tags", Comparison: TypeIs, Target: "array"}},
-		{`pm.expect(pm.response.text()).to.include("ok")`, Assertion{Source: SourceText, Comparison: Contains, Target: "ok"}},
-		{`pm.expect(pm.response.responseTime).to.be.below(300)`, Assertion{Source: SourceLatency, Comparison: LessThan, Target: "300"}},
-		{`pm.expect(pm.response.headers.get('Cache-Control')).to.not.include("no-store")`, Assertion{Source: SourceHeader, Property: "Cache-Control", Comparison: NotContains, Target: "no-store"}},
-		{`pm.response.to.have.header("ETag")`, Assertion{Source: SourceHeader, Property: "ETag", Comparison: Exists}},
-		{`pm.expect(jsonData.code).to.match(/^[A-Z]{3}$/)`, Assertion{Source: SourceBody, Property: "code", Comparison: Matches, Target: "^[A-Z]{3}$"}},
+		{`pm.response.to.have.status(200)`, collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"}},
+		{`pm.response.to.be.ok`, collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"}},
+		{`pm.expect(pm.response.code).to.eql(201)`, collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "201"}},
+		{`pm.expect(pm.response.code).to.not.equal(500)`, collection.Assertion{Source: collection.SourceStatus, Comparison: collection.NotEquals, Target: "500"}},
+		{`pm.expect(jsonData.user.name).to.eql("Ada")`, collection.Assertion{Source: collection.SourceBody, Property: "user.name", Comparison: collection.Equals, Target: "Ada"}},
+		{`pm.expect(pm.response.json().a.b).to.equal('x "y"')`, collection.Assertion{Source: collection.SourceBody, Property: "a.b", Comparison: collection.Equals, Target: `x "y"`}},
+		{`pm.expect(jsonData.items[2].id).to.eql(7)`, collection.Assertion{Source: collection.SourceBody, Property: "items.2.id", Comparison: collection.Equals, Target: "7"}},
+		{`pm.expect(jsonData["a.b"]).to.eql(true)`, collection.Assertion{Source: collection.SourceBody, Property: `a\.b`, Comparison: collection.Equals, Target: "true"}},
+		{`pm.expect(jsonData.items.length).to.be.at.least(1)`, collection.Assertion{Source: collection.SourceBody, Property: "items.#", Comparison: collection.GreaterOrEqual, Target: "1"}},
+		{`pm.expect(jsonData.deleted_at).to.eql(null)`, collection.Assertion{Source: collection.SourceBody, Property: "deleted_at", Comparison: collection.TypeIs, Target: "null"}},
+		{`pm.expect(jsonData.note).to.eql("")`, collection.Assertion{Source: collection.SourceBody, Property: "note", Comparison: collection.IsEmpty}},
+		{`pm.expect(jsonData.id).to.exist`, collection.Assertion{Source: collection.SourceBody, Property: "id", Comparison: collection.Exists}},
+		{`pm.expect(jsonData.tags).to.be.an("array")`, collection.Assertion{Source: collection.SourceBody, Property: "tags", Comparison: collection.TypeIs, Target: "array"}},
+		{`pm.expect(pm.response.text()).to.include("ok")`, collection.Assertion{Source: collection.SourceText, Comparison: collection.Contains, Target: "ok"}},
+		{`pm.expect(pm.response.responseTime).to.be.below(300)`, collection.Assertion{Source: collection.SourceLatency, Comparison: collection.LessThan, Target: "300"}},
+		{`pm.expect(pm.response.headers.get('Cache-Control')).to.not.include("no-store")`, collection.Assertion{Source: collection.SourceHeader, Property: "Cache-Control", Comparison: collection.NotContains, Target: "no-store"}},
+		{`pm.response.to.have.header("ETag")`, collection.Assertion{Source: collection.SourceHeader, Property: "ETag", Comparison: collection.Exists}},
+		{`pm.expect(jsonData.code).to.match(/^[A-Z]{3}$/)`, collection.Assertion{Source: collection.SourceBody, Property: "code", Comparison: collection.Matches, Target: "^[A-Z]{3}$"}},
 	}
 	for _, tt := range tests {
 		im := &importer{produced: map[string]string{}}
-		s := Step{Name: "s"}
+		s := collection.Step{Name: "s"}
 		if !im.testStatement(&s, unwrap(tt.stmt), aliases) || len(s.Assertions) != 1 || s.Assertions[0] != tt.want {
 			t.Errorf("%s\n got %+v\nwant %+v", tt.stmt, s.Assertions, tt.want)
 		}
@@ -293,7 +296,7 @@ func TestImportPostmanScripts(t *testing.T) {
 		`tests["ok"] = responseCode.code === 200`,
 	} {
 		im := &importer{produced: map[string]string{}}
-		if s := (Step{Name: "s"}); im.testStatement(&s, stmt, aliases) {
+		if s := (collection.Step{Name: "s"}); im.testStatement(&s, stmt, aliases) {
 			t.Errorf("%s should not convert, got %+v", stmt, s.Assertions)
 		}
 	}
@@ -328,7 +331,7 @@ func TestSanitize(t *testing.T) {
 		{"kebab-case-name", "kebab_case_name"},
 		{strings.Repeat("long ", 30), strings.TrimSuffix(strings.Repeat("long_", 12), "_")},
 	} {
-		if got := im.stepName(tt.in); got != tt.want || !ValidStepName(got) {
+		if got := im.stepName(tt.in); got != tt.want || !collection.ValidStepName(got) {
 			t.Errorf("stepName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -340,7 +343,7 @@ func TestSanitize(t *testing.T) {
 // FuzzImportPostman: the importer never panics, and a collection it returns
 // without error is valid and survives the Catena file format.
 func FuzzImportPostman(f *testing.F) {
-	files, _ := filepath.Glob("testdata/postman/*.postman_collection.json")
+	files, _ := filepath.Glob("testdata/*.postman_collection.json")
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -352,10 +355,10 @@ func FuzzImportPostman(f *testing.F) {
 	f.Add([]byte(`{"info":{"name":"x"},"item":[{"name":"f","item":[{"name":"a","request":{"url":{"host":"h","path":"p"},"auth":{"type":"bearer","bearer":{"token":"t"}}}}]}]}`))
 	f.Add([]byte(`{"info":{},"item":[{"request":{"method":"post","body":{"mode":"graphql","graphql":{"query":"{a}","variables":"{"}}}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, warnings, err := ImportPostman(data)
+		c, warnings, err := Import(data)
 		if err != nil {
-			var pe *ParseError
-			var ve *ValidationError
+			var pe *collection.ParseError
+			var ve *collection.ValidationError
 			switch {
 			case errors.As(err, &pe):
 				if c != nil {
@@ -378,6 +381,6 @@ func FuzzImportPostman(f *testing.F) {
 		if len(c.Steps) == 0 {
 			return
 		}
-		checkRoundTrip(t, &Collection{Name: c.Name, Description: c.Description, Variables: c.Variables, Steps: c.Steps})
+		checkRoundTrip(t, &collection.Collection{Name: c.Name, Description: c.Description, Variables: c.Variables, Steps: c.Steps})
 	})
 }

@@ -1,4 +1,4 @@
-package alerting
+package pagerduty
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// PagerDuty V3 webhooks tell Catena when a person acknowledges (or
+// PagerDuty V3 webhooks (the other direction of this channel) tell Catena when a person acknowledges (or
 // unacknowledges) in PagerDuty an alert Catena triggered. Resolves in
 // PagerDuty are ignored: Catena resolves incidents by its own policy.
 //
@@ -29,19 +29,19 @@ import (
 // Catena's, incidents already in the target state — is answered 204 and
 // ignored, since PagerDuty retries deliveries answered with non-2xx.
 
-// PDWebhookPath is where serve and gateway mount the handler.
-const PDWebhookPath = "/webhooks/pagerduty"
+// WebhookPath is where serve and gateway mount the handler.
+const WebhookPath = "/webhooks/pagerduty"
 
-// pdWebhookMaxBody bounds a webhook body (PagerDuty's are a few KiB).
-const pdWebhookMaxBody = 1 << 20
+// webhookMaxBody bounds a webhook body (PagerDuty's are a few KiB).
+const webhookMaxBody = 1 << 20
 
 // IncidentAcknowledger changes an incident's acknowledgement; *store.Store is one.
 type IncidentAcknowledger interface {
 	SetIncidentAcknowledged(ctx context.Context, m collection.MonitorID, c collection.CollectionID, kind string, ack bool, at time.Time) (int64, error)
 }
 
-// PDWebhookConfig configures NewPDWebhook.
-type PDWebhookConfig struct {
+// WebhookConfig configures NewWebhook.
+type WebhookConfig struct {
 	// Secret is the webhook subscription's signing secret
 	// (CATENA_PAGERDUTY_WEBHOOK_SECRET). It is never logged.
 	Secret string
@@ -50,16 +50,16 @@ type PDWebhookConfig struct {
 	Now    func() time.Time
 }
 
-// PDWebhook is the http.Handler for PagerDuty V3 webhooks.
-type PDWebhook struct {
+// Webhook is the http.Handler for PagerDuty V3 webhooks.
+type Webhook struct {
 	secret []byte
 	store  IncidentAcknowledger
 	log    *slog.Logger
 	now    func() time.Time
 }
 
-// NewPDWebhook returns the handler; it needs a secret and a store.
-func NewPDWebhook(cfg PDWebhookConfig) (*PDWebhook, error) {
+// NewWebhook returns the handler; it needs a secret and a store.
+func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.Secret == "" {
 		return nil, errors.New("pagerduty webhook: a signing secret is required")
 	}
@@ -72,10 +72,10 @@ func NewPDWebhook(cfg PDWebhookConfig) (*PDWebhook, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &PDWebhook{secret: []byte(cfg.Secret), store: cfg.Store, log: cfg.Log.With("component", "pagerduty-webhook"), now: cfg.Now}, nil
+	return &Webhook{secret: []byte(cfg.Secret), store: cfg.Store, log: cfg.Log.With("component", "pagerduty-webhook"), now: cfg.Now}, nil
 }
 
-type pdWebhookBody struct {
+type webhookBody struct {
 	Event struct {
 		EventType  string `json:"event_type"`
 		OccurredAt string `json:"occurred_at"`
@@ -91,7 +91,7 @@ type pdWebhookBody struct {
 	} `json:"event"`
 }
 
-func (h *PDWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -101,7 +101,7 @@ func (h *PDWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "content type must be application/json", http.StatusUnsupportedMediaType)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, pdWebhookMaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhookMaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -116,7 +116,7 @@ func (h *PDWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return
 	}
-	var msg pdWebhookBody
+	var msg webhookBody
 	if err := json.Unmarshal(body, &msg); err != nil {
 		http.Error(w, "body is not a PagerDuty webhook", http.StatusBadRequest)
 		return
@@ -154,7 +154,7 @@ func (h *PDWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // verify reports whether any v1=<hex> signature in the headers (each a
 // comma-separated list) is the HMAC-SHA256 of body with the secret.
-func (h *PDWebhook) verify(body []byte, headers []string) bool {
+func (h *Webhook) verify(body []byte, headers []string) bool {
 	mac := hmac.New(sha256.New, h.secret)
 	mac.Write(body)
 	want := mac.Sum(nil)
@@ -183,31 +183,9 @@ func pdCatenaKey(incidentKey, dedupKey string, alerts []struct {
 		keys = append(keys, a.AlertKey)
 	}
 	for _, k := range keys {
-		if m, c, kind, ok := ParseDedupKey(k); ok {
-			return m, c, kind, true
+		if m, c, kind, ok := alert.ParseIncidentKey(k); ok {
+			return collection.MonitorID(m), collection.CollectionID(c), kind, true
 		}
 	}
 	return 0, 0, "", false
-}
-
-// ParseDedupKey reverses DedupKey: catena-<monitor>-<collection>[-errored].
-func ParseDedupKey(k string) (collection.MonitorID, collection.CollectionID, string, bool) {
-	rest, ok := strings.CutPrefix(k, "catena-")
-	if !ok {
-		return 0, 0, "", false
-	}
-	kind := KindFailure
-	if r, ok := strings.CutSuffix(rest, "-"+KindErrored); ok {
-		rest, kind = r, KindErrored
-	}
-	ms, cs, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, 0, "", false
-	}
-	m, err1 := strconv.ParseInt(ms, 10, 64)
-	c, err2 := strconv.ParseInt(cs, 10, 64)
-	if err1 != nil || err2 != nil || m <= 0 || c <= 0 {
-		return 0, 0, "", false
-	}
-	return collection.MonitorID(m), collection.CollectionID(c), kind, true
 }

@@ -1,4 +1,4 @@
-package alerting
+package pagerduty
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/catena-monitor/catena/internal/alerting/alert"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/secret"
@@ -41,7 +42,7 @@ func pdEvent(eventType, keyField, key string) string {
 
 func pdPost(t *testing.T, h http.Handler, body string, sigs ...string) int {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, PDWebhookPath, strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	for _, s := range sigs {
 		req.Header.Add("X-PagerDuty-Signature", s)
@@ -59,10 +60,10 @@ func (f *fakeAck) SetIncidentAcknowledged(context.Context, collection.MonitorID,
 	return 1, nil
 }
 
-func TestPDWebhookRequests(t *testing.T) {
+func TestWebhookRequests(t *testing.T) {
 	t.Parallel()
 	fa := &fakeAck{}
-	h, err := NewPDWebhook(PDWebhookConfig{Secret: pdTestSecret, Store: fa})
+	h, err := NewWebhook(WebhookConfig{Secret: pdTestSecret, Store: fa})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,13 +102,13 @@ func TestPDWebhookRequests(t *testing.T) {
 	})
 	t.Run("wrong method", func(t *testing.T) {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, PDWebhookPath, nil))
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, WebhookPath, nil))
 		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != http.MethodPost {
 			t.Errorf("status %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
 		}
 	})
 	t.Run("not JSON", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodPost, PDWebhookPath, strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, WebhookPath, strings.NewReader(body))
 		req.Header.Set("Content-Type", "text/plain")
 		req.Header.Set("X-PagerDuty-Signature", good)
 		rec := httptest.NewRecorder()
@@ -117,7 +118,7 @@ func TestPDWebhookRequests(t *testing.T) {
 		}
 	})
 	t.Run("oversized body", func(t *testing.T) {
-		big := `{"event":{"event_type":"incident.acknowledged","data":{"pad":"` + strings.Repeat("x", pdWebhookMaxBody) + `"}}}`
+		big := `{"event":{"event_type":"incident.acknowledged","data":{"pad":"` + strings.Repeat("x", webhookMaxBody) + `"}}}`
 		if got := pdPost(t, h, big, pdSign(pdTestSecret, big)); got != http.StatusRequestEntityTooLarge {
 			t.Errorf("status %d", got)
 		}
@@ -128,37 +129,13 @@ func TestPDWebhookRequests(t *testing.T) {
 		}
 	})
 	t.Run("needs a secret", func(t *testing.T) {
-		if _, err := NewPDWebhook(PDWebhookConfig{Store: fa}); err == nil {
+		if _, err := NewWebhook(WebhookConfig{Store: fa}); err == nil {
 			t.Error("no error without a secret")
 		}
 	})
 }
 
-func TestParseDedupKey(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		key  string
-		m, c int64
-		kind string
-		ok   bool
-	}{
-		{DedupKey(4, 5, KindFailure), 4, 5, KindFailure, true},
-		{DedupKey(4, 5, KindErrored), 4, 5, KindErrored, true},
-		{"catena-test-3", 0, 0, "", false},
-		{"catena-4", 0, 0, "", false},
-		{"catena-4-5-6", 0, 0, "", false},
-		{"catena-0-5", 0, 0, "", false},
-		{"other-4-5", 0, 0, "", false},
-		{"", 0, 0, "", false},
-	} {
-		m, c, kind, ok := ParseDedupKey(tc.key)
-		if ok != tc.ok || int64(m) != tc.m || int64(c) != tc.c || kind != tc.kind {
-			t.Errorf("%q: %d %d %q %v", tc.key, m, c, kind, ok)
-		}
-	}
-}
-
-func TestPDWebhookAcknowledgesInPostgres(t *testing.T) {
+func TestWebhookAcknowledgesInPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.NewDB(t)
@@ -185,17 +162,17 @@ func TestPDWebhookAcknowledgesInPostgres(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		inc, err = s.OpenIncident(ctx, tx, store.OpenIncidentParams{MonitorID: m.ID, CollectionID: c.ID, Kind: KindFailure, Summary: "failed", OpenedAt: slot, RunID: run.ID})
+		inc, err = s.OpenIncident(ctx, tx, store.OpenIncidentParams{MonitorID: m.ID, CollectionID: c.ID, Kind: alert.IncidentFailure, Summary: "failed", OpenedAt: slot, RunID: run.ID})
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewPDWebhook(PDWebhookConfig{Secret: pdTestSecret, Store: s})
+	h, err := NewWebhook(WebhookConfig{Secret: pdTestSecret, Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := DedupKey(m.ID, c.ID, KindFailure)
+	key := alert.IncidentKey(int64(m.ID), int64(c.ID), alert.IncidentFailure)
 	send := func(t *testing.T, body string) {
 		t.Helper()
 		if got := pdPost(t, h, body, pdSign(pdTestSecret, body)); got != http.StatusNoContent {
@@ -216,8 +193,8 @@ func TestPDWebhookAcknowledgesInPostgres(t *testing.T) {
 	// Sequential: each step depends on the incident's state after the last.
 	t.Run("foreign key ignored", func(t *testing.T) {
 		send(t, pdEvent("incident.acknowledged", "incident_key", "someone-elses-key"))
-		send(t, pdEvent("incident.acknowledged", "incident_key", DedupKey(m.ID+1000, c.ID, KindFailure)))
-		send(t, pdEvent("incident.acknowledged", "incident_key", DedupKey(m.ID, c.ID, KindErrored)))
+		send(t, pdEvent("incident.acknowledged", "incident_key", alert.IncidentKey(int64(m.ID+1000), int64(c.ID), alert.IncidentFailure)))
+		send(t, pdEvent("incident.acknowledged", "incident_key", alert.IncidentKey(int64(m.ID), int64(c.ID), alert.IncidentErrored)))
 		check(t, collection.IncidentOpen, false)
 	})
 	t.Run("acknowledged", func(t *testing.T) {

@@ -1,17 +1,19 @@
-package collection
+package schedulespec
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/catena-monitor/catena/internal/collection"
 )
 
 func mustSchedule(t *testing.T, expr, tz string) Schedule {
 	t.Helper()
-	s, err := ParseSchedule(expr, tz)
+	s, err := Parse(expr, tz)
 	if err != nil {
-		t.Fatalf("ParseSchedule(%q, %q): %v", expr, tz, err)
+		t.Fatalf("Parse(%q, %q): %v", expr, tz, err)
 	}
 	return s
 }
@@ -62,14 +64,14 @@ func TestScheduleParseErrors(t *testing.T) {
 		{"every 5m", "Local", "timeZone", "depends on the server"},
 	}
 	for _, tt := range tests {
-		_, err := ParseSchedule(tt.expr, tt.tz)
-		var ve *ValidationError
-		if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
-			t.Errorf("ParseSchedule(%q, %q) = %v, want a ValidationError", tt.expr, tt.tz, err)
+		_, err := Parse(tt.expr, tt.tz)
+		var ve *collection.ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, collection.ErrInvalid) {
+			t.Errorf("Parse(%q, %q) = %v, want a ValidationError", tt.expr, tt.tz, err)
 			continue
 		}
 		if ve.Fields[0].Path != tt.path || !strings.Contains(ve.Fields[0].Message, tt.want) {
-			t.Errorf("ParseSchedule(%q, %q) = %q at %q, want %q at %q", tt.expr, tt.tz, ve.Fields[0].Message, ve.Fields[0].Path, tt.want, tt.path)
+			t.Errorf("Parse(%q, %q) = %q at %q, want %q at %q", tt.expr, tt.tz, ve.Fields[0].Message, ve.Fields[0].Path, tt.want, tt.path)
 		}
 	}
 }
@@ -125,7 +127,7 @@ func TestScheduleCronNext(t *testing.T) {
 	}
 }
 
-// TestScheduleDST is RELIABILITY scenario 21 at the schedule level: 02:30 does
+// TestScheduleDST is scenario 21 of docs/reliability.md at the schedule level: 02:30 does
 // not exist on the spring-forward day in New York (reported as a Gap slot), and
 // 01:30 happens twice on the fall-back day but fires once.
 func TestScheduleDST(t *testing.T) {
@@ -228,7 +230,7 @@ func TestScheduleMinIntervalAndJitter(t *testing.T) {
 	}
 	s := mustSchedule(t, "every 1m", "")
 	spread := map[time.Duration]bool{}
-	for id := MonitorID(1); id <= 200; id++ {
+	for id := collection.MonitorID(1); id <= 200; id++ {
 		j := Jitter(id, s, 5*time.Second)
 		if j < 0 || j >= 5*time.Second || j != Jitter(id, s, 5*time.Second) {
 			t.Fatalf("Jitter(%d) = %s, want a stable value in [0, 5s)", id, j)
@@ -240,65 +242,5 @@ func TestScheduleMinIntervalAndJitter(t *testing.T) {
 	}
 	if j := Jitter(1, mustSchedule(t, "every 10s", ""), 5*time.Second); j >= time.Second {
 		t.Errorf("jitter of a 10s monitor = %s, want under 10%% of the interval", j)
-	}
-}
-
-func TestMonitorValidate(t *testing.T) {
-	t.Parallel()
-	good := Monitor{Name: " checkout ", Schedule: "every  5m", CollectionIDs: []CollectionID{1}}
-	good.Normalize()
-	if err := good.Validate(); err != nil {
-		t.Fatalf("Validate() = %v", err)
-	}
-	if good.Name != "checkout" || good.TimeZone != "UTC" || good.Locations[0] != DefaultLocation || good.Policy.FailureThreshold != 2 {
-		t.Errorf("Normalize() = %+v", good)
-	}
-
-	bad := Monitor{
-		Name: "", Schedule: "every 5s", TimeZone: "UTC",
-		Locations:     []string{"eu-west-1", "EU West", "eu-west-1"},
-		CollectionIDs: []CollectionID{1, 1},
-		Policy:        AlertPolicy{FailureThreshold: 101, RecoveryThreshold: -1, ReminderInterval: time.Second, Errored: "loud", MinFailedLocations: 4},
-	}
-	err := bad.Validate()
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("Validate() = %v", err)
-	}
-	paths := map[string]bool{}
-	for _, f := range ve.Fields {
-		paths[f.Path] = true
-	}
-	for _, p := range []string{"name", "schedule", "locations[1]", "locations[2]", "collectionIds[1]", "policy.failureThreshold",
-		"policy.recoveryThreshold", "policy.reminderInterval", "policy.errored", "policy.minFailedLocations"} {
-		if !paths[p] {
-			t.Errorf("no error at %s in %v", p, err)
-		}
-	}
-
-	badTZ := Monitor{Name: "x", Schedule: "0 9 * * *", TimeZone: "Nowhere/Land"}
-	badTZ.Normalize()
-	if err := badTZ.Validate(); err == nil || !strings.Contains(err.Error(), "timeZone") {
-		t.Errorf("Validate() with a bad zone = %v", err)
-	}
-}
-
-func TestMonitorValidateTimeouts(t *testing.T) {
-	t.Parallel()
-	slow := Collection{Name: "slow", Steps: []Step{
-		{Name: "a", Timeout: Duration(20 * time.Second)},
-		{Name: "b", Retry: &Retry{Attempts: 3, Interval: Duration(time.Second)}}, // 3 × 10s + 2 × 1s
-	}}
-	if got := CollectionTimeout(&slow); got != 52*time.Second {
-		t.Fatalf("CollectionTimeout = %s, want 52s", got)
-	}
-	m := Monitor{Name: "m", Schedule: "every 30s", TimeZone: "UTC"}
-	err := m.ValidateTimeouts([]Collection{slow})
-	if err == nil || !strings.Contains(err.Error(), `collection "slow" can take up to 52s`) {
-		t.Errorf("ValidateTimeouts = %v", err)
-	}
-	m.Schedule = "every 1m"
-	if err := m.ValidateTimeouts([]Collection{slow}); err != nil {
-		t.Errorf("ValidateTimeouts with 1m = %v", err)
 	}
 }

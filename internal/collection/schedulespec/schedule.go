@@ -1,17 +1,19 @@
-package collection
+package schedulespec
 
 import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
 	// Schedules name IANA zones; the binary carries the zone database so a
 	// container or Lambda without /usr/share/zoneinfo reads them the same way.
 	_ "time/tzdata"
+
+	"github.com/catena-monitor/catena/internal/collection"
 )
 
 // Limits of Catena's schedule language.
@@ -53,10 +55,10 @@ type Slot struct {
 	Wall string // the local wall time, "2026-03-08 02:30 America/New_York" (cron only)
 }
 
-// ParseSchedule parses expr in the IANA zone tz ("" means UTC). Errors are
+// Parse parses expr in the IANA zone tz ("" means UTC). Errors are
 // *ValidationError naming the field ("schedule" or "timeZone") and what to write
 // instead.
-func ParseSchedule(expr, tz string) (Schedule, error) {
+func Parse(expr, tz string) (Schedule, error) {
 	loc, err := LoadTimeZone(tz)
 	if err != nil {
 		return Schedule{}, err
@@ -65,7 +67,7 @@ func ParseSchedule(expr, tz string) (Schedule, error) {
 	lower := strings.ToLower(s.expr)
 	switch {
 	case s.expr == "":
-		return Schedule{}, Invalid("schedule", "a monitor needs a schedule such as `every 5m` or a 5-field cron such as `*/5 * * * *`")
+		return Schedule{}, collection.Invalid("schedule", "a monitor needs a schedule such as `every 5m` or a 5-field cron such as `*/5 * * * *`")
 	case strings.HasPrefix(lower, "every"):
 		d, err := parseEvery(strings.TrimSpace(lower[len("every"):]))
 		if err != nil {
@@ -74,11 +76,11 @@ func ParseSchedule(expr, tz string) (Schedule, error) {
 		s.every = d
 		return s, nil
 	case strings.HasPrefix(lower, "rate("):
-		return Schedule{}, Invalid("schedule", "%q is EventBridge's form; Catena writes rates as `every 30s`, `every 5m` or `every 1h`", s.expr)
+		return Schedule{}, collection.Invalid("schedule", "%q is EventBridge's form; Catena writes rates as `every 30s`, `every 5m` or `every 1h`", s.expr)
 	case strings.HasPrefix(lower, "cron("):
-		return Schedule{}, Invalid("schedule", "%q is EventBridge's form; write the 5 cron fields (minute hour day-of-month month day-of-week) without cron(…) and without a year", s.expr)
+		return Schedule{}, collection.Invalid("schedule", "%q is EventBridge's form; write the 5 cron fields (minute hour day-of-month month day-of-week) without cron(…) and without a year", s.expr)
 	case strings.HasPrefix(lower, "at("):
-		return Schedule{}, Invalid("schedule", "one-time at(…) schedules are not supported; use `every …` or a 5-field cron")
+		return Schedule{}, collection.Invalid("schedule", "one-time at(…) schedules are not supported; use `every …` or a 5-field cron")
 	}
 	if err := s.parseCron(); err != nil {
 		return Schedule{}, err
@@ -94,11 +96,11 @@ func LoadTimeZone(tz string) (*time.Location, error) {
 		return time.UTC, nil
 	}
 	if tz == "Local" {
-		return nil, Invalid("timeZone", "time zone %q depends on the server; name an IANA zone such as Europe/Paris or UTC", tz)
+		return nil, collection.Invalid("timeZone", "time zone %q depends on the server; name an IANA zone such as Europe/Paris or UTC", tz)
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return nil, Invalid("timeZone", "unknown time zone %q; use an IANA name such as America/New_York, Europe/Paris or UTC", tz)
+		return nil, collection.Invalid("timeZone", "unknown time zone %q; use an IANA name such as America/New_York, Europe/Paris or UTC", tz)
 	}
 	return loc, nil
 }
@@ -106,7 +108,7 @@ func LoadTimeZone(tz string) (*time.Location, error) {
 func parseEvery(s string) (time.Duration, error) {
 	s = strings.ReplaceAll(s, " ", "")
 	bad := func() error {
-		return Invalid("schedule", "%q is not an interval; write it as a number and a unit: `every 30s`, `every 5m`, `every 1h` or `every 1d`", "every "+s)
+		return collection.Invalid("schedule", "%q is not an interval; write it as a number and a unit: `every 30s`, `every 5m`, `every 1h` or `every 1d`", "every "+s)
 	}
 	if s == "" {
 		return 0, bad()
@@ -126,11 +128,11 @@ func parseEvery(s string) (time.Duration, error) {
 	}
 	switch {
 	case d%time.Second != 0:
-		return 0, Invalid("schedule", "interval %s must be a whole number of seconds", d)
+		return 0, collection.Invalid("schedule", "interval %s must be a whole number of seconds", d)
 	case d < MinEvery:
-		return 0, Invalid("schedule", "interval %s is too short; the shortest is %s", d, MinEvery)
+		return 0, collection.Invalid("schedule", "interval %s is too short; the shortest is %s", d, MinEvery)
 	case d > MaxEvery:
-		return 0, Invalid("schedule", "interval %s is too long; the longest is %s (use a cron for rarer runs)", d, MaxEvery)
+		return 0, collection.Invalid("schedule", "interval %s is too long; the longest is %s (use a cron for rarer runs)", d, MaxEvery)
 	}
 	return d, nil
 }
@@ -161,14 +163,14 @@ func (s *Schedule) parseCron() error {
 		if len(fields) > 5 {
 			hint = "; Catena's cron has no seconds or year field"
 		}
-		return Invalid("schedule", "a cron schedule has 5 fields (minute hour day-of-month month day-of-week); %q has %d%s", s.expr, len(fields), hint)
+		return collection.Invalid("schedule", "a cron schedule has 5 fields (minute hour day-of-month month day-of-week); %q has %d%s", s.expr, len(fields), hint)
 	}
 	sets := make([]uint64, 5)
 	isAny := make([]bool, 5)
 	for i, f := range cronFields {
 		set, star, err := parseCronField(f, fields[i])
 		if err != nil {
-			return Invalid("schedule", "%s field %q: %s", f.name, fields[i], err)
+			return collection.Invalid("schedule", "%s field %q: %s", f.name, fields[i], err)
 		}
 		sets[i], isAny[i] = set, star
 	}
@@ -177,7 +179,7 @@ func (s *Schedule) parseCron() error {
 	s.dow = sets[4]&0x7f | sets[4]>>7&1
 	s.domAny, s.dowAny = isAny[2], isAny[4]
 	if !s.domAny && !s.dowAny {
-		return Invalid("schedule", "you can't specify both day-of-month (%s) and day-of-week (%s); use * or ? in one of them", fields[2], fields[4])
+		return collection.Invalid("schedule", "you can't specify both day-of-month (%s) and day-of-week (%s); use * or ? in one of them", fields[2], fields[4])
 	}
 	if !s.domAny {
 		possible := false
@@ -188,7 +190,7 @@ func (s *Schedule) parseCron() error {
 			}
 		}
 		if !possible {
-			return Invalid("schedule", "%q never fires: day-of-month %s does not occur in month %s", s.expr, fields[2], fields[3])
+			return collection.Invalid("schedule", "%q never fires: day-of-month %s does not occur in month %s", s.expr, fields[2], fields[3])
 		}
 	}
 	return nil
@@ -503,11 +505,11 @@ func (s Schedule) resolve(wall time.Time) Slot {
 // (under a minute, or not whole minutes) are refused with the reason.
 func (s Schedule) EventBridge() (string, error) {
 	if s.loc == nil {
-		return "", Invalid("schedule", "empty schedule")
+		return "", collection.Invalid("schedule", "empty schedule")
 	}
 	if s.every > 0 {
 		if s.every%time.Minute != 0 {
-			return "", Invalid("schedule", "`%s` cannot run on EventBridge Scheduler, which fires at most once a minute and only in whole minutes; use `every 1m` or longer, or the local scheduler (CATENA_SCHEDULER=local)", s.expr)
+			return "", collection.Invalid("schedule", "`%s` cannot run on EventBridge Scheduler, which fires at most once a minute and only in whole minutes; use `every 1m` or longer, or the local scheduler (CATENA_SCHEDULER=local)", s.expr)
 		}
 		n, unit := int(s.every/time.Minute), "minute"
 		switch {
@@ -584,7 +586,7 @@ func compressSet(set uint64, lo, hi int, names []string) string {
 // Jitter is a stable delay in [0, min(10% of the interval, max)) derived from
 // the monitor id, so monitors sharing a slot do not all start at once and a
 // given monitor always starts at the same offset.
-func Jitter(id MonitorID, s Schedule, max time.Duration) time.Duration {
+func Jitter(id collection.MonitorID, s Schedule, max time.Duration) time.Duration {
 	window := min(s.MinInterval()/10, max)
 	if window <= 0 {
 		return 0
@@ -592,149 +594,4 @@ func Jitter(id MonitorID, s Schedule, max time.Duration) time.Duration {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "catena-monitor-%d", id)
 	return time.Duration(h.Sum64()%uint64(window/time.Millisecond)) * time.Millisecond
-}
-
-// locationRE matches a location name, which is also a River queue name suffix.
-var locationRE = regexp.MustCompile(`^[a-z0-9]+(?:[_-]?[a-z0-9]+)*$`)
-
-// Limits on monitors.
-const (
-	MaxLocations      = 50
-	MaxLocationLen    = 63
-	MaxThreshold      = 100
-	MaxMonitorTargets = 100
-)
-
-// Normalize trims input and fills defaults: zone UTC, location "local", and the
-// default policy for thresholds left at zero (zero is never a valid threshold).
-func (m *Monitor) Normalize() {
-	m.Name = strings.TrimSpace(m.Name)
-	m.Schedule = strings.Join(strings.Fields(m.Schedule), " ")
-	m.TimeZone = strings.TrimSpace(m.TimeZone)
-	if m.TimeZone == "" {
-		m.TimeZone = "UTC"
-	}
-	for i, l := range m.Locations {
-		m.Locations[i] = strings.ToLower(strings.TrimSpace(l))
-	}
-	if len(m.Locations) == 0 {
-		m.Locations = []string{DefaultLocation}
-	}
-	def := DefaultAlertPolicy()
-	if m.Policy.FailureThreshold == 0 {
-		m.Policy.FailureThreshold = def.FailureThreshold
-	}
-	if m.Policy.RecoveryThreshold == 0 {
-		m.Policy.RecoveryThreshold = def.RecoveryThreshold
-	}
-	if m.Policy.MinFailedLocations == 0 {
-		m.Policy.MinFailedLocations = def.MinFailedLocations
-	}
-	if m.Policy.Errored == "" {
-		m.Policy.Errored = def.Errored
-	}
-}
-
-// Validate checks a monitor's own fields (call Normalize first) and returns a
-// *ValidationError listing every problem, or nil. ValidateTimeouts checks it
-// against its collections.
-func (m *Monitor) Validate() error {
-	v := &ValidationError{}
-	switch {
-	case m.Name == "":
-		v.add("name", "", "a monitor needs a name")
-	case len(m.Name) > MaxNameLen:
-		v.add("name", "", "name is %d characters long; at most %d", len(m.Name), MaxNameLen)
-	}
-	if _, err := ParseSchedule(m.Schedule, m.TimeZone); err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			v.Fields = append(v.Fields, ve.Fields...)
-		}
-	}
-	switch {
-	case len(m.Locations) == 0:
-		v.add("locations", "", "a monitor needs at least one location, such as %q", DefaultLocation)
-	case len(m.Locations) > MaxLocations:
-		v.add("locations", "", "%d locations; at most %d", len(m.Locations), MaxLocations)
-	}
-	seen := map[string]bool{}
-	for i, l := range m.Locations {
-		p := fmt.Sprintf("locations[%d]", i)
-		switch {
-		case len(l) > MaxLocationLen || !locationRE.MatchString(l):
-			v.add(p, "", "location %q must be 1-%d lower-case letters and digits, optionally joined by - or _ (e.g. eu-west-1)", l, MaxLocationLen)
-		case seen[l]:
-			v.add(p, "", "location %q is listed twice", l)
-		}
-		seen[l] = true
-	}
-	if len(m.CollectionIDs) > MaxMonitorTargets {
-		v.add("collectionIds", "", "%d collections; at most %d", len(m.CollectionIDs), MaxMonitorTargets)
-	}
-	ids := map[CollectionID]bool{}
-	for i, id := range m.CollectionIDs {
-		if ids[id] {
-			v.add(fmt.Sprintf("collectionIds[%d]", i), "", "collection %d is listed twice", id)
-		}
-		ids[id] = true
-	}
-	if len(m.ChannelIDs) > MaxMonitorTargets {
-		v.add("channelIds", "", "%d alert channels; at most %d", len(m.ChannelIDs), MaxMonitorTargets)
-	}
-	p := m.Policy
-	if p.FailureThreshold < 1 || p.FailureThreshold > MaxThreshold {
-		v.add("policy.failureThreshold", "", "failure threshold %d must be between 1 and %d", p.FailureThreshold, MaxThreshold)
-	}
-	if p.RecoveryThreshold < 1 || p.RecoveryThreshold > MaxThreshold {
-		v.add("policy.recoveryThreshold", "", "recovery threshold %d must be between 1 and %d", p.RecoveryThreshold, MaxThreshold)
-	}
-	if p.ReminderInterval < 0 || p.ReminderInterval%time.Second != 0 || (p.ReminderInterval > 0 && p.ReminderInterval < time.Minute) {
-		v.add("policy.reminderInterval", "", "reminder interval %s must be 0 (off) or whole seconds of at least 1m", p.ReminderInterval)
-	}
-	if !slices.Contains([]ErroredMode{ErroredAsFailure, ErroredSeparate, ErroredIgnore}, p.Errored) {
-		v.add("policy.errored", "", "errored mode %q must be as_failure, separate or ignore", p.Errored)
-	}
-	if p.MinFailedLocations < 1 || (len(m.Locations) > 0 && p.MinFailedLocations > len(m.Locations)) {
-		v.add("policy.minFailedLocations", "", "minimum failed locations %d must be between 1 and the number of locations (%d)", p.MinFailedLocations, len(m.Locations))
-	}
-	return v.err()
-}
-
-// ValidateTimeouts rejects a schedule whose interval is not longer than the
-// longest any of the collections can run (RELIABILITY bad input 44): such a
-// monitor would overlap itself and record missed runs on every slot.
-func (m *Monitor) ValidateTimeouts(collections []Collection) error {
-	s, err := ParseSchedule(m.Schedule, m.TimeZone)
-	if err != nil {
-		return err
-	}
-	v := &ValidationError{}
-	interval := s.MinInterval()
-	for i := range collections {
-		if t := CollectionTimeout(&collections[i]); t >= interval {
-			v.add("schedule", "", "schedule %q can fire every %s but collection %q can take up to %s (its step timeouts and retries added up); choose a longer interval or shorter timeouts", m.Schedule, interval, collections[i].Name, t)
-		}
-	}
-	return v.err()
-}
-
-// CollectionTimeout is the longest one run of c can take: every step's timeout
-// (DefaultTimeout when unset) times its tries, plus the waits between tries.
-func CollectionTimeout(c *Collection) time.Duration {
-	var total time.Duration
-	for _, st := range c.Steps {
-		t := st.Timeout.Std()
-		if t <= 0 {
-			t = DefaultTimeout
-		}
-		tries := 1
-		var wait time.Duration
-		if st.Retry != nil && st.Retry.Attempts > 1 {
-			tries = st.Retry.Attempts
-			wait = time.Duration(tries-1) * st.Retry.Interval.Std()
-		}
-		total += time.Duration(tries)*t + wait
-	}
-	return total
 }
