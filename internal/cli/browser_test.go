@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"net/http"
@@ -138,7 +139,8 @@ func TestRunBrowserOff(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := runRun(ctx, e, []string{"--json", "--secret", "password=x", file})
-	if exit, ok := err.(*ExitError); !ok || exit.Code != 2 {
+	var exit *ExitError
+	if !errors.As(err, &exit) || exit.Code != 2 {
 		t.Fatalf("exit = %v, want 2", err)
 	}
 	if !strings.Contains(out.String(), "browser steps are off on this runner (CATENA_BROWSER=off)") {
