@@ -479,3 +479,25 @@ func TestBrowserMissingBinaryIsClear(t *testing.T) {
 		t.Errorf("step %s: %s", st.ErrorCode, st.Error)
 	}
 }
+
+// The guard's decision for a page's request, without any traffic: metadata
+// and link-local addresses, denied ranges and non-network schemes.
+func TestBrowserRequestRefusal(t *testing.T) {
+	t.Parallel()
+	s := &session{b: NewBrowser(BrowserConfig{Guard: netguard.Config{Deny: []netip.Prefix{deniedCIDR}}}), ctx: context.Background(), verdicts: map[string]string{}}
+	for _, tc := range []struct{ url, want string }{
+		{"http://169.254.169.254/latest/meta-data/", "a cloud metadata address"},
+		{"http://[fe80::1]/", "a link-local address"},
+		{"https://127.0.0.2:8443/x", "in the denied range 127.0.0.2/32"},
+		{"ws://169.254.170.2/socket", "a cloud metadata address"},
+		{"file:///etc/passwd", `scheme "file" is not allowed`},
+		{"chrome://settings", `scheme "chrome" is not allowed`},
+		{"http://127.0.0.1:8080/ok", ""},
+		{"data:text/plain,hello", ""},
+	} {
+		got := s.refusal(tc.url)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("refusal(%s) = %q, want %q", tc.url, got, tc.want)
+		}
+	}
+}
