@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,14 +123,14 @@ func site(t testing.TB, deniedURL string) *httptest.Server {
 
 // deniedServer listens on 127.0.0.2 (denied by the tests' guard): if the
 // guard let a request through, it would be counted here.
-func deniedServer(t *testing.T) (string, *int) {
+func deniedServer(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
-	hits := new(int)
+	hits := new(atomic.Int64)
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatalf("listening on 127.0.0.2: %v", err)
 	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { *hits++ }), ReadHeaderTimeout: time.Second}}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }), ReadHeaderTimeout: time.Second}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL, hits
@@ -345,8 +346,8 @@ func TestBrowserDeniedAddressIsRefused(t *testing.T) {
 	if !strings.Contains(st.Error, deniedURL+"/pixel.png") || !strings.Contains(st.Error, "in the denied range 127.0.0.2/32") {
 		t.Errorf("error = %q", st.Error)
 	}
-	if *hits != 0 {
-		t.Errorf("the denied server got %d requests", *hits)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the denied server got %d requests", n)
 	}
 	blocked := false
 	for _, f := range st.Browser.FailedRequests {
@@ -362,8 +363,8 @@ func TestBrowserDeniedAddressIsRefused(t *testing.T) {
 	if st := out.Steps[0]; st.ErrorCode != CodeDestinationBlocked || !strings.Contains(st.Error, "opening the step's url") {
 		t.Errorf("opening a denied URL: %s: %s", st.ErrorCode, st.Error)
 	}
-	if *hits != 0 {
-		t.Errorf("the denied server got %d requests", *hits)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the denied server got %d requests", n)
 	}
 }
 
