@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench lint fmt generate deps tools go-test vet check-generated lambda clean chromium
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test vet check-generated lambda clean chromium
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -105,6 +105,26 @@ bench: build chromium
 	      printf "%-8s %12.0f %12.0f %12.0f %9.0f%% %9.0f%%\n", c, a, r["b_executor " c], r["c_worker " c], \
 	        a ? 100 * r["b_executor " c] / a : 0, a ? 100 * r["c_worker " c] / a : 0 } \
 	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt; \
+	exit $$st
+
+## bench-scale: issue 11's figures at scale (not part of `make test`; about 15 minutes):
+## scheduler lag for 10,000 monitors (alone and beside a runner, as in serve), the
+## runner's steps/s and CPU per step (Postgres vs runner) beside plain Go, RSS at
+## 1,000 in flight, and the dashboard's p95 at 1,000 monitors and 1,000,000 runs.
+## Each benchmark loads its data in SQL into a database of its own, dropped after.
+bench-scale: build
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	mkdir -p .catena; \
+	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
+	for i in $$(seq 50); do (exec 3<>/dev/tcp/$(subst :,/,$(BENCH_ADDR))) 2>/dev/null && break; sleep 0.1; done; \
+	export CATENA_BENCH_TARGET=http://$(BENCH_ADDR) CATENA_BIN=$(CATENA); out=.catena/bench-scale.txt; : > $$out; \
+	st=0; b() { $(GO) test -run '^$$' -benchtime $$1 -timeout 30m -bench "$$2" $$3 | tee -a $$out || st=$$?; }; \
+	b 1x LocalSameMinute ./internal/schedule/; \
+	b 1x SchedulerServe ./internal/cli/; \
+	b $(BENCH_TIME) 'Chain/a_plain/^c=(100|1000)$$' ./collectionrunner/; \
+	b $(BENCH_TIME) 'Chain/c_worker/^c=(100|1000)$$' ./internal/cli/; \
+	b 1x DashboardScale ./graph/; \
+	awk -f scripts/bench-scale-report.awk $$out; \
 	exit $$st
 
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)

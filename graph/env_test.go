@@ -47,7 +47,7 @@ func (c *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchE
 
 // env is one API server on its own database, with a user and an API token per role.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	pool    *pgxpool.Pool
 	store   *store.Store
@@ -70,7 +70,7 @@ type envConfig struct {
 	beforeHTTP func(e *env)
 }
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	var cfg envConfig
 	for _, o := range opts {

@@ -73,7 +73,7 @@ func NewHandler(r *Resolver, hc HandlerConfig) http.Handler {
 	srv.SetErrorPresenter(ErrorPresenter(r.Log))
 	srv.SetRecoverFunc(RecoverFunc(r.Log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(loader.With(ctx, loader.New(r.Store)))
+		return next(loader.With(ctx, loader.New(r.Store, r.Now)))
 	})
 
 	if hc.Metrics != nil {

@@ -53,19 +53,19 @@ func (r *monitorResolver) State(ctx context.Context, obj *collection.Monitor) (m
 	if !obj.Enabled {
 		return model.MonitorStatePaused, nil
 	}
-	runs, err := loader.For(ctx).MonitorRuns.Load(ctx, obj.ID)
+	st, err := loader.For(ctx).MonitorStats.Load(ctx, obj.ID)
 	if err != nil {
 		return "", err
 	}
-	return monitorState(obj, runs), nil
+	return monitorState(obj, st), nil
 }
 
 func (r *monitorResolver) Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error) {
-	runs, err := loader.For(ctx).MonitorRuns.Load(ctx, obj.ID)
+	st, err := loader.For(ctx).MonitorStats.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return computeStats(runs, r.Now()), nil
+	return monitorStats(st), nil
 }
 
 func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error) {
@@ -159,11 +159,16 @@ func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string)
 		conn.PageInfo = pageInfo(hasNext, conn.Edges[0].Cursor, conn.Edges[len(conn.Edges)-1].Cursor)
 	}
 	conn.PageInfo.HasPreviousPage = afterID != 0
+	r.prefetchMonitors(ctx, list, "edges", "node")
 	return conn, nil
 }
 
 func (r *queryResolver) Monitor(ctx context.Context, id string) (*collection.Monitor, error) {
-	return lookup(ctx, id, r.Store.GetMonitor)
+	m, err := lookup(ctx, id, r.Store.GetMonitor)
+	if m != nil {
+		r.prefetchMonitors(ctx, []collection.Monitor{*m})
+	}
+	return m, err
 }
 
 func (r *queryResolver) Locations(ctx context.Context) ([]model.Location, error) {

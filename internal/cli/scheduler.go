@@ -6,6 +6,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/schedule"
+	"github.com/catena-monitor/catena/internal/store"
 )
 
 // runScheduler is `catena scheduler`: the local scheduler as its own process.
@@ -54,13 +55,30 @@ func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.S
 		})
 		return eb, nil, err
 	default:
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log})
+		jitter := d.cfg.Scheduler.Jitter
+		if jitter == 0 {
+			jitter = -1 // LocalConfig: zero is the default, negative is none
+		}
+		if d.cfg.Scheduler.Mode == "off" {
+			l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
+			return l, nil, err
+		}
+		// The loop's ticks get connections of their own (its two claiming
+		// transactions, snapshot reads and Upsert): in catena serve hundreds of
+		// runs in flight share d.pool, and a tick queued behind them for a
+		// connection is a late slot.
+		pool, err := store.OpenSmall(ctx, d.cfg.DatabaseURL, 4, "catena-scheduler")
 		if err != nil {
 			return nil, nil, err
 		}
-		if d.cfg.Scheduler.Mode == "off" {
-			return l, nil, nil
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: q, Log: d.log, JitterMax: jitter})
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
 		}
-		return l, l.Run, nil
+		return l, func(ctx context.Context) error {
+			defer pool.Close()
+			return l.Run(ctx)
+		}, nil
 	}
 }

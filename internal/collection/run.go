@@ -40,6 +40,9 @@ const (
 	MissedSchedulerDown = "scheduler_down"
 	MissedStale         = "stale"
 	MissedDSTGap        = "dst_gap"
+	// MissedSchedulerLag: a slot passed while the scheduler ran but was behind;
+	// a later slot of the monitor ran in its place.
+	MissedSchedulerLag = "scheduler_lag"
 )
 
 // DefaultLocation is where runs go when no location is chosen.

@@ -56,6 +56,10 @@ type Config struct {
 // SchedulerConfig chooses how monitors are triggered.
 type SchedulerConfig struct {
 	Mode string // CATENA_SCHEDULER: local | eventbridge | off
+	// Jitter is CATENA_SCHEDULER_JITTER: the widest start offset that spreads
+	// monitors sharing a slot (local mode; 2s, 0 for none; a monitor's offset
+	// never exceeds a tenth of its interval).
+	Jitter time.Duration
 	// EventBridge Scheduler settings (mode eventbridge).
 	Group      string // CATENA_EB_GROUP
 	LambdaARN  string // CATENA_EB_LAMBDA_ARN
@@ -167,6 +171,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
+			Jitter:     2 * time.Second,
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),
 			LambdaARN:  get("CATENA_EB_LAMBDA_ARN"),
 			RoleARN:    get("CATENA_EB_ROLE_ARN"),
@@ -218,6 +223,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if !oneOf(c.Scheduler.Mode, "local", "eventbridge", "off") {
 		errs = append(errs, fmt.Errorf("CATENA_SCHEDULER=%q must be local, eventbridge or off", c.Scheduler.Mode))
+	}
+	if v := get("CATENA_SCHEDULER_JITTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			errs = append(errs, fmt.Errorf("CATENA_SCHEDULER_JITTER=%q must be a duration from 0 (no jitter) to 1h, such as 2s", v))
+		} else {
+			c.Scheduler.Jitter = d
+		}
 	}
 	if c.Scheduler.Mode == "eventbridge" && (c.Scheduler.LambdaARN == "" || c.Scheduler.RoleARN == "") {
 		errs = append(errs, errors.New("CATENA_SCHEDULER=eventbridge needs CATENA_EB_LAMBDA_ARN and CATENA_EB_ROLE_ARN"))

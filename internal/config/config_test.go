@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/catena-monitor/catena/internal/secret"
 )
@@ -111,5 +112,20 @@ func TestDenyCIDRsParsed(t *testing.T) {
 	}
 	if len(c.DenyCIDRs) != 2 || c.DenyCIDRs[1].String() != "127.0.0.2/32" {
 		t.Fatalf("DenyCIDRs = %v", c.DenyCIDRs)
+	}
+}
+
+func TestSchedulerJitter(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "0s": 0, "10s": 10 * time.Second} {
+		c, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in}))
+		if err != nil || c.Scheduler.Jitter != want {
+			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v, %v; want %s", in, c.Scheduler.Jitter, err, want)
+		}
+	}
+	for _, in := range []string{"-1s", "2h", "soon"} {
+		if _, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in})); err == nil || !strings.Contains(err.Error(), "CATENA_SCHEDULER_JITTER") {
+			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v; want an error naming it", in, err)
+		}
 	}
 }
