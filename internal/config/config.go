@@ -73,6 +73,10 @@ type Config struct {
 	Egress      string         // CATENA_EGRESS: private-ok (default) | public-only
 	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
 	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
+	// Browser is CATENA_BROWSER: chromium's path for browser steps ("" finds
+	// it on PATH, "off" refuses browser steps).
+	Browser            string
+	BrowserConcurrency int // CATENA_BROWSER_CONCURRENCY: browser steps at once per process
 
 	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
 	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
@@ -205,6 +209,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
 		Egress:        cmp.Or(strings.ToLower(get("CATENA_EGRESS")), EgressPrivateOK),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
+		Browser:       get("CATENA_BROWSER"),
+
+		BrowserConcurrency: intVal("CATENA_BROWSER_CONCURRENCY", 4),
 
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		MetricsAddr:            cmp.Or(get("CATENA_METRICS_ADDR"), ":9090"),
