@@ -222,7 +222,8 @@ func (e *Executor) clientFor(insecure bool) *http.Client {
 }
 
 // Run executes c's steps in order and returns the outcome. onStep (may be nil)
-// is called as each step ends, including skipped ones. Secret values never
+// is called as each step ends, including skipped ones, and after each try of
+// a polling step that did not hold with a StepRunning entry (progress only). Secret values never
 // appear in the returned results. Cancelling ctx ends the run errored with
 // Error "cancelled" and the remaining steps skipped.
 func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep func(collection.StepResult)) (out Outcome) {

@@ -277,6 +277,9 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			r.recordRedirects(&res.Request, req, sent)
 		}
 		if serr != nil {
+			if try > 1 {
+				serr = &stepError{Code: serr.Code, Msg: fmt.Sprintf("attempt %d of %d: %s", try, tries, serr.Msg)}
+			}
 			return r.errored(i, res, serr)
 		}
 		r.fire(EventReceived)
@@ -298,6 +301,9 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 				res.Status = collection.StepFailed
 				res.ErrorCode = failedCode
 				res.Error = r.red.Redact(failedMessage(results))
+				if tries > 1 {
+					res.Error = fmt.Sprintf("gave up after %d attempts over %.1f s: %s", try, r.e.now().Sub(res.StartedAt).Seconds(), res.Error)
+				}
 				r.fire(EventFailed)
 				r.noteOutcome(s, collection.RunFailed, fmt.Sprintf("step '%s' failed", s.Name))
 				return res
@@ -305,6 +311,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			r.fire(EventHeld)
 			return res
 		}
+		r.tried(i, res, sent.Status, results, tries)
 		// Polling: wait the interval (or until cancelled) and send again.
 		if err := wait(ctx, s.Retry.Interval.Std()); err != nil {
 			r.scope.responses[i] = resp
@@ -314,6 +321,20 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 		}
 		r.fire(EventRetry)
 	}
+}
+
+// tried tells onStep that try res.Tries of polling step i did not hold and
+// another follows: a StepRunning entry for live progress, not a result.
+func (r *run) tried(i int, res collection.StepResult, status int, results []collection.AssertionResult, tries int) {
+	if r.onStep == nil {
+		return
+	}
+	res.Position, res.Name, res.Status = i, r.c.Steps[i].Name, collection.StepRunning
+	res.Response = &collection.ResponseRecord{Status: status}
+	res.Assertions = nil
+	res.Error = fmt.Sprintf("attempt %d of %d did not hold (%s); retrying in %s",
+		res.Tries, tries, r.red.Redact(failedMessage(results)), r.c.Steps[i].Retry.Interval.Std())
+	r.onStep(res)
 }
 
 // recordRedirects makes the request record show the last request sent and

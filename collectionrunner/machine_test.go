@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -101,10 +103,33 @@ func TestMachineRetryPolling(t *testing.T) {
 	never := newTarget(t)
 	s.URL = never.URL + "/poll/100"
 	s.Retry.Attempts = 4
-	out = newExec(t, Config{}).Run(t.Context(), &collection.Collection{Name: "t", Steps: []collection.Step{s}}, nil)
+	var seen []string
+	out = newExec(t, Config{}).Run(t.Context(), &collection.Collection{Name: "t", Steps: []collection.Step{s}}, func(r collection.StepResult) {
+		code := 0
+		if r.Response != nil {
+			code = r.Response.Status
+		}
+		seen = append(seen, fmt.Sprintf("%s %d %s %s %d: %s", r.Status, r.Tries, r.Request.Method, r.Request.URL, code, r.Error))
+	})
 	st := out.Steps[0]
 	if out.Status != collection.RunFailed || st.Tries != 4 || never.polls.Load() != 4 {
 		t.Errorf("run %s, tries %d, target saw %d; want failed after 4 tries", out.Status, st.Tries, never.polls.Load())
+	}
+	// Each try that did not hold is streamed as a running entry with its
+	// request line, status and attempt; the last is the failed result.
+	u := never.URL + "/poll/100"
+	for i, want := range []string{
+		"running 1 GET " + u + ` 200: attempt 1 of 4 did not hold (assertion failed: body state equals: "pending" is not "ready"); retrying in 1ms`,
+		"running 2 GET " + u + ` 200: attempt 2 of 4 did not hold (assertion failed: body state equals: "pending" is not "ready"); retrying in 1ms`,
+		"running 3 GET " + u + ` 200: attempt 3 of 4 did not hold (assertion failed: body state equals: "pending" is not "ready"); retrying in 1ms`,
+	} {
+		if i >= len(seen) || seen[i] != want {
+			t.Errorf("onStep %d:\n got %q\nwant %q", i, seen, want)
+			break
+		}
+	}
+	if len(seen) != 4 || !regexp.MustCompile(`^failed 4 GET \S+ 200: gave up after 4 attempts over \d+\.\d s: assertion failed: body state equals`).MatchString(seen[3]) {
+		t.Errorf("onStep saw %q; want 3 running entries, then the failure after 4 attempts", seen)
 	}
 	// The last try is the one judged and stored.
 	if !strings.Contains(st.Response.Body, `"try":4`) || st.Assertions[0].Actual != "pending" {

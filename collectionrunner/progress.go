@@ -25,8 +25,13 @@ func progressPayload(id collection.RunID, attempt int, status collection.RunStat
 		for i, s := range steps {
 			p.Steps[i] = collection.ProgressStep{
 				Position: s.Position, Name: s.Name, Status: s.Status,
+				// The URL is redacted already (run.step records it so).
+				Method: s.Request.Method, URL: truncateRunes(s.Request.URL, max(limit, 80)), Tries: s.Tries,
 				// Microsecond precision keeps the payload short.
 				LatencyMS: float64(s.Timings.Total.Microseconds()) / 1000, Error: truncateRunes(s.Error, limit),
+			}
+			if s.Response != nil {
+				p.Steps[i].HTTPStatus = s.Response.Status
 			}
 		}
 		b, err := json.Marshal(p)
@@ -44,6 +49,27 @@ func progressPayload(id collection.RunID, attempt int, status collection.RunStat
 	}
 	b, _ := json.Marshal(p)
 	return b
+}
+
+// stepProgress is the Executor.Run callback of one attempt: a finished step
+// joins the tracker and the progress sent; a polling step's running entry
+// (collection.StepRunning) is sent after the finished steps but not kept.
+func (w *Worker) stepProgress(id collection.RunID, attempt int, tracker *stepTracker) func(collection.StepResult) {
+	return func(s collection.StepResult) {
+		if s.Status == collection.StepRunning {
+			w.progress.publish(id, progressPayload(id, attempt, collection.RunRunning, tracker.with(s)))
+			return
+		}
+		w.progress.publish(id, progressPayload(id, attempt, collection.RunRunning, tracker.add(s)))
+	}
+}
+
+// with returns the finished steps followed by s, without keeping s.
+func (t *stepTracker) with(s collection.StepResult) []collection.StepResult {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s.RunID, s.Attempt = t.run, t.attempt
+	return append(t.steps[:len(t.steps):len(t.steps)], s)
 }
 
 func truncateRunes(s string, n int) string {

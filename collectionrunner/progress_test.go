@@ -14,14 +14,15 @@ import (
 func TestProgressPayloadFormat(t *testing.T) {
 	t.Parallel()
 	steps := []collection.StepResult{
-		{Position: 0, Name: "login", Status: collection.StepPassed, Timings: collection.Timings{Total: 12*time.Millisecond + 345678*time.Nanosecond}},
+		{Position: 0, Name: "login", Status: collection.StepPassed, Timings: collection.Timings{Total: 12*time.Millisecond + 345678*time.Nanosecond},
+			Request: collection.RequestRecord{Method: "POST", URL: "http://api.test/login?key=••••"}, Response: &collection.ResponseRecord{Status: 201}, Tries: 1},
 		{Position: 1, Name: "me", Status: collection.StepErrored, Error: "connection refused"},
 	}
 	var got map[string]any
 	if err := json.Unmarshal(progressPayload(7, 2, collection.RunRunning, steps), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"attempt":2,"run_id":7,"status":"running","steps":[{"error":"","latency_ms":12.345,"name":"login","position":0,"status":"passed"},{"error":"connection refused","latency_ms":0,"name":"me","position":1,"status":"errored"}]}`
+	want := `{"attempt":2,"run_id":7,"status":"running","steps":[{"error":"","http_status":201,"latency_ms":12.345,"method":"POST","name":"login","position":0,"status":"passed","tries":1,"url":"http://api.test/login?key=••••"},{"error":"connection refused","latency_ms":0,"name":"me","position":1,"status":"errored"}]}`
 	if b, _ := json.Marshal(got); string(b) != want {
 		t.Errorf("payload\n got %s\nwant %s", b, want)
 	}

@@ -175,10 +175,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 		w.heartbeat(runCtx, log, id, attempt, tracker, cancel, hbDone)
 	}()
 
-	out := w.cfg.Executor.Run(runCtx, &c, func(s collection.StepResult) {
-		steps := tracker.add(s)
-		w.progress.publish(id, progressPayload(id, attempt, collection.RunRunning, steps))
-	})
+	out := w.cfg.Executor.Run(runCtx, &c, w.stepProgress(id, attempt, tracker))
 	close(hbDone)
 	<-hbStopped
 

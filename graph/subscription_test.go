@@ -93,11 +93,13 @@ func TestRunUpdatedFollowsProgressNotifications(t *testing.T) {
 	}
 	notify := func(db interface {
 		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-	}, status string, n int) {
+	}, status string, n int, extra ...map[string]any) {
 		steps := make([]map[string]any, n)
 		for i := range n {
-			steps[i] = map[string]any{"position": i, "name": names[i], "status": "passed", "latency_ms": 10 * (i + 1), "error": ""}
+			steps[i] = map[string]any{"position": i, "name": names[i], "status": "passed", "latency_ms": 10 * (i + 1), "error": "",
+				"method": "GET", "url": "http://127.0.0.1:9/" + names[i], "http_status": 200, "tries": 1}
 		}
+		steps = append(steps, extra...)
 		payload, _ := json.Marshal(map[string]any{"run_id": runID, "attempt": 1, "status": status, "steps": steps})
 		if _, err := db.Exec(ctx, "SELECT pg_notify('catena_run_progress', $1)", string(payload)); err != nil {
 			t.Fatal(err)
@@ -123,6 +125,19 @@ func TestRunUpdatedFollowsProgressNotifications(t *testing.T) {
 		t.Fatalf("running: %s %+v", typ, u)
 	}
 	for i := range names {
+		if i == 2 {
+			// A polling step between tries streams its attempt, request and status.
+			notify(e.pool, "running", i, map[string]any{"position": i, "name": names[i], "status": "running", "latency_ms": 4.5,
+				"error": "attempt 2 of 5 did not hold", "method": "GET", "url": "http://127.0.0.1:9/logout", "http_status": 503, "tries": 2})
+			u, typ := read()
+			if typ != "next" || len(u.Steps) != 3 {
+				t.Fatalf("running step: %s %+v", typ, u)
+			}
+			if s := u.Steps[2]; s.Status != "RUNNING" || s.Tries != 2 || s.Request.Method != "GET" || s.Request.URL != "http://127.0.0.1:9/logout" ||
+				s.Response == nil || s.Response.Status != 503 || s.Timings.TotalMs != 4.5 || s.Error != "attempt 2 of 5 did not hold" {
+				t.Fatalf("running step: %+v", s)
+			}
+		}
 		if err := e.store.RecordSteps(ctx, runID, 1, []collection.StepResult{result(i)}); err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +147,8 @@ func TestRunUpdatedFollowsProgressNotifications(t *testing.T) {
 			t.Fatalf("after step %d: %s %+v", i, typ, u)
 		}
 		for j, s := range u.Steps {
-			if s.Position != j || s.Name != names[j] || s.Status != "PASSED" || s.Timings.TotalMs != float64(10*(j+1)) {
+			if s.Position != j || s.Name != names[j] || s.Status != "PASSED" || s.Timings.TotalMs != float64(10*(j+1)) ||
+				s.Tries != 1 || s.Request.Method != "GET" || s.Request.URL != "http://127.0.0.1:9/"+names[j] || s.Response == nil || s.Response.Status != 200 {
 				t.Fatalf("steps out of order: %+v", u.Steps)
 			}
 		}
@@ -177,6 +193,10 @@ type liveRun struct {
 		Position   int
 		Name       string
 		Status     string
+		Error      string
+		Tries      int
+		Request    struct{ Method, URL string }
+		Response   *struct{ Status int }
 		Timings    struct{ TotalMs float64 }
 		Assertions []struct {
 			Actual string
@@ -190,7 +210,7 @@ type liveRun struct {
 func subscribeRun(ctx context.Context, t *testing.T, c *websocket.Conn, opID, id string) func() (liveRun, string) {
 	t.Helper()
 	if err := wsjson.Write(ctx, c, map[string]any{"id": opID, "type": "subscribe", "payload": map[string]any{
-		"query":     `subscription($id: ID!) { runUpdated(id: $id) { id status durationMs steps { position name status timings { totalMs } assertions { actual passed } } } }`,
+		"query":     `subscription($id: ID!) { runUpdated(id: $id) { id status durationMs steps { position name status error tries request { method url } response { status } timings { totalMs } assertions { actual passed } } } }`,
 		"variables": map[string]any{"id": id},
 	}}); err != nil {
 		t.Fatal(err)

@@ -123,14 +123,19 @@ func mergeProgress(run *collection.Run, u ProgressUpdate) *collection.Run {
 	next.Attempt = u.Attempt
 	next.Steps = make([]collection.StepResult, 0, len(u.Steps))
 	for _, s := range u.Steps {
-		if i := slices.IndexFunc(keep, func(k collection.StepResult) bool { return k.Position == s.Position }); i >= 0 && keep[i].Status == s.Status {
+		if i := slices.IndexFunc(keep, func(k collection.StepResult) bool { return k.Position == s.Position }); i >= 0 && keep[i].Status == s.Status && keep[i].Tries == s.Tries {
 			next.Steps = append(next.Steps, keep[i])
 			continue
 		}
-		next.Steps = append(next.Steps, collection.StepResult{
+		step := collection.StepResult{
 			RunID: run.ID, Attempt: u.Attempt, Position: s.Position, Name: s.Name, Status: s.Status, Error: s.Error,
+			Request: collection.RequestRecord{Method: s.Method, URL: s.URL}, Tries: s.Tries,
 			Timings: collection.Timings{Total: s.Latency()},
-		})
+		}
+		if s.HTTPStatus > 0 {
+			step.Response = &collection.ResponseRecord{Status: s.HTTPStatus}
+		}
+		next.Steps = append(next.Steps, step)
 	}
 	return &next
 }
@@ -141,7 +146,7 @@ func changed(a, b *collection.Run) bool {
 		return true
 	}
 	for i := range a.Steps {
-		if a.Steps[i].Status != b.Steps[i].Status || a.Steps[i].Position != b.Steps[i].Position {
+		if a.Steps[i].Status != b.Steps[i].Status || a.Steps[i].Position != b.Steps[i].Position || a.Steps[i].Tries != b.Steps[i].Tries {
 			return true
 		}
 	}

@@ -3878,6 +3878,8 @@ enum StepStatus {
   SKIPPED
   "Cut off when its runner was lost mid-request."
   INTERRUPTED
+  "A polling step between tries (live progress only: tries says how many were sent)."
+  RUNNING
 }
 
 enum Trigger {
@@ -25113,6 +25115,7 @@ var (
 		"ERRORED":     collection.StepErrored,
 		"SKIPPED":     collection.StepSkipped,
 		"INTERRUPTED": collection.StepInterrupted,
+		"RUNNING":     collection.StepRunning,
 	}
 	marshalNStepStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStepStatus = map[collection.StepStatus]string{
 		collection.StepPassed:      "PASSED",
@@ -25120,6 +25123,7 @@ var (
 		collection.StepErrored:     "ERRORED",
 		collection.StepSkipped:     "SKIPPED",
 		collection.StepInterrupted: "INTERRUPTED",
+		collection.StepRunning:     "RUNNING",
 	}
 )
 

@@ -18,11 +18,19 @@ type Progress struct {
 	Steps   []ProgressStep `json:"steps"`
 }
 
-// ProgressStep is one finished step in a Progress document.
+// ProgressStep is one finished step in a Progress document, or the running
+// step of a polling step (Status StepRunning) after each try that did not hold.
 type ProgressStep struct {
 	Position int        `json:"position"`
 	Name     string     `json:"name"`
 	Status   StepStatus `json:"status"`
+	// Method and URL are the request as sent (the URL redacted, as stored).
+	Method string `json:"method,omitempty"`
+	URL    string `json:"url,omitempty"`
+	// HTTPStatus is the last response's status code; 0 when none arrived.
+	HTTPStatus int `json:"http_status,omitempty"`
+	// Tries is how many times the request was sent so far.
+	Tries int `json:"tries,omitempty"`
 	// LatencyMS is the step's total time in fractional milliseconds, as the
 	// API's Timings.totalMs shows it.
 	LatencyMS float64 `json:"latency_ms"`

@@ -82,6 +82,9 @@ const (
 	StepSkipped StepStatus = "skipped"
 	// StepInterrupted marks a step cut off when its runner was lost mid-request.
 	StepInterrupted StepStatus = "interrupted"
+	// StepRunning is a polling step between tries. It appears only in live
+	// progress (Progress), never in a stored result, so StepStatuses omits it.
+	StepRunning StepStatus = "running"
 )
 
 // StepStatuses lists every step status.
