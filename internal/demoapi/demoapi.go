@@ -2,7 +2,9 @@
 // benchmarks run collections against: POST /login returns a bearer token, and
 // every other endpoint (GET /me, POST /orders, GET /orders, GET /orders/{id},
 // GET /orders/{id}/receipt, DELETE /orders/{id}) requires it. Responses are
-// realistic JSON documents of about 1 KB. State lives in memory and is bounded.
+// realistic JSON documents of about 1 KB. GET /slow and GET /jobs/{key} need
+// no token: a slow answer and a job to poll, for live progress and retries.
+// State lives in memory and is bounded.
 package demoapi
 
 import (
@@ -56,6 +58,7 @@ type API struct {
 	sessions map[string]*session
 	order    []string // tokens in creation order, for eviction
 	nextID   atomic.Int64
+	jobs     map[string]int // GET /jobs/{key}: polls so far per key
 }
 
 type session struct {
@@ -80,7 +83,7 @@ func New(cfg Config) *API {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &API{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]*session{}}
+	a := &API{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]*session{}, jobs: map[string]int{}}
 	a.nextID.Store(1000)
 	a.mux.HandleFunc("GET /{$}", a.index)
 	a.mux.HandleFunc("POST /login", a.login)
@@ -90,6 +93,8 @@ func New(cfg Config) *API {
 	a.mux.HandleFunc("GET /orders/{id}", a.auth(a.getOrder))
 	a.mux.HandleFunc("GET /orders/{id}/receipt", a.auth(a.receipt))
 	a.mux.HandleFunc("DELETE /orders/{id}", a.auth(a.deleteOrder))
+	a.mux.HandleFunc("GET /slow", a.slow)
+	a.mux.HandleFunc("GET /jobs/{key}", a.job)
 	return a
 }
 
@@ -144,10 +149,57 @@ func (a *API) index(w http.ResponseWriter, _ *http.Request) {
 		"name": "catena demo API",
 		"endpoints": []string{
 			"POST /login", "GET /me", "POST /orders", "GET /orders", "GET /orders/{id}",
-			"GET /orders/{id}/receipt", "DELETE /orders/{id}",
+			"GET /orders/{id}/receipt", "DELETE /orders/{id}", "GET /slow?ms=", "GET /jobs/{key}?ready_after=",
 		},
 		"help": "log in with the user and password printed by `catena demo-api --help`",
 	})
+}
+
+// Bounds of the no-token endpoints.
+const (
+	maxSlow = 5 * time.Second
+	maxJobs = 1000
+)
+
+// slow answers after ms milliseconds (at most maxSlow), or when the client goes.
+func (a *API) slow(w http.ResponseWriter, r *http.Request) {
+	ms, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ms"), "500"))
+	if err != nil || ms < 0 || time.Duration(ms)*time.Millisecond > maxSlow {
+		fail(w, http.StatusBadRequest, "invalid_ms", fmt.Sprintf("ms must be a whole number from 0 to %d", maxSlow.Milliseconds()))
+		return
+	}
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done():
+		return
+	case <-t.C:
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"slept_ms": ms, "request_id": requestID()})
+}
+
+// job is a job to poll: its state is "pending" until it has been polled
+// ready_after times (default 3), then "ready". Keys are forgotten when
+// maxJobs are kept.
+func (a *API) job(w http.ResponseWriter, r *http.Request) {
+	after, err := strconv.Atoi(cmp.Or(r.URL.Query().Get("ready_after"), "3"))
+	if err != nil || after < 1 {
+		fail(w, http.StatusBadRequest, "invalid_ready_after", "ready_after must be a whole number of polls, at least 1")
+		return
+	}
+	key := r.PathValue("key")
+	a.mu.Lock()
+	if _, ok := a.jobs[key]; !ok && len(a.jobs) >= maxJobs {
+		clear(a.jobs)
+	}
+	a.jobs[key]++
+	polls := a.jobs[key]
+	a.mu.Unlock()
+	state := "pending"
+	if polls >= after {
+		state = "ready"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"key": key, "state": state, "polls": polls, "ready_after": after})
 }
 
 type loginRequest struct {

@@ -234,3 +234,27 @@ func TestChainCollectionIsValid(t *testing.T) {
 		t.Errorf("with its secret: %v", err)
 	}
 }
+
+func TestSlowAndPolledJobs(t *testing.T) {
+	t.Parallel()
+	c := newServer(t, demoapi.Config{})
+	if status, _, body, _ := c.do("GET", "/slow?ms=20", ""); status != 200 || body["slept_ms"] != 20.0 {
+		t.Errorf("slow: %d %v", status, body)
+	}
+	for _, q := range []string{"ms=-1", "ms=x", "ms=5001"} {
+		if status, _, _, _ := c.do("GET", "/slow?"+q, ""); status != 400 {
+			t.Errorf("slow?%s: %d, want 400", q, status)
+		}
+	}
+	for i, want := range []string{"pending", "pending", "ready", "ready"} {
+		if status, _, body, _ := c.do("GET", "/jobs/a?ready_after=3", ""); status != 200 || body["state"] != want || body["polls"] != float64(i+1) {
+			t.Errorf("poll %d: %d %v; want %s", i+1, status, body, want)
+		}
+	}
+	if _, _, body, _ := c.do("GET", "/jobs/b", ""); body["state"] != "pending" || body["polls"] != 1.0 {
+		t.Errorf("another key shares the count: %v", body)
+	}
+	if status, _, _, _ := c.do("GET", "/jobs/a?ready_after=0", ""); status != 400 {
+		t.Errorf("ready_after=0: %d, want 400", status)
+	}
+}
