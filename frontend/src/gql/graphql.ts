@@ -211,6 +211,8 @@ export type StepStatus =
   /** Cut off when its runner was lost mid-request. */
   | 'INTERRUPTED'
   | 'PASSED'
+  /** A polling step between tries (live progress only: tries says how many were sent). */
+  | 'RUNNING'
   | 'SKIPPED';
 
 export type Trigger =

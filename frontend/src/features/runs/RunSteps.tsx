@@ -152,7 +152,7 @@ export function StepDetails({ step }: { step: StepResult }) {
   return (
     <Stack gap="sm">
       {step.error && (
-        <Text size="sm" c={step.status === 'SKIPPED' ? 'dimmed' : 'red'} role={step.status === 'SKIPPED' ? undefined : 'alert'}>
+        <Text size="sm" c={step.status === 'SKIPPED' || step.status === 'RUNNING' ? 'dimmed' : 'red'} role={step.status === 'SKIPPED' || step.status === 'RUNNING' ? undefined : 'alert'}>
           {step.errorCode ? <Code mr={6}>{step.errorCode}</Code> : null}
           {step.error}
         </Text>
@@ -230,13 +230,18 @@ export function RunSteps({ steps, pending = [] }: { steps: RunFieldsFragment['st
                 <Text fw={500} truncate>
                   {s.position + 1}. {s.name}
                 </Text>
-                <Text size="xs" c="dimmed" className="mono" truncate visibleFrom="sm">
+                <Text size="xs" c="dimmed" className="mono" truncate visibleFrom="sm" data-testid="step-request-line">
                   {s.request.method} {s.request.url}
                 </Text>
               </Group>
               <Group gap="xs" wrap="nowrap">
+                {(s.status === 'RUNNING' || s.tries > 1) && (
+                  <Text size="xs" c={s.status === 'RUNNING' ? 'blue' : 'dimmed'} data-testid="step-attempt" title={s.status === 'RUNNING' ? s.error : undefined}>
+                    {s.status === 'RUNNING' ? `attempt ${s.tries} · retrying` : `${s.tries} attempts`}
+                  </Text>
+                )}
                 {s.response && (
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="dimmed" data-testid="step-http-status">
                     {s.response.status}
                   </Text>
                 )}
