@@ -129,11 +129,11 @@ func postmanJSONError(data []byte, err error) error {
 // The Postman v2.x document, as far as the importer reads it. Fields that take
 // several shapes (a string or an object) are kept raw and read by helpers.
 type pmCollection struct {
-	Info     pmInfo    `json:"info"`
-	Item     []pmItem  `json:"item"`
-	Variable []pmKV    `json:"variable"`
-	Auth     *pmAuth   `json:"auth"`
-	Event    pmEvents  `json:"event"`
+	Info     pmInfo   `json:"info"`
+	Item     []pmItem `json:"item"`
+	Variable []pmKV   `json:"variable"`
+	Auth     *pmAuth  `json:"auth"`
+	Event    pmEvents `json:"event"`
 }
 
 type pmInfo struct {
@@ -142,9 +142,9 @@ type pmInfo struct {
 }
 
 type pmItem struct {
-	Name    string          `json:"name"`
-	Item    *[]pmItem       `json:"item"`
-	Request json.RawMessage `json:"request"`
+	Name     string          `json:"name"`
+	Item     *[]pmItem       `json:"item"`
+	Request  json.RawMessage `json:"request"`
 	Auth     *pmAuth         `json:"auth"`
 	Event    pmEvents        `json:"event"`
 	Variable []pmKV          `json:"variable"`
