@@ -32,6 +32,14 @@ import (
 // request. A malformed document returns a *ParseError; a converted collection
 // that still fails validation is returned together with its *ValidationError.
 func Import(data []byte) (*collection.Collection, []string, error) {
+	return ImportWithEnvironments(data)
+}
+
+// ImportWithEnvironments is Import with Postman environment or globals files
+// whose values become the collection's variables, or its secrets when the key
+// looks like a credential or the value is typed secret. Later files override
+// earlier ones and the collection's own variables (pass globals first).
+func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection, []string, error) {
 	if len(data) > collection.MaxFileBytes {
 		return nil, nil, &collection.ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), collection.MaxFileBytes)}
 	}
@@ -69,6 +77,11 @@ func Import(data []byte) (*collection.Collection, []string, error) {
 		im.c.Name = strings.ToValidUTF8(im.c.Name[:collection.MaxNameLen], "")
 	}
 	im.variables(pc.Variable)
+	for i, env := range envs {
+		if err := im.environment(env); err != nil {
+			return nil, nil, fmt.Errorf("environment file %d: %w", i+1, err)
+		}
+	}
 	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
 	im.undefinedVariables()
 	c := im.c

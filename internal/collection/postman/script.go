@@ -118,15 +118,22 @@ func (w *scriptWalk) bindings(st ast.Node, list []*ast.Binding) {
 }
 
 func (w *scriptWalk) ifStatement(st *ast.IfStatement) {
+	// The guard's text runs to the if's closing parenthesis (a node's end can
+	// stop short of a parenthesised operand's own ")").
+	guard := "if (" + w.text(st.Test) + ")"
+	if from, to := int(st.Test.Idx0())-1, int(st.Consequent.Idx0())-1; from >= 0 && to <= len(w.src) && from < to {
+		inner := strings.TrimSuffix(strings.TrimSpace(w.src[from:to]), ")")
+		guard = "if (" + strings.Join(strings.Fields(inner), " ") + ")"
+	}
 	if st.Alternate != nil {
-		w.im.warn("%q: test script%s: the else branch of `if (%s)` is not converted; only the guarded branch was", w.label, w.where, truncate(w.text(st.Test), 80))
+		w.im.warn("%q: test script%s: the else branch of `%s` is not converted; the guard became an assertion and only the guarded branch was converted", w.label, w.where, truncate(guard, 80))
 	}
 	if as, ok := w.condition(st.Test); ok {
 		for _, a := range as {
 			w.add(a)
 		}
 	} else {
-		w.im.warn("%q: test script%s: the guard `if (%s)` could not be converted; the statements inside it were converted as if it always held: check them", w.label, w.where, truncate(w.text(st.Test), 80))
+		w.im.warn("%q: test script%s: the guard `%s` could not be converted; the statements inside it were converted as if it always held: check them", w.label, w.where, truncate(guard, 80))
 	}
 	w.statement(st.Consequent)
 }
@@ -276,6 +283,13 @@ func (w *scriptWalk) condition(e ast.Expression) ([]collection.Assertion, bool) 
 		if !ok || len(e.ArgumentList) != 1 {
 			return nil, false
 		}
+		if w.text(dot) == "Array.isArray" {
+			src, prop, ok := operand(w.text(e.ArgumentList[0]), w.aliases)
+			if !ok || src != collection.SourceBody {
+				return nil, false
+			}
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.TypeIs, Target: "array"})
+		}
 		arg, kind, ok := literal(w.text(e.ArgumentList[0]))
 		if !ok || kind != "string" {
 			return nil, false
@@ -292,9 +306,6 @@ func (w *scriptWalk) condition(e ast.Expression) ([]collection.Assertion, bool) 
 			if src, _, ok := operand(obj, w.aliases); ok && src == collection.SourceText && arg != "" {
 				return valid(collection.Assertion{Source: src, Comparison: collection.Contains, Target: arg})
 			}
-		}
-		if obj == "postman.getResponseHeader" || obj == "responseHeaders" {
-			return nil, false
 		}
 		return nil, false
 	case *ast.BracketExpression:
