@@ -27,6 +27,10 @@ const MaxEntries = 1000
 // when a later request contains it; shorter ones (1, true, "ok") match by chance.
 const minReuseLen = 6
 
+// maxReused bounds the remembered response values (the most recent are kept),
+// so that substitution stays linear in the file's size.
+const maxReused = 2000
+
 type harFile struct {
 	Log *struct {
 		Entries []entry `json:"entries"`
@@ -135,6 +139,9 @@ func Import(data []byte, name string) (*collection.Collection, []string, error) 
 		}
 		c.Steps = append(c.Steps, s)
 		seen = append(seen, responseValues(s.Name, e)...)
+		if len(seen) > maxReused {
+			seen = seen[len(seen)-maxReused:]
+		}
 	}
 	if assets > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d requests for static assets (images, scripts, styles, fonts) were left out", assets))
@@ -200,7 +207,7 @@ func responseValues(step string, e entry) []produced {
 	}
 	var walk func(v any, path []string, depth int)
 	walk = func(v any, path []string, depth int) {
-		if depth > 20 || len(out) > 10000 {
+		if depth > 20 || len(out) > maxReused {
 			return
 		}
 		switch v := v.(type) {
