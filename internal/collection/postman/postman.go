@@ -83,6 +83,9 @@ func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection
 		}
 	}
 	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
+	if n := len(im.overflow); n > 0 {
+		im.warn("a collection holds at most %d steps: %d later requests were left out, from %q to %q; import the folders separately", collection.MaxSteps, n, im.overflow[0], im.overflow[n-1])
+	}
 	im.undefinedVariables()
 	c := im.c
 	c.Normalize()
@@ -341,6 +344,7 @@ type importer struct {
 	secretOf map[string]string // literal credential → secret name
 	used     []string          // Postman variable names used, in order of first use
 	labels   map[string]string // step name → request path (folder / request)
+	overflow []string          // requests past collection.MaxSteps, left out
 }
 
 func (im *importer) warn(format string, args ...any) {
@@ -565,6 +569,10 @@ func (im *importer) request(it pmItem, label string, auth *pmAuth, scripts map[s
 			return
 		}
 		req.URL, _ = json.Marshal(u)
+	}
+	if len(im.c.Steps) >= collection.MaxSteps {
+		im.overflow = append(im.overflow, label)
+		return
 	}
 	method := strings.ToUpper(strings.TrimSpace(cmp.Or(req.Method, "GET")))
 	if !slices.Contains(collection.Methods, method) {

@@ -373,6 +373,8 @@ func FuzzImportPostman(f *testing.F) {
 	f.Add([]byte(`{"info":{"name":"x"},"item":[{"name":"a","request":"http://127.0.0.1/{{p}}"}]}`))
 	f.Add([]byte(`{"info":{"name":"x"},"item":[{"name":"f","item":[{"name":"a","request":{"url":{"host":"h","path":"p"},"auth":{"type":"bearer","bearer":{"token":"t"}}}}]}]}`))
 	f.Add([]byte(`{"info":{},"item":[{"request":{"method":"post","body":{"mode":"graphql","graphql":{"query":"{a}","variables":"{"}}}}]}`))
+	f.Add([]byte(`{"item":[{"name":"a","event":{"listen":"test","script":{"exec":"if (x) { pm.globals.set('t', pm.response.json().a) }"}},"request":"http://a/{{b.c}}"}]}`))
+	f.Add([]byte(`{"item":[{"name":"a","event":[{"listen":"test","script":{"exec":["var d = JSON.parse(responseBody) || {};","tests['a'] = !d.hasOwnProperty('x') && responseTime <= 10;"]}}],"request":{"method":"POST","url":"http://a","body":{"mode":"formdata","formdata":[{"key":"k","value":"v"}]}}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, warnings, err := Import(data)
 		if err != nil {
