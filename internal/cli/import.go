@@ -104,7 +104,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 		_, err = e.stdout.Write(doc)
 		return err
 	}
-	if err := os.WriteFile(*out, doc, 0o644); err != nil {
+	if err := os.WriteFile(*out, doc, 0o600); err != nil {
 		return &ExitError{Code: 1, Err: fmt.Errorf("write %s: %w", *out, err)}
 	}
 	return nil
