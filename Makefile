@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench lint fmt generate deps tools go-test vet check-generated lambda clean
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test test-faults vet check-generated lambda clean
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -50,7 +50,7 @@ deps:
 
 ## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
 ## the GUI's checks and Vitest, and the end-to-end tests in Chromium
-test: deps vet lint check-generated go-test frontend-test e2e
+test: deps vet lint check-generated go-test frontend-test e2e deploy-test
 
 ## check-generated: `go generate ./...` must leave the tree unchanged
 check-generated:
@@ -59,9 +59,20 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
+## go-test: the Go tests; their databases get this run's own prefix
+## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end.
+# -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
+# bodies); make test-faults runs them.
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
-	$(GO) test -race -count=1 -timeout 15m ./...
+	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \
+	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
+	$(GO) test -race -short -count=1 -timeout 15m ./...
+
+## test-faults: every fault scenario with real runner processes and throwaway Postgres clusters, then the auditor (docs/reliability.md)
+test-faults:
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -count=1 -timeout 10m -v ./internal/faulttest/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|_test.go:'; exit $${PIPESTATUS[0]}
 
 vet:
 	$(GO) vet ./...
@@ -72,7 +83,7 @@ $(BIN)/golangci-lint:
 
 ## lint: golangci-lint with the import rules of the architecture
 lint: $(BIN)/golangci-lint
-	$(BIN)/golangci-lint run ./...
+	$(BIN)/golangci-lint run --allow-parallel-runners ./...
 
 ## fmt: format the code
 fmt:
@@ -103,6 +114,26 @@ bench: build
 	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt; \
 	exit $$st
 
+## bench-scale: issue 11's figures at scale (not part of `make test`; about 15 minutes):
+## scheduler lag for 10,000 monitors (alone and beside a runner, as in serve), the
+## runner's steps/s and CPU per step (Postgres vs runner) beside plain Go, RSS at
+## 1,000 in flight, and the dashboard's p95 at 1,000 monitors and 1,000,000 runs.
+## Each benchmark loads its data in SQL into a database of its own, dropped after.
+bench-scale: build
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	mkdir -p .catena; \
+	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
+	for i in $$(seq 50); do (exec 3<>/dev/tcp/$(subst :,/,$(BENCH_ADDR))) 2>/dev/null && break; sleep 0.1; done; \
+	export CATENA_BENCH_TARGET=http://$(BENCH_ADDR) CATENA_BIN=$(CATENA); out=.catena/bench-scale.txt; : > $$out; \
+	st=0; b() { $(GO) test -run '^$$' -benchtime $$1 -timeout 30m -bench "$$2" $$3 | tee -a $$out || st=$$?; }; \
+	b 1x LocalSameMinute ./internal/schedule/; \
+	b 1x SchedulerServe ./internal/cli/; \
+	b $(BENCH_TIME) 'Chain/a_plain/^c=(100|1000)$$' ./collectionrunner/; \
+	b $(BENCH_TIME) 'Chain/c_worker/^c=(100|1000)$$' ./internal/cli/; \
+	b 1x DashboardScale ./graph/; \
+	awk -f scripts/bench-scale-report.awk $$out; \
+	exit $$st
+
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
 lambda:
 	@command -v zip >/dev/null 2>&1 || { echo "lambda: installing Debian's zip"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip; }
@@ -112,6 +143,24 @@ lambda:
 
 clean:
 	rm -rf $(BIN) .catena/catena-*.log
+
+## deploy-test: the deployment artefacts — docker-compose.yml through Debian's docker-compose
+## 1.29 (installed if missing), the Helm chart (nested Go module deploy/helm/test) and the
+## CDK app's template tests with an offline `cdk synth` (deploy/aws, npm)
+.PHONY: deploy-test compose-test helm-test cdk-test
+deploy-test: compose-test helm-test cdk-test
+
+compose-test:
+	@command -v docker-compose >/dev/null 2>&1 || { echo "compose-test: installing Debian's docker-compose"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; }
+	CATENA_REQUIRE_COMPOSE=1 $(GO) test -count=1 ./internal/deploytest/
+
+helm-test:
+	cd deploy/helm/test && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+cdk-test: deploy/aws/node_modules/.package-lock.json
+	cd deploy/aws && npm test
+deploy/aws/node_modules/.package-lock.json: deploy/aws/package-lock.json
+	cd deploy/aws && npm ci --no-audit --no-fund
 
 ## frontend: the web GUI build in frontend/dist (embedded by `make build`), rebuilt only when its sources changed
 .PHONY: frontend frontend-test e2e

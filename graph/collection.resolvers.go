@@ -257,7 +257,7 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 	}
 	hasNext := len(list) > n
 	list = list[:min(n, len(list))]
-	r.prefetchCollections(ctx, list)
+	r.prefetchCollections(ctx, list, "edges", "node")
 	for i := range list {
 		conn.Edges = append(conn.Edges, model.CollectionEdge{Cursor: encodeIDCursor("c", list[i].ID), Node: &list[i]})
 	}
@@ -269,7 +269,11 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 }
 
 func (r *queryResolver) Collection(ctx context.Context, id string) (*collection.Collection, error) {
-	return lookup(ctx, id, r.getCollection)
+	c, err := lookup(ctx, id, r.getCollection)
+	if c != nil {
+		r.prefetchCollections(ctx, []collection.Collection{*c})
+	}
+	return c, err
 }
 
 func (r *queryResolver) ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error) {

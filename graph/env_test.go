@@ -47,7 +47,7 @@ func (c *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchE
 
 // env is one API server on its own database, with a user and an API token per role.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	pool    *pgxpool.Pool
 	store   *store.Store
@@ -67,10 +67,13 @@ type envOption func(*envConfig)
 type envConfig struct {
 	noUsers    bool
 	withSetup  bool
+	logTo      io.Writer // the server's log, at debug level; nil: errors to stderr
 	beforeHTTP func(e *env)
+	// scheduler builds the resolver's MonitorScheduler (nil: none).
+	scheduler func(pool *pgxpool.Pool, st *store.Store, q *queue.Client) graph.MonitorScheduler
 }
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	var cfg envConfig
 	for _, o := range opts {
@@ -95,6 +98,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if cfg.logTo != nil {
+		log = slog.New(slog.NewTextHandler(cfg.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	st := store.New(pool, box)
 	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
@@ -119,7 +125,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	providers := alerting.ProviderDeps{HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+	var sched graph.MonitorScheduler
+	if cfg.scheduler != nil {
+		sched = cfg.scheduler(pool, st, q)
+	}
 	r := graph.NewResolver(graph.Config{
+		Scheduler:    sched,
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, providers) },
 		Store:        st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
 		SetupToken: setup, BcryptCost: bcrypt.MinCost,

@@ -53,19 +53,34 @@ func (r *monitorResolver) State(ctx context.Context, obj *collection.Monitor) (m
 	if !obj.Enabled {
 		return model.MonitorStatePaused, nil
 	}
-	runs, err := loader.For(ctx).MonitorRuns.Load(ctx, obj.ID)
+	st, err := loader.For(ctx).MonitorStats.Load(ctx, obj.ID)
 	if err != nil {
 		return "", err
 	}
-	return monitorState(obj, runs), nil
+	return monitorState(obj, st), nil
 }
 
 func (r *monitorResolver) Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error) {
-	runs, err := loader.For(ctx).MonitorRuns.Load(ctx, obj.ID)
+	st, err := loader.For(ctx).MonitorStats.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return computeStats(runs, r.Now()), nil
+	return monitorStats(st), nil
+}
+
+func (r *monitorResolver) ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error) {
+	if _, ok := r.Scheduler.(TxScheduler); !ok {
+		return nil, nil //nolint:nilnil // null by the schema: no external schedule in this mode
+	}
+	row, err := loader.For(ctx).ScheduleSync.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		// Created before EventBridge mode was on: reconcile writes its schedule.
+		return &model.MonitorScheduleStatus{State: model.ScheduleSyncStatePending, UpdatedAt: obj.UpdatedAt}, nil
+	}
+	return scheduleStatus(row), nil
 }
 
 func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error) {
@@ -76,7 +91,7 @@ func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.Monito
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.Store.CreateMonitor(ctx, m)
+	out, err := r.Store.CreateMonitor(ctx, m, r.scheduleHooks()...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +111,7 @@ func (r *mutationResolver) UpdateMonitor(ctx context.Context, id string, input m
 		return nil, err
 	}
 	m.ID = mid
-	out, err := r.Store.UpdateMonitor(ctx, m)
+	out, err := r.Store.UpdateMonitor(ctx, m, r.scheduleHooks()...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +126,11 @@ func (r *mutationResolver) DeleteMonitor(ctx context.Context, id string) (string
 	if err != nil {
 		return "", err
 	}
-	if err := r.Store.DeleteMonitor(ctx, mid); err != nil {
+	if err := r.Store.DeleteMonitor(ctx, mid, r.scheduleHooks()...); err != nil {
 		return "", err
 	}
-	if r.Scheduler != nil {
-		if err := r.Scheduler.Delete(ctx, mid); err != nil {
-			return "", err
-		}
+	if err := r.scheduleDelete(ctx, mid); err != nil {
+		return "", err
 	}
 	return id, nil
 }
@@ -159,11 +172,16 @@ func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string)
 		conn.PageInfo = pageInfo(hasNext, conn.Edges[0].Cursor, conn.Edges[len(conn.Edges)-1].Cursor)
 	}
 	conn.PageInfo.HasPreviousPage = afterID != 0
+	r.prefetchMonitors(ctx, list, "edges", "node")
 	return conn, nil
 }
 
 func (r *queryResolver) Monitor(ctx context.Context, id string) (*collection.Monitor, error) {
-	return lookup(ctx, id, r.Store.GetMonitor)
+	m, err := lookup(ctx, id, r.Store.GetMonitor)
+	if m != nil {
+		r.prefetchMonitors(ctx, []collection.Monitor{*m})
+	}
+	return m, err
 }
 
 func (r *queryResolver) Locations(ctx context.Context) ([]model.Location, error) {

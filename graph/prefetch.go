@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -37,9 +38,11 @@ func selects(ctx context.Context, path ...string) bool {
 	return false
 }
 
-// prefetchCollections queues one batch per child list the operation selects
-// under collections.edges.node, with every listed id.
-func (r *Resolver) prefetchCollections(ctx context.Context, list []collection.Collection) {
+// prefetchCollections fetches, in one query per child list the operation
+// selects under prefix (e.g. "edges", "node" for a connection; none for a
+// single collection), the children of every listed collection, so no child
+// resolver waits for a batch to fill.
+func (r *Resolver) prefetchCollections(ctx context.Context, list []collection.Collection, prefix ...string) {
 	if len(list) == 0 {
 		return
 	}
@@ -48,16 +51,33 @@ func (r *Resolver) prefetchCollections(ctx context.Context, list []collection.Co
 		ids[i] = c.ID
 	}
 	l := loader.For(ctx)
-	if selects(ctx, "edges", "node", "steps") {
-		l.Steps.LoadAllThunk(ctx, ids)
+	at := func(field string) bool { return selects(ctx, append(slices.Clone(prefix), field)...) }
+	if at("steps") {
+		l.Steps.Prefetch(ctx, ids)
 	}
-	if selects(ctx, "edges", "node", "secrets") {
-		l.SecretNames.LoadAllThunk(ctx, ids)
+	if at("secrets") {
+		l.SecretNames.Prefetch(ctx, ids)
 	}
-	if selects(ctx, "edges", "node", "lastRun") {
-		l.LatestRun.LoadAllThunk(ctx, ids)
+	if at("lastRun") {
+		l.LatestRun.Prefetch(ctx, ids)
 	}
-	if selects(ctx, "edges", "node", "monitors") {
-		l.Monitors.LoadAllThunk(ctx, ids)
+	if at("monitors") {
+		l.Monitors.Prefetch(ctx, ids)
 	}
+}
+
+// prefetchMonitors fetches the figures of every listed monitor in one round
+// trip when the operation selects their state or stats under prefix.
+func (r *Resolver) prefetchMonitors(ctx context.Context, list []collection.Monitor, prefix ...string) {
+	if len(list) == 0 {
+		return
+	}
+	if !selects(ctx, append(slices.Clone(prefix), "stats")...) && !selects(ctx, append(slices.Clone(prefix), "state")...) {
+		return
+	}
+	ids := make([]collection.MonitorID, len(list))
+	for i, m := range list {
+		ids[i] = m.ID
+	}
+	loader.For(ctx).MonitorStats.Prefetch(ctx, ids)
 }

@@ -1,88 +1,41 @@
 package graph
 
 import (
-	"math"
-	"slices"
-	"time"
-
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/store"
 )
 
-// sparkPoints is how many recent runs the latency sparkline shows.
-const sparkPoints = 50
-
-// computeStats turns runs (newest first) into the dashboard figures.
-func computeStats(runs []collection.Run, now time.Time) *model.MonitorStats {
+// monitorStats turns the figures the store aggregated into the dashboard's.
+func monitorStats(s *store.MonitorRunStats) *model.MonitorStats {
 	st := &model.MonitorStats{Latency: []model.LatencyPoint{}}
-	var day, week []collection.Run
-	for _, r := range runs {
-		at := finishedAt(r)
-		if now.Sub(at) <= 24*time.Hour {
-			day = append(day, r)
-		}
-		week = append(week, r)
+	if s == nil {
+		return st
 	}
-	st.Runs24h = len(day)
-	st.Uptime24h, st.P95LatencyMs24h = uptimeAndP95(day)
-	st.Uptime7d, st.P95LatencyMs7d = uptimeAndP95(week)
-	n := min(sparkPoints, len(runs))
-	for i := n - 1; i >= 0; i-- {
-		r := runs[i]
-		st.Latency = append(st.Latency, model.LatencyPoint{At: finishedAt(r), DurationMs: int(r.Duration.Milliseconds()), Status: r.Status})
+	st.Runs24h = s.Runs24h
+	st.Uptime24h, st.Uptime7d = s.Uptime24h, s.Uptime7d
+	st.P95LatencyMs24h, st.P95LatencyMs7d = s.P95Ms24h, s.P95Ms7d
+	for i := len(s.Recent) - 1; i >= 0; i-- { // newest first in, oldest first out
+		r := s.Recent[i]
+		at := r.QueuedAt
+		if r.FinishedAt != nil {
+			at = *r.FinishedAt
+		}
+		st.Latency = append(st.Latency, model.LatencyPoint{At: at, DurationMs: int(r.Duration.Milliseconds()), Status: r.Status})
 	}
 	return st
 }
 
-func finishedAt(r collection.Run) time.Time {
-	if r.FinishedAt != nil {
-		return *r.FinishedAt
-	}
-	return r.QueuedAt
-}
-
-func uptimeAndP95(runs []collection.Run) (*float64, *float64) {
-	if len(runs) == 0 {
-		return nil, nil
-	}
-	passed := 0
-	d := make([]float64, len(runs))
-	for i, r := range runs {
-		if r.Status == collection.RunPassed {
-			passed++
-		}
-		d[i] = ms(r.Duration)
-	}
-	slices.Sort(d)
-	// Nearest-rank percentile.
-	p95 := d[int(math.Ceil(0.95*float64(len(d))))-1]
-	up := float64(passed) / float64(len(runs))
-	return &up, &p95
-}
-
-// monitorState follows the latest finished run of each collection × location.
-func monitorState(m *collection.Monitor, runs []collection.Run) model.MonitorState {
+// monitorState follows the latest finished run of each of the monitor's
+// collections × locations within the stats window.
+func monitorState(m *collection.Monitor, s *store.MonitorRunStats) model.MonitorState {
 	if !m.Enabled {
 		return model.MonitorStatePaused
 	}
-	if len(runs) == 0 {
+	if s == nil || len(s.Latest) == 0 {
 		return model.MonitorStateNoData
 	}
-	type key struct {
-		c   collection.CollectionID
-		loc string
-	}
-	seen := map[key]bool{}
-	for _, r := range runs { // newest first: the first seen per key is the latest
-		var cid collection.CollectionID
-		if r.CollectionID != nil {
-			cid = *r.CollectionID
-		}
-		k := key{cid, r.Location}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
+	for _, r := range s.Latest {
 		if r.Status != collection.RunPassed {
 			return model.MonitorStateFailing
 		}

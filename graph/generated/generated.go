@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Collection() CollectionResolver
 	Delivery() DeliveryResolver
 	Incident() IncidentResolver
+	IncidentNote() IncidentNoteResolver
 	Monitor() MonitorResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -100,6 +101,12 @@ type ComplexityRoot struct {
 		Target     func(childComplexity int) int
 	}
 
+	Assignee struct {
+		Email func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+	}
+
 	Collection struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -157,6 +164,7 @@ type ComplexityRoot struct {
 
 	Incident struct {
 		AcknowledgedAt func(childComplexity int) int
+		Assignee       func(childComplexity int) int
 		Collection     func(childComplexity int) int
 		Deliveries     func(childComplexity int) int
 		FirstRun       func(childComplexity int) int
@@ -165,10 +173,19 @@ type ComplexityRoot struct {
 		LastNotifiedAt func(childComplexity int) int
 		LastRun        func(childComplexity int) int
 		Monitor        func(childComplexity int) int
+		Notes          func(childComplexity int) int
 		OpenedAt       func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
+		SnoozedUntil   func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Summary        func(childComplexity int) int
+	}
+
+	IncidentNote struct {
+		Author    func(childComplexity int) int
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
 	}
 
 	LatencyPoint struct {
@@ -186,20 +203,21 @@ type ComplexityRoot struct {
 	}
 
 	Monitor struct {
-		Channels    func(childComplexity int) int
-		Collections func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Enabled     func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Locations   func(childComplexity int) int
-		Name        func(childComplexity int) int
-		NextRunAt   func(childComplexity int) int
-		Policy      func(childComplexity int) int
-		Schedule    func(childComplexity int) int
-		State       func(childComplexity int) int
-		Stats       func(childComplexity int) int
-		TimeZone    func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		Channels       func(childComplexity int) int
+		Collections    func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Locations      func(childComplexity int) int
+		Name           func(childComplexity int) int
+		NextRunAt      func(childComplexity int) int
+		Policy         func(childComplexity int) int
+		Schedule       func(childComplexity int) int
+		ScheduleStatus func(childComplexity int) int
+		State          func(childComplexity int) int
+		Stats          func(childComplexity int) int
+		TimeZone       func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	MonitorConnection struct {
@@ -210,6 +228,14 @@ type ComplexityRoot struct {
 	MonitorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MonitorScheduleStatus struct {
+		Attempts  func(childComplexity int) int
+		Error     func(childComplexity int) int
+		State     func(childComplexity int) int
+		SyncedAt  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	MonitorStats struct {
@@ -223,7 +249,9 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcknowledgeIncident func(childComplexity int, id string) int
+		AddIncidentNote     func(childComplexity int, id string, body string) int
 		AddStep             func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		AssignIncident      func(childComplexity int, id string, userID *string) int
 		CancelRun           func(childComplexity int, id string) int
 		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
 		CreateAPIToken      func(childComplexity int, name string, expiresInDays *int) int
@@ -245,8 +273,10 @@ type ComplexityRoot struct {
 		ResumeMonitor       func(childComplexity int, id string) int
 		RevokeAPIToken      func(childComplexity int, id string) int
 		RunCollection       func(childComplexity int, id string, location *string) int
+		RunMonitorNow       func(childComplexity int, id string) int
 		SetSecret           func(childComplexity int, collectionID string, name string, value *string) int
 		Setup               func(childComplexity int, token string, email string, name string, password string) int
+		SnoozeIncident      func(childComplexity int, id string, minutes int) int
 		TestAlertChannel    func(childComplexity int, id string) int
 		UpdateAlertChannel  func(childComplexity int, id string, input model.AlertChannelInput) int
 		UpdateCollection    func(childComplexity int, id string, input model.UpdateCollectionInput) int
@@ -266,6 +296,7 @@ type ComplexityRoot struct {
 		APITokens        func(childComplexity int) int
 		AlertChannel     func(childComplexity int, id string) int
 		AlertChannels    func(childComplexity int) int
+		Assignees        func(childComplexity int) int
 		Collection       func(childComplexity int, id string) int
 		Collections      func(childComplexity int, search *string, first *int, after *string) int
 		Deliveries       func(childComplexity int, incidentID *string, channelID *string, first *int) int
@@ -288,6 +319,12 @@ type ComplexityRoot struct {
 		Headers       func(childComplexity int) int
 		Size          func(childComplexity int) int
 		Status        func(childComplexity int) int
+	}
+
+	Redirect struct {
+		Method func(childComplexity int) int
+		Status func(childComplexity int) int
+		URL    func(childComplexity int) int
 	}
 
 	Retry struct {
@@ -329,10 +366,11 @@ type ComplexityRoot struct {
 	}
 
 	SentRequest struct {
-		Body    func(childComplexity int) int
-		Headers func(childComplexity int) int
-		Method  func(childComplexity int) int
-		URL     func(childComplexity int) int
+		Body      func(childComplexity int) int
+		Headers   func(childComplexity int) int
+		Method    func(childComplexity int) int
+		Redirects func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	Step struct {
@@ -426,6 +464,13 @@ type IncidentResolver interface {
 	FirstRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	LastRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	Deliveries(ctx context.Context, obj *collection.Incident) ([]collection.Delivery, error)
+	Assignee(ctx context.Context, obj *collection.Incident) (*collection.User, error)
+
+	Notes(ctx context.Context, obj *collection.Incident) ([]collection.IncidentNote, error)
+}
+type IncidentNoteResolver interface {
+	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
+	Author(ctx context.Context, obj *collection.IncidentNote) (*collection.User, error)
 }
 type MonitorResolver interface {
 	Collections(ctx context.Context, obj *collection.Monitor) ([]collection.Collection, error)
@@ -433,6 +478,7 @@ type MonitorResolver interface {
 
 	State(ctx context.Context, obj *collection.Monitor) (model.MonitorState, error)
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
+	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*collection.User, error)
@@ -452,6 +498,10 @@ type MutationResolver interface {
 	MoveStep(ctx context.Context, collectionID string, id string, position int) (*collection.Collection, error)
 	SetSecret(ctx context.Context, collectionID string, name string, value *string) (*collection.Collection, error)
 	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error)
+	AssignIncident(ctx context.Context, id string, userID *string) (*collection.Incident, error)
+	SnoozeIncident(ctx context.Context, id string, minutes int) (*collection.Incident, error)
+	AddIncidentNote(ctx context.Context, id string, body string) (*collection.IncidentNote, error)
+	RunMonitorNow(ctx context.Context, id string) ([]collection.Run, error)
 	CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error)
 	UpdateMonitor(ctx context.Context, id string, input model.MonitorInput) (*collection.Monitor, error)
 	DeleteMonitor(ctx context.Context, id string) (string, error)
@@ -477,6 +527,7 @@ type QueryResolver interface {
 	Collections(ctx context.Context, search *string, first *int, after *string) (*model.CollectionConnection, error)
 	Collection(ctx context.Context, id string) (*collection.Collection, error)
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
+	Assignees(ctx context.Context) ([]model.Assignee, error)
 	Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error)
 	Monitor(ctx context.Context, id string) (*collection.Monitor, error)
 	Locations(ctx context.Context) ([]model.Location, error)
@@ -745,6 +796,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssertionResult.Target(childComplexity), true
 
+	case "Assignee.email":
+		if e.ComplexityRoot.Assignee.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Email(childComplexity), true
+	case "Assignee.id":
+		if e.ComplexityRoot.Assignee.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.ID(childComplexity), true
+	case "Assignee.name":
+		if e.ComplexityRoot.Assignee.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Name(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -945,6 +1015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.AcknowledgedAt(childComplexity), true
+	case "Incident.assignee":
+		if e.ComplexityRoot.Incident.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Assignee(childComplexity), true
 	case "Incident.collection":
 		if e.ComplexityRoot.Incident.Collection == nil {
 			break
@@ -993,6 +1069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Monitor(childComplexity), true
+	case "Incident.notes":
+		if e.ComplexityRoot.Incident.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Notes(childComplexity), true
 	case "Incident.openedAt":
 		if e.ComplexityRoot.Incident.OpenedAt == nil {
 			break
@@ -1005,6 +1087,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ResolvedAt(childComplexity), true
+	case "Incident.snoozedUntil":
+		if e.ComplexityRoot.Incident.SnoozedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.SnoozedUntil(childComplexity), true
 	case "Incident.status":
 		if e.ComplexityRoot.Incident.Status == nil {
 			break
@@ -1017,6 +1105,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Summary(childComplexity), true
+
+	case "IncidentNote.author":
+		if e.ComplexityRoot.IncidentNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Author(childComplexity), true
+	case "IncidentNote.body":
+		if e.ComplexityRoot.IncidentNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Body(childComplexity), true
+	case "IncidentNote.createdAt":
+		if e.ComplexityRoot.IncidentNote.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.CreatedAt(childComplexity), true
+	case "IncidentNote.id":
+		if e.ComplexityRoot.IncidentNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.ID(childComplexity), true
 
 	case "LatencyPoint.at":
 		if e.ComplexityRoot.LatencyPoint.At == nil {
@@ -1128,6 +1241,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Schedule(childComplexity), true
+	case "Monitor.scheduleStatus":
+		if e.ComplexityRoot.Monitor.ScheduleStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.ScheduleStatus(childComplexity), true
 	case "Monitor.state":
 		if e.ComplexityRoot.Monitor.State == nil {
 			break
@@ -1179,6 +1298,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
 
+	case "MonitorScheduleStatus.attempts":
+		if e.ComplexityRoot.MonitorScheduleStatus.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Attempts(childComplexity), true
+	case "MonitorScheduleStatus.error":
+		if e.ComplexityRoot.MonitorScheduleStatus.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Error(childComplexity), true
+	case "MonitorScheduleStatus.state":
+		if e.ComplexityRoot.MonitorScheduleStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.State(childComplexity), true
+	case "MonitorScheduleStatus.syncedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.SyncedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.SyncedAt(childComplexity), true
+	case "MonitorScheduleStatus.updatedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt(childComplexity), true
+
 	case "MonitorStats.latency":
 		if e.ComplexityRoot.MonitorStats.Latency == nil {
 			break
@@ -1227,6 +1377,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.addIncidentNote":
+		if e.ComplexityRoot.Mutation.AddIncidentNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIncidentNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIncidentNote(childComplexity, args["id"].(string), args["body"].(string)), true
 	case "Mutation.addStep":
 		if e.ComplexityRoot.Mutation.AddStep == nil {
 			break
@@ -1238,6 +1399,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddStep(childComplexity, args["collectionId"].(string), args["input"].(model.StepInput), args["position"].(*int)), true
+	case "Mutation.assignIncident":
+		if e.ComplexityRoot.Mutation.AssignIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignIncident(childComplexity, args["id"].(string), args["userId"].(*string)), true
 	case "Mutation.cancelRun":
 		if e.ComplexityRoot.Mutation.CancelRun == nil {
 			break
@@ -1464,6 +1636,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunCollection(childComplexity, args["id"].(string), args["location"].(*string)), true
+	case "Mutation.runMonitorNow":
+		if e.ComplexityRoot.Mutation.RunMonitorNow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runMonitorNow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
 	case "Mutation.setSecret":
 		if e.ComplexityRoot.Mutation.SetSecret == nil {
 			break
@@ -1486,6 +1669,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Setup(childComplexity, args["token"].(string), args["email"].(string), args["name"].(string), args["password"].(string)), true
+	case "Mutation.snoozeIncident":
+		if e.ComplexityRoot.Mutation.SnoozeIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_snoozeIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SnoozeIncident(childComplexity, args["id"].(string), args["minutes"].(int)), true
 	case "Mutation.testAlertChannel":
 		if e.ComplexityRoot.Mutation.TestAlertChannel == nil {
 			break
@@ -1601,6 +1795,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AlertChannels(childComplexity), true
+	case "Query.assignees":
+		if e.ComplexityRoot.Query.Assignees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Assignees(childComplexity), true
 	case "Query.collection":
 		if e.ComplexityRoot.Query.Collection == nil {
 			break
@@ -1768,6 +1968,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReceivedResponse.Status(childComplexity), true
 
+	case "Redirect.method":
+		if e.ComplexityRoot.Redirect.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Method(childComplexity), true
+	case "Redirect.status":
+		if e.ComplexityRoot.Redirect.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Status(childComplexity), true
+	case "Redirect.url":
+		if e.ComplexityRoot.Redirect.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.URL(childComplexity), true
+
 	case "Retry.attempts":
 		if e.ComplexityRoot.Retry.Attempts == nil {
 			break
@@ -1929,6 +2148,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SentRequest.Method(childComplexity), true
+	case "SentRequest.redirects":
+		if e.ComplexityRoot.SentRequest.Redirects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentRequest.Redirects(childComplexity), true
 	case "SentRequest.url":
 		if e.ComplexityRoot.SentRequest.URL == nil {
 			break
@@ -2634,6 +2859,56 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
+# running a monitor now. Acknowledge is acknowledgeIncident (alert.graphqls).
+
+"A person's note on an incident."
+type IncidentNote {
+  id: ID!
+  "Null once the author's account is deleted."
+  author: User
+  body: String!
+  createdAt: Time!
+}
+
+extend type Incident {
+  "Who is on it; null when nobody is."
+  assignee: User
+  "Reminders are held until then; null when not snoozed."
+  snoozedUntil: Time
+  "Notes, oldest first."
+  notes: [IncidentNote!]!
+}
+
+"Someone an incident can be assigned to."
+type Assignee {
+  id: ID!
+  name: String!
+  email: String!
+}
+
+extend type Query {
+  "The users an incident can be assigned to (editors and admins may assign)."
+  assignees: [Assignee!]!
+}
+
+extend type Mutation {
+  "Assign an unresolved incident to a user, or to nobody (userId null)."
+  assignIncident(id: ID!, userId: ID): Incident!
+  """
+  Hold an unresolved incident's reminders for minutes (1 to 10080, a week);
+  0 ends the snooze.
+  """
+  snoozeIncident(id: ID!, minutes: Int!): Incident!
+  "Add a note (1 to 4000 bytes) to an incident."
+  addIncidentNote(id: ID!, body: String!): IncidentNote!
+  """
+  Run every collection of the monitor at every one of its locations now, as a
+  schedule slot would (alerts follow its policy), marked manual. Returns the runs.
+  """
+  runMonitorNow(id: ID!): [Run!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/monitor.graphqls", Input: `# Monitors: run collections on a schedule, from locations, alerting channels.
 
 enum MonitorState {
@@ -2682,8 +2957,34 @@ type Monitor {
   nextRunAt: Time
   state: MonitorState!
   stats: MonitorStats!
+  """
+  Where the monitor's EventBridge schedule stands (EventBridge mode); null
+  when the scheduler keeps no schedule outside the database (local mode).
+  """
+  scheduleStatus: MonitorScheduleStatus
   createdAt: Time!
   updatedAt: Time!
+}
+
+enum ScheduleSyncState {
+  "The monitor changed and AWS has not confirmed the schedule yet."
+  PENDING
+  "AWS holds the monitor's latest schedule."
+  SYNCED
+  "The last attempt failed (see error); it is retried with backoff."
+  FAILED
+}
+
+"The EventBridge schedule of a monitor, as last written by Catena."
+type MonitorScheduleStatus {
+  state: ScheduleSyncState!
+  "Why the last attempt failed; null unless FAILED."
+  error: String
+  "Failed attempts since the last success."
+  attempts: Int!
+  updatedAt: Time!
+  "When AWS last confirmed a change; null before the first."
+  syncedAt: Time
 }
 
 "Dashboard figures over finished runs; null when there is no run in the window."
@@ -2846,11 +3147,24 @@ type StepResult {
   assertions: [AssertionResult!]!
 }
 
+"""
+The request as sent. After redirects, method and url are those of the last
+request (a 302 or 303 turns a POST into a GET without a body) and redirects
+lists the requests before it, first to last.
+"""
 type SentRequest {
   method: String!
   url: String!
   headers: [Header!]!
   body: String!
+  redirects: [Redirect!]!
+}
+
+"One request of a step that was answered with a redirect."
+type Redirect {
+  method: String!
+  url: String!
+  status: Int!
 }
 
 type ReceivedResponse {
@@ -3149,6 +3463,18 @@ func (ec *executionContext) childFields_AssertionResult(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AssertionResult", field.Name)
 }
 
+func (ec *executionContext) childFields_Assignee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Assignee_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Assignee_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Assignee_email(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3287,8 +3613,28 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_lastRun(ctx, field)
 	case "deliveries":
 		return ec.fieldContext_Incident_deliveries(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Incident_assignee(ctx, field)
+	case "snoozedUntil":
+		return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+	case "notes":
+		return ec.fieldContext_Incident_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IncidentNote_id(ctx, field)
+	case "author":
+		return ec.fieldContext_IncidentNote_author(ctx, field)
+	case "body":
+		return ec.fieldContext_IncidentNote_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentNote", field.Name)
 }
 
 func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3345,6 +3691,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_state(ctx, field)
 	case "stats":
 		return ec.fieldContext_Monitor_stats(ctx, field)
+	case "scheduleStatus":
+		return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
@@ -3371,6 +3719,22 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 		return ec.fieldContext_MonitorEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorScheduleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+	case "error":
+		return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+	case "attempts":
+		return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+	case "syncedAt":
+		return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorScheduleStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3419,6 +3783,18 @@ func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, fi
 		return ec.fieldContext_ReceivedResponse_size(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReceivedResponse", field.Name)
+}
+
+func (ec *executionContext) childFields_Redirect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_Redirect_method(ctx, field)
+	case "url":
+		return ec.fieldContext_Redirect_url(ctx, field)
+	case "status":
+		return ec.fieldContext_Redirect_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Redirect", field.Name)
 }
 
 func (ec *executionContext) childFields_Retry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3507,6 +3883,8 @@ func (ec *executionContext) childFields_SentRequest(ctx context.Context, field g
 		return ec.fieldContext_SentRequest_headers(ctx, field)
 	case "body":
 		return ec.fieldContext_SentRequest_body(ctx, field)
+	case "redirects":
+		return ec.fieldContext_SentRequest_redirects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentRequest", field.Name)
 }
@@ -3757,6 +4135,28 @@ func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addIncidentNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3784,6 +4184,28 @@ func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["position"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -4139,6 +4561,20 @@ func (ec *executionContext) field_Mutation_runCollection_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4204,6 +4640,28 @@ func (ec *executionContext) field_Mutation_setup_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_snoozeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
 	return args, nil
 }
 
@@ -5477,6 +5935,75 @@ func (ec *executionContext) fieldContext_AssertionResult_reason(_ context.Contex
 	return graphql.NewScalarFieldContext("AssertionResult", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Assignee_id(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_name(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_email(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6642,6 +7169,194 @@ func (ec *executionContext) fieldContext_Incident_deliveries(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Incident_assignee(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_snoozedUntil(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SnoozedUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_snoozedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Incident_notes(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_id(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_author(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_body(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _LatencyPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.LatencyPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7138,6 +7853,38 @@ func (ec *executionContext) fieldContext_Monitor_stats(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Monitor_scheduleStatus(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().ScheduleStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+			return ec.marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_scheduleStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorScheduleStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Monitor_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7301,6 +8048,121 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+			return ec.marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type ScheduleSyncState does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_error(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_attempts(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_syncedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorStats_uptime24h(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
@@ -8171,6 +9033,182 @@ func (ec *executionContext) fieldContext_Mutation_importCollection(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignIncident(ctx, fc.Args["id"].(string), fc.Args["userId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_snoozeIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SnoozeIncident(ctx, fc.Args["id"].(string), fc.Args["minutes"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_snoozeIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addIncidentNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddIncidentNote(ctx, fc.Args["id"].(string), fc.Args["body"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addIncidentNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runMonitorNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunMonitorNow(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runMonitorNow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9236,6 +10274,38 @@ func (ec *executionContext) fieldContext_Query_exportCollection(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_assignees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assignees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Assignees(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+			return ec.marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assignees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Assignee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_monitors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9750,6 +10820,75 @@ func (ec *executionContext) _ReceivedResponse_size(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ReceivedResponse_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReceivedResponse", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_method(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_url(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_status(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Retry_attempts(ctx context.Context, field graphql.CollectedField, obj *collection.Retry) (ret graphql.Marshaler) {
@@ -10434,6 +11573,38 @@ func (ec *executionContext) _SentRequest_body(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SentRequest_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SentRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SentRequest_redirects(ctx context.Context, field graphql.CollectedField, obj *collection.RequestRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentRequest_redirects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redirects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+			return ec.marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentRequest_redirects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Redirect(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
@@ -13654,6 +14825,54 @@ func (ec *executionContext) _AssertionResult(ctx context.Context, sel ast.Select
 	return out
 }
 
+var assigneeImplementors = []string{"Assignee"}
+
+func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet, obj *model.Assignee) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assigneeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Assignee")
+		case "id":
+			out.Values[i] = ec._Assignee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Assignee_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Assignee_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *collection.Collection) graphql.Marshaler {
@@ -14546,6 +15765,206 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "assignee":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_assignee(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "snoozedUntil":
+			out.Values[i] = ec._Incident_snoozedUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_notes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var incidentNoteImplementors = []string{"IncidentNote"}
+
+func (ec *executionContext) _IncidentNote(ctx context.Context, sel ast.SelectionSet, obj *collection.IncidentNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentNote")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "author":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_author(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "body":
+			out.Values[i] = ec._IncidentNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._IncidentNote_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14877,6 +16296,44 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduleStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_scheduleStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Monitor_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14971,6 +16428,64 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._MonitorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorScheduleStatusImplementors = []string{"MonitorScheduleStatus"}
+
+func (ec *executionContext) _MonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorScheduleStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorScheduleStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorScheduleStatus")
+		case "state":
+			out.Values[i] = ec._MonitorScheduleStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._MonitorScheduleStatus_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._MonitorScheduleStatus_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_syncedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15192,6 +16707,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "importCollection":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snoozeIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_snoozeIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addIncidentNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addIncidentNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runMonitorNow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runMonitorNow(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15586,6 +17129,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "assignees":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_assignees(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "monitors":
 			field := field
 
@@ -15866,6 +17431,54 @@ func (ec *executionContext) _ReceivedResponse(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._ReceivedResponse_size(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var redirectImplementors = []string{"Redirect"}
+
+func (ec *executionContext) _Redirect(ctx context.Context, sel ast.SelectionSet, obj *collection.Redirect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redirectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Redirect")
+		case "method":
+			out.Values[i] = ec._Redirect_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Redirect_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Redirect_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16428,6 +18041,11 @@ func (ec *executionContext) _SentRequest(ctx context.Context, sel ast.SelectionS
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "body":
 			out.Values[i] = ec._SentRequest_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redirects":
+			out.Values[i] = ec._SentRequest_redirects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -17707,6 +19325,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx context.Context, sel ast.SelectionSet, v model.Assignee) graphql.Marshaler {
+	return ec._Assignee(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18292,6 +19930,36 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Incident(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v collection.IncidentNote) graphql.Marshaler {
+	return ec._IncidentNote(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IncidentNote(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus(ctx context.Context, v any) (collection.IncidentStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus[tmp]
@@ -18489,6 +20157,26 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
+	return ec._Redirect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRole(ctx context.Context, v any) (collection.Role, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNRole2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRole[tmp]
@@ -18518,6 +20206,26 @@ var (
 		collection.RoleViewer: "VIEWER",
 	}
 )
+
+func (ec *executionContext) marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v collection.Run) graphql.Marshaler {
+	return ec._Run(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNRun2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v *collection.Run) graphql.Marshaler {
 	if v == nil {
@@ -18596,6 +20304,16 @@ var (
 		collection.RunCancelled: "CANCELLED",
 	}
 )
+
+func (ec *executionContext) unmarshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, v any) (model.ScheduleSyncState, error) {
+	var res model.ScheduleSyncState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, sel ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNSecret2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecret(ctx context.Context, sel ast.SelectionSet, v model.Secret) graphql.Marshaler {
 	return ec._Secret(ctx, sel, &v)
@@ -19294,6 +21012,13 @@ func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._Monitor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorScheduleStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOReceivedResponse2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐResponseRecord(ctx context.Context, sel ast.SelectionSet, v *collection.ResponseRecord) graphql.Marshaler {

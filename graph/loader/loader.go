@@ -13,34 +13,68 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// wait is how long a loader collects keys before it queries. Resolvers of one
-// list level run concurrently, but on a busy machine starting a few hundred of
-// them takes milliseconds: too short a wait splits the batch.
+// wait is how long a batching loader collects keys before it queries.
+// Resolvers of one list level run concurrently, but on a busy machine starting
+// a few hundred of them takes milliseconds: too short a wait splits the batch.
+// List resolvers that know every key Prefetch instead, which never waits, and
+// loaders that query one key at a time (each) do not wait at all.
 const wait = 16 * time.Millisecond
+
+// Batch is a batching loader that keeps its fetch, so a resolver that knows
+// every key (a list, or a single object) can fetch them at once and skip the
+// batching wait.
+type Batch[K comparable, V any] struct {
+	*dataloadgen.Loader[K, V]
+	fetch func(context.Context, []K) ([]V, []error)
+}
+
+func newBatch[K comparable, V any](fetch func(context.Context, []K) ([]V, []error)) *Batch[K, V] {
+	return &Batch[K, V]{Loader: dataloadgen.NewLoader(fetch, dataloadgen.WithWait(wait)), fetch: fetch}
+}
+
+// Prefetch fetches keys now, in one call, and primes the loader with what
+// it got, so the child resolvers' Load returns without waiting. Keys that
+// failed are left to Load, which reports their error.
+func (b *Batch[K, V]) Prefetch(ctx context.Context, keys []K) {
+	if len(keys) == 0 {
+		return
+	}
+	vals, errs := b.fetch(ctx, keys)
+	for i, k := range keys {
+		if i >= len(vals) || (i < len(errs) && errs[i] != nil) {
+			continue
+		}
+		b.Prime(k, vals[i])
+	}
+}
 
 // Loaders are made per request, so nothing is cached across users or requests.
 type Loaders struct {
-	Steps       *dataloadgen.Loader[collection.CollectionID, []collection.Step]
-	SecretNames *dataloadgen.Loader[collection.CollectionID, []string]
-	LatestRun   *dataloadgen.Loader[collection.CollectionID, *collection.Run]
-	Monitors    *dataloadgen.Loader[collection.CollectionID, []collection.Monitor]
-	Channel     *dataloadgen.Loader[collection.ChannelID, *collection.AlertChannel]
-	Collection  *dataloadgen.Loader[collection.CollectionID, *collection.Collection]
-	Monitor     *dataloadgen.Loader[collection.MonitorID, *collection.Monitor]
-	Run         *dataloadgen.Loader[collection.RunID, *collection.Run]
-	Deliveries  *dataloadgen.Loader[collection.IncidentID, []collection.Delivery]
-	// MonitorRuns holds each monitor's finished runs of the stats window, for
-	// its state and dashboard figures.
-	MonitorRuns *dataloadgen.Loader[collection.MonitorID, []collection.Run]
+	Steps       *Batch[collection.CollectionID, []collection.Step]
+	SecretNames *Batch[collection.CollectionID, []string]
+	LatestRun   *Batch[collection.CollectionID, *collection.Run]
+	Monitors    *Batch[collection.CollectionID, []collection.Monitor]
+	Channel     *Batch[collection.ChannelID, *collection.AlertChannel]
+	Deliveries  *Batch[collection.IncidentID, []collection.Delivery]
+	// MonitorStats holds each monitor's figures over the stats window, for
+	// its state and dashboard card, aggregated in SQL.
+	MonitorStats *Batch[collection.MonitorID, *store.MonitorRunStats]
+	// One query per distinct id, deduplicated within the request, never
+	// waiting (there is no batch to wait for).
+	Collection *dataloadgen.Loader[collection.CollectionID, *collection.Collection]
+	Monitor    *dataloadgen.Loader[collection.MonitorID, *collection.Monitor]
+	Run        *dataloadgen.Loader[collection.RunID, *collection.Run]
+	// ScheduleSync holds each monitor's EventBridge outbox row (nil: none).
+	ScheduleSync *Batch[collection.MonitorID, *store.ScheduleSync]
 }
 
-// New returns fresh loaders over s.
-func New(s *store.Store) *Loaders {
-	opt := dataloadgen.WithWait(wait)
+// New returns fresh loaders over s; now is the request's clock for the stats window.
+func New(s *store.Store, now func() time.Time) *Loaders {
+	noWait := dataloadgen.WithWait(0)
 	return &Loaders{
-		Steps:       dataloadgen.NewLoader(mapped(s.StepsByCollection), opt),
-		SecretNames: dataloadgen.NewLoader(mapped(s.SecretNames), opt),
-		LatestRun: dataloadgen.NewLoader(mapped(func(ctx context.Context, ids []collection.CollectionID) (map[collection.CollectionID]*collection.Run, error) {
+		Steps:       newBatch(mapped(s.StepsByCollection)),
+		SecretNames: newBatch(mapped(s.SecretNames)),
+		LatestRun: newBatch(mapped(func(ctx context.Context, ids []collection.CollectionID) (map[collection.CollectionID]*collection.Run, error) {
 			m, err := s.LatestRuns(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -50,11 +84,11 @@ func New(s *store.Store) *Loaders {
 				out[k] = &r
 			}
 			return out, nil
-		}), opt),
-		Monitors: dataloadgen.NewLoader(mapped(s.MonitorsByCollection), opt),
+		})),
+		Monitors: newBatch(mapped(s.MonitorsByCollection)),
 		// All channels are few and listed in one query; the loader picks the
 		// ones asked for.
-		Channel: dataloadgen.NewLoader(mapped(func(ctx context.Context, ids []collection.ChannelID) (map[collection.ChannelID]*collection.AlertChannel, error) {
+		Channel: newBatch(mapped(func(ctx context.Context, ids []collection.ChannelID) (map[collection.ChannelID]*collection.AlertChannel, error) {
 			all, err := s.ListChannels(ctx)
 			if err != nil {
 				return nil, err
@@ -64,22 +98,15 @@ func New(s *store.Store) *Loaders {
 				out[all[i].ID] = &all[i]
 			}
 			return out, nil
-		}), opt),
-		// The store has no batched lookups for these yet: each distinct id is
-		// one query, deduplicated within the request.
-		Collection: dataloadgen.NewLoader(each(s.GetCollection), opt),
-		Monitor:    dataloadgen.NewLoader(each(s.GetMonitor), opt),
-		Run:        dataloadgen.NewLoader(each(s.GetRun), opt),
-		Deliveries: dataloadgen.NewLoader(mapped(s.DeliveriesByIncident), opt),
-		MonitorRuns: dataloadgen.NewLoader(func(ctx context.Context, ids []collection.MonitorID) ([][]collection.Run, []error) {
-			out := make([][]collection.Run, len(ids))
-			errs := make([]error, len(ids))
-			now := time.Now()
-			for i, id := range ids {
-				out[i], errs[i] = monitorRuns(ctx, s, id, now)
-			}
-			return out, errs
-		}, opt),
+		})),
+		Deliveries: newBatch(mapped(s.DeliveriesByIncident)),
+		MonitorStats: newBatch(mapped(func(ctx context.Context, ids []collection.MonitorID) (map[collection.MonitorID]*store.MonitorRunStats, error) {
+			return s.MonitorStats(ctx, ids, now(), StatsWindow, SparkPoints)
+		})),
+		Collection:   dataloadgen.NewLoader(each(s.GetCollection), noWait),
+		Monitor:      dataloadgen.NewLoader(each(s.GetMonitor), noWait),
+		Run:          dataloadgen.NewLoader(each(s.GetRun), noWait),
+		ScheduleSync: newBatch(mapped(s.ScheduleSyncs)),
 	}
 }
 
@@ -133,33 +160,9 @@ func For(ctx context.Context) *Loaders {
 	return ctx.Value(loadersKey{}).(*Loaders)
 }
 
-// StatsWindow is the longest window the dashboard shows; statsMaxRuns bounds
-// how many runs one monitor's figures read (a 1-minute monitor makes ~10k a
-// week; past the cap the 7-day figures cover the newest statsMaxRuns runs).
+// StatsWindow is the longest window the dashboard shows; SparkPoints is how
+// many recent runs a monitor's latency sparkline shows.
 const (
-	StatsWindow   = 7 * 24 * time.Hour
-	statsMaxRuns  = 5000
-	statsPageSize = 500
+	StatsWindow = 7 * 24 * time.Hour
+	SparkPoints = 50
 )
-
-var finishedStatuses = []collection.RunStatus{collection.RunPassed, collection.RunFailed, collection.RunErrored}
-
-// monitorRuns returns a monitor's finished runs of the last 7 days, newest first.
-func monitorRuns(ctx context.Context, s *store.Store, id collection.MonitorID, now time.Time) ([]collection.Run, error) {
-	since := now.Add(-StatsWindow)
-	p := store.ListRunsParams{MonitorID: &id, Statuses: finishedStatuses, Since: &since, First: statsPageSize}
-	var out []collection.Run
-	for len(out) < statsMaxRuns {
-		page, err := s.ListRuns(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) < statsPageSize {
-			break
-		}
-		c := store.CursorOf(page[len(page)-1])
-		p.After = &c
-	}
-	return out, nil
-}

@@ -34,6 +34,13 @@ type AssertionInput struct {
 	Target     *string               `json:"target,omitempty"`
 }
 
+// Someone an incident can be assigned to.
+type Assignee struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
 type CollectionConnection struct {
 	Edges    []CollectionEdge `json:"edges"`
 	PageInfo *PageInfo        `json:"pageInfo"`
@@ -139,6 +146,18 @@ type MonitorInput struct {
 	ChannelIds    []string `json:"channelIds,omitempty"`
 	// Default: failureThreshold 2, recovery on after 1 pass, no reminders, errored as failure, 1 location.
 	Policy *AlertPolicyInput `json:"policy,omitempty"`
+}
+
+// The EventBridge schedule of a monitor, as last written by Catena.
+type MonitorScheduleStatus struct {
+	State ScheduleSyncState `json:"state"`
+	// Why the last attempt failed; null unless FAILED.
+	Error *string `json:"error,omitempty"`
+	// Failed attempts since the last success.
+	Attempts  int       `json:"attempts"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When AWS last confirmed a change; null before the first.
+	SyncedAt *time.Time `json:"syncedAt,omitempty"`
 }
 
 // Dashboard figures over finished runs; null when there is no run in the window.
@@ -419,6 +438,66 @@ func (e *MonitorState) UnmarshalJSON(b []byte) error {
 }
 
 func (e MonitorState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ScheduleSyncState string
+
+const (
+	// The monitor changed and AWS has not confirmed the schedule yet.
+	ScheduleSyncStatePending ScheduleSyncState = "PENDING"
+	// AWS holds the monitor's latest schedule.
+	ScheduleSyncStateSynced ScheduleSyncState = "SYNCED"
+	// The last attempt failed (see error); it is retried with backoff.
+	ScheduleSyncStateFailed ScheduleSyncState = "FAILED"
+)
+
+var AllScheduleSyncState = []ScheduleSyncState{
+	ScheduleSyncStatePending,
+	ScheduleSyncStateSynced,
+	ScheduleSyncStateFailed,
+}
+
+func (e ScheduleSyncState) IsValid() bool {
+	switch e {
+	case ScheduleSyncStatePending, ScheduleSyncStateSynced, ScheduleSyncStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e ScheduleSyncState) String() string {
+	return string(e)
+}
+
+func (e *ScheduleSyncState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScheduleSyncState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScheduleSyncState", str)
+	}
+	return nil
+}
+
+func (e ScheduleSyncState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScheduleSyncState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScheduleSyncState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -184,8 +184,12 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		if in.LastNotifiedAt != nil {
 			last = *in.LastNotifiedAt
 		}
-		before.Open = append(before.Open, OpenIncident{Kind: in.Kind, OpenedAt: in.OpenedAt, LastNotifiedAt: last,
-			Acknowledged: in.Status == collection.IncidentAcknowledged})
+		oi := OpenIncident{Kind: in.Kind, OpenedAt: in.OpenedAt, LastNotifiedAt: last,
+			Acknowledged: in.Status == collection.IncidentAcknowledged}
+		if in.SnoozedUntil != nil {
+			oi.SnoozedUntil = *in.SnoozedUntil
+		}
+		before.Open = append(before.Open, oi)
 	}
 	after, actions := Decide(pol, before, outcome, now)
 

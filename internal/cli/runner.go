@@ -28,6 +28,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	leaseTTL := fs.Duration("lease-ttl", collectionrunner.DefaultLeaseTTL, "how long a run stays leased without a heartbeat")
 	heartbeat := fs.Duration("heartbeat", collectionrunner.DefaultHeartbeat, "how often a running run's lease is extended (well under --lease-ttl)")
 	sweep := fs.Duration("sweep-interval", defaultSweepInterval, "how often runs whose runner was lost are looked for")
+	maxBody := fs.Int("max-body-mib", int(collectionrunner.DefaultMaxBodyRead>>20), "the most of a (decoded) response body a step reads, in MiB; more errors the step (body_too_large)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -36,6 +37,9 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	}
 	if *concurrency < 0 || *concurrency > 10000 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--concurrency %d must be between 1 and 10000", *concurrency)}
+	}
+	if *maxBody < 1 || *maxBody > 1024 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--max-body-mib %d must be between 1 and 1024", *maxBody)}
 	}
 	if *heartbeat <= 0 || *sweep <= 0 || *leaseTTL < 2*(*heartbeat) {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--lease-ttl (%s) must be at least twice --heartbeat (%s), and both and --sweep-interval positive", *leaseTTL, *heartbeat)}
@@ -48,6 +52,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	opts, err := withAlerting(ctx, d, runnerOptions{
 		Location: *location, Concurrency: *concurrency,
 		LeaseTTL: *leaseTTL, Heartbeat: *heartbeat, SweepInterval: *sweep,
+		MaxBodyRead: int64(*maxBody) << 20,
 	})
 	if err != nil {
 		return err
@@ -128,6 +133,8 @@ type runnerOptions struct {
 	Location string
 	// Concurrency is how many runs execute at once; default cfg.Concurrency.
 	Concurrency int
+	// MaxBodyRead caps a step's decoded response body; default the executor's.
+	MaxBodyRead int64
 	// OnFinish runs in each run's finishing transaction (alerting's RunFinished).
 	OnFinish collectionrunner.FinishHook
 	// Register adds other job kinds to the same River client (alert delivery).
@@ -168,9 +175,10 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
-		Log:      d.log.With("component", "runner"),
-		AllowEnv: d.cfg.AllowEnv,
+		Client:      collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Log:         d.log.With("component", "runner"),
+		AllowEnv:    d.cfg.AllowEnv,
+		MaxBodyRead: opts.MaxBodyRead,
 	})
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,

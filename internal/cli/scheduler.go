@@ -6,6 +6,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/schedule"
+	"github.com/catena-monitor/catena/internal/store"
 )
 
 // runScheduler is `catena scheduler`: the local scheduler as its own process.
@@ -41,26 +42,43 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 // (`catena serve` runs it under its errgroup; `catena scheduler` runs it alone).
 // In off mode the local Scheduler still keeps next_run_at current, so turning
 // the loop on later finds every monitor scheduled.
-func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.Scheduler, func(context.Context) error, error) {
+//
+// In EventBridge mode the Scheduler is the outbox (schedule.Outbox) and the
+// loop works its sync jobs and the periodic reconcile; the gateway runs it.
+func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Scheduler, func(context.Context) error, error) {
 	switch d.cfg.Scheduler.Mode {
 	case "eventbridge":
-		client, err := schedule.NewSchedulerClient(ctx, d.cfg.Scheduler)
+		o, err := newOutbox(ctx, d, q)
 		if err != nil {
 			return nil, nil, err
 		}
-		eb, err := schedule.NewEventBridge(schedule.EventBridgeConfig{
-			Client: client, Group: d.cfg.Scheduler.Group, LambdaARN: d.cfg.Scheduler.LambdaARN,
-			RoleARN: d.cfg.Scheduler.RoleARN, DLQARN: d.cfg.Scheduler.DLQARN, Log: d.log,
-		})
-		return eb, nil, err
+		run, err := newScheduleWorker(d, o)
+		return o, run, err
 	default:
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log})
-		if err != nil {
-			return nil, nil, err
+		jitter := d.cfg.Scheduler.Jitter
+		if jitter == 0 {
+			jitter = -1 // LocalConfig: zero is the default, negative is none
 		}
 		if d.cfg.Scheduler.Mode == "off" {
-			return l, nil, nil
+			l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
+			return l, nil, err
 		}
-		return l, l.Run, nil
+		// The loop's ticks get connections of their own (its two claiming
+		// transactions, snapshot reads and Upsert): in catena serve hundreds of
+		// runs in flight share d.pool, and a tick queued behind them for a
+		// connection is a late slot.
+		pool, err := store.OpenSmall(ctx, d.cfg.DatabaseURL, 4, "catena-scheduler")
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: q, Log: d.log, JitterMax: jitter})
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+		return l, func(ctx context.Context) error {
+			defer pool.Close()
+			return l.Run(ctx)
+		}, nil
 	}
 }

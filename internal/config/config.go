@@ -20,6 +20,38 @@ import (
 // DefaultDatabaseURL is used when DATABASE_URL is unset.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/catena?sslmode=disable"
 
+// Egress policies (CATENA_EGRESS). Link-local and cloud metadata addresses
+// are refused under both.
+const (
+	// EgressPrivateOK lets steps and alerts reach loopback and private
+	// ranges: right for a self-hosted install monitoring its own services.
+	EgressPrivateOK = "private-ok"
+	// EgressPublicOnly also refuses every non-public range (PublicOnlyDeny):
+	// for a shared or multi-team install, where one team's monitor must not
+	// probe the network the runners sit in. CATENA_ALLOW_CIDRS re-allows a
+	// range on purpose (allow wins).
+	EgressPublicOnly = "public-only"
+)
+
+// PublicOnlyDeny is what public-only egress adds to the deny list: loopback,
+// "this network", RFC 1918, shared address space (CGNAT), IPv6 unique local,
+// benchmarking, IETF protocol assignments, reserved and broadcast, and local
+// NAT64 (which maps to private IPv4).
+var PublicOnlyDeny = []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("fc00::/7"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+}
+
 // Config is every setting, typed. Zero values are never used directly: Load fills
 // defaults.
 type Config struct {
@@ -37,7 +69,8 @@ type Config struct {
 
 	Location    string         // CATENA_LOCATION: the runner's location
 	Concurrency int            // CATENA_RUNNER_CONCURRENCY: runs at once per process
-	DenyCIDRs   []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses
+	DenyCIDRs   []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses (plus PublicOnlyDeny under public-only egress)
+	Egress      string         // CATENA_EGRESS: private-ok (default) | public-only
 	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
 	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
 
@@ -52,6 +85,10 @@ type Config struct {
 // SchedulerConfig chooses how monitors are triggered.
 type SchedulerConfig struct {
 	Mode string // CATENA_SCHEDULER: local | eventbridge | off
+	// Jitter is CATENA_SCHEDULER_JITTER: the widest start offset that spreads
+	// monitors sharing a slot (local mode; 2s, 0 for none; a monitor's offset
+	// never exceeds a tenth of its interval).
+	Jitter time.Duration
 	// EventBridge Scheduler settings (mode eventbridge).
 	Group      string // CATENA_EB_GROUP
 	LambdaARN  string // CATENA_EB_LAMBDA_ARN
@@ -155,11 +192,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		Concurrency:   intVal("CATENA_RUNNER_CONCURRENCY", 200),
 		DenyCIDRs:     cidrs("CATENA_DENY_CIDRS"),
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
+		Egress:        cmp.Or(strings.ToLower(get("CATENA_EGRESS")), EgressPrivateOK),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
 
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
+			Jitter:     2 * time.Second,
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),
 			LambdaARN:  get("CATENA_EB_LAMBDA_ARN"),
 			RoleARN:    get("CATENA_EB_ROLE_ARN"),
@@ -194,6 +233,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CATENA_PUBLIC_URL=%q must be an http(s) URL such as https://catena.example.com", c.PublicURL))
 	}
+	switch c.Egress {
+	case EgressPrivateOK:
+	case EgressPublicOnly:
+		c.DenyCIDRs = append(c.DenyCIDRs, PublicOnlyDeny...)
+	default:
+		errs = append(errs, fmt.Errorf("CATENA_EGRESS=%q must be %s (self-hosted: internal APIs reachable) or %s (shared installs: only public addresses)", c.Egress, EgressPrivateOK, EgressPublicOnly))
+	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
 	}
@@ -211,6 +257,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if !oneOf(c.Scheduler.Mode, "local", "eventbridge", "off") {
 		errs = append(errs, fmt.Errorf("CATENA_SCHEDULER=%q must be local, eventbridge or off", c.Scheduler.Mode))
+	}
+	if v := get("CATENA_SCHEDULER_JITTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			errs = append(errs, fmt.Errorf("CATENA_SCHEDULER_JITTER=%q must be a duration from 0 (no jitter) to 1h, such as 2s", v))
+		} else {
+			c.Scheduler.Jitter = d
+		}
 	}
 	if c.Scheduler.Mode == "eventbridge" && (c.Scheduler.LambdaARN == "" || c.Scheduler.RoleARN == "") {
 		errs = append(errs, errors.New("CATENA_SCHEDULER=eventbridge needs CATENA_EB_LAMBDA_ARN and CATENA_EB_ROLE_ARN"))

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/catena-monitor/catena/internal/secret"
 )
@@ -111,5 +112,38 @@ func TestDenyCIDRsParsed(t *testing.T) {
 	}
 	if len(c.DenyCIDRs) != 2 || c.DenyCIDRs[1].String() != "127.0.0.2/32" {
 		t.Fatalf("DenyCIDRs = %v", c.DenyCIDRs)
+	}
+}
+
+func TestSchedulerJitter(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "0s": 0, "10s": 10 * time.Second} {
+		c, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in}))
+		if err != nil || c.Scheduler.Jitter != want {
+			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v, %v; want %s", in, c.Scheduler.Jitter, err, want)
+		}
+	}
+	for _, in := range []string{"-1s", "2h", "soon"} {
+		if _, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in})); err == nil || !strings.Contains(err.Error(), "CATENA_SCHEDULER_JITTER") {
+			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v; want an error naming it", in, err)
+		}
+	}
+}
+
+func TestEgressPolicy(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(map[string]string{}))
+	if err != nil || c.Egress != EgressPrivateOK || len(c.DenyCIDRs) != 0 {
+		t.Fatalf("default: egress %q deny %v (%v); want private-ok with no extra deny", c.Egress, c.DenyCIDRs, err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_EGRESS": "Public-Only", "CATENA_DENY_CIDRS": "203.0.113.0/24"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Egress != EgressPublicOnly || len(c.DenyCIDRs) != 1+len(PublicOnlyDeny) || c.DenyCIDRs[0].String() != "203.0.113.0/24" {
+		t.Fatalf("public-only: egress %q deny %v", c.Egress, c.DenyCIDRs)
+	}
+	if _, err := Load(envOf(map[string]string{"CATENA_EGRESS": "open"})); err == nil || !strings.Contains(err.Error(), `CATENA_EGRESS="open" must be private-ok`) {
+		t.Fatalf("bad egress: %v", err)
 	}
 }

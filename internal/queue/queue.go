@@ -5,7 +5,9 @@
 package queue
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +44,9 @@ type Config struct {
 	// FetchPollInterval is the fallback poll when LISTEN/NOTIFY misses a job
 	// (River's default: 1s).
 	FetchPollInterval time.Duration
+	// PeriodicJobs are inserted on a schedule by the elected leader among the
+	// clients that list them (the EventBridge reconcile).
+	PeriodicJobs []*river.PeriodicJob
 }
 
 // Client wraps a River client with Catena's enqueue functions.
@@ -71,6 +76,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchPollInterval:    cfg.FetchPollInterval,
+		PeriodicJobs:         cfg.PeriodicJobs,
 		MaxAttempts:          RunMaxAttempts,
 		Logger:               log,
 	})
@@ -194,4 +200,65 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 		}
 	}
 	return runs, nil
+}
+
+// ScheduledRun is one slot of a monitor's collection at one location.
+type ScheduledRun struct {
+	MonitorID    collection.MonitorID
+	CollectionID collection.CollectionID
+	Location     string
+	Slot         time.Time
+	// Snapshot is the collection as it will run; runs sharing a pointer share
+	// one encoding. Its secret values are never stored.
+	Snapshot *collection.Collection
+}
+
+// EnqueueScheduled is EnqueueMonitor for many slots at once, as the local
+// scheduler fires them: two statements in tx whatever their number, one
+// INSERT of the run rows keyed by MonitorRunKey and one River insert of the
+// jobs of the rows created. A slot already queued is left as it is, so a
+// repeated call adds nothing. It returns how many runs were created.
+func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []ScheduledRun) (int, error) {
+	if len(runs) == 0 {
+		return 0, nil
+	}
+	params := make([]store.ScheduledRunParams, len(runs))
+	index := map[*collection.Collection]int{}
+	var snapshots [][]byte
+	for i, r := range runs {
+		if r.Snapshot == nil {
+			return 0, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", r.MonitorID, r.CollectionID, collection.ErrNotFound)
+		}
+		n, ok := index[r.Snapshot]
+		if !ok {
+			b, err := json.Marshal(r.Snapshot) // Secrets are json:"-"
+			if err != nil {
+				return 0, fmt.Errorf("encoding snapshot of collection %d: %w", r.CollectionID, err)
+			}
+			n = len(snapshots)
+			index[r.Snapshot] = n
+			snapshots = append(snapshots, b)
+		}
+		loc := cmp.Or(r.Location, collection.DefaultLocation)
+		slot := r.Slot.UTC()
+		params[i] = store.ScheduledRunParams{
+			MonitorID: r.MonitorID, CollectionID: r.CollectionID, Location: loc, ScheduledFor: slot,
+			IdempotencyKey: MonitorRunKey(r.MonitorID, r.CollectionID, loc, slot), Name: r.Snapshot.Name, Snapshot: n,
+		}
+	}
+	created, err := c.store.InsertScheduledRuns(ctx, tx, params, snapshots)
+	if err != nil || len(created) == 0 {
+		return 0, err
+	}
+	jobs := make([]river.InsertManyParams, len(created))
+	for i, r := range created {
+		jobs[i] = river.InsertManyParams{Args: collection.RunJob{RunID: r.ID}, InsertOpts: &river.InsertOpts{
+			Queue: RunQueue(r.Location), MaxAttempts: RunMaxAttempts,
+		}}
+	}
+	if _, err := c.river.InsertManyTx(ctx, tx, jobs); err != nil {
+		return 0, fmt.Errorf("enqueueing the jobs of %d scheduled runs: %w", len(created), err)
+	}
+	c.log.DebugContext(ctx, "scheduled runs enqueued", "runs", len(created))
+	return len(created), nil
 }

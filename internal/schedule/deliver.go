@@ -32,8 +32,7 @@ type DelivererConfig struct {
 // it starts the monitor's runs for the delivered slot, exactly once however
 // often AWS delivers it.
 type Deliverer struct {
-	cfg   DelivererConfig
-	firer firer
+	cfg DelivererConfig
 }
 
 // NewDeliverer returns a Deliverer; build it once per Lambda container.
@@ -56,7 +55,7 @@ func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
 	if cfg.MaxStale <= 0 {
 		cfg.MaxStale = 15 * time.Minute
 	}
-	return &Deliverer{cfg: cfg, firer: firer{store: cfg.Store, queue: cfg.Queue, log: cfg.Log}}, nil
+	return &Deliverer{cfg: cfg}, nil
 }
 
 // DeliveryOutcome says what a delivery became.
@@ -121,9 +120,12 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		if err != nil {
 			return err
 		}
-		res, err := d.firer.fire(ctx, tx, m, slot, now, busy, snaps)
+		res, err := fire(ctx, tx, m, slot, now, busy, snaps)
 		if err != nil {
 			return err
+		}
+		if _, err := d.cfg.Queue.EnqueueScheduled(ctx, tx, res.runs); err != nil {
+			return fmt.Errorf("enqueueing monitor %d for %s: %w", m.ID, slot.Format(time.RFC3339), err)
 		}
 		_, err = d.cfg.Store.InsertMissedRuns(ctx, tx, res.missed)
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/collection/schedulespec"
+	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -24,8 +26,15 @@ type LocalConfig struct {
 	Queue       Enqueuer
 	Collections Collections // defaults to Store
 	Log         *slog.Logger
-	// Now is the clock; tests inject one they control.
+	// Now is the wall clock slots are read on; tests inject one they control.
 	Now func() time.Time
+	// Elapsed is a monotonic clock: time since any fixed point, never
+	// jumping (default: the process's monotonic clock). Between two ticks,
+	// Now moving much further than Elapsed is a wall-clock jump, treated as
+	// an outage; both moving together is the scheduler being slow, whose
+	// late slots are lag, never scheduler_down. Tests move both to play a
+	// slow scheduler.
+	Elapsed func() time.Duration
 	// PollInterval is how often the leader looks for due monitors (250ms;
 	// one indexed query when nothing is due).
 	PollInterval time.Duration
@@ -37,8 +46,9 @@ type LocalConfig struct {
 	// JitterMax caps the per-monitor start delay that spreads monitors
 	// sharing a slot (2s; never more than 10% of the interval; negative: none).
 	JitterMax time.Duration
-	// Batch is how many monitors one transaction claims (50: small batches
-	// commit, and so start, their runs sooner).
+	// Batch is how many monitors one transaction claims (200: their runs and
+	// jobs are two statements whatever the count, so a batch costs about as
+	// much as a single monitor did; smaller batches commit a little sooner).
 	Batch int
 	// Workers is how many transactions claim in parallel (2).
 	Workers int
@@ -51,8 +61,15 @@ type LocalConfig struct {
 // UPDATE SKIP LOCKED, enqueued with its idempotency key, and next_run_at moves
 // on in the same transaction, so even two leaders could not double a slot.
 type Local struct {
-	cfg   LocalConfig
-	firer firer
+	cfg LocalConfig
+
+	mu sync.Mutex
+	// liveSince is when this scheduler last started ticking without a gap
+	// (leadership taken, a failed tick, a clock jump); slots due since are
+	// its own to be late on. Zero before the first tick.
+	liveSince   time.Time
+	lastWall    time.Time     // Now at the previous tick
+	lastElapsed time.Duration // Elapsed at the previous tick
 }
 
 var _ Scheduler = (*Local)(nil)
@@ -72,13 +89,17 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Elapsed == nil {
+		start := time.Now()
+		cfg.Elapsed = func() time.Duration { return time.Since(start) }
+	}
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, 250*time.Millisecond)
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
 	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
-	cfg.Batch = cmp.Or(cfg.Batch, 50)
+	cfg.Batch = cmp.Or(cfg.Batch, 200)
 	cfg.Workers = cmp.Or(cfg.Workers, 2)
-	return &Local{cfg: cfg, firer: firer{store: cfg.Store, queue: cfg.Queue, log: cfg.Log}}, nil
+	return &Local{cfg: cfg}, nil
 }
 
 // Upsert recomputes the monitor's next_run_at from what is stored: NULL when
@@ -177,6 +198,7 @@ func (l *Local) lead(ctx context.Context, conn *pgx.Conn) {
 		}
 	}
 	log.InfoContext(ctx, "scheduler is active")
+	l.resetLiveness() // slots due while standing by were no scheduler's
 	ticker := time.NewTicker(l.cfg.PollInterval)
 	defer ticker.Stop()
 	lastCheck := time.Now()
@@ -220,22 +242,53 @@ type TickStats struct {
 	Monitors int // monitors claimed
 	Enqueued int // runs enqueued
 	Missed   int // missed rows recorded
+	// MaxLag is how late the latest fired slot was, from its jittered due
+	// time to the tick that enqueued it: the scheduler's own lag.
+	MaxLag time.Duration
+}
+
+// liveness returns since when this scheduler has been ticking without a
+// gap, as of a tick at now, and notes the tick.
+func (l *Local) liveness(now time.Time) time.Time {
+	el := l.cfg.Elapsed()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wall := now.Round(0).Sub(l.lastWall.Round(0)) // wall time, not the monotonic reading
+	switch {
+	case l.lastWall.IsZero(), l.liveSince.IsZero():
+		l.liveSince = now // first tick: nothing before it was ours
+	case wall < 0 || wall-(el-l.lastElapsed) > l.cfg.Grace:
+		l.liveSince = now // the wall clock jumped: as an outage
+	}
+	l.lastWall, l.lastElapsed = now, el
+	return l.liveSince
+}
+
+// resetLiveness makes the next tick start a new live period: after taking
+// leadership, and after a failed tick (slots due while the database was out
+// of reach were not run by a working scheduler).
+func (l *Local) resetLiveness() {
+	l.mu.Lock()
+	l.liveSince, l.lastWall = time.Time{}, time.Time{}
+	l.mu.Unlock()
 }
 
 // Tick fires every monitor due at Now(), in batches and Workers transactions
 // at a time, until none is due. Run calls it; tests call it directly with a
 // controlled clock.
 func (l *Local) Tick(ctx context.Context) (TickStats, error) {
+	live := l.liveness(l.cfg.Now())
 	snaps := newSnapshotCache(l.cfg.Collections)
 	stats := make([]TickStats, l.cfg.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range l.cfg.Workers {
 		g.Go(func() error {
 			for {
-				st, err := l.tickBatch(gctx, snaps)
+				st, err := l.tickBatch(gctx, snaps, live)
 				stats[w].Monitors += st.Monitors
 				stats[w].Enqueued += st.Enqueued
 				stats[w].Missed += st.Missed
+				stats[w].MaxLag = max(stats[w].MaxLag, st.MaxLag)
 				if err != nil || st.Monitors < l.cfg.Batch {
 					return err
 				}
@@ -248,13 +301,17 @@ func (l *Local) Tick(ctx context.Context) (TickStats, error) {
 		total.Monitors += s.Monitors
 		total.Enqueued += s.Enqueued
 		total.Missed += s.Missed
+		total.MaxLag = max(total.MaxLag, s.MaxLag)
+	}
+	if err != nil {
+		l.resetLiveness()
 	}
 	return total, err
 }
 
 // tickBatch claims up to Batch due monitors and, in the same transaction,
 // records or enqueues their slots and moves their next_run_at.
-func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache) (TickStats, error) {
+func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.Time) (TickStats, error) {
 	var st TickStats
 	now := l.cfg.Now()
 	// Load snapshots before taking row locks, so the transaction never waits
@@ -285,18 +342,26 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache) (TickStats,
 		for _, a := range active {
 			busy[a.MonitorID] = append(busy[a.MonitorID], a)
 		}
-		var missed []store.MissedRunParams
+		var (
+			runs   []queue.ScheduledRun
+			missed []store.MissedRunParams
+		)
 		next := make(map[collection.MonitorID]*time.Time, len(monitors))
 		for i := range monitors {
 			m := &monitors[i]
-			res, nextAt, err := l.fireMonitor(ctx, tx, m, now, busy[m.ID], snaps)
+			res, nextAt, err := l.fireMonitor(ctx, tx, m, now, live, busy[m.ID], snaps)
 			if err != nil {
 				return err
 			}
-			st.Enqueued += res.enqueued
+			runs = append(runs, res.runs...)
 			missed = append(missed, res.missed...)
 			next[m.ID] = nextAt
+			st.MaxLag = max(st.MaxLag, res.lag)
 		}
+		if _, err := l.cfg.Queue.EnqueueScheduled(ctx, tx, runs); err != nil {
+			return fmt.Errorf("enqueueing %d scheduled runs: %w", len(runs), err)
+		}
+		st.Enqueued = len(runs)
 		if st.Missed, err = l.cfg.Store.InsertMissedRuns(ctx, tx, missed); err != nil {
 			return err
 		}
@@ -308,16 +373,26 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache) (TickStats,
 // maxSummarized bounds the slots counted in one scheduler_down summary.
 const maxSummarized = 100_000
 
+// monitorResult is what fireMonitor made of one monitor's due slots.
+type monitorResult struct {
+	fireResult
+	lag time.Duration // how late the fired slot was, from its jittered due time
+}
+
 // fireMonitor handles one claimed monitor: every slot from its stored
 // next_run_at up to now ends as one of
-//   - a run (the latest slot, when it is at most Grace late),
+//   - a run: the latest slot, when it is at most Grace late or came due while
+//     this scheduler was ticking (live: its lateness is the scheduler's lag);
 //   - one summary `missed` row per collection × location for the slots passed
-//     while no scheduler ran (scheduler_down, count and range in the error),
+//     while no scheduler ran (scheduler_down, count and range in the error);
+//   - one summary `missed` row per collection × location for the older slots
+//     passed while this scheduler ran but lagged behind (scheduler_lag): only
+//     the latest slot runs, never back-to-back;
 //   - a `missed` dst_gap row for a wall time that did not exist,
 //
 // and returns the monitor's next next_run_at.
-func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, now time.Time, busy []store.ActiveRun, snaps *snapshotCache) (fireResult, *time.Time, error) {
-	var res fireResult
+func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, now, live time.Time, busy []store.ActiveRun, snaps *snapshotCache) (monitorResult, *time.Time, error) {
+	var res monitorResult
 	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
 		// Saved schedules are validated; one that no longer parses (a zone
@@ -328,7 +403,8 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 	j := schedulespec.Jitter(m.ID, s, l.cfg.JitterMax)
 	from := m.NextRunAt.Add(-j - time.Nanosecond)
 	until := now.Add(-j)
-	// Slots at or before cut are more than Grace late: they are not run.
+	// Slots at or before cut are more than Grace late: they are not run,
+	// unless they came due while this scheduler was live.
 	cut := until.Add(-l.cfg.Grace)
 	if cut.Before(from) {
 		cut = from
@@ -339,9 +415,10 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 		late = append(late[:len(late)-1], s.Slots(cut.Add(-s.Every()), cut, 0)...)
 	}
 	recent := s.Slots(cut, until, 0)
+	isLive := func(sl schedulespec.Slot) bool { return !live.IsZero() && !sl.At.Add(j).Before(live) }
 
-	var down []schedulespec.Slot // slots passed without a scheduler
-	var fire *schedulespec.Slot
+	var down, lagged []schedulespec.Slot // slots not run: no scheduler / this one behind
+	var latest *schedulespec.Slot
 	for i, sl := range append(late, recent...) {
 		if sl.Gap {
 			gap := sl
@@ -352,14 +429,18 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 			res.missed = append(res.missed, rows...)
 			continue
 		}
-		if i >= len(late) {
-			if fire != nil {
-				down = append(down, *fire) // only the latest slot runs: never back-to-back
-			}
-			fire = &sl
+		if i < len(late) && !isLive(sl) {
+			down = append(down, sl)
 			continue
 		}
-		down = append(down, sl)
+		if latest != nil { // only the latest slot runs: never back-to-back
+			if isLive(*latest) {
+				lagged = append(lagged, *latest)
+			} else {
+				down = append(down, *latest)
+			}
+		}
+		latest = &sl
 	}
 	if len(down) > 0 {
 		first, last := down[0].At, down[len(down)-1].At
@@ -378,13 +459,26 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 		res.missed = append(res.missed, rows...)
 		l.cfg.Log.WarnContext(ctx, "monitor missed slots while no scheduler ran", "monitor_id", m.ID, "slots", count, "first", first, "last", last)
 	}
-	if fire != nil {
-		fr, err := l.firer.fire(ctx, tx, m, fire.At, now, busy, snaps)
+	if len(lagged) > 0 {
+		first, last := lagged[0].At, lagged[len(lagged)-1].At
+		behind := now.Sub(first.Add(j)).Round(time.Millisecond)
+		reason := fmt.Sprintf("%s: %d slot(s) from %s to %s were not run because the scheduler was %s behind; the latest slot ran instead",
+			collection.MissedSchedulerLag, len(lagged), first.Format(time.RFC3339), last.Format(time.RFC3339), behind)
+		rows, err := missAll(ctx, tx, m, first, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, first) }, reason, snaps)
 		if err != nil {
 			return res, nil, err
 		}
-		res.enqueued = fr.enqueued
+		res.missed = append(res.missed, rows...)
+		l.cfg.Log.WarnContext(ctx, "the scheduler fell behind a monitor's slots", "monitor_id", m.ID, "slots", len(lagged), "behind", behind)
+	}
+	if latest != nil {
+		fr, err := fire(ctx, tx, m, latest.At, now, busy, snaps)
+		if err != nil {
+			return res, nil, err
+		}
+		res.runs = fr.runs
 		res.missed = append(res.missed, fr.missed...)
+		res.lag = max(0, now.Sub(latest.At.Add(j)))
 	}
 	nextSlot, ok := s.NextSlot(until)
 	if !ok {

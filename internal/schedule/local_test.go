@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/queue"
 	"github.com/catena-monitor/catena/internal/schedule"
@@ -19,10 +20,26 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// clock is a time the test moves by hand.
+// clock is a time the test moves by hand: Set moves the wall clock alone (a
+// clock jump, or a test's next moment), Pass moves it with the monotonic clock
+// (time really passing, as for a scheduler that is slow).
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	t       time.Time
+	elapsed time.Duration
+}
+
+func (c *clock) Elapsed() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.elapsed
+}
+
+func (c *clock) Pass(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t, c.elapsed = c.t.Add(d), c.elapsed+d
+	return c.t
 }
 
 func (c *clock) Now() time.Time {
@@ -65,7 +82,7 @@ func newHarness(t *testing.T, start time.Time, tweak ...func(*schedule.LocalConf
 }
 
 func (h *harness) newLocal(tweak ...func(*schedule.LocalConfig)) *schedule.Local {
-	cfg := schedule.LocalConfig{Pool: h.pool, Store: h.store, Queue: h.queue, Now: h.clock.Now, JitterMax: -1}
+	cfg := schedule.LocalConfig{Pool: h.pool, Store: h.store, Queue: h.queue, Now: h.clock.Now, Elapsed: h.clock.Elapsed, JitterMax: -1}
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -407,6 +424,69 @@ func TestLocalOutage(t *testing.T) {
 		`2026-11-22T04:20:00Z local queued ""`)
 }
 
+// tickAfter lets d really pass (a slow scheduler: wall and monotonic clocks
+// move together), then ticks.
+func (h *harness) tickAfter(d time.Duration) schedule.TickStats {
+	h.t.Helper()
+	now := h.clock.Pass(d)
+	st, err := h.local.Tick(context.Background())
+	if err != nil {
+		h.t.Fatalf("Tick at %s: %v", now.Format(time.RFC3339), err)
+	}
+	return st
+}
+
+// TestLocalSlowSchedulerRecordsLag: a scheduler that keeps running but falls
+// behind its slots (the time between its ticks really passed) is late, not
+// down. The latest slot still runs, however late, with its lag in TickStats;
+// older slots it fell behind on are one scheduler_lag row, never
+// scheduler_down. The same gap seen by a scheduler that just started, or
+// across a wall-clock jump, is still an outage.
+func TestLocalSlowSchedulerRecordsLag(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:30Z"))
+	every5 := h.monitor("every 5m", "UTC", nil, h.collection("five"))
+	every1 := h.monitor("every 1m", "UTC", nil, h.collection("one"))
+	if st := h.tickAt(at("2026-11-22T04:00:30Z")); st.Monitors != 0 {
+		t.Fatalf("nothing is due yet: %+v", st)
+	}
+	// The scheduler stalls for 6 minutes: every5's 04:05 slot is 90s late
+	// (past the 1-minute grace), every1 is 5m30s behind.
+	st := h.tickAfter(6 * time.Minute)
+	if st.Enqueued != 2 || st.Missed != 1 || st.MaxLag != 90*time.Second {
+		t.Fatalf("tick after the stall = %+v; want 2 runs, 1 lag row and MaxLag 1m30s (every5's slot)", st)
+	}
+	wantRuns(t, h.runs(every5.ID), `2026-11-22T04:05:00Z local queued ""`)
+	wantRuns(t, h.runs(every1.ID),
+		`2026-11-22T04:01:00Z local missed "scheduler_lag: 5 slot(s) from 2026-11-22T04:01:00Z to 2026-11-22T04:05:00Z were not run because the scheduler was 5m30s behind; the latest slot ran instead"`,
+		`2026-11-22T04:06:00Z local queued ""`)
+	if next := h.nextRunAt(every1.ID); !next.Equal(at("2026-11-22T04:07:00Z")) {
+		t.Errorf("next_run_at after the lag = %v; want 04:07", next)
+	}
+	h.finishAll()
+
+	// The same stall seen as a wall-clock jump (the monotonic clock did not
+	// move) is an outage, as is the first tick of a scheduler just started.
+	st = h.tickAt(at("2026-11-22T04:12:30Z"))
+	if st.Enqueued != 1 || st.Missed != 2 {
+		t.Fatalf("tick after a clock jump = %+v; want every1's 04:12 run and 2 scheduler_down rows", st)
+	}
+	wantRuns(t, h.runs(every5.ID),
+		`2026-11-22T04:05:00Z local passed ""`,
+		`2026-11-22T04:10:00Z local missed "scheduler_down: 1 slot(s) from 2026-11-22T04:10:00Z to 2026-11-22T04:10:00Z were not run because no scheduler was running"`)
+	h.finishAll()
+	fresh := h.newLocal()
+	h.clock.Pass(4 * time.Minute)
+	if st, err := fresh.Tick(context.Background()); err != nil || st.Missed != 2 {
+		t.Fatalf("first tick of a new scheduler 4m late = %+v, %v; want 2 scheduler_down rows", st, err)
+	}
+	for _, r := range append(h.runs(every5.ID), h.runs(every1.ID)...) {
+		if strings.HasPrefix(r.Error, collection.MissedSchedulerLag) && r.Slot.After(at("2026-11-22T04:06:00Z")) {
+			t.Errorf("%s: an outage recorded as lag", r)
+		}
+	}
+}
+
 // TestLocalJitter: monitors sharing a slot start at stable offsets, while the
 // run keeps the exact slot (and so the slot's idempotency key).
 func TestLocalJitter(t *testing.T) {
@@ -430,6 +510,54 @@ func TestLocalJitter(t *testing.T) {
 	h.tickAt(at("2026-11-22T04:01:05Z"))
 	for _, m := range ms {
 		wantRuns(t, h.runs(m.ID), `2026-11-22T04:01:00Z local queued ""`)
+	}
+}
+
+// TestJitterStaysInItsSlotWindow: a monitor's start offset is the same on
+// every call (so in every scheduler process), below both the configured
+// window and a tenth of the interval, so a jittered start never reaches the
+// monitor's next slot; a window of 0 (JitterMax -1) means no offset.
+func TestJitterStaysInItsSlotWindow(t *testing.T) {
+	t.Parallel()
+	t0 := at("2026-11-22T04:00:10Z")
+	for _, spec := range []string{"every 10s", "every 1m", "every 1h", "*/5 * * * *", "0 9 * * 1-5"} {
+		s, err := schedulespec.Parse(spec, "Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, window := range []time.Duration{-1, 2 * time.Second, 30 * time.Second, 10 * time.Minute} {
+			limit := min(window, s.MinInterval()/10)
+			offsets := map[time.Duration]bool{}
+			for id := collection.MonitorID(1); id <= 2000; id++ {
+				j := schedulespec.Jitter(id, s, window)
+				if again := schedulespec.Jitter(id, s, window); again != j {
+					t.Fatalf("%s window %s: monitor %d got %s then %s", spec, window, id, j, again)
+				}
+				if window < 0 && j != 0 || window > 0 && (j < 0 || j >= limit) {
+					t.Fatalf("%s window %s: monitor %d starts %s after its slot; want within [0, %s)", spec, window, id, j, limit)
+				}
+				slot, _ := s.NextSlot(t0)
+				next, _ := s.NextSlot(slot.At)
+				if !slot.At.Add(j).Before(next.At) {
+					t.Fatalf("%s: monitor %d's start %s reaches its next slot %s", spec, id, slot.At.Add(j), next.At)
+				}
+				offsets[j] = true
+			}
+			if window > 0 && len(offsets) < min(100, int(limit/time.Millisecond)/2) {
+				t.Errorf("%s window %s: 2000 monitors share only %d offsets", spec, window, len(offsets))
+			}
+		}
+	}
+
+	// Two scheduler processes place a monitor at the same offset.
+	h := newHarness(t, t0, func(c *schedule.LocalConfig) { c.JitterMax = 5 * time.Second })
+	m := h.monitor("every 1m", "UTC", nil, h.collection("c"))
+	first := *h.nextRunAt(m.ID)
+	if err := h.newLocal(func(c *schedule.LocalConfig) { c.JitterMax = 5 * time.Second }).Upsert(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if again := *h.nextRunAt(m.ID); !again.Equal(first) || again.Before(at("2026-11-22T04:01:00Z")) || !again.Before(at("2026-11-22T04:01:05Z")) {
+		t.Errorf("next_run_at %s from one scheduler, %s from another; want the same, within [04:01:00, 04:01:05)", first, again)
 	}
 }
 

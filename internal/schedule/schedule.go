@@ -4,14 +4,13 @@
 // EventBridge Scheduler schedule per monitor whose deliveries reach
 // scheduler-lambda and Deliverer. Both end every slot as exactly one run row:
 // enqueued through the queue with the slot's idempotency key, or `missed` with
-// a reason (overlap, stale, scheduler_down, dst_gap).
+// a reason (overlap, stale, scheduler_down, scheduler_lag, dst_gap).
 package schedule
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -49,10 +48,11 @@ func Check(s Scheduler, m *collection.Monitor) error {
 	return nil
 }
 
-// Enqueuer starts a monitor's runs for one slot; *queue.Client implements it
-// (one run per collection × location, idempotent on the slot's key).
+// Enqueuer starts the runs of due slots; *queue.Client implements it, with
+// two statements per call however many runs, each keyed by its slot so a
+// slot enqueued twice still has one run.
 type Enqueuer interface {
-	EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot time.Time, snapshots map[collection.CollectionID]collection.Collection) ([]collection.Run, error)
+	EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []queue.ScheduledRun) (int, error)
 }
 
 // Collections loads a collection for a run's snapshot; *store.Store implements
@@ -134,30 +134,29 @@ func (c *snapshotCache) load(ctx context.Context, db store.DB, ids []collection.
 	return nil
 }
 
-// firer does what both schedulers do with a slot that is due.
-type firer struct {
-	store *store.Store
-	queue Enqueuer
-	log   *slog.Logger
-}
-
-// fireResult counts what one slot became.
+// fireResult is what one slot became: runs to enqueue and missed rows, both
+// written by the caller in one statement per batch.
 type fireResult struct {
-	enqueued int
-	missed   []store.MissedRunParams
+	runs   []queue.ScheduledRun
+	missed []store.MissedRunParams
 }
 
-// fire starts slot for m in tx: each collection × location whose previous run
-// is still queued or running gets a `missed` (overlap) row instead, so runs
-// never pile up; the rest are enqueued. busy holds the in-flight runs of m.
-func (f *firer) fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.Time, busy []store.ActiveRun, snaps *snapshotCache) (fireResult, error) {
+// fire plans slot for m: each collection × location whose previous run is
+// still queued or running gets a `missed` (overlap) row instead, so runs
+// never pile up; the rest are runs to enqueue. busy holds the in-flight runs
+// of m; tx only reads a snapshot the cache lacks.
+func fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.Time, busy []store.ActiveRun, snaps *snapshotCache) (fireResult, error) {
 	var res fireResult
 	inFlight := map[target]bool{}
 	for _, a := range busy {
 		if a.ScheduledFor != nil && a.ScheduledFor.Equal(slot) {
-			continue // this very slot, delivered twice: the enqueue below is idempotent
+			continue // this very slot, delivered twice: the enqueue is idempotent
 		}
 		inFlight[target{a.CollectionID, a.Location}] = true
+	}
+	locations := m.Locations
+	if len(locations) == 0 {
+		locations = []string{collection.DefaultLocation}
 	}
 	for _, c := range m.CollectionIDs {
 		snap, ok, err := snaps.get(ctx, tx, c)
@@ -167,8 +166,7 @@ func (f *firer) fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot
 		if !ok {
 			continue // deleted since the monitor was loaded
 		}
-		var free []string
-		for _, loc := range m.Locations {
+		for _, loc := range locations {
 			if inFlight[target{c, loc}] {
 				res.missed = append(res.missed, store.MissedRunParams{
 					MonitorID: m.ID, CollectionID: c, Location: loc, ScheduledFor: slot,
@@ -177,19 +175,8 @@ func (f *firer) fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot
 				})
 				continue
 			}
-			free = append(free, loc)
+			res.runs = append(res.runs, queue.ScheduledRun{MonitorID: m.ID, CollectionID: c, Location: loc, Slot: slot, Snapshot: snap})
 		}
-		if len(free) == 0 {
-			continue
-		}
-		one := *m
-		one.CollectionIDs = []collection.CollectionID{c}
-		one.Locations = free
-		runs, err := f.queue.EnqueueMonitor(ctx, tx, &one, slot, map[collection.CollectionID]collection.Collection{c: *snap})
-		if err != nil {
-			return res, fmt.Errorf("enqueueing monitor %d collection %d for %s: %w", m.ID, c, slot.Format(time.RFC3339), err)
-		}
-		res.enqueued += len(runs)
 	}
 	return res, nil
 }

@@ -33,8 +33,26 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if !strings.Contains(databaseURL, "pool_max_conns") {
 		cfg.MaxConns = 32
 	}
+	return openConfig(ctx, cfg, databaseURL, "catena")
+}
+
+// OpenSmall connects a pool of exactly maxConns connections, whatever the
+// URL's pool_max_conns (sized for the runner), named application in
+// pg_stat_activity: a part that must not wait behind hundreds of runs for a
+// connection (the scheduler in catena serve) gets one of its own.
+func OpenSmall(ctx context.Context, databaseURL string, maxConns int32, application string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
+	}
+	cfg.MaxConns, cfg.MinConns = maxConns, min(cfg.MinConns, maxConns)
+	cfg.ConnConfig.RuntimeParams["application_name"] = application
+	return openConfig(ctx, cfg, databaseURL, application)
+}
+
+func openConfig(ctx context.Context, cfg *pgxpool.Config, databaseURL, application string) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "catena"
+		cfg.ConnConfig.RuntimeParams["application_name"] = application
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -50,21 +68,17 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 }
 
 // EnsureDatabase creates the database named in databaseURL when it does not exist,
-// connecting to the server's "postgres" database to do so.
+// connecting to the server's "postgres" database to do so. The URL is parsed
+// as the pool parses it, so pool settings such as pool_max_conns are taken as
+// pool settings and never sent to the server as session parameters.
 func EnsureDatabase(ctx context.Context, databaseURL string) (created bool, err error) {
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return false, fmt.Errorf("parsing DATABASE_URL: %w", err)
+	admin, name, err := adminConfig(databaseURL)
+	if err != nil || name == "" || name == "postgres" {
+		return false, err
 	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" || name == "postgres" {
-		return false, nil
-	}
-	admin := *u
-	admin.Path = "/postgres"
-	conn, err := pgx.Connect(ctx, admin.String())
+	conn, err := pgx.ConnectConfig(ctx, admin)
 	if err != nil {
-		return false, fmt.Errorf("connecting to %s: %w", redactURL(admin.String()), err)
+		return false, fmt.Errorf("connecting to the postgres database of %s: %w", redactURL(databaseURL), err)
 	}
 	defer conn.Close(context.Background())
 	var exists bool
@@ -82,6 +96,21 @@ func EnsureDatabase(ctx context.Context, databaseURL string) (created bool, err 
 		return false, fmt.Errorf("creating database %q: %w", name, err)
 	}
 	return true, nil
+}
+
+// adminConfig returns a plain connection's settings for the server's
+// "postgres" database and the name of the database databaseURL names.
+// pgxpool.ParseConfig takes the pool_* parameters out of the URL (pgx.Connect
+// would send them to the server, which refuses them).
+func adminConfig(databaseURL string) (*pgx.ConnConfig, string, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("parsing DATABASE_URL: %w", err)
+	}
+	admin := cfg.ConnConfig.Copy()
+	name := admin.Database
+	admin.Database = "postgres"
+	return admin, name, nil
 }
 
 // WithTx runs fn in a transaction, committing when it returns nil.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -363,93 +364,78 @@ func (s *Store) ExtendLease(ctx context.Context, id collection.RunID, attempt in
 	return nil
 }
 
-// stepRow is one step result as jsonb_to_recordset reads it.
-type stepRow struct {
-	Position          int                      `json:"position"`
-	Name              string                   `json:"name"`
-	Status            collection.StepStatus    `json:"status"`
-	ErrorCode         string                   `json:"error_code"`
-	Error             string                   `json:"error"`
-	Request           collection.RequestRecord `json:"request"`
-	ResponseStatus    *int                     `json:"response_status"`
-	ResponseHeaders   map[string][]string      `json:"response_headers"`
-	ResponseBody      *string                  `json:"response_body"`
-	ResponseTruncated bool                     `json:"response_truncated"`
-	ResponseSize      *int64                   `json:"response_size"`
-	DNS               int64                    `json:"dns_us"`
-	Connect           int64                    `json:"connect_us"`
-	TLS               int64                    `json:"tls_us"`
-	FirstByte         int64                    `json:"first_byte_us"`
-	Total             int64                    `json:"total_us"`
-	TraceID           string                   `json:"trace_id"`
-	Tries             int                      `json:"tries"`
-	Insecure          bool                     `json:"insecure"`
-	StartedAt         *time.Time               `json:"started_at"`
-}
-
-type assertionRow struct {
-	StepPosition int    `json:"step_position"`
-	Position     int    `json:"position"`
-	Source       string `json:"source"`
-	Property     string `json:"property"`
-	Comparison   string `json:"comparison"`
-	Target       string `json:"target"`
-	Expected     string `json:"expected"`
-	Actual       string `json:"actual"`
-	Passed       bool   `json:"passed"`
-	Reason       string `json:"reason"`
-}
-
 // openAt is true while attempt is the run's current, unfinished attempt; every
 // result write is guarded by it.
 const openAt = `EXISTS (SELECT 1 FROM runs WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running'))`
 
 // queueStepWrites adds to b the statements that upsert steps (with their
 // assertion results) of one attempt: three statements whatever the count.
-func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []collection.StepResult) {
-	srows := make([]stepRow, len(steps))
-	var arows []assertionRow
-	positions := make([]int32, len(steps))
+// Rows travel as one typed array per column (pgx's binary format), so only
+// the request and headers are JSON, and a response body is sent as it is
+// rather than escaped inside a JSON document that Postgres parses again.
+func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []collection.StepResult) error {
+	n := len(steps)
+	var (
+		positions                     = make([]int32, n)
+		names, statuses, codes, errs  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		requests, traces              = make([]string, n), make([]string, n)
+		respStatus                    = make([]*int32, n)
+		respHeaders, respBody         = make([]*string, n), make([]*string, n)
+		truncated, insecure           = make([]bool, n), make([]bool, n)
+		respSize                      = make([]*int64, n)
+		dns, connect, tls, first, tot = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		tries                         = make([]int32, n)
+		started                       = make([]*time.Time, n)
+		aStep, aPos                   []int32
+		aSource, aProp, aCmp, aTarget []string
+		aExpected, aActual, aReason   []string
+		aPassed                       []bool
+	)
 	for i, st := range steps {
-		r := stepRow{
-			Position: st.Position, Name: st.Name, Status: st.Status, ErrorCode: st.ErrorCode, Error: st.Error,
-			Request: st.Request, DNS: st.Timings.DNS.Microseconds(), Connect: st.Timings.Connect.Microseconds(),
-			TLS: st.Timings.TLS.Microseconds(), FirstByte: st.Timings.FirstByte.Microseconds(),
-			Total: st.Timings.Total.Microseconds(), TraceID: st.TraceID, Tries: st.Tries, Insecure: st.Insecure,
+		req, err := json.Marshal(st.Request)
+		if err != nil {
+			return fmt.Errorf("encoding the request of step %d %q: %w", st.Position, st.Name, err)
 		}
+		positions[i], names[i], statuses[i], codes[i], errs[i] = int32(st.Position), st.Name, string(st.Status), st.ErrorCode, st.Error
+		requests[i], traces[i], tries[i], insecure[i] = string(req), st.TraceID, int32(st.Tries), st.Insecure
+		dns[i], connect[i], tls[i] = st.Timings.DNS.Microseconds(), st.Timings.Connect.Microseconds(), st.Timings.TLS.Microseconds()
+		first[i], tot[i] = st.Timings.FirstByte.Microseconds(), st.Timings.Total.Microseconds()
 		if !st.StartedAt.IsZero() {
 			t := st.StartedAt
-			r.StartedAt = &t
+			started[i] = &t
 		}
 		if resp := st.Response; resp != nil {
-			r.ResponseStatus, r.ResponseHeaders, r.ResponseBody = &resp.Status, resp.Headers, &resp.Body
-			r.ResponseTruncated, r.ResponseSize = resp.BodyTruncated, &resp.Size
+			code, body, size := int32(resp.Status), resp.Body, resp.Size
+			respStatus[i], respBody[i], respSize[i], truncated[i] = &code, &body, &size, resp.BodyTruncated
+			if resp.Headers != nil {
+				h, err := json.Marshal(resp.Headers)
+				if err != nil {
+					return fmt.Errorf("encoding the response headers of step %d %q: %w", st.Position, st.Name, err)
+				}
+				hs := string(h)
+				respHeaders[i] = &hs
+			}
 		}
-		srows[i] = r
-		positions[i] = int32(st.Position)
 		for j, a := range st.Assertions {
-			arows = append(arows, assertionRow{
-				StepPosition: st.Position, Position: j, Source: string(a.Source), Property: a.Property,
-				Comparison: string(a.Comparison), Target: a.Target, Expected: a.Expected, Actual: a.Actual,
-				Passed: a.Passed, Reason: a.Reason,
-			})
+			aStep, aPos = append(aStep, int32(st.Position)), append(aPos, int32(j))
+			aSource, aProp, aCmp, aTarget = append(aSource, string(a.Source)), append(aProp, a.Property), append(aCmp, string(a.Comparison)), append(aTarget, a.Target)
+			aExpected, aActual, aReason = append(aExpected, a.Expected), append(aActual, a.Actual), append(aReason, a.Reason)
+			aPassed = append(aPassed, a.Passed)
 		}
-	}
-	if arows == nil {
-		arows = []assertionRow{}
 	}
 	b.Queue(`
 INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error, request, response_status,
     response_headers, response_body, response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us,
     total_us, trace_id, tries, insecure, started_at)
-SELECT $1::bigint, $2::int, x.position, x.name, x.status, COALESCE(x.error_code, ''), COALESCE(x.error, ''),
-    x.request, x.response_status, x.response_headers, x.response_body, COALESCE(x.response_truncated, false),
-    x.response_size, x.dns_us, x.connect_us, x.tls_us, x.first_byte_us, x.total_us, COALESCE(x.trace_id, ''),
-    x.tries, x.insecure, COALESCE(x.started_at, now())
-FROM jsonb_to_recordset($3::jsonb) AS x(position int, name text, status text, error_code text, error text,
-    request jsonb, response_status int, response_headers jsonb, response_body text, response_truncated boolean,
-    response_size bigint, dns_us bigint, connect_us bigint, tls_us bigint, first_byte_us bigint, total_us bigint,
-    trace_id text, tries int, insecure boolean, started_at timestamptz)
+SELECT $1::bigint, $2::int, x.position, x.name, x.status, x.error_code, x.error, x.request::jsonb, x.response_status,
+    x.response_headers::jsonb, x.response_body, x.response_truncated, x.response_size, x.dns_us, x.connect_us, x.tls_us,
+    x.first_byte_us, x.total_us, x.trace_id, x.tries, x.insecure, COALESCE(x.started_at, now())
+FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[],
+        $12::bool[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[],
+        $20::int[], $21::bool[], $22::timestamptz[])
+    AS x(position, name, status, error_code, error, request, response_status, response_headers, response_body,
+        response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us, total_us, trace_id, tries, insecure,
+        started_at)
 WHERE `+openAt+`
 ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     name = excluded.name, status = excluded.status, error_code = excluded.error_code, error = excluded.error,
@@ -459,17 +445,19 @@ ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     dns_us = excluded.dns_us, connect_us = excluded.connect_us, tls_us = excluded.tls_us,
     first_byte_us = excluded.first_byte_us, total_us = excluded.total_us, trace_id = excluded.trace_id,
     tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at`,
-		id, attempt, srows)
+		id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
+		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started)
 	b.Queue(`DELETE FROM assertion_results WHERE run_id = $1 AND attempt = $2 AND step_position = ANY($3) AND `+openAt,
 		id, attempt, positions)
 	b.Queue(`
 INSERT INTO assertion_results (run_id, attempt, step_position, position, source, property, comparison, target,
     expected, actual, passed, reason)
-SELECT $1::bigint, $2::int, x.step_position, x.position, x.source, COALESCE(x.property, ''), x.comparison,
-    COALESCE(x.target, ''), COALESCE(x.expected, ''), COALESCE(x.actual, ''), x.passed, COALESCE(x.reason, '')
-FROM jsonb_to_recordset($3::jsonb) AS x(step_position int, position int, source text, property text,
-    comparison text, target text, expected text, actual text, passed boolean, reason text)
-WHERE `+openAt, id, attempt, arows)
+SELECT $1::bigint, $2::int, x.step_position, x.position, x.source, x.property, x.comparison, x.target, x.expected,
+    x.actual, x.passed, x.reason
+FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::text[])
+    AS x(step_position, position, source, property, comparison, target, expected, actual, passed, reason)
+WHERE `+openAt, id, attempt, aStep, aPos, aSource, aProp, aCmp, aTarget, aExpected, aActual, aPassed, aReason)
+	return nil
 }
 
 // lockRunSQL locks the run row for the rest of the transaction, so the guards
@@ -491,7 +479,9 @@ func (s *Store) FinishRun(ctx context.Context, tx pgx.Tx, p collection.FinishRun
 	}
 	b := &pgx.Batch{}
 	b.Queue(lockRunSQL, p.ID)
-	queueStepWrites(b, p.ID, p.Attempt, p.Steps)
+	if err := queueStepWrites(b, p.ID, p.Attempt, p.Steps); err != nil {
+		return fmt.Errorf("finishing run %d: %w", p.ID, err)
+	}
 	b.Queue(`
 UPDATE runs SET status = $3, error = $4, finished_at = GREATEST($5, started_at), duration_ms = $6,
     lease_expires_at = NULL
@@ -531,12 +521,21 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 	}
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		// Progress is rewritten whole when the attempt finishes (and a lost
+		// attempt is retried from the start), so losing this commit to a
+		// server crash loses nothing: it need not wait for the WAL flush.
+		b.Queue(`SET LOCAL synchronous_commit = off`)
 		b.Queue(lockRunSQL, id)
-		queueStepWrites(b, id, attempt, steps)
+		if err := queueStepWrites(b, id, attempt, steps); err != nil {
+			return fmt.Errorf("recording steps of run %d: %w", id, err)
+		}
 		br := tx.SendBatch(ctx, b)
 		var cur int
 		var status collection.RunStatus
-		err := br.QueryRow().Scan(&cur, &status)
+		_, err := br.Exec()
+		if err == nil {
+			err = br.QueryRow().Scan(&cur, &status)
+		}
 		for i := 0; i < 3 && err == nil; i++ {
 			_, err = br.Exec()
 		}
@@ -597,4 +596,151 @@ func (s *Store) CancelRequested(ctx context.Context, id collection.RunID) (bool,
 		return false, fmt.Errorf("run %d: %w", id, translate(err))
 	}
 	return v, nil
+}
+
+// MonitorRunStats are one monitor's dashboard figures over its finished runs
+// (passed, failed, errored) queued within the window, aggregated in SQL.
+type MonitorRunStats struct {
+	// Runs24h counts the runs that finished in the last 24 hours.
+	Runs24h int
+	// Uptime is the share of passed runs; P95Ms the nearest-rank 95th
+	// percentile of their durations in milliseconds; nil without runs.
+	Uptime24h, Uptime7d *float64
+	P95Ms24h, P95Ms7d   *float64
+	// Recent are the newest finished runs, newest first (status, duration,
+	// queued and finished times only), for a sparkline.
+	Recent []collection.Run
+	// Latest holds the newest finished run of each of the monitor's current
+	// collections × locations that has one (status, collection, location).
+	Latest []collection.Run
+}
+
+// finishedSQL is the status filter of the dashboard figures: finished runs.
+const finishedSQL = `status IN ('passed', 'failed', 'errored')`
+
+// MonitorStats computes the dashboard figures of many monitors in one round
+// trip: an aggregate over the window's finished runs (an index-only scan of
+// runs_monitor_time_cover_idx, migration 002), the newest runs of each, and the latest
+// run per collection × location (an index probe each). Monitors without runs
+// get zero figures.
+func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, now time.Time, window time.Duration, recent int) (map[collection.MonitorID]*MonitorRunStats, error) {
+	out := make(map[collection.MonitorID]*MonitorRunStats, len(ids))
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		keys[i] = int64(id)
+		out[id] = &MonitorRunStats{}
+	}
+	since, day := now.Add(-window), now.Add(-24*time.Hour)
+	b := &pgx.Batch{}
+	// A finished run always has finished_at (runs_final_has_finished); plain
+	// counts are cheaper than averages, so uptime is divided here.
+	b.Queue(`
+SELECT monitor_id, count(*) FILTER (WHERE finished_at >= $3), count(*) FILTER (WHERE finished_at >= $3 AND status = 'passed'),
+    count(*), count(*) FILTER (WHERE status = 'passed'),
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0)) FILTER (WHERE finished_at >= $3),
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0))
+FROM runs
+WHERE monitor_id = ANY($1) AND queued_at >= $2 AND `+finishedSQL+`
+GROUP BY monitor_id`, keys, since, day)
+	b.Queue(`
+SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
+FROM unnest($1::bigint[]) AS m(id)
+CROSS JOIN LATERAL (
+    SELECT id, status, duration_ms, queued_at, finished_at FROM runs
+    WHERE monitor_id = m.id AND queued_at >= $2 AND `+finishedSQL+`
+    ORDER BY queued_at DESC, id DESC LIMIT $3
+) r
+ORDER BY m.id, r.queued_at DESC, r.id DESC`, keys, since, recent)
+	b.Queue(`
+SELECT m.id, mc.collection_id, l.location, r.status
+FROM monitors m
+JOIN monitor_collections mc ON mc.monitor_id = m.id
+CROSS JOIN LATERAL unnest(m.locations) AS l(location)
+CROSS JOIN LATERAL (
+    SELECT status FROM runs
+    WHERE monitor_id = m.id AND collection_id = mc.collection_id AND location = l.location
+        AND queued_at >= $2 AND `+finishedSQL+`
+    ORDER BY queued_at DESC, id DESC LIMIT 1
+) r
+WHERE m.id = ANY($1)`, keys, since)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	fail := func(err error) (map[collection.MonitorID]*MonitorRunStats, error) {
+		return nil, fmt.Errorf("computing monitor stats: %w", translate(err))
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	share := func(part, whole int) *float64 {
+		if whole == 0 {
+			return nil
+		}
+		f := float64(part) / float64(whole)
+		return &f
+	}
+	for rows.Next() {
+		var (
+			id                 collection.MonitorID
+			n24, up24, n7, up7 int
+			p24, p7            *int64
+		)
+		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &p24, &p7); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		o := out[id]
+		o.Runs24h, o.Uptime24h, o.Uptime7d = n24, share(up24, n24), share(up7, n7)
+		o.P95Ms24h, o.P95Ms7d = msPtr(p24), msPtr(p7)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id collection.MonitorID
+			r  collection.Run
+			ms int64
+		)
+		if err := rows.Scan(&id, &r.Status, &ms, &r.QueuedAt, &r.FinishedAt); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.Duration = time.Duration(ms) * time.Millisecond
+		out[id].Recent = append(out[id].Recent, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id  collection.MonitorID
+			cid collection.CollectionID
+			r   collection.Run
+		)
+		if err := rows.Scan(&id, &cid, &r.Location, &r.Status); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.CollectionID, r.MonitorID = &cid, &id
+		out[id].Latest = append(out[id].Latest, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+func msPtr(v *int64) *float64 {
+	if v == nil {
+		return nil
+	}
+	f := float64(*v)
+	return &f
 }

@@ -239,3 +239,80 @@ func HoldsLeaderLock(ctx context.Context, conn *pgx.Conn) (bool, error) {
 	}
 	return ok, nil
 }
+
+// ScheduledRunParams is one slot of a monitor's collection at one location,
+// to be queued.
+type ScheduledRunParams struct {
+	MonitorID      collection.MonitorID
+	CollectionID   collection.CollectionID
+	Location       string
+	ScheduledFor   time.Time
+	IdempotencyKey string
+	// Name is the collection's name as it will run.
+	Name string
+	// Snapshot indexes Snapshots: runs of one collection share one encoding.
+	Snapshot int
+}
+
+// CreatedRun is a run InsertScheduledRuns created.
+type CreatedRun struct {
+	ID       collection.RunID
+	Location string
+}
+
+// InsertScheduledRuns inserts queued scheduled runs in one statement, whatever
+// their number; snapshots holds the collections as JSON without secrets, each
+// parsed once. A run whose idempotency key already has a row is left as it is
+// (a slot never gets two runs) and is not returned: the result lists the runs
+// created, whose jobs the caller still has to insert in the same transaction.
+// Rows go in key order, so two transactions inserting overlapping slots wait
+// on each other instead of deadlocking.
+func (s *Store) InsertScheduledRuns(ctx context.Context, db DB, runs []ScheduledRunParams, snapshots [][]byte) ([]CreatedRun, error) {
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	var (
+		monitors, colls  []int64
+		locs, keys, name []string
+		idx              []int32
+		slots            []time.Time
+	)
+	for _, r := range runs {
+		if r.Snapshot < 0 || r.Snapshot >= len(snapshots) {
+			return nil, fmt.Errorf("queueing monitor %d collection %d: snapshot %d of %d", r.MonitorID, r.CollectionID, r.Snapshot, len(snapshots))
+		}
+		monitors = append(monitors, int64(r.MonitorID))
+		colls = append(colls, int64(r.CollectionID))
+		locs = append(locs, r.Location)
+		keys = append(keys, r.IdempotencyKey)
+		name = append(name, r.Name)
+		idx = append(idx, int32(r.Snapshot+1))
+		slots = append(slots, r.ScheduledFor)
+	}
+	snaps := make([]string, len(snapshots))
+	for i, b := range snapshots {
+		snaps[i] = string(b)
+	}
+	rows, err := db.Query(ctx, `
+WITH s AS (SELECT ord::int AS ord, snap::jsonb AS snap FROM unnest($8::text[]) WITH ORDINALITY AS s(snap, ord))
+INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status, snapshot, idempotency_key, scheduled_for)
+SELECT u.monitor_id, u.collection_id, u.name, u.location, 'schedule', 'queued', s.snap, u.key, u.slot
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
+    AS u(monitor_id, collection_id, name, location, key, snap, slot)
+JOIN s ON s.ord = u.snap
+ORDER BY u.key
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id, location`, monitors, colls, name, locs, keys, idx, slots, snaps)
+	if err != nil {
+		return nil, fmt.Errorf("queueing %d scheduled runs: %w", len(runs), translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CreatedRun, error) {
+		var c CreatedRun
+		err := r.Scan(&c.ID, &c.Location)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queueing %d scheduled runs: %w", len(runs), translate(err))
+	}
+	return out, nil
+}
