@@ -17,6 +17,7 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/collection/curl"
 	"github.com/catena-monitor/catena/internal/collection/har"
+	"github.com/catena-monitor/catena/internal/collection/openapi"
 	"github.com/catena-monitor/catena/internal/collection/postman"
 )
 
@@ -36,13 +37,14 @@ func (f *multiFlag) Set(s string) error { *f = append(*f, s); return nil }
 // listed so they can be passed to catena run --secret).
 func runImport(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "import")
-	format := fs.String("format", "", "input format: postman, har or curl (detected when empty)")
+	format := fs.String("format", "", "input format: postman, openapi, har or curl (detected when empty)")
+	tag := fs.String("tag", "", "openapi: convert only the operations with this tag (one collection per tag)")
 	out := fs.String("out", "", "write the Catena YAML here instead of stdout (.json writes JSON)")
 	name := fs.String("name", "", "collection name for har and curl input")
 	var envs multiFlag
 	fs.Var(&envs, "env", "a Postman environment or globals file whose values become variables and secrets (repeatable; later files win)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena import FILE [--format postman|har|curl] [--out catena.yaml] [--env ENV.json]...\n\nConverts a collection from another tool into a Catena file. FILE - reads stdin.\nExit 0: converted (warnings on stderr); 2: refused.")
+		fmt.Fprintln(fs.Output(), "Usage: catena import FILE [--format postman|openapi|har|curl] [--out catena.yaml] [--env ENV.json]... [--tag TAG]\n\nConverts a collection from another tool into a Catena file. FILE - reads stdin.\nExit 0: converted (warnings on stderr); 2: refused.")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterleaved(fs, args)
@@ -61,7 +63,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 	if f == "" {
 		f = detectImportFormat(data)
 		if f == "" {
-			return &ExitError{Code: 2, Err: fmt.Errorf("%s: cannot tell the format (Postman collection JSON, HAR or curl command lines); pass --format", files[0])}
+			return &ExitError{Code: 2, Err: fmt.Errorf("%s: cannot tell the format (Postman collection JSON, OpenAPI 3, HAR or curl command lines); pass --format", files[0])}
 		}
 	}
 	if len(envs) > 0 && f != "postman" {
@@ -75,7 +77,10 @@ func runImport(ctx context.Context, e env, args []string) error {
 		}
 		envData = append(envData, d)
 	}
-	c, warnings, err := convertBounded(ctx, f, data, envData, *name)
+	if *tag != "" && f != "openapi" {
+		return &ExitError{Code: 2, Err: errors.New("--tag applies to OpenAPI documents only")}
+	}
+	c, warnings, err := convertBounded(ctx, f, data, envData, *name, *tag)
 	for _, w := range warnings {
 		fmt.Fprintln(e.stderr, "warning:", w)
 	}
@@ -139,11 +144,16 @@ func detectImportFormat(data []byte) string {
 	if bytes.HasPrefix(data, []byte("curl ")) || bytes.HasPrefix(data, []byte("curl\t")) || bytes.HasPrefix(data, []byte("$ curl ")) {
 		return "curl"
 	}
+	if bytes.HasPrefix(data, []byte("openapi:")) || bytes.Contains(data[:min(len(data), 4096)], []byte("\nopenapi:")) {
+		return "openapi"
+	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(data, &probe) != nil {
 		return ""
 	}
 	switch {
+	case probe["openapi"] != nil:
+		return "openapi"
 	case probe["log"] != nil:
 		return "har"
 	case probe["item"] != nil, probe["info"] != nil:
@@ -159,7 +169,7 @@ type importResult struct {
 }
 
 // convertBounded runs the importer with a deadline.
-func convertBounded(ctx context.Context, format string, data []byte, envs [][]byte, name string) (*collection.Collection, []string, error) {
+func convertBounded(ctx context.Context, format string, data []byte, envs [][]byte, name, tag string) (*collection.Collection, []string, error) {
 	ctx, cancel := context.WithTimeout(ctx, importTimeout)
 	defer cancel()
 	done := make(chan importResult, 1)
@@ -168,12 +178,14 @@ func convertBounded(ctx context.Context, format string, data []byte, envs [][]by
 		switch format {
 		case "postman":
 			r.c, r.warnings, r.err = postman.ImportWithEnvironments(data, envs...)
+		case "openapi":
+			r.c, r.warnings, r.err = openapi.Import(data, tag)
 		case "har":
 			r.c, r.warnings, r.err = har.Import(data, name)
 		case "curl":
 			r.c, r.warnings, r.err = curl.Import(data, name)
 		default:
-			r.err = fmt.Errorf("unknown format %q: want postman, har or curl", format)
+			r.err = fmt.Errorf("unknown format %q: want postman, openapi, har or curl", format)
 		}
 		done <- r
 	}()

@@ -178,6 +178,10 @@ func TestImportCLIFormats(t *testing.T) {
 	if r := runCLI(t, "import", harFile); r.code != 0 || !strings.Contains(r.stdout, "name: get_x") {
 		t.Errorf("HAR import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	r = runCLI(t, "import", "../collection/openapi/testdata/pets.yaml", "--tag", "pets")
+	if r.code != 0 || !strings.Contains(r.stdout, "name: Pets – pets") || !strings.Contains(r.stdout, "comparison: json_schema") || !strings.Contains(r.stderr, "(openapi): 3 steps") {
+		t.Errorf("OpenAPI import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	// Postman with an environment file: secret-looking keys become secrets.
 	env := writeFile(t, "dev.postman_environment.json", `{"name":"dev","values":[{"key":"APIURL","value":"http://127.0.0.1:9/api","enabled":true},{"key":"PASSWORD","value":"from-env","enabled":true}]}`)
 	r = runCLI(t, "import", conduitFixture, "--env", env)
@@ -189,7 +193,8 @@ func TestImportCLIFormats(t *testing.T) {
 		want string
 	}{
 		{[]string{"import", writeFile(t, "x.txt", "hello")}, "cannot tell the format"},
-		{[]string{"import", curlFile, "--format", "openapi"}, `unknown format "openapi"`},
+		{[]string{"import", curlFile, "--format", "soap"}, `unknown format "soap"`},
+		{[]string{"import", curlFile, "--tag", "pets"}, "--tag applies to OpenAPI documents only"},
 		{[]string{"import", curlFile, "--env", env}, "--env applies to Postman collections only"},
 		{[]string{"import", writeFile(t, "big.json", strings.Repeat(" ", collection.MaxFileBytes+1))}, "the most Catena imports"},
 		{[]string{"import"}, "exactly one input file"},
