@@ -51,7 +51,9 @@ func TestImportOpenAPI(t *testing.T) {
 	if reindex.Assertions[0].Target != "202" || len(reindex.Assertions) != 1 {
 		t.Errorf("reindex = %+v", reindex.Assertions)
 	}
-	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.HasPrefix(w, `POST /admin/reindex: security scheme "oauth" (oauth2) is not converted`) }) {
+	if !slices.ContainsFunc(warnings, func(w string) bool {
+		return strings.HasPrefix(w, `POST /admin/reindex: security scheme "oauth" (oauth2) is not converted`)
+	}) {
 		t.Errorf("warnings = %q", warnings)
 	}
 	if _, ok := c.Secrets["bearerAuth"]; !ok {
