@@ -16,6 +16,7 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/collection/curl"
 	"github.com/catena-monitor/catena/internal/collection/har"
+	"github.com/catena-monitor/catena/internal/collection/openapi"
 	"github.com/catena-monitor/catena/internal/collection/postman"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -216,6 +217,10 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 	case model.ImportFormatCurl:
 		var w []string
 		c, w, err = curl.Import([]byte(document), "")
+		warnings = append(warnings, w...)
+	case model.ImportFormatOpenapi:
+		var w []string
+		c, w, err = openapi.Import([]byte(document), "")
 		warnings = append(warnings, w...)
 	default:
 		c, err = collection.Parse([]byte(document), "document")

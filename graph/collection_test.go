@@ -294,6 +294,11 @@ func TestImportCurlAndHAR(t *testing.T) {
 	if c := out.ImportCollection.Collection; stepNames(c) != "get_x" || len(c.Steps[0].Assertions) != 1 || c.Steps[0].Assertions[0].Target != "200" {
 		t.Fatalf("HAR import: %+v", c)
 	}
+	oas := `{"openapi":"3.0.3","info":{"title":"oas","version":"1"},"servers":[{"url":"http://127.0.0.1:9"}],"paths":{"/ping":{"get":{"responses":{"200":{"description":"ok"}}}}}}`
+	e.mustPost(e.tokens[collection.RoleEditor], q, map[string]any{"f": "OPENAPI", "d": oas}, &out)
+	if c := out.ImportCollection.Collection; c.Name != "oas" || stepNames(c) != "get_ping" || c.Steps[0].URL != "@<<vars.base_url>>/ping" {
+		t.Fatalf("OpenAPI import: %+v", c)
+	}
 	if r := e.post(e.tokens[collection.RoleEditor], q, map[string]any{"f": "CURL", "d": "wget http://a"}); r.code() != "INVALID" {
 		t.Fatalf("a non-curl document: %+v", r.Errors)
 	}

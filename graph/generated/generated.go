@@ -2819,6 +2819,8 @@ enum ImportFormat {
   HAR
   "One or more curl command lines."
   CURL
+  "An OpenAPI 3.x document (JSON or YAML): one step per operation."
+  OPENAPI
 }
 
 enum ExportFormat {

@@ -329,6 +329,8 @@ const (
 	ImportFormatHar ImportFormat = "HAR"
 	// One or more curl command lines.
 	ImportFormatCurl ImportFormat = "CURL"
+	// An OpenAPI 3.x document (JSON or YAML): one step per operation.
+	ImportFormatOpenapi ImportFormat = "OPENAPI"
 )
 
 var AllImportFormat = []ImportFormat{
@@ -336,11 +338,12 @@ var AllImportFormat = []ImportFormat{
 	ImportFormatPostman,
 	ImportFormatHar,
 	ImportFormatCurl,
+	ImportFormatOpenapi,
 }
 
 func (e ImportFormat) IsValid() bool {
 	switch e {
-	case ImportFormatCatena, ImportFormatPostman, ImportFormatHar, ImportFormatCurl:
+	case ImportFormatCatena, ImportFormatPostman, ImportFormatHar, ImportFormatCurl, ImportFormatOpenapi:
 		return true
 	}
 	return false
