@@ -42,11 +42,13 @@ type ResolverRoot interface {
 	ReceivedResponse() ReceivedResponseResolver
 	Retry() RetryResolver
 	Run() RunResolver
+	Screenshot() ScreenshotResolver
 	SentRequest() SentRequestResolver
 	Step() StepResolver
 	StepResult() StepResultResolver
 	Subscription() SubscriptionResolver
 	Timings() TimingsResolver
+	WindowStats() WindowStatsResolver
 }
 
 type DirectiveRoot struct {
@@ -107,6 +109,24 @@ type ComplexityRoot struct {
 		Name  func(childComplexity int) int
 	}
 
+	BrowserActionResult struct {
+		Action     func(childComplexity int) int
+		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Index      func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	BrowserResult struct {
+		Actions        func(childComplexity int) int
+		ConsoleErrors  func(childComplexity int) int
+		Extracted      func(childComplexity int) int
+		FailedRequests func(childComplexity int) int
+		FinalURL       func(childComplexity int) int
+		Screenshots    func(childComplexity int) int
+		Timings        func(childComplexity int) int
+	}
+
 	Collection struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -150,6 +170,19 @@ type ComplexityRoot struct {
 		Incident    func(childComplexity int) int
 		LastError   func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	ExtractedValue struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	FailedRequest struct {
+		Blocked func(childComplexity int) int
+		Error   func(childComplexity int) int
+		Method  func(childComplexity int) int
+		Status  func(childComplexity int) int
+		URL     func(childComplexity int) int
 	}
 
 	Header struct {
@@ -230,6 +263,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MonitorObjectives struct {
+		ApdexThresholdMs     func(childComplexity int) int
+		RetentionBodiesDays  func(childComplexity int) int
+		RetentionRunsDays    func(childComplexity int) int
+		RetentionTimingsDays func(childComplexity int) int
+		SloTarget            func(childComplexity int) int
+	}
+
 	MonitorScheduleStatus struct {
 		Attempts  func(childComplexity int) int
 		Error     func(childComplexity int) int
@@ -248,41 +289,43 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeIncident func(childComplexity int, id string) int
-		AddIncidentNote     func(childComplexity int, id string, body string) int
-		AddStep             func(childComplexity int, collectionID string, input model.StepInput, position *int) int
-		AssignIncident      func(childComplexity int, id string, userID *string) int
-		CancelRun           func(childComplexity int, id string) int
-		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
-		CreateAPIToken      func(childComplexity int, name string, expiresInDays *int) int
-		CreateAlertChannel  func(childComplexity int, input model.AlertChannelInput) int
-		CreateCollection    func(childComplexity int, input model.CollectionInput) int
-		CreateMonitor       func(childComplexity int, input model.MonitorInput) int
-		CreateUser          func(childComplexity int, input model.CreateUserInput) int
-		DeleteAlertChannel  func(childComplexity int, id string) int
-		DeleteCollection    func(childComplexity int, id string) int
-		DeleteMonitor       func(childComplexity int, id string) int
-		DeleteStep          func(childComplexity int, id string) int
-		DeleteUser          func(childComplexity int, id string) int
-		ImportCollection    func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
-		Login               func(childComplexity int, email string, password string) int
-		Logout              func(childComplexity int) int
-		MoveStep            func(childComplexity int, collectionID string, id string, position int) int
-		PauseMonitor        func(childComplexity int, id string) int
-		ReplaceCollection   func(childComplexity int, id string, input model.CollectionInput) int
-		ResumeMonitor       func(childComplexity int, id string) int
-		RevokeAPIToken      func(childComplexity int, id string) int
-		RunCollection       func(childComplexity int, id string, location *string) int
-		RunMonitorNow       func(childComplexity int, id string) int
-		SetSecret           func(childComplexity int, collectionID string, name string, value *string) int
-		Setup               func(childComplexity int, token string, email string, name string, password string) int
-		SnoozeIncident      func(childComplexity int, id string, minutes int) int
-		TestAlertChannel    func(childComplexity int, id string) int
-		UpdateAlertChannel  func(childComplexity int, id string, input model.AlertChannelInput) int
-		UpdateCollection    func(childComplexity int, id string, input model.UpdateCollectionInput) int
-		UpdateMonitor       func(childComplexity int, id string, input model.MonitorInput) int
-		UpdateStep          func(childComplexity int, id string, input model.StepInput) int
-		UpdateUser          func(childComplexity int, id string, input model.UpdateUserInput) int
+		AcknowledgeIncident  func(childComplexity int, id string) int
+		AddIncidentNote      func(childComplexity int, id string, body string) int
+		AddStep              func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		AssignIncident       func(childComplexity int, id string, userID *string) int
+		CancelRun            func(childComplexity int, id string) int
+		ChangePassword       func(childComplexity int, currentPassword string, newPassword string) int
+		CreateAPIToken       func(childComplexity int, name string, expiresInDays *int) int
+		CreateAlertChannel   func(childComplexity int, input model.AlertChannelInput) int
+		CreateCollection     func(childComplexity int, input model.CollectionInput) int
+		CreateMonitor        func(childComplexity int, input model.MonitorInput) int
+		CreateUser           func(childComplexity int, input model.CreateUserInput) int
+		DeleteAlertChannel   func(childComplexity int, id string) int
+		DeleteCollection     func(childComplexity int, id string) int
+		DeleteMonitor        func(childComplexity int, id string) int
+		DeleteStep           func(childComplexity int, id string) int
+		DeleteUser           func(childComplexity int, id string) int
+		ImportCollection     func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
+		Login                func(childComplexity int, email string, password string) int
+		Logout               func(childComplexity int) int
+		MoveStep             func(childComplexity int, collectionID string, id string, position int) int
+		PauseMonitor         func(childComplexity int, id string) int
+		PinRun               func(childComplexity int, id string, pinned bool) int
+		ReplaceCollection    func(childComplexity int, id string, input model.CollectionInput) int
+		ResumeMonitor        func(childComplexity int, id string) int
+		RevokeAPIToken       func(childComplexity int, id string) int
+		RunCollection        func(childComplexity int, id string, location *string) int
+		RunMonitorNow        func(childComplexity int, id string) int
+		SetMonitorObjectives func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
+		SetSecret            func(childComplexity int, collectionID string, name string, value *string) int
+		Setup                func(childComplexity int, token string, email string, name string, password string) int
+		SnoozeIncident       func(childComplexity int, id string, minutes int) int
+		TestAlertChannel     func(childComplexity int, id string) int
+		UpdateAlertChannel   func(childComplexity int, id string, input model.AlertChannelInput) int
+		UpdateCollection     func(childComplexity int, id string, input model.UpdateCollectionInput) int
+		UpdateMonitor        func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateStep           func(childComplexity int, id string, input model.StepInput) int
+		UpdateUser           func(childComplexity int, id string, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -292,25 +335,33 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PageTimings struct {
+		DomContentLoadedMs func(childComplexity int) int
+		LcpMs              func(childComplexity int) int
+		LoadMs             func(childComplexity int) int
+	}
+
 	Query struct {
-		APITokens        func(childComplexity int) int
-		AlertChannel     func(childComplexity int, id string) int
-		AlertChannels    func(childComplexity int) int
-		Assignees        func(childComplexity int) int
-		Collection       func(childComplexity int, id string) int
-		Collections      func(childComplexity int, search *string, first *int, after *string) int
-		Deliveries       func(childComplexity int, incidentID *string, channelID *string, first *int) int
-		ExportCollection func(childComplexity int, id string, format *model.ExportFormat) int
-		Incidents        func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
-		Locations        func(childComplexity int) int
-		Me               func(childComplexity int) int
-		Monitor          func(childComplexity int, id string) int
-		Monitors         func(childComplexity int, first *int, after *string) int
-		Run              func(childComplexity int, id string) int
-		Runs             func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
-		SchedulePreview  func(childComplexity int, schedule string, timeZone *string, count *int) int
-		SetupRequired    func(childComplexity int) int
-		Users            func(childComplexity int) int
+		APITokens         func(childComplexity int) int
+		AlertChannel      func(childComplexity int, id string) int
+		AlertChannels     func(childComplexity int) int
+		Assignees         func(childComplexity int) int
+		Collection        func(childComplexity int, id string) int
+		Collections       func(childComplexity int, search *string, first *int, after *string) int
+		Deliveries        func(childComplexity int, incidentID *string, channelID *string, first *int) int
+		ExportCollection  func(childComplexity int, id string, format *model.ExportFormat) int
+		Incidents         func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
+		Locations         func(childComplexity int) int
+		Me                func(childComplexity int) int
+		Monitor           func(childComplexity int, id string) int
+		MonitorObjectives func(childComplexity int, monitorID string) int
+		MonitorStats      func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
+		Monitors          func(childComplexity int, first *int, after *string) int
+		Run               func(childComplexity int, id string) int
+		Runs              func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
+		SchedulePreview   func(childComplexity int, schedule string, timeZone *string, count *int) int
+		SetupRequired     func(childComplexity int) int
+		Users             func(childComplexity int) int
 	}
 
 	ReceivedResponse struct {
@@ -360,6 +411,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Screenshot struct {
+		Action       func(childComplexity int) int
+		Auto         func(childComplexity int) int
+		DataURL      func(childComplexity int) int
+		Mime         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Position     func(childComplexity int) int
+		RunID        func(childComplexity int) int
+		Size         func(childComplexity int) int
+		StepPosition func(childComplexity int) int
+	}
+
 	Secret struct {
 		IsSet func(childComplexity int) int
 		Name  func(childComplexity int) int
@@ -373,7 +436,24 @@ type ComplexityRoot struct {
 		URL       func(childComplexity int) int
 	}
 
+	StatsPoint struct {
+		Apdex         func(childComplexity int) int
+		At            func(childComplexity int) int
+		AvgDurationMs func(childComplexity int) int
+		Errored       func(childComplexity int) int
+		Failed        func(childComplexity int) int
+		Passed        func(childComplexity int) int
+		Runs          func(childComplexity int) int
+		Uptime        func(childComplexity int) int
+	}
+
+	StatsSeries struct {
+		Points      func(childComplexity int) int
+		StepSeconds func(childComplexity int) int
+	}
+
 	Step struct {
+		Actions           func(childComplexity int) int
 		AlwaysRun         func(childComplexity int) int
 		Assertions        func(childComplexity int) int
 		Body              func(childComplexity int) int
@@ -382,6 +462,7 @@ type ComplexityRoot struct {
 		Headers           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Insecure          func(childComplexity int) int
+		Kind              func(childComplexity int) int
 		Method            func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Retry             func(childComplexity int) int
@@ -391,6 +472,7 @@ type ComplexityRoot struct {
 
 	StepResult struct {
 		Assertions func(childComplexity int) int
+		Browser    func(childComplexity int) int
 		Error      func(childComplexity int) int
 		ErrorCode  func(childComplexity int) int
 		Insecure   func(childComplexity int) int
@@ -403,6 +485,22 @@ type ComplexityRoot struct {
 		Timings    func(childComplexity int) int
 		TraceID    func(childComplexity int) int
 		Tries      func(childComplexity int) int
+	}
+
+	StepWindowStats struct {
+		ConnectMs        func(childComplexity int) int
+		DNSMs            func(childComplexity int) int
+		Errored          func(childComplexity int) int
+		Executed         func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		FirstByteMs      func(childComplexity int) int
+		Name             func(childComplexity int) int
+		P50Ms            func(childComplexity int) int
+		P95Ms            func(childComplexity int) int
+		P99Ms            func(childComplexity int) int
+		Passed           func(childComplexity int) int
+		PercentilesExact func(childComplexity int) int
+		TLSMs            func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -433,6 +531,29 @@ type ComplexityRoot struct {
 	Variable struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	WindowStats struct {
+		Apdex            func(childComplexity int) int
+		ApdexThresholdMs func(childComplexity int) int
+		Cancelled        func(childComplexity int) int
+		ErrorBudgetLeft  func(childComplexity int) int
+		Errored          func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		From             func(childComplexity int) int
+		Missed           func(childComplexity int) int
+		P50Ms            func(childComplexity int) int
+		P95Ms            func(childComplexity int) int
+		P99Ms            func(childComplexity int) int
+		Passed           func(childComplexity int) int
+		PercentilesExact func(childComplexity int) int
+		RolledUpBefore   func(childComplexity int) int
+		Runs             func(childComplexity int) int
+		Series           func(childComplexity int) int
+		SloTarget        func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		To               func(childComplexity int) int
+		Uptime           func(childComplexity int) int
 	}
 }
 
@@ -509,6 +630,8 @@ type MutationResolver interface {
 	ResumeMonitor(ctx context.Context, id string) (*collection.Monitor, error)
 	RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error)
 	CancelRun(ctx context.Context, id string) (*collection.Run, error)
+	SetMonitorObjectives(ctx context.Context, monitorID string, input model.MonitorObjectivesInput) (*model.MonitorObjectives, error)
+	PinRun(ctx context.Context, id string, pinned bool) (bool, error)
 	Setup(ctx context.Context, token string, email string, name string, password string) (*collection.User, error)
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*collection.User, error)
@@ -534,6 +657,8 @@ type QueryResolver interface {
 	SchedulePreview(ctx context.Context, schedule string, timeZone *string, count *int) ([]time.Time, error)
 	Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) (*model.RunConnection, error)
 	Run(ctx context.Context, id string) (*collection.Run, error)
+	MonitorStats(ctx context.Context, monitorID string, rangeArg model.StatsRange, collectionID *string) (*model.WindowStats, error)
+	MonitorObjectives(ctx context.Context, monitorID string) (*model.MonitorObjectives, error)
 	Users(ctx context.Context) ([]collection.User, error)
 	APITokens(ctx context.Context) ([]collection.APIToken, error)
 }
@@ -551,6 +676,9 @@ type RunResolver interface {
 	DurationMs(ctx context.Context, obj *collection.Run) (int, error)
 	Steps(ctx context.Context, obj *collection.Run) ([]collection.StepResult, error)
 }
+type ScreenshotResolver interface {
+	DataURL(ctx context.Context, obj *model.Screenshot) (string, error)
+}
 type SentRequestResolver interface {
 	Headers(ctx context.Context, obj *collection.RequestRecord) ([]model.Header, error)
 }
@@ -560,9 +688,14 @@ type StepResolver interface {
 	TimeoutMs(ctx context.Context, obj *collection.Step) (*int, error)
 
 	FollowRedirects(ctx context.Context, obj *collection.Step) (bool, error)
+
+	Kind(ctx context.Context, obj *collection.Step) (model.StepKind, error)
+	Actions(ctx context.Context, obj *collection.Step) ([]string, error)
 }
 type StepResultResolver interface {
 	StartedAt(ctx context.Context, obj *collection.StepResult) (*time.Time, error)
+
+	Browser(ctx context.Context, obj *collection.StepResult) (*model.BrowserResult, error)
 }
 type SubscriptionResolver interface {
 	RunUpdated(ctx context.Context, id string) (<-chan *collection.Run, error)
@@ -573,6 +706,10 @@ type TimingsResolver interface {
 	TLSMs(ctx context.Context, obj *collection.Timings) (float64, error)
 	FirstByteMs(ctx context.Context, obj *collection.Timings) (float64, error)
 	TotalMs(ctx context.Context, obj *collection.Timings) (float64, error)
+}
+type WindowStatsResolver interface {
+	Steps(ctx context.Context, obj *model.WindowStats) ([]model.StepWindowStats, error)
+	Series(ctx context.Context, obj *model.WindowStats) (*model.StatsSeries, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -815,6 +952,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Assignee.Name(childComplexity), true
 
+	case "BrowserActionResult.action":
+		if e.ComplexityRoot.BrowserActionResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Action(childComplexity), true
+	case "BrowserActionResult.durationMs":
+		if e.ComplexityRoot.BrowserActionResult.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.DurationMs(childComplexity), true
+	case "BrowserActionResult.error":
+		if e.ComplexityRoot.BrowserActionResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Error(childComplexity), true
+	case "BrowserActionResult.index":
+		if e.ComplexityRoot.BrowserActionResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Index(childComplexity), true
+	case "BrowserActionResult.status":
+		if e.ComplexityRoot.BrowserActionResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Status(childComplexity), true
+
+	case "BrowserResult.actions":
+		if e.ComplexityRoot.BrowserResult.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Actions(childComplexity), true
+	case "BrowserResult.consoleErrors":
+		if e.ComplexityRoot.BrowserResult.ConsoleErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.ConsoleErrors(childComplexity), true
+	case "BrowserResult.extracted":
+		if e.ComplexityRoot.BrowserResult.Extracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Extracted(childComplexity), true
+	case "BrowserResult.failedRequests":
+		if e.ComplexityRoot.BrowserResult.FailedRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.FailedRequests(childComplexity), true
+	case "BrowserResult.finalUrl":
+		if e.ComplexityRoot.BrowserResult.FinalURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.FinalURL(childComplexity), true
+	case "BrowserResult.screenshots":
+		if e.ComplexityRoot.BrowserResult.Screenshots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Screenshots(childComplexity), true
+	case "BrowserResult.timings":
+		if e.ComplexityRoot.BrowserResult.Timings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Timings(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -982,6 +1193,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+
+	case "ExtractedValue.name":
+		if e.ComplexityRoot.ExtractedValue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExtractedValue.Name(childComplexity), true
+	case "ExtractedValue.value":
+		if e.ComplexityRoot.ExtractedValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExtractedValue.Value(childComplexity), true
+
+	case "FailedRequest.blocked":
+		if e.ComplexityRoot.FailedRequest.Blocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Blocked(childComplexity), true
+	case "FailedRequest.error":
+		if e.ComplexityRoot.FailedRequest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Error(childComplexity), true
+	case "FailedRequest.method":
+		if e.ComplexityRoot.FailedRequest.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Method(childComplexity), true
+	case "FailedRequest.status":
+		if e.ComplexityRoot.FailedRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Status(childComplexity), true
+	case "FailedRequest.url":
+		if e.ComplexityRoot.FailedRequest.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.URL(childComplexity), true
 
 	case "Header.name":
 		if e.ComplexityRoot.Header.Name == nil {
@@ -1298,6 +1553,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
 
+	case "MonitorObjectives.apdexThresholdMs":
+		if e.ComplexityRoot.MonitorObjectives.ApdexThresholdMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.ApdexThresholdMs(childComplexity), true
+	case "MonitorObjectives.retentionBodiesDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionBodiesDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionBodiesDays(childComplexity), true
+	case "MonitorObjectives.retentionRunsDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionRunsDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionRunsDays(childComplexity), true
+	case "MonitorObjectives.retentionTimingsDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionTimingsDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionTimingsDays(childComplexity), true
+	case "MonitorObjectives.sloTarget":
+		if e.ComplexityRoot.MonitorObjectives.SloTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.SloTarget(childComplexity), true
+
 	case "MonitorScheduleStatus.attempts":
 		if e.ComplexityRoot.MonitorScheduleStatus.Attempts == nil {
 			break
@@ -1592,6 +1878,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PauseMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.pinRun":
+		if e.ComplexityRoot.Mutation.PinRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pinRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PinRun(childComplexity, args["id"].(string), args["pinned"].(bool)), true
 	case "Mutation.replaceCollection":
 		if e.ComplexityRoot.Mutation.ReplaceCollection == nil {
 			break
@@ -1647,6 +1944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
+	case "Mutation.setMonitorObjectives":
+		if e.ComplexityRoot.Mutation.SetMonitorObjectives == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMonitorObjectives_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMonitorObjectives(childComplexity, args["monitorId"].(string), args["input"].(model.MonitorObjectivesInput)), true
 	case "Mutation.setSecret":
 		if e.ComplexityRoot.Mutation.SetSecret == nil {
 			break
@@ -1772,6 +2080,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PageTimings.domContentLoadedMs":
+		if e.ComplexityRoot.PageTimings.DomContentLoadedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.DomContentLoadedMs(childComplexity), true
+	case "PageTimings.lcpMs":
+		if e.ComplexityRoot.PageTimings.LcpMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.LcpMs(childComplexity), true
+	case "PageTimings.loadMs":
+		if e.ComplexityRoot.PageTimings.LoadMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.LoadMs(childComplexity), true
+
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
 			break
@@ -1880,6 +2207,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Monitor(childComplexity, args["id"].(string)), true
+	case "Query.monitorObjectives":
+		if e.ComplexityRoot.Query.MonitorObjectives == nil {
+			break
+		}
+
+		args, err := ec.field_Query_monitorObjectives_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MonitorObjectives(childComplexity, args["monitorId"].(string)), true
+	case "Query.monitorStats":
+		if e.ComplexityRoot.Query.MonitorStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_monitorStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MonitorStats(childComplexity, args["monitorId"].(string), args["range"].(model.StatsRange), args["collectionId"].(*string)), true
 	case "Query.monitors":
 		if e.ComplexityRoot.Query.Monitors == nil {
 			break
@@ -2117,6 +2466,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RunEdge.Node(childComplexity), true
 
+	case "Screenshot.action":
+		if e.ComplexityRoot.Screenshot.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Action(childComplexity), true
+	case "Screenshot.auto":
+		if e.ComplexityRoot.Screenshot.Auto == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Auto(childComplexity), true
+	case "Screenshot.dataUrl":
+		if e.ComplexityRoot.Screenshot.DataURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.DataURL(childComplexity), true
+	case "Screenshot.mime":
+		if e.ComplexityRoot.Screenshot.Mime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Mime(childComplexity), true
+	case "Screenshot.name":
+		if e.ComplexityRoot.Screenshot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Name(childComplexity), true
+	case "Screenshot.position":
+		if e.ComplexityRoot.Screenshot.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Position(childComplexity), true
+	case "Screenshot.runId":
+		if e.ComplexityRoot.Screenshot.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.RunID(childComplexity), true
+	case "Screenshot.size":
+		if e.ComplexityRoot.Screenshot.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Size(childComplexity), true
+	case "Screenshot.stepPosition":
+		if e.ComplexityRoot.Screenshot.StepPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.StepPosition(childComplexity), true
+
 	case "Secret.isSet":
 		if e.ComplexityRoot.Secret.IsSet == nil {
 			break
@@ -2161,6 +2565,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SentRequest.URL(childComplexity), true
 
+	case "StatsPoint.apdex":
+		if e.ComplexityRoot.StatsPoint.Apdex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Apdex(childComplexity), true
+	case "StatsPoint.at":
+		if e.ComplexityRoot.StatsPoint.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.At(childComplexity), true
+	case "StatsPoint.avgDurationMs":
+		if e.ComplexityRoot.StatsPoint.AvgDurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.AvgDurationMs(childComplexity), true
+	case "StatsPoint.errored":
+		if e.ComplexityRoot.StatsPoint.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Errored(childComplexity), true
+	case "StatsPoint.failed":
+		if e.ComplexityRoot.StatsPoint.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Failed(childComplexity), true
+	case "StatsPoint.passed":
+		if e.ComplexityRoot.StatsPoint.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Passed(childComplexity), true
+	case "StatsPoint.runs":
+		if e.ComplexityRoot.StatsPoint.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Runs(childComplexity), true
+	case "StatsPoint.uptime":
+		if e.ComplexityRoot.StatsPoint.Uptime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Uptime(childComplexity), true
+
+	case "StatsSeries.points":
+		if e.ComplexityRoot.StatsSeries.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsSeries.Points(childComplexity), true
+	case "StatsSeries.stepSeconds":
+		if e.ComplexityRoot.StatsSeries.StepSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsSeries.StepSeconds(childComplexity), true
+
+	case "Step.actions":
+		if e.ComplexityRoot.Step.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Step.Actions(childComplexity), true
 	case "Step.alwaysRun":
 		if e.ComplexityRoot.Step.AlwaysRun == nil {
 			break
@@ -2209,6 +2681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Step.Insecure(childComplexity), true
+	case "Step.kind":
+		if e.ComplexityRoot.Step.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Step.Kind(childComplexity), true
 	case "Step.method":
 		if e.ComplexityRoot.Step.Method == nil {
 			break
@@ -2246,6 +2724,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepResult.Assertions(childComplexity), true
+	case "StepResult.browser":
+		if e.ComplexityRoot.StepResult.Browser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepResult.Browser(childComplexity), true
 	case "StepResult.error":
 		if e.ComplexityRoot.StepResult.Error == nil {
 			break
@@ -2318,6 +2802,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepResult.Tries(childComplexity), true
+
+	case "StepWindowStats.connectMs":
+		if e.ComplexityRoot.StepWindowStats.ConnectMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.ConnectMs(childComplexity), true
+	case "StepWindowStats.dnsMs":
+		if e.ComplexityRoot.StepWindowStats.DNSMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.DNSMs(childComplexity), true
+	case "StepWindowStats.errored":
+		if e.ComplexityRoot.StepWindowStats.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Errored(childComplexity), true
+	case "StepWindowStats.executed":
+		if e.ComplexityRoot.StepWindowStats.Executed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Executed(childComplexity), true
+	case "StepWindowStats.failed":
+		if e.ComplexityRoot.StepWindowStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Failed(childComplexity), true
+	case "StepWindowStats.firstByteMs":
+		if e.ComplexityRoot.StepWindowStats.FirstByteMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.FirstByteMs(childComplexity), true
+	case "StepWindowStats.name":
+		if e.ComplexityRoot.StepWindowStats.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Name(childComplexity), true
+	case "StepWindowStats.p50Ms":
+		if e.ComplexityRoot.StepWindowStats.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P50Ms(childComplexity), true
+	case "StepWindowStats.p95Ms":
+		if e.ComplexityRoot.StepWindowStats.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P95Ms(childComplexity), true
+	case "StepWindowStats.p99Ms":
+		if e.ComplexityRoot.StepWindowStats.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P99Ms(childComplexity), true
+	case "StepWindowStats.passed":
+		if e.ComplexityRoot.StepWindowStats.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Passed(childComplexity), true
+	case "StepWindowStats.percentilesExact":
+		if e.ComplexityRoot.StepWindowStats.PercentilesExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.PercentilesExact(childComplexity), true
+	case "StepWindowStats.tlsMs":
+		if e.ComplexityRoot.StepWindowStats.TLSMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.TLSMs(childComplexity), true
 
 	case "Subscription.runUpdated":
 		if e.ComplexityRoot.Subscription.RunUpdated == nil {
@@ -2419,6 +2982,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Variable.Value(childComplexity), true
 
+	case "WindowStats.apdex":
+		if e.ComplexityRoot.WindowStats.Apdex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Apdex(childComplexity), true
+	case "WindowStats.apdexThresholdMs":
+		if e.ComplexityRoot.WindowStats.ApdexThresholdMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.ApdexThresholdMs(childComplexity), true
+	case "WindowStats.cancelled":
+		if e.ComplexityRoot.WindowStats.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Cancelled(childComplexity), true
+	case "WindowStats.errorBudgetLeft":
+		if e.ComplexityRoot.WindowStats.ErrorBudgetLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.ErrorBudgetLeft(childComplexity), true
+	case "WindowStats.errored":
+		if e.ComplexityRoot.WindowStats.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Errored(childComplexity), true
+	case "WindowStats.failed":
+		if e.ComplexityRoot.WindowStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Failed(childComplexity), true
+	case "WindowStats.from":
+		if e.ComplexityRoot.WindowStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.From(childComplexity), true
+	case "WindowStats.missed":
+		if e.ComplexityRoot.WindowStats.Missed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Missed(childComplexity), true
+	case "WindowStats.p50Ms":
+		if e.ComplexityRoot.WindowStats.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P50Ms(childComplexity), true
+	case "WindowStats.p95Ms":
+		if e.ComplexityRoot.WindowStats.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P95Ms(childComplexity), true
+	case "WindowStats.p99Ms":
+		if e.ComplexityRoot.WindowStats.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P99Ms(childComplexity), true
+	case "WindowStats.passed":
+		if e.ComplexityRoot.WindowStats.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Passed(childComplexity), true
+	case "WindowStats.percentilesExact":
+		if e.ComplexityRoot.WindowStats.PercentilesExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.PercentilesExact(childComplexity), true
+	case "WindowStats.rolledUpBefore":
+		if e.ComplexityRoot.WindowStats.RolledUpBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.RolledUpBefore(childComplexity), true
+	case "WindowStats.runs":
+		if e.ComplexityRoot.WindowStats.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Runs(childComplexity), true
+	case "WindowStats.series":
+		if e.ComplexityRoot.WindowStats.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Series(childComplexity), true
+	case "WindowStats.sloTarget":
+		if e.ComplexityRoot.WindowStats.SloTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.SloTarget(childComplexity), true
+	case "WindowStats.steps":
+		if e.ComplexityRoot.WindowStats.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Steps(childComplexity), true
+	case "WindowStats.to":
+		if e.ComplexityRoot.WindowStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.To(childComplexity), true
+	case "WindowStats.uptime":
+		if e.ComplexityRoot.WindowStats.Uptime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Uptime(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2435,8 +3119,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputHeaderInput,
 		ec.unmarshalInputMonitorInput,
+		ec.unmarshalInputMonitorObjectivesInput,
 		ec.unmarshalInputRetryInput,
 		ec.unmarshalInputSecretInput,
+		ec.unmarshalInputStatsRange,
 		ec.unmarshalInputStepInput,
 		ec.unmarshalInputUpdateCollectionInput,
 		ec.unmarshalInputUpdateUserInput,
@@ -2647,6 +3333,110 @@ extend type Mutation {
   testAlertChannel(id: ID!): TestAlertResult!
   "Mark an open incident as acknowledged (someone is on it); it resolves when the collection recovers."
   acknowledgeIncident(id: ID!): Incident!
+}
+`, BuiltIn: false},
+	{Name: "../schema/browser.graphqls", Input: `# Browser steps: a step of kind BROWSER opens a page in a real Chromium and
+# drives it through actions; its result keeps what the page did.
+
+directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
+enum StepKind {
+  HTTP
+  BROWSER
+}
+
+extend enum AssertionSource {
+  "A browser step's page URL at the end of the step."
+  URL
+  "A value a browser step's extract action kept (property: its name)."
+  EXTRACTED
+}
+
+extend type Step {
+  kind: StepKind! @goField(forceResolver: true)
+  "A browser step's actions, each in its file form as JSON, e.g. {\"click\":\"#submit\"}."
+  actions: [String!]! @goField(forceResolver: true)
+}
+
+extend type StepResult {
+  "What a browser step saw; null for an HTTP step."
+  browser: BrowserResult @goField(forceResolver: true)
+}
+
+type BrowserResult {
+  "The page's URL when the step ended."
+  finalUrl: String!
+  "Every action with its time and outcome; index -1 is opening the step's url."
+  actions: [BrowserActionResult!]!
+  extracted: [ExtractedValue!]!
+  consoleErrors: [String!]!
+  "Requests that failed, got a 4xx/5xx status or were refused by the dial guard."
+  failedRequests: [FailedRequest!]!
+  timings: PageTimings!
+  screenshots: [Screenshot!]!
+}
+
+enum BrowserActionStatus {
+  OK
+  FAILED
+  SKIPPED
+}
+
+type BrowserActionResult {
+  index: Int!
+  "The action as done, secrets replaced by ••••."
+  action: String!
+  status: BrowserActionStatus!
+  error: String!
+  durationMs: Float!
+}
+
+type ExtractedValue {
+  name: String!
+  value: String!
+}
+
+type FailedRequest {
+  method: String!
+  url: String!
+  "0 when no response arrived."
+  status: Int!
+  error: String!
+  "Refused by the dial guard."
+  blocked: Boolean!
+}
+
+"The page's own timings in milliseconds from navigation start (0: not reported)."
+type PageTimings {
+  domContentLoadedMs: Float!
+  loadMs: Float!
+  "Largest contentful paint, when the browser reports one."
+  lcpMs: Float!
+}
+
+type Screenshot {
+  runId: ID!
+  "Position of the step in the run."
+  stepPosition: Int!
+  "Position of the screenshot in its step."
+  position: Int!
+  name: String!
+  "Index of the action that took it (or failed); -1 for the step's url."
+  action: Int!
+  "Taken because the step failed or errored."
+  auto: Boolean!
+  mime: String!
+  "Bytes."
+  size: Int!
+  "The image as a data: URL (base64); loaded only when asked for."
+  dataUrl: String! @goField(forceResolver: true)
+}
+
+extend input StepInput {
+  "Default HTTP. A browser step leaves method empty and has actions."
+  kind: StepKind
+  "A browser step's actions, each in its file form as JSON, e.g. {\"fill\":\"#email\",\"value\":\"a@b.c\"}."
+  actions: [String!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/collection.graphqls", Input: `# Collections: ordered steps (HTTP requests) with assertions, variables and secrets.
@@ -3286,6 +4076,130 @@ input HeaderInput {
   value: String!
 }
 `, BuiltIn: false},
+	{Name: "../schema/stats.graphqls", Input: `# Stats over a window of a monitor's history (issue 12), computed in SQL over
+# raw rows and hourly rollups. See docs/observability.md for how exact each
+# figure is.
+
+"The window a stats query covers, ending now (CUSTOM: from and to)."
+enum StatsWindow {
+  HOUR
+  DAY
+  WEEK
+  MONTH
+  QUARTER
+  CUSTOM
+}
+
+input StatsRange {
+  window: StatsWindow!
+  "Start of a CUSTOM window."
+  from: Time
+  "End of a CUSTOM window (default now)."
+  to: Time
+}
+
+"A monitor's runs over a window. Missed and cancelled runs count in runs, not in uptime, Apdex or the error budget."
+type WindowStats {
+  from: Time!
+  to: Time!
+  runs: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  missed: Int!
+  cancelled: Int!
+  "passed / (passed + failed + errored), 0–1; null without executed runs."
+  uptime: Float
+  "(satisfied + tolerating/2) / executed runs: satisfied passed within T, tolerating within 4T."
+  apdex: Float
+  "The monitor's Apdex threshold T."
+  apdexThresholdMs: Int!
+  "The monitor's SLO target, e.g. 0.999."
+  sloTarget: Float!
+  "1 - bad/allowed with allowed = (1 - sloTarget) × executed runs: 1 untouched, 0 spent, below 0 overspent."
+  errorBudgetLeft: Float
+  "Run durations of executed runs (ms)."
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+  "True when the percentiles are exact (the window lies within raw rows); else within 5%."
+  percentilesExact: Boolean!
+  "Hours before this are read from rollups (null while nothing is rolled up)."
+  rolledUpBefore: Time
+  "Per-step figures over the same window."
+  steps: [StepWindowStats!]!
+  "The window at a resolution that fits it."
+  series: StatsSeries!
+}
+
+type StepWindowStats {
+  name: String!
+  executed: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+  "Mean phase times of the step's exchanges (ms), exact."
+  dnsMs: Float!
+  connectMs: Float!
+  tlsMs: Float!
+  firstByteMs: Float!
+  percentilesExact: Boolean!
+}
+
+type StatsSeries {
+  "Length of one point's interval."
+  stepSeconds: Int!
+  points: [StatsPoint!]!
+}
+
+type StatsPoint {
+  "Start of the interval."
+  at: Time!
+  runs: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  uptime: Float
+  apdex: Float
+  avgDurationMs: Float
+}
+
+"What a monitor is held to and how long its history is kept."
+type MonitorObjectives {
+  apdexThresholdMs: Int!
+  sloTarget: Float!
+  "Step response bodies and headers (default 14)."
+  retentionBodiesDays: Int!
+  "Step results with their timings (default 90)."
+  retentionTimingsDays: Int!
+  "Run summaries (default 400). Manual and pinned runs are kept."
+  retentionRunsDays: Int!
+}
+
+input MonitorObjectivesInput {
+  apdexThresholdMs: Int
+  sloTarget: Float
+  retentionBodiesDays: Int
+  retentionTimingsDays: Int
+  retentionRunsDays: Int
+}
+
+extend type Query {
+  "Stats of a monitor (optionally one of its collections) over a window; null for an unknown monitor."
+  monitorStats(monitorId: ID!, range: StatsRange!, collectionId: ID): WindowStats
+  monitorObjectives(monitorId: ID!): MonitorObjectives
+}
+
+extend type Mutation {
+  "Change a monitor's Apdex threshold, SLO target or retention (editors)."
+  setMonitorObjectives(monitorId: ID!, input: MonitorObjectivesInput!): MonitorObjectives!
+  "Keep a run (and its steps) past retention, or let it go again."
+  pinRun(id: ID!, pinned: Boolean!): Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `# Users, sessions and API tokens.
 
 enum Role {
@@ -3477,6 +4391,42 @@ func (ec *executionContext) childFields_Assignee(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
 }
 
+func (ec *executionContext) childFields_BrowserActionResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BrowserActionResult_index(ctx, field)
+	case "action":
+		return ec.fieldContext_BrowserActionResult_action(ctx, field)
+	case "status":
+		return ec.fieldContext_BrowserActionResult_status(ctx, field)
+	case "error":
+		return ec.fieldContext_BrowserActionResult_error(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_BrowserActionResult_durationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrowserActionResult", field.Name)
+}
+
+func (ec *executionContext) childFields_BrowserResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "finalUrl":
+		return ec.fieldContext_BrowserResult_finalUrl(ctx, field)
+	case "actions":
+		return ec.fieldContext_BrowserResult_actions(ctx, field)
+	case "extracted":
+		return ec.fieldContext_BrowserResult_extracted(ctx, field)
+	case "consoleErrors":
+		return ec.fieldContext_BrowserResult_consoleErrors(ctx, field)
+	case "failedRequests":
+		return ec.fieldContext_BrowserResult_failedRequests(ctx, field)
+	case "timings":
+		return ec.fieldContext_BrowserResult_timings(ctx, field)
+	case "screenshots":
+		return ec.fieldContext_BrowserResult_screenshots(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrowserResult", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3565,6 +4515,32 @@ func (ec *executionContext) childFields_Delivery(ctx context.Context, field grap
 		return ec.fieldContext_Delivery_deliveredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_ExtractedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ExtractedValue_name(ctx, field)
+	case "value":
+		return ec.fieldContext_ExtractedValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExtractedValue", field.Name)
+}
+
+func (ec *executionContext) childFields_FailedRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_FailedRequest_method(ctx, field)
+	case "url":
+		return ec.fieldContext_FailedRequest_url(ctx, field)
+	case "status":
+		return ec.fieldContext_FailedRequest_status(ctx, field)
+	case "error":
+		return ec.fieldContext_FailedRequest_error(ctx, field)
+	case "blocked":
+		return ec.fieldContext_FailedRequest_blocked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FailedRequest", field.Name)
 }
 
 func (ec *executionContext) childFields_Header(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3723,6 +4699,22 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MonitorObjectives(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apdexThresholdMs":
+		return ec.fieldContext_MonitorObjectives_apdexThresholdMs(ctx, field)
+	case "sloTarget":
+		return ec.fieldContext_MonitorObjectives_sloTarget(ctx, field)
+	case "retentionBodiesDays":
+		return ec.fieldContext_MonitorObjectives_retentionBodiesDays(ctx, field)
+	case "retentionTimingsDays":
+		return ec.fieldContext_MonitorObjectives_retentionTimingsDays(ctx, field)
+	case "retentionRunsDays":
+		return ec.fieldContext_MonitorObjectives_retentionRunsDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorObjectives", field.Name)
+}
+
 func (ec *executionContext) childFields_MonitorScheduleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "state":
@@ -3769,6 +4761,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PageTimings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "domContentLoadedMs":
+		return ec.fieldContext_PageTimings_domContentLoadedMs(ctx, field)
+	case "loadMs":
+		return ec.fieldContext_PageTimings_loadMs(ctx, field)
+	case "lcpMs":
+		return ec.fieldContext_PageTimings_lcpMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageTimings", field.Name)
 }
 
 func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3865,6 +4869,30 @@ func (ec *executionContext) childFields_RunEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type RunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Screenshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "runId":
+		return ec.fieldContext_Screenshot_runId(ctx, field)
+	case "stepPosition":
+		return ec.fieldContext_Screenshot_stepPosition(ctx, field)
+	case "position":
+		return ec.fieldContext_Screenshot_position(ctx, field)
+	case "name":
+		return ec.fieldContext_Screenshot_name(ctx, field)
+	case "action":
+		return ec.fieldContext_Screenshot_action(ctx, field)
+	case "auto":
+		return ec.fieldContext_Screenshot_auto(ctx, field)
+	case "mime":
+		return ec.fieldContext_Screenshot_mime(ctx, field)
+	case "size":
+		return ec.fieldContext_Screenshot_size(ctx, field)
+	case "dataUrl":
+		return ec.fieldContext_Screenshot_dataUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Screenshot", field.Name)
+}
+
 func (ec *executionContext) childFields_Secret(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -3889,6 +4917,38 @@ func (ec *executionContext) childFields_SentRequest(ctx context.Context, field g
 		return ec.fieldContext_SentRequest_redirects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_StatsPoint_at(ctx, field)
+	case "runs":
+		return ec.fieldContext_StatsPoint_runs(ctx, field)
+	case "passed":
+		return ec.fieldContext_StatsPoint_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_StatsPoint_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_StatsPoint_errored(ctx, field)
+	case "uptime":
+		return ec.fieldContext_StatsPoint_uptime(ctx, field)
+	case "apdex":
+		return ec.fieldContext_StatsPoint_apdex(ctx, field)
+	case "avgDurationMs":
+		return ec.fieldContext_StatsPoint_avgDurationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stepSeconds":
+		return ec.fieldContext_StatsSeries_stepSeconds(ctx, field)
+	case "points":
+		return ec.fieldContext_StatsSeries_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsSeries", field.Name)
 }
 
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3919,6 +4979,10 @@ func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.
 		return ec.fieldContext_Step_followRedirects(ctx, field)
 	case "insecure":
 		return ec.fieldContext_Step_insecure(ctx, field)
+	case "kind":
+		return ec.fieldContext_Step_kind(ctx, field)
+	case "actions":
+		return ec.fieldContext_Step_actions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Step", field.Name)
 }
@@ -3951,8 +5015,42 @@ func (ec *executionContext) childFields_StepResult(ctx context.Context, field gr
 		return ec.fieldContext_StepResult_startedAt(ctx, field)
 	case "assertions":
 		return ec.fieldContext_StepResult_assertions(ctx, field)
+	case "browser":
+		return ec.fieldContext_StepResult_browser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StepResult", field.Name)
+}
+
+func (ec *executionContext) childFields_StepWindowStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_StepWindowStats_name(ctx, field)
+	case "executed":
+		return ec.fieldContext_StepWindowStats_executed(ctx, field)
+	case "passed":
+		return ec.fieldContext_StepWindowStats_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_StepWindowStats_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_StepWindowStats_errored(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_StepWindowStats_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_StepWindowStats_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_StepWindowStats_p99Ms(ctx, field)
+	case "dnsMs":
+		return ec.fieldContext_StepWindowStats_dnsMs(ctx, field)
+	case "connectMs":
+		return ec.fieldContext_StepWindowStats_connectMs(ctx, field)
+	case "tlsMs":
+		return ec.fieldContext_StepWindowStats_tlsMs(ctx, field)
+	case "firstByteMs":
+		return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
+	case "percentilesExact":
+		return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StepWindowStats", field.Name)
 }
 
 func (ec *executionContext) childFields_TestAlertResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4005,6 +5103,52 @@ func (ec *executionContext) childFields_Variable(ctx context.Context, field grap
 		return ec.fieldContext_Variable_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Variable", field.Name)
+}
+
+func (ec *executionContext) childFields_WindowStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_WindowStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_WindowStats_to(ctx, field)
+	case "runs":
+		return ec.fieldContext_WindowStats_runs(ctx, field)
+	case "passed":
+		return ec.fieldContext_WindowStats_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_WindowStats_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_WindowStats_errored(ctx, field)
+	case "missed":
+		return ec.fieldContext_WindowStats_missed(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_WindowStats_cancelled(ctx, field)
+	case "uptime":
+		return ec.fieldContext_WindowStats_uptime(ctx, field)
+	case "apdex":
+		return ec.fieldContext_WindowStats_apdex(ctx, field)
+	case "apdexThresholdMs":
+		return ec.fieldContext_WindowStats_apdexThresholdMs(ctx, field)
+	case "sloTarget":
+		return ec.fieldContext_WindowStats_sloTarget(ctx, field)
+	case "errorBudgetLeft":
+		return ec.fieldContext_WindowStats_errorBudgetLeft(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_WindowStats_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_WindowStats_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_WindowStats_p99Ms(ctx, field)
+	case "percentilesExact":
+		return ec.fieldContext_WindowStats_percentilesExact(ctx, field)
+	case "rolledUpBefore":
+		return ec.fieldContext_WindowStats_rolledUpBefore(ctx, field)
+	case "steps":
+		return ec.fieldContext_WindowStats_steps(ctx, field)
+	case "series":
+		return ec.fieldContext_WindowStats_series(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WindowStats", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4491,6 +5635,28 @@ func (ec *executionContext) field_Mutation_pauseMonitor_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_pinRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pinned",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pinned"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_replaceCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4574,6 +5740,28 @@ func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMonitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MonitorObjectivesInput, error) {
+			return ec.unmarshalNMonitorObjectivesInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectivesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4942,6 +6130,50 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_monitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_monitorStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "range",
+		func(ctx context.Context, v any) (model.StatsRange, error) {
+			return ec.unmarshalNStatsRange2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["range"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "collectionId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collectionId"] = arg2
 	return args, nil
 }
 
@@ -6006,6 +7238,327 @@ func (ec *executionContext) fieldContext_Assignee_email(_ context.Context, field
 	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _BrowserActionResult_index(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_action(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_status(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BrowserActionStatus) graphql.Marshaler {
+			return ec.marshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type BrowserActionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_error(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_finalUrl(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_finalUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_finalUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_actions(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.BrowserActionResult) graphql.Marshaler {
+			return ec.marshalNBrowserActionResult2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrowserActionResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_extracted(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_extracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extracted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ExtractedValue) graphql.Marshaler {
+			return ec.marshalNExtractedValue2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_extracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExtractedValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_consoleErrors(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_consoleErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsoleErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_consoleErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_failedRequests(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_failedRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FailedRequest) graphql.Marshaler {
+			return ec.marshalNFailedRequest2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_failedRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FailedRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_timings(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_timings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageTimings) graphql.Marshaler {
+			return ec.marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPageTimings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_timings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageTimings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_screenshots(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_screenshots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Screenshots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Screenshot) graphql.Marshaler {
+			return ec.marshalNScreenshot2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_screenshots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Screenshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6724,6 +8277,167 @@ func (ec *executionContext) _Delivery_deliveredAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Delivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ExtractedValue_name(ctx context.Context, field graphql.CollectedField, obj *model.ExtractedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExtractedValue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExtractedValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExtractedValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExtractedValue_value(ctx context.Context, field graphql.CollectedField, obj *model.ExtractedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExtractedValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExtractedValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExtractedValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_method(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_url(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_error(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_blocked(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_blocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Blocked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_blocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Header_name(ctx context.Context, field graphql.CollectedField, obj *model.Header) (ret graphql.Marshaler) {
@@ -8050,6 +9764,121 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorObjectives_apdexThresholdMs(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_apdexThresholdMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApdexThresholdMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_apdexThresholdMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_sloTarget(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_sloTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SloTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_sloTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionBodiesDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionBodiesDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionBodiesDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionBodiesDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionTimingsDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionTimingsDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionTimingsDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionTimingsDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionRunsDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionRunsDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionRunsDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionRunsDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorScheduleStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
@@ -9525,6 +11354,94 @@ func (ec *executionContext) fieldContext_Mutation_cancelRun(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setMonitorObjectives(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMonitorObjectives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMonitorObjectives(ctx, fc.Args["monitorId"].(string), fc.Args["input"].(model.MonitorObjectivesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+			return ec.marshalNMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMonitorObjectives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorObjectives(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMonitorObjectives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pinRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pinRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PinRun(ctx, fc.Args["id"].(string), fc.Args["pinned"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pinRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pinRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9923,6 +11840,75 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PageTimings_domContentLoadedMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_domContentLoadedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DomContentLoadedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_domContentLoadedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PageTimings_loadMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_loadMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoadMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_loadMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PageTimings_lcpMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_lcpMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LcpMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_lcpMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10554,6 +12540,94 @@ func (ec *executionContext) fieldContext_Query_run(ctx context.Context, field gr
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_run_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_monitorStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_monitorStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MonitorStats(ctx, fc.Args["monitorId"].(string), fc.Args["range"].(model.StatsRange), fc.Args["collectionId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WindowStats) graphql.Marshaler {
+			return ec.marshalOWindowStats2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐWindowStats(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_monitorStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WindowStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_monitorStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_monitorObjectives(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_monitorObjectives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MonitorObjectives(ctx, fc.Args["monitorId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+			return ec.marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_monitorObjectives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorObjectives(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_monitorObjectives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11430,6 +13504,213 @@ func (ec *executionContext) fieldContext_RunEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Screenshot_runId(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_runId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_stepPosition(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_stepPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_stepPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_position(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_name(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_action(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_auto(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_auto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Auto, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_auto(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_mime(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_mime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_mime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_size(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_dataUrl(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_dataUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Screenshot().DataURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_dataUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Secret_name(ctx context.Context, field graphql.CollectedField, obj *model.Secret) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11604,6 +13885,245 @@ func (ec *executionContext) fieldContext_SentRequest_redirects(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Redirect(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatsPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_runs(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_passed(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_failed(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_errored(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_uptime(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_uptime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uptime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_uptime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_apdex(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_apdex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_apdex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_avgDurationMs(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_avgDurationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvgDurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_avgDurationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsSeries_stepSeconds(ctx context.Context, field graphql.CollectedField, obj *model.StatsSeries) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsSeries_stepSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsSeries_stepSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsSeries", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsSeries_points(ctx context.Context, field graphql.CollectedField, obj *model.StatsSeries) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsSeries_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StatsPoint) graphql.Marshaler {
+			return ec.marshalNStatsPoint2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsSeries_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatsSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsPoint(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11933,6 +14453,52 @@ func (ec *executionContext) _Step_insecure(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Step_insecure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Step", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Step_kind(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Step_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Step().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+			return ec.marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Step_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Step", field, true, true, errors.New("field of type StepKind does not have child fields"))
+}
+
+func (ec *executionContext) _Step_actions(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Step_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Step().Actions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Step_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Step", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _StepResult_position(ctx context.Context, field graphql.CollectedField, obj *collection.StepResult) (ret graphql.Marshaler) {
@@ -12268,6 +14834,337 @@ func (ec *executionContext) fieldContext_StepResult_assertions(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StepResult_browser(ctx context.Context, field graphql.CollectedField, obj *collection.StepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepResult_browser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StepResult().Browser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BrowserResult) graphql.Marshaler {
+			return ec.marshalOBrowserResult2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepResult_browser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StepResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrowserResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StepWindowStats_name(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_executed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_executed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Executed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_executed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_passed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_errored(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_dnsMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_dnsMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DNSMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_dnsMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_connectMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_connectMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConnectMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_connectMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_tlsMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_tlsMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TLSMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_tlsMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_firstByteMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstByteMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_firstByteMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_percentilesExact(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentilesExact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Subscription_runUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -12634,6 +15531,484 @@ func (ec *executionContext) _Variable_value(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Variable_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Variable", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_from(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_to(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_runs(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_passed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_errored(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_missed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_missed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_missed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_cancelled(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_uptime(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_uptime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uptime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_uptime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_apdex(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_apdex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_apdex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_apdexThresholdMs(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_apdexThresholdMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApdexThresholdMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_apdexThresholdMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_sloTarget(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_sloTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SloTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_sloTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_errorBudgetLeft(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_errorBudgetLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorBudgetLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_errorBudgetLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_percentilesExact(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_percentilesExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentilesExact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_rolledUpBefore(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_rolledUpBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RolledUpBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_rolledUpBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_steps(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WindowStats().Steps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StepWindowStats) graphql.Marshaler {
+			return ec.marshalNStepWindowStats2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WindowStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StepWindowStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WindowStats_series(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WindowStats().Series(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatsSeries) graphql.Marshaler {
+			return ec.marshalNStatsSeries2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WindowStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsSeries(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -14117,6 +17492,64 @@ func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMonitorObjectivesInput(ctx context.Context, obj any) (model.MonitorObjectivesInput, error) {
+	var it model.MonitorObjectivesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"apdexThresholdMs", "sloTarget", "retentionBodiesDays", "retentionTimingsDays", "retentionRunsDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "apdexThresholdMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apdexThresholdMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApdexThresholdMs = data
+		case "sloTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sloTarget"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SloTarget = data
+		case "retentionBodiesDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionBodiesDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionBodiesDays = data
+		case "retentionTimingsDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionTimingsDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionTimingsDays = data
+		case "retentionRunsDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionRunsDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionRunsDays = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRetryInput(ctx context.Context, obj any) (model.RetryInput, error) {
 	var it model.RetryInput
 	if obj == nil {
@@ -14191,6 +17624,50 @@ func (ec *executionContext) unmarshalInputSecretInput(ctx context.Context, obj a
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputStatsRange(ctx context.Context, obj any) (model.StatsRange, error) {
+	var it model.StatsRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"window", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "window":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("window"))
+			data, err := ec.unmarshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Window = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any) (model.StepInput, error) {
 	var it model.StepInput
 	if obj == nil {
@@ -14202,7 +17679,7 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure"}
+	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure", "kind", "actions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14293,6 +17770,20 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 				return it, err
 			}
 			it.Insecure = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
 		}
 	}
 	return it, nil
@@ -14875,6 +18366,132 @@ func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var browserActionResultImplementors = []string{"BrowserActionResult"}
+
+func (ec *executionContext) _BrowserActionResult(ctx context.Context, sel ast.SelectionSet, obj *model.BrowserActionResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, browserActionResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrowserActionResult")
+		case "index":
+			out.Values[i] = ec._BrowserActionResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._BrowserActionResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._BrowserActionResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._BrowserActionResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._BrowserActionResult_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var browserResultImplementors = []string{"BrowserResult"}
+
+func (ec *executionContext) _BrowserResult(ctx context.Context, sel ast.SelectionSet, obj *model.BrowserResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, browserResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrowserResult")
+		case "finalUrl":
+			out.Values[i] = ec._BrowserResult_finalUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actions":
+			out.Values[i] = ec._BrowserResult_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extracted":
+			out.Values[i] = ec._BrowserResult_extracted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consoleErrors":
+			out.Values[i] = ec._BrowserResult_consoleErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedRequests":
+			out.Values[i] = ec._BrowserResult_failedRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timings":
+			out.Values[i] = ec._BrowserResult_timings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "screenshots":
+			out.Values[i] = ec._BrowserResult_screenshots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *collection.Collection) graphql.Marshaler {
@@ -15417,6 +19034,107 @@ func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Delivery_deliveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var extractedValueImplementors = []string{"ExtractedValue"}
+
+func (ec *executionContext) _ExtractedValue(ctx context.Context, sel ast.SelectionSet, obj *model.ExtractedValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, extractedValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExtractedValue")
+		case "name":
+			out.Values[i] = ec._ExtractedValue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ExtractedValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var failedRequestImplementors = []string{"FailedRequest"}
+
+func (ec *executionContext) _FailedRequest(ctx context.Context, sel ast.SelectionSet, obj *model.FailedRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, failedRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FailedRequest")
+		case "method":
+			out.Values[i] = ec._FailedRequest_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._FailedRequest_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._FailedRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._FailedRequest_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blocked":
+			out.Values[i] = ec._FailedRequest_blocked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16453,6 +20171,64 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var monitorObjectivesImplementors = []string{"MonitorObjectives"}
+
+func (ec *executionContext) _MonitorObjectives(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorObjectives) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorObjectivesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorObjectives")
+		case "apdexThresholdMs":
+			out.Values[i] = ec._MonitorObjectives_apdexThresholdMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sloTarget":
+			out.Values[i] = ec._MonitorObjectives_sloTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionBodiesDays":
+			out.Values[i] = ec._MonitorObjectives_retentionBodiesDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionTimingsDays":
+			out.Values[i] = ec._MonitorObjectives_retentionTimingsDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionRunsDays":
+			out.Values[i] = ec._MonitorObjectives_retentionRunsDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var monitorScheduleStatusImplementors = []string{"MonitorScheduleStatus"}
 
 func (ec *executionContext) _MonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorScheduleStatus) graphql.Marshaler {
@@ -16790,6 +20566,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setMonitorObjectives":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMonitorObjectives(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pinRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pinRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setup":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setup(ctx, field)
@@ -16890,6 +20680,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pageTimingsImplementors = []string{"PageTimings"}
+
+func (ec *executionContext) _PageTimings(ctx context.Context, sel ast.SelectionSet, obj *model.PageTimings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageTimingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageTimings")
+		case "domContentLoadedMs":
+			out.Values[i] = ec._PageTimings_domContentLoadedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadMs":
+			out.Values[i] = ec._PageTimings_loadMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lcpMs":
+			out.Values[i] = ec._PageTimings_lcpMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -17273,6 +21111,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_run(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "monitorStats":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_monitorStats(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "monitorObjectives":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_monitorObjectives(ctx, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -17938,6 +21820,117 @@ func (ec *executionContext) _RunEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var screenshotImplementors = []string{"Screenshot"}
+
+func (ec *executionContext) _Screenshot(ctx context.Context, sel ast.SelectionSet, obj *model.Screenshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, screenshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Screenshot")
+		case "runId":
+			out.Values[i] = ec._Screenshot_runId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stepPosition":
+			out.Values[i] = ec._Screenshot_stepPosition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._Screenshot_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Screenshot_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._Screenshot_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "auto":
+			out.Values[i] = ec._Screenshot_auto(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mime":
+			out.Values[i] = ec._Screenshot_mime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Screenshot_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Screenshot_dataUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var secretImplementors = []string{"Secret"}
 
 func (ec *executionContext) _Secret(ctx context.Context, sel ast.SelectionSet, obj *model.Secret) graphql.Marshaler {
@@ -18050,6 +22043,122 @@ func (ec *executionContext) _SentRequest(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._SentRequest_redirects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statsPointImplementors = []string{"StatsPoint"}
+
+func (ec *executionContext) _StatsPoint(ctx context.Context, sel ast.SelectionSet, obj *model.StatsPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsPoint")
+		case "at":
+			out.Values[i] = ec._StatsPoint_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._StatsPoint_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._StatsPoint_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._StatsPoint_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errored":
+			out.Values[i] = ec._StatsPoint_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uptime":
+			out.Values[i] = ec._StatsPoint_uptime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apdex":
+			out.Values[i] = ec._StatsPoint_apdex(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "avgDurationMs":
+			out.Values[i] = ec._StatsPoint_avgDurationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statsSeriesImplementors = []string{"StatsSeries"}
+
+func (ec *executionContext) _StatsSeries(ctx context.Context, sel ast.SelectionSet, obj *model.StatsSeries) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsSeriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsSeries")
+		case "stepSeconds":
+			out.Values[i] = ec._StatsSeries_stepSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._StatsSeries_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18248,6 +22357,82 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Step_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "actions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Step_actions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18378,6 +22563,142 @@ func (ec *executionContext) _StepResult(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._StepResult_assertions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "browser":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._StepResult_browser(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var stepWindowStatsImplementors = []string{"StepWindowStats"}
+
+func (ec *executionContext) _StepWindowStats(ctx context.Context, sel ast.SelectionSet, obj *model.StepWindowStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepWindowStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StepWindowStats")
+		case "name":
+			out.Values[i] = ec._StepWindowStats_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executed":
+			out.Values[i] = ec._StepWindowStats_executed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._StepWindowStats_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._StepWindowStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errored":
+			out.Values[i] = ec._StepWindowStats_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p50Ms":
+			out.Values[i] = ec._StepWindowStats_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p95Ms":
+			out.Values[i] = ec._StepWindowStats_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p99Ms":
+			out.Values[i] = ec._StepWindowStats_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dnsMs":
+			out.Values[i] = ec._StepWindowStats_dnsMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectMs":
+			out.Values[i] = ec._StepWindowStats_connectMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tlsMs":
+			out.Values[i] = ec._StepWindowStats_tlsMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstByteMs":
+			out.Values[i] = ec._StepWindowStats_firstByteMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentilesExact":
+			out.Values[i] = ec._StepWindowStats_percentilesExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18766,6 +23087,205 @@ func (ec *executionContext) _Variable(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var windowStatsImplementors = []string{"WindowStats"}
+
+func (ec *executionContext) _WindowStats(ctx context.Context, sel ast.SelectionSet, obj *model.WindowStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, windowStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WindowStats")
+		case "from":
+			out.Values[i] = ec._WindowStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._WindowStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "runs":
+			out.Values[i] = ec._WindowStats_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "passed":
+			out.Values[i] = ec._WindowStats_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failed":
+			out.Values[i] = ec._WindowStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errored":
+			out.Values[i] = ec._WindowStats_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missed":
+			out.Values[i] = ec._WindowStats_missed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelled":
+			out.Values[i] = ec._WindowStats_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uptime":
+			out.Values[i] = ec._WindowStats_uptime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "apdex":
+			out.Values[i] = ec._WindowStats_apdex(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "apdexThresholdMs":
+			out.Values[i] = ec._WindowStats_apdexThresholdMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sloTarget":
+			out.Values[i] = ec._WindowStats_sloTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorBudgetLeft":
+			out.Values[i] = ec._WindowStats_errorBudgetLeft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p50Ms":
+			out.Values[i] = ec._WindowStats_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p95Ms":
+			out.Values[i] = ec._WindowStats_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p99Ms":
+			out.Values[i] = ec._WindowStats_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percentilesExact":
+			out.Values[i] = ec._WindowStats_percentilesExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rolledUpBefore":
+			out.Values[i] = ec._WindowStats_rolledUpBefore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "steps":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._WindowStats_steps(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "series":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._WindowStats_series(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19312,18 +23832,22 @@ func (ec *executionContext) marshalNAssertionSource2githubᚗcomᚋcatenaᚑmoni
 
 var (
 	unmarshalNAssertionSource2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐSource = map[string]collection.Source{
-		"STATUS":  collection.SourceStatus,
-		"LATENCY": collection.SourceLatency,
-		"HEADER":  collection.SourceHeader,
-		"BODY":    collection.SourceBody,
-		"TEXT":    collection.SourceText,
+		"STATUS":    collection.SourceStatus,
+		"LATENCY":   collection.SourceLatency,
+		"HEADER":    collection.SourceHeader,
+		"BODY":      collection.SourceBody,
+		"TEXT":      collection.SourceText,
+		"URL":       collection.SourceURL,
+		"EXTRACTED": collection.SourceExtracted,
 	}
 	marshalNAssertionSource2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐSource = map[collection.Source]string{
-		collection.SourceStatus:  "STATUS",
-		collection.SourceLatency: "LATENCY",
-		collection.SourceHeader:  "HEADER",
-		collection.SourceBody:    "BODY",
-		collection.SourceText:    "TEXT",
+		collection.SourceStatus:    "STATUS",
+		collection.SourceLatency:   "LATENCY",
+		collection.SourceHeader:    "HEADER",
+		collection.SourceBody:      "BODY",
+		collection.SourceText:      "TEXT",
+		collection.SourceURL:       "URL",
+		collection.SourceExtracted: "EXTRACTED",
 	}
 )
 
@@ -19361,6 +23885,36 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNBrowserActionResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResult(ctx context.Context, sel ast.SelectionSet, v model.BrowserActionResult) graphql.Marshaler {
+	return ec._BrowserActionResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBrowserActionResult2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.BrowserActionResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBrowserActionResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx context.Context, v any) (model.BrowserActionStatus, error) {
+	var res model.BrowserActionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx context.Context, sel ast.SelectionSet, v model.BrowserActionStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNChannelType2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐChannelType(ctx context.Context, v any) (collection.ChannelType, error) {
@@ -19651,6 +24205,46 @@ var (
 		collection.ErroredIgnore:    "IGNORE",
 	}
 )
+
+func (ec *executionContext) marshalNExtractedValue2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValue(ctx context.Context, sel ast.SelectionSet, v model.ExtractedValue) graphql.Marshaler {
+	return ec._ExtractedValue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExtractedValue2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ExtractedValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExtractedValue2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFailedRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequest(ctx context.Context, sel ast.SelectionSet, v model.FailedRequest) graphql.Marshaler {
+	return ec._FailedRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFailedRequest2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FailedRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFailedRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
@@ -20129,6 +24723,21 @@ func (ec *executionContext) unmarshalNMonitorInput2githubᚗcomᚋcatenaᚑmonit
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MonitorObjectives(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMonitorObjectivesInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectivesInput(ctx context.Context, v any) (model.MonitorObjectivesInput, error) {
+	res, err := ec.unmarshalInputMonitorObjectivesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMonitorState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorState(ctx context.Context, v any) (model.MonitorState, error) {
 	var res model.MonitorState
 	err := res.UnmarshalGQL(v)
@@ -20157,6 +24766,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPageTimings(ctx context.Context, sel ast.SelectionSet, v *model.PageTimings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PageTimings(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
@@ -20317,6 +24936,26 @@ func (ec *executionContext) marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmo
 	return v
 }
 
+func (ec *executionContext) marshalNScreenshot2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshot(ctx context.Context, sel ast.SelectionSet, v model.Screenshot) graphql.Marshaler {
+	return ec._Screenshot(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScreenshot2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshotᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Screenshot) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScreenshot2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshot(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSecret2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecret(ctx context.Context, sel ast.SelectionSet, v model.Secret) graphql.Marshaler {
 	return ec._Secret(ctx, sel, &v)
 }
@@ -20344,6 +24983,51 @@ func (ec *executionContext) unmarshalNSecretInput2githubᚗcomᚋcatenaᚑmonito
 
 func (ec *executionContext) marshalNSentRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRequestRecord(ctx context.Context, sel ast.SelectionSet, v collection.RequestRecord) graphql.Marshaler {
 	return ec._SentRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatsPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPoint(ctx context.Context, sel ast.SelectionSet, v model.StatsPoint) graphql.Marshaler {
+	return ec._StatsPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatsPoint2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StatsPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatsPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNStatsRange2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsRange(ctx context.Context, v any) (model.StatsRange, error) {
+	res, err := ec.unmarshalInputStatsRange(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatsSeries2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsSeries(ctx context.Context, sel ast.SelectionSet, v *model.StatsSeries) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatsSeries(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx context.Context, v any) (model.StatsWindow, error) {
+	var res model.StatsWindow
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx context.Context, sel ast.SelectionSet, v model.StatsWindow) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStep2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStep(ctx context.Context, sel ast.SelectionSet, v collection.Step) graphql.Marshaler {
@@ -20379,6 +25063,16 @@ func (ec *executionContext) marshalNStep2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋca
 func (ec *executionContext) unmarshalNStepInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepInput(ctx context.Context, v any) (model.StepInput, error) {
 	res, err := ec.unmarshalInputStepInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, v any) (model.StepKind, error) {
+	var res model.StepKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStepResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStepResult(ctx context.Context, sel ast.SelectionSet, v collection.StepResult) graphql.Marshaler {
@@ -20434,6 +25128,26 @@ var (
 		collection.StepInterrupted: "INTERRUPTED",
 	}
 )
+
+func (ec *executionContext) marshalNStepWindowStats2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStats(ctx context.Context, sel ast.SelectionSet, v model.StepWindowStats) graphql.Marshaler {
+	return ec._StepWindowStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStepWindowStats2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StepWindowStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStepWindowStats2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -20838,6 +25552,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBrowserResult2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserResult(ctx context.Context, sel ast.SelectionSet, v *model.BrowserResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrowserResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCollection2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐCollection(ctx context.Context, sel ast.SelectionSet, v *collection.Collection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21016,6 +25737,13 @@ func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Monitor(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorObjectives(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21154,6 +25882,22 @@ func (ec *executionContext) unmarshalOStepInput2ᚕgithubᚗcomᚋcatenaᚑmonit
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, v any) (*model.StepKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.StepKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v *model.StepKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -21247,6 +25991,13 @@ func (ec *executionContext) unmarshalOVariableInput2ᚕgithubᚗcomᚋcatenaᚑm
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOWindowStats2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐWindowStats(ctx context.Context, sel ast.SelectionSet, v *model.WindowStats) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WindowStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -67,6 +67,8 @@ type Config struct {
 	Log       *slog.Logger
 	Retry     RetryConfig
 	Now       func() time.Time
+	// Metrics, when set, counts sends and settled deliveries.
+	Metrics DeliveryObserver
 }
 
 // Dispatcher turns finished runs into incidents and delivery jobs, and its

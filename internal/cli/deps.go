@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/config"
+	"github.com/catena-monitor/catena/internal/metrics"
 	"github.com/catena-monitor/catena/internal/secret"
 	"github.com/catena-monitor/catena/internal/store"
 	"github.com/catena-monitor/catena/migrations"
@@ -23,6 +24,9 @@ type deps struct {
 	pool  *pgxpool.Pool
 	box   *secret.Box
 	store *store.Store
+	// metrics is the process's one registry (nil in tests that build deps
+	// by hand: recording into nil is a no-op).
+	metrics *metrics.Metrics
 }
 
 // openDeps loads config, connects to Postgres and either applies migrations
@@ -61,7 +65,7 @@ func openDeps(ctx context.Context, e env, migrate bool) (*deps, error) {
 		pool.Close()
 		return nil, fmt.Errorf("preparing the database: %w", err)
 	}
-	return &deps{cfg: cfg, log: log, pool: pool, box: box, store: store.New(pool, box)}, nil
+	return &deps{cfg: cfg, log: log, pool: pool, box: box, store: store.New(pool, box), metrics: newMetrics(cfg)}, nil
 }
 
 func (d *deps) close() { d.pool.Close() }

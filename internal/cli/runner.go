@@ -61,7 +61,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return rw.Run(ctx)
+	return withMetricsServer(ctx, d, rw.Run)
 }
 
 // alertQueueWorkers is how many alert deliveries one process sends at once.
@@ -86,6 +86,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		Providers: providers,
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
+		Metrics:   d.metrics,
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
@@ -167,6 +168,7 @@ type runWorkers struct {
 	location string
 	sweep    time.Duration
 	d        *deps
+	browser  *collectionrunner.Browser // nil when browser steps are off
 }
 
 // newRunWorkers builds everything a runner needs on d; serve.go calls it for
@@ -174,23 +176,26 @@ type runWorkers struct {
 func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
+	guard := netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}
+	browser := newBrowser(d.cfg.Browser, d.cfg.BrowserConcurrency, guard, d.log)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:      collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Client:      collectionrunner.NewHTTPClient(guard),
 		Log:         d.log.With("component", "runner"),
 		AllowEnv:    d.cfg.AllowEnv,
 		MaxBodyRead: opts.MaxBodyRead,
+		Browser:     browser,
 	})
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,
 		Store:     d.store,
 		Pool:      d.pool,
-		OnFinish:  opts.OnFinish,
+		OnFinish:  observeFinish(d, opts.OnFinish),
 		Log:       d.log,
 		LeaseTTL:  opts.LeaseTTL,
 		Heartbeat: opts.Heartbeat,
 	})
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, worker); err != nil {
+	if err := river.AddWorkerSafely(workers, observeWorker(d, worker, location, concurrency)); err != nil {
 		return nil, fmt.Errorf("registering the run worker: %w", err)
 	}
 	if opts.Register != nil {
@@ -210,13 +215,17 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues})
+	periodic, err := withRetention(d, workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: periodic})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}
 	return &runWorkers{
 		worker: worker, client: client, store: d.store, location: location,
-		sweep: cmp.Or(opts.SweepInterval, defaultSweepInterval), d: d,
+		sweep: cmp.Or(opts.SweepInterval, defaultSweepInterval), d: d, browser: browser,
 	}, nil
 }
 
@@ -229,6 +238,9 @@ func (r *runWorkers) Run(ctx context.Context) error {
 		return fmt.Errorf("starting the queue client: %w", err)
 	}
 	log.InfoContext(ctx, "runner started", "queue", queue.RunQueue(r.location))
+	if r.browser != nil {
+		defer r.browser.Close() // after the queue client stopped: no browser step is left
+	}
 	g.Go(func() error { return r.worker.Run(gctx) })
 	g.Go(func() error { return collectionrunner.Sweep(gctx, r.store, r.sweep, log) })
 	g.Go(func() error {

@@ -33,7 +33,8 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx)
+	watchQueue(d)
+	return withMetricsServer(ctx, d, run)
 }
 
 // newScheduler builds the Scheduler the gateway calls when a monitor changes
@@ -71,7 +72,7 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 		if err != nil {
 			return nil, nil, err
 		}
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: q, Log: d.log, JitterMax: jitter})
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics})
 		if err != nil {
 			pool.Close()
 			return nil, nil, err

@@ -73,10 +73,25 @@ type Config struct {
 	Egress      string         // CATENA_EGRESS: private-ok (default) | public-only
 	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
 	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
+	// Browser is CATENA_BROWSER: chromium's path for browser steps ("" finds
+	// it on PATH, "off" refuses browser steps).
+	Browser            string
+	BrowserConcurrency int // CATENA_BROWSER_CONCURRENCY: browser steps at once per process
 
 	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
 	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
 	PagerDutyWebhookSecret string
+
+	// MetricsAddr is CATENA_METRICS_ADDR: where `catena runner` and `catena
+	// scheduler` serve /metrics, /healthz and /readyz (default :9090; "off":
+	// none). serve and gateway serve them on Addr.
+	MetricsAddr string
+	// MetricsSeriesLimit is CATENA_METRICS_SERIES_LIMIT: label sets kept per
+	// metric; observations beyond are dropped and counted (default 10000).
+	MetricsSeriesLimit int
+	// RetentionInterval is CATENA_RETENTION_INTERVAL: how often runners roll
+	// up history and prune what retention no longer keeps (default 15m).
+	RetentionInterval time.Duration
 
 	Scheduler SchedulerConfig
 	Email     EmailConfig
@@ -194,8 +209,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
 		Egress:        cmp.Or(strings.ToLower(get("CATENA_EGRESS")), EgressPrivateOK),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
+		Browser:       get("CATENA_BROWSER"),
+
+		BrowserConcurrency: intVal("CATENA_BROWSER_CONCURRENCY", 4),
 
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
+		MetricsAddr:            cmp.Or(get("CATENA_METRICS_ADDR"), ":9090"),
+		MetricsSeriesLimit:     intVal("CATENA_METRICS_SERIES_LIMIT", 10_000),
+		RetentionInterval:      durVal("CATENA_RETENTION_INTERVAL", 15*time.Minute),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
 			Jitter:     2 * time.Second,
@@ -242,6 +263,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
+	}
+	if c.MetricsSeriesLimit < 1 || c.MetricsSeriesLimit > 1_000_000 {
+		errs = append(errs, fmt.Errorf("CATENA_METRICS_SERIES_LIMIT=%d must be between 1 and 1000000", c.MetricsSeriesLimit))
+	}
+	if c.MetricsAddr != "off" && !strings.Contains(c.MetricsAddr, ":") {
+		errs = append(errs, fmt.Errorf("CATENA_METRICS_ADDR=%q must be host:port such as :9090, or off", c.MetricsAddr))
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("set both CATENA_ADMIN_EMAIL and CATENA_ADMIN_PASSWORD, or neither"))

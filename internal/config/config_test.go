@@ -115,6 +115,25 @@ func TestDenyCIDRsParsed(t *testing.T) {
 	}
 }
 
+func TestMetricsSettings(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != ":9090" || c.MetricsSeriesLimit != 10_000 {
+		t.Fatalf("metrics defaults: addr %q limit %d", c.MetricsAddr, c.MetricsSeriesLimit)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_METRICS_ADDR": "off", "CATENA_METRICS_SERIES_LIMIT": "50"}))
+	if err != nil || c.MetricsAddr != "off" || c.MetricsSeriesLimit != 50 {
+		t.Fatalf("off/50: %+v %v", c, err)
+	}
+	_, err = Load(envOf(map[string]string{"CATENA_METRICS_ADDR": "9090", "CATENA_METRICS_SERIES_LIMIT": "0"}))
+	if err == nil || !strings.Contains(err.Error(), "CATENA_METRICS_ADDR") || !strings.Contains(err.Error(), "CATENA_METRICS_SERIES_LIMIT") {
+		t.Fatalf("want both metrics settings reported, got %v", err)
+	}
+}
+
 func TestSchedulerJitter(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "0s": 0, "10s": 10 * time.Second} {

@@ -26,6 +26,8 @@ type composeFile struct {
 	Volumes  map[string]any            `yaml:"volumes"`
 	// CatenaEnv is the shared environment anchor (an x- extension field).
 	CatenaEnv map[string]string `yaml:"x-catena-env"`
+	// WorkerHealthcheck is the health check anchor of the runners and the scheduler.
+	WorkerHealthcheck map[string]any `yaml:"x-worker-healthcheck"`
 }
 
 type composeService struct {
@@ -146,6 +148,13 @@ func TestDockerComposeSplitMode(t *testing.T) {
 	stages := parseDockerfile(t, string(repoFile(t, "Dockerfile")))
 	if imagePort := addrPort(t, stages[len(stages)-1].env()["CATENA_ADDR"]); imagePort != port {
 		t.Errorf("compose CATENA_ADDR port %s, image exposes %s", port, imagePort)
+	}
+	// Runners and the scheduler serve no API; they are probed on their
+	// metrics port (CATENA_METRICS_ADDR, default :9090).
+	for _, name := range []string{"runner-local", "runner-eu", "scheduler"} {
+		if hc := f.Services[name].Healthcheck; hc == nil || !strings.Contains(strings.Join(hc.Test, " "), ":9090/readyz") {
+			t.Errorf("%s: the health check should probe /readyz on the metrics port 9090", name)
+		}
 	}
 	if sch := f.Services["scheduler"].Environment["CATENA_SCHEDULER"]; sch != "local" {
 		t.Errorf("`catena scheduler` runs the local loop only; CATENA_SCHEDULER = %q", sch)

@@ -202,6 +202,7 @@ func (e *env) startRunner(name string, extra ...string) *proc {
 		"CATENA_SECRET_KEY=" + e.key,
 		"CATENA_LOG_FORMAT=json",
 		"CATENA_LOG_LEVEL=info",
+		"CATENA_METRICS_ADDR=127.0.0.1:0", // several runners at once: any free port
 	}
 	dieWithParent(cmd)
 	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}

@@ -45,7 +45,7 @@ type Config struct {
 	// (River's default: 1s).
 	FetchPollInterval time.Duration
 	// PeriodicJobs are inserted on a schedule by the elected leader among the
-	// clients that list them (the EventBridge reconcile).
+	// clients that list them (the EventBridge reconcile, retention).
 	PeriodicJobs []*river.PeriodicJob
 }
 

@@ -15,6 +15,7 @@ import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
 import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
+import { MonitorStatsPanel } from '../stats/MonitorStatsPanel';
 
 interface FormState {
   name: string;
@@ -181,6 +182,7 @@ export function MonitorFormPage() {
           )}
         </PageHeader>
         <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations')} />
+        {editing && m && <MonitorStatsPanel monitorId={m.id} />}
         <TextInput label="Name" required value={f.name} onChange={(e) => set({ name: e.currentTarget.value })} error={errs.name} placeholder="Checkout every 5 minutes" />
         <Paper withBorder p="md">
           <Stack gap="sm">
