@@ -94,6 +94,9 @@ func BenchmarkChain(b *testing.B) {
 			b.Fatal(err)
 		}
 		d := &deps{cfg: &config.Config{}, log: log, pool: pool, box: box, store: st}
+		if os.Getenv("CATENA_RUNNER_MAX_SCHED_LATENCY") == "off" { // to measure without admission control
+			d.cfg.MaxSchedLatency = -1
+		}
 		var seq atomic.Int64
 		for _, conc := range []int{1, 10, 100, 1000} {
 			b.Run("c="+strconv.Itoa(conc), func(b *testing.B) {
@@ -105,6 +108,17 @@ func BenchmarkChain(b *testing.B) {
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
 				go func() { done <- rw.Run(ctx) }()
+				// How many runs really are in flight at once (admission may hold some back).
+				var peakInFlight atomic.Int64
+				sampled := make(chan struct{})
+				go func() {
+					defer close(sampled)
+					for ctx.Err() == nil {
+						peakInFlight.Store(max(peakInFlight.Load(), int64(rw.worker.InFlight())))
+						time.Sleep(5 * time.Millisecond) // sampling, not waiting for an event
+					}
+				}()
+				defer func() { cancel(); <-sampled; b.ReportMetric(float64(peakInFlight.Load()), "inflight-peak") }()
 				defer func() {
 					cancel()
 					if err := <-done; err != nil {

@@ -35,11 +35,19 @@ type Config struct {
 	LogFormat string // text | json
 	LogLevel  string // debug | info | warn | error
 
-	Location    string         // CATENA_LOCATION: the runner's location
-	Concurrency int            // CATENA_RUNNER_CONCURRENCY: runs at once per process
-	DenyCIDRs   []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses
-	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
-	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
+	Location    string // CATENA_LOCATION: the runner's location
+	Concurrency int    // CATENA_RUNNER_CONCURRENCY: runs at once per process
+	// MaxSchedLatency is CATENA_RUNNER_MAX_SCHED_LATENCY: the goroutine
+	// scheduling latency (p99) above which a runner starts no new run; 0 takes
+	// the runner's default, negative ("off") never holds a run back.
+	MaxSchedLatency time.Duration
+	// MemoryLimitMiB is CATENA_RUNNER_MEMORY_LIMIT in MiB: the Go soft memory
+	// limit a runner sets when GOMEMLIMIT is unset; 0 derives it from the
+	// concurrency, negative ("off") sets none.
+	MemoryLimitMiB int
+	DenyCIDRs      []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses
+	AllowCIDRs     []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
+	AllowEnv       bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
 
 	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
 	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
@@ -198,6 +206,16 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CATENA_PUBLIC_URL=%q must be an http(s) URL such as https://catena.example.com", c.PublicURL))
+	}
+	if strings.EqualFold(get("CATENA_RUNNER_MAX_SCHED_LATENCY"), "off") {
+		c.MaxSchedLatency = -1
+	} else {
+		c.MaxSchedLatency = durVal("CATENA_RUNNER_MAX_SCHED_LATENCY", 0)
+	}
+	if strings.EqualFold(get("CATENA_RUNNER_MEMORY_LIMIT"), "off") {
+		c.MemoryLimitMiB = -1
+	} else if c.MemoryLimitMiB = intVal("CATENA_RUNNER_MEMORY_LIMIT", 0); c.MemoryLimitMiB < 0 || c.MemoryLimitMiB > 1<<20 {
+		errs = append(errs, fmt.Errorf("CATENA_RUNNER_MEMORY_LIMIT=%d must be a size in MiB (1-1048576) or off", c.MemoryLimitMiB))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
