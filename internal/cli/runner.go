@@ -160,8 +160,8 @@ const (
 // measured at 1,000 in flight, docs/performance.md) with little slack, so the
 // GC collects before the heap doubles (GOGC=100) instead of after.
 const (
-	memoryLimitBase   = 56 << 20
-	memoryLimitPerRun = 72 << 10
+	memoryLimitBase   = 48 << 20
+	memoryLimitPerRun = 64 << 10
 )
 
 // setMemoryLimit sets the process's Go soft memory limit for a runner of the
