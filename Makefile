@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test vet check-generated lambda clean
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test monitoring-test test-faults vet check-generated lambda clean
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -50,7 +50,7 @@ deps:
 
 ## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
 ## the GUI's checks and Vitest, and the end-to-end tests in Chromium
-test: deps vet lint check-generated go-test frontend-test e2e
+test: deps vet lint check-generated go-test monitoring-test frontend-test e2e deploy-test
 
 ## check-generated: `go generate ./...` must leave the tree unchanged
 check-generated:
@@ -59,9 +59,25 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
+## go-test: the Go tests; their databases get this run's own prefix
+## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end.
+# -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
+# bodies); make test-faults runs them.
 go-test:
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
-	$(GO) test -race -count=1 -timeout 15m ./...
+	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \
+	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
+	$(GO) test -race -short -count=1 -timeout 15m ./...
+
+## test-faults: every fault scenario with real runner processes and throwaway Postgres clusters, then the auditor (docs/reliability.md)
+test-faults:
+	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -count=1 -timeout 10m -v ./internal/faulttest/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|_test.go:'; exit $${PIPESTATUS[0]}
+
+## monitoring-test: deploy/monitoring's rules, dashboard and scrape examples through
+## Prometheus' own parsers (a nested module: prometheus/prometheus stays out of go.mod)
+monitoring-test:
+	cd deploy/monitoring/test && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
@@ -72,7 +88,7 @@ $(BIN)/golangci-lint:
 
 ## lint: golangci-lint with the import rules of the architecture
 lint: $(BIN)/golangci-lint
-	$(BIN)/golangci-lint run ./...
+	$(BIN)/golangci-lint run --allow-parallel-runners ./...
 
 ## fmt: format the code
 fmt:
@@ -103,6 +119,14 @@ bench: build
 	    print "(collection runs/s; 10 steps per run)" }' .catena/bench.txt; \
 	exit $$st
 
+## bench-history: 1,000,000 runs and 10,000,000 step results generated in SQL, rolled up,
+## then GraphQL timings (dashboard, history page, run, 30-day and 90-day stats) and one
+## retention pass under inserts (minutes; not part of make test; see docs/performance.md)
+.PHONY: bench-history
+bench-history:
+	@mkdir -p .catena; pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	$(GO) test -run '^$$' -bench '^BenchmarkHistory$$' -benchtime 1x -timeout 60m -v ./graph/ | tee .catena/bench-history.txt
+
 ## bench-scale: issue 11's figures at scale (not part of `make test`; about 15 minutes):
 ## scheduler lag for 10,000 monitors (alone and beside a runner, as in serve), the
 ## runner's steps/s and CPU per step (Postgres vs runner) beside plain Go, RSS at
@@ -132,6 +156,24 @@ lambda:
 
 clean:
 	rm -rf $(BIN) .catena/catena-*.log
+
+## deploy-test: the deployment artefacts — docker-compose.yml through Debian's docker-compose
+## 1.29 (installed if missing), the Helm chart (nested Go module deploy/helm/test) and the
+## CDK app's template tests with an offline `cdk synth` (deploy/aws, npm)
+.PHONY: deploy-test compose-test helm-test cdk-test
+deploy-test: compose-test helm-test cdk-test
+
+compose-test:
+	@command -v docker-compose >/dev/null 2>&1 || { echo "compose-test: installing Debian's docker-compose"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; }
+	CATENA_REQUIRE_COMPOSE=1 $(GO) test -count=1 ./internal/deploytest/
+
+helm-test:
+	cd deploy/helm/test && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+cdk-test: deploy/aws/node_modules/.package-lock.json
+	cd deploy/aws && npm test
+deploy/aws/node_modules/.package-lock.json: deploy/aws/package-lock.json
+	cd deploy/aws && npm ci --no-audit --no-fund
 
 ## frontend: the web GUI build in frontend/dist (embedded by `make build`), rebuilt only when its sources changed
 .PHONY: frontend frontend-test e2e

@@ -265,8 +265,8 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 		}
 		return true, "", "not equal"
 	case collection.GreaterThan, collection.GreaterOrEqual, collection.LessThan, collection.LessOrEqual:
-		x, okA := number(a)
-		y, okT := number(target)
+		_, okA := number(a)
+		_, okT := number(target)
 		if !okA || !okT {
 			bad := a
 			if okA {
@@ -274,17 +274,18 @@ func compare(c collection.Comparison, got actual, target string, cache *compiled
 			}
 			return false, CodeTypeMismatch, fmt.Sprintf("%s compares numbers; %s is not a number", c, quote(bad))
 		}
+		n := cmpNumbers(a, target)
 		var ok bool
 		var op string
 		switch c {
 		case collection.GreaterThan:
-			ok, op = x > y, ">"
+			ok, op = n > 0, ">"
 		case collection.GreaterOrEqual:
-			ok, op = x >= y, ">="
+			ok, op = n >= 0, ">="
 		case collection.LessThan:
-			ok, op = x < y, "<"
+			ok, op = n < 0, "<"
 		default:
-			ok, op = x <= y, "<="
+			ok, op = n <= 0, "<="
 		}
 		if ok {
 			return true, "", passReason[c]
@@ -389,9 +390,9 @@ func mayBeNumber(s string) bool {
 }
 
 func equal(got actual, target string) bool {
-	if x, ok := number(got.text); ok && (!got.isJSON || got.json.Type == gjson.Number || got.json.Type == gjson.String) {
-		if y, ok := number(target); ok {
-			return x == y
+	if _, ok := number(got.text); ok && (!got.isJSON || got.json.Type == gjson.Number || got.json.Type == gjson.String) {
+		if _, ok := number(target); ok {
+			return cmpNumbers(got.text, target) == 0
 		}
 	}
 	if got.isJSON && (got.json.IsObject() || got.json.IsArray()) {

@@ -60,6 +60,15 @@ func TestAssert(t *testing.T) {
 		{"body string equals", A{Source: "body", Property: "name", Comparison: "equals", Target: "Ann"}, ok, true, "Ann", "", ""},
 		{"body string-number equals as number", A{Source: "body", Property: "price", Comparison: "equals", Target: "12.5"}, ok, true, "12.50", "", ""},
 		{"body big id keeps its digits", A{Source: "body", Property: "id", Comparison: "equals", Target: "9007199254740993"}, ok, true, "9007199254740993", "", ""},
+		{"body big id is not its float64 neighbour", A{Source: "body", Property: "id", Comparison: "equals", Target: "9007199254740992"}, ok, false, "9007199254740993", "is not", CodeAssertion},
+		{"body big id not_equals its float64 neighbour", A{Source: "body", Property: "id", Comparison: "not_equals", Target: "9007199254740992"}, ok, true, "9007199254740993", "", ""},
+		{"body big id greater_than its neighbour", A{Source: "body", Property: "id", Comparison: "greater_than", Target: "9007199254740992"}, ok, true, "", "", ""},
+		{"body big id less_or_equal its neighbour fails", A{Source: "body", Property: "id", Comparison: "less_or_equal", Target: "9007199254740992"}, ok, false, "", "is not <=", CodeAssertion},
+		{"body big id equals in exponent form", A{Source: "body", Property: "id", Comparison: "equals", Target: "9.007199254740993e15"}, ok, true, "", "", ""},
+		{"decimal float64 rounds away is kept", A{Source: "body", Property: "d", Comparison: "equals", Target: "0.1"}, obs(200, `{"d":0.10000000000000000001}`, nil), false, "", "is not", CodeAssertion},
+		{"decimal trailing zeros are equal", A{Source: "body", Property: "d", Comparison: "equals", Target: "0.1"}, obs(200, `{"d":0.1000}`, nil), true, "", "", ""},
+		{"huge integers ordered exactly", A{Source: "body", Property: "d", Comparison: "less_than", Target: "123456789012345678901234567891"}, obs(200, `{"d":123456789012345678901234567890}`, nil), true, "", "", ""},
+		{"negative zero equals zero", A{Source: "body", Property: "d", Comparison: "equals", Target: "0"}, obs(200, `{"d":-0.0}`, nil), true, "", "", ""},
 		{"body not_equals", A{Source: "body", Property: "name", Comparison: "not_equals", Target: "Bob"}, ok, true, "Ann", "", ""},
 		{"body count with #", A{Source: "body", Property: "tags.#", Comparison: "equals", Target: "2"}, ok, true, "2", "", ""},
 		{"body # greater_than", A{Source: "body", Property: "items.#", Comparison: "greater_than", Target: "0"}, ok, true, "3", "", ""},
@@ -135,6 +144,40 @@ func TestAssert(t *testing.T) {
 				t.Errorf("expected = %q; want the target %q", v.Expected, tt.a.Target)
 			}
 		})
+	}
+}
+
+func TestCmpNumbers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"9007199254740993", "9007199254740992", 1},
+		{"9007199254740992", "9007199254740993", -1},
+		{"1", "1.0", 0},
+		{"1e3", "1000", 0},
+		{"1E+3", "1000.000", 0},
+		{"0.001", "1e-3", 0},
+		{"-5", "3", -1},
+		{"-5", "-3", -1},
+		{"-0", "0", 0},
+		{"0.0", "-0e10", 0},
+		{"00012", "12", 0},
+		{".5", "0.5", 0},
+		{"5.", "5", 0},
+		{"12.5", "12.50", 0},
+		{"99", "100", -1},
+		{"0.0999", "0.1", -1},
+		{"1.23456789012345678901", "1.23456789012345678902", -1},
+		{" 7 ", "7", 0},
+		{"+7", "7", 0},
+		{"0x1p4", "16", 0}, // not decimal: compared as float64
+	}
+	for _, tt := range tests {
+		if got := cmpNumbers(tt.a, tt.b); got != tt.want {
+			t.Errorf("cmpNumbers(%q, %q) = %d; want %d", tt.a, tt.b, got, tt.want)
+		}
 	}
 }
 

@@ -271,6 +271,7 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 		if sent != nil {
 			res.TraceID = sent.TraceID
 			res.Timings = sent.Timings
+			r.recordRedirects(&res.Request, req, sent)
 		}
 		if serr != nil {
 			return r.errored(i, res, serr)
@@ -309,6 +310,26 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 			return r.errored(i, res, errorf(CodeCancelled, "cancelled while waiting to retry (after %d tries)", try))
 		}
 		r.fire(EventRetry)
+	}
+}
+
+// recordRedirects makes the request record show the last request sent and
+// the chain before it, redacted like the rest of the record.
+func (r *run) recordRedirects(rec *collection.RequestRecord, req *sendRequest, sent *sendResult) {
+	if len(sent.Redirects) == 0 {
+		if rec.Redirects != nil { // an earlier try of a polling step was redirected
+			rec.Method, rec.URL, rec.Body, rec.Redirects = req.Method, r.red.Redact(req.URL), r.red.Redact(req.Body), nil
+		}
+		return
+	}
+	hops := make([]collection.Redirect, len(sent.Redirects))
+	for i, h := range sent.Redirects {
+		hops[i] = collection.Redirect{Method: h.Method, URL: r.red.Redact(h.URL), Status: h.Status}
+	}
+	rec.Redirects = hops
+	rec.Method, rec.URL = sent.FinalMethod, r.red.Redact(sent.FinalURL)
+	if sent.FinalMethod != req.Method {
+		rec.Body = "" // a 301/302/303 turned it into a GET, sent without the body
 	}
 }
 

@@ -105,6 +105,35 @@ type sendResult struct {
 	Body    []byte
 	Timings collection.Timings
 	TraceID string
+	// FinalMethod and FinalURL are those of the last request sent, which
+	// differ from the step's after a redirect; Redirects lists the requests
+	// answered with a redirect, first to last (nil when none was followed).
+	FinalMethod string
+	FinalURL    string
+	Redirects   []collection.Redirect
+}
+
+// redirectChain walks back from the response's request through the redirect
+// responses that caused each request (http.Request.Response) and returns the
+// hops, first to last; it allocates only when a redirect was followed.
+func redirectChain(resp *http.Response) []collection.Redirect {
+	n := 0
+	for req := resp.Request; req != nil && req.Response != nil; req = req.Response.Request {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]collection.Redirect, n)
+	for req := resp.Request; req != nil && req.Response != nil; req = req.Response.Request {
+		n--
+		prev := req.Response
+		out[n] = collection.Redirect{Status: prev.StatusCode}
+		if prev.Request != nil {
+			out[n].Method, out[n].URL = prev.Request.Method, prev.Request.URL.String()
+		}
+	}
+	return out
 }
 
 // redirectPolicy travels in the request context to the shared CheckRedirect.
@@ -341,6 +370,10 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	defer resp.Body.Close()
 
 	out := &sendResult{Status: resp.StatusCode, Header: resp.Header, TraceID: traceID}
+	if resp.Request != nil && resp.Request.Response != nil {
+		out.FinalMethod, out.FinalURL = resp.Request.Method, resp.Request.URL.String()
+		out.Redirects = redirectChain(resp)
+	}
 	b, rerr := readBody(resp, maxRead)
 	end := time.Now()
 	out.Timings = exchangeTimings(at, start, end)

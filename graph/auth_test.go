@@ -269,6 +269,12 @@ func TestHTTPGuards(t *testing.T) {
 	if r := e.do(request{token: e.tokens[collection.RoleViewer], body: []byte(` [{"query":"{ me { id } }"},{"query":"{ me { id } }"}]`)}, "", nil); r.Status != http.StatusBadRequest {
 		t.Fatalf("batch: status %d", r.Status)
 	}
+	// A lone surrogate would be stored as U+FFFD: refused, naming where it is.
+	lone := []byte(`{"query":"mutation($in: CollectionInput!) { createCollection(input: $in) { id } }","variables":{"in":{"name":"x\ud800"}}}`)
+	if r := e.do(request{token: e.tokens[collection.RoleEditor], body: lone}, "", nil); r.Status != http.StatusBadRequest ||
+		len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, `\ud800 in variables.in.name is half of a UTF-16 surrogate pair`) {
+		t.Fatalf("lone surrogate: status %d, %+v", r.Status, r.Errors)
+	}
 	big := []byte(`{"query":"{ me { id } }","variables":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`)
 	if r := e.do(request{token: e.tokens[collection.RoleViewer], body: big}, "", nil); r.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("2 MiB body: status %d", r.Status)
@@ -283,6 +289,22 @@ func TestHTTPGuards(t *testing.T) {
 	// Introspection is for admins.
 	if r := e.post(e.tokens[collection.RoleViewer], `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 {
 		t.Fatal("a viewer introspected the schema")
+	}
+	// docs/api.md: the refusal is FORBIDDEN (it was INTERNAL, logged at ERROR),
+	// also when hidden in a fragment; __typename is not introspection.
+	for _, q := range []string{
+		`{ __schema { queryType { name } } }`,
+		`{ __type(name: "Run") { name } }`,
+		`query { ...F } fragment F on Query { ... on Query { __schema { types { name } } } }`,
+	} {
+		for _, role := range []collection.Role{collection.RoleViewer, collection.RoleEditor} {
+			if r := e.post(e.tokens[role], q, nil); r.code() != "FORBIDDEN" || len(r.Data) > 0 && string(r.Data) != "null" {
+				t.Errorf("%s as %s: %+v data %s, want FORBIDDEN", q, role, r.Errors, r.Data)
+			}
+		}
+	}
+	if r := e.post(e.tokens[collection.RoleViewer], `{ __typename }`, nil); len(r.Errors) > 0 {
+		t.Errorf("__typename refused: %+v", r.Errors)
 	}
 	if r := e.post(e.tokens[collection.RoleAdmin], `{ __schema { queryType { name } } }`, nil); len(r.Errors) > 0 {
 		t.Fatalf("admin introspection: %+v", r.Errors)

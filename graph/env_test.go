@@ -67,7 +67,10 @@ type envOption func(*envConfig)
 type envConfig struct {
 	noUsers    bool
 	withSetup  bool
+	logTo      io.Writer // the server's log, at debug level; nil: errors to stderr
 	beforeHTTP func(e *env)
+	// scheduler builds the resolver's MonitorScheduler (nil: none).
+	scheduler func(pool *pgxpool.Pool, st *store.Store, q *queue.Client) graph.MonitorScheduler
 }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
@@ -95,6 +98,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	if cfg.logTo != nil {
+		log = slog.New(slog.NewTextHandler(cfg.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	st := store.New(pool, box)
 	q, err := queue.New(st, log, queue.Config{})
 	if err != nil {
@@ -119,7 +125,12 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	providers := alerting.ProviderDeps{HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+	var sched graph.MonitorScheduler
+	if cfg.scheduler != nil {
+		sched = cfg.scheduler(pool, st, q)
+	}
 	r := graph.NewResolver(graph.Config{
+		Scheduler:    sched,
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, providers) },
 		Store:        st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
 		SetupToken: setup, BcryptCost: bcrypt.MinCost,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -24,14 +25,19 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeRateLimited     = "RATE_LIMITED"
 	CodeInternal        = "INTERNAL"
+	// CodeCancelled: the client went away (or its deadline passed) before the
+	// answer was ready; nobody reads it, and nothing broke on the server.
+	CodeCancelled = "CANCELLED"
 )
 
 // errRateLimited refuses a login attempt over its budget.
 var errRateLimited = errors.New("too many sign-in attempts; wait a minute and try again")
 
 // ErrorPresenter maps domain errors to GraphQL errors with extensions.code.
-// Anything it does not recognise is an internal error: logged with a request
-// id, and only that id reaches the client.
+// Anything it does not recognise is an internal error: logged with the
+// request's id (one per HTTP request, see withRequestID), and only that id
+// reaches the client. A request the client cancelled is not an error: it is
+// logged at debug level only.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
@@ -81,8 +87,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, errRateLimited):
 			e.Message = errRateLimited.Error()
 			setExt(e, CodeRateLimited, nil)
+		case ctx.Err() != nil || errors.Is(err, context.Canceled):
+			log.DebugContext(ctx, "request cancelled by the client", "request_id", RequestIDFrom(ctx), "path", e.Path.String(), "err", err)
+			e.Message = "request cancelled"
+			setExt(e, CodeCancelled, nil)
 		default:
-			id := requestID()
+			id := RequestIDFrom(ctx)
 			log.ErrorContext(ctx, "internal error", "request_id", id, "path", e.Path.String(), "err", err)
 			e.Message = fmt.Sprintf("internal error (request id %s)", id)
 			setExt(e, CodeInternal, map[string]any{"requestId": id})
@@ -95,7 +105,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 // logged request id and stack-free message.
 func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
-		id := requestID()
+		id := RequestIDFrom(ctx)
 		log.ErrorContext(ctx, "panic in resolver", "request_id", id, "panic", fmt.Sprint(v))
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("internal error (request id %s)", id),
@@ -116,7 +126,28 @@ func setExt(e *gqlerror.Error, code string, extra map[string]any) {
 // names only what the client asked for.
 func unwrapMessage(err error) string { return err.Error() }
 
-func requestID() string {
+type requestIDKey struct{}
+
+// withRequestID gives each HTTP request one id, used by every log line and
+// error of that request, and returned in the X-Request-Id header.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestIDFrom returns the request's id, or a fresh one outside a request
+// (a test calling the presenter directly).
+func RequestIDFrom(ctx context.Context) string {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		return id
+	}
+	return newRequestID()
+}
+
+func newRequestID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/collection/schedulespec"
+	"github.com/catena-monitor/catena/internal/store"
 )
 
 // checkMonitor builds a monitor from input and validates it whole: its own
@@ -30,9 +33,16 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 		} else if err != nil {
 			return nil, err
 		}
+		if len(c.Steps) == 0 {
+			// A draft may have no steps, but a monitor of one would pass forever having checked nothing.
+			return nil, collection.Invalid("collectionIds", "collection %s (%q) has no steps; add a step before monitoring it", model.FormatID(id), c.Name)
+		}
 		cs = append(cs, *c)
 	}
 	if err := m.ValidateTimeouts(s.MinInterval(), cs); err != nil {
+		return nil, err
+	}
+	if err := r.checkScheduler(m); err != nil {
 		return nil, err
 	}
 	if m.Enabled {
@@ -42,11 +52,56 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 	return m, nil
 }
 
+// TxScheduler is a MonitorScheduler that records a monitor change inside the
+// transaction that writes the monitor (schedule.Outbox, EventBridge mode), so
+// the row and its pending schedule commit together or not at all; AWS is
+// brought in line afterwards by a job, and Monitor.scheduleStatus shows how far.
+type TxScheduler interface {
+	MonitorChanged(ctx context.Context, tx pgx.Tx, id collection.MonitorID) error
+}
+
+// scheduleHooks are the store hooks of a monitor write: the outbox record
+// when the scheduler keeps one.
+func (r *Resolver) scheduleHooks() []store.MonitorHook {
+	if t, ok := r.Scheduler.(TxScheduler); ok {
+		return []store.MonitorHook{t.MonitorChanged}
+	}
+	return nil
+}
+
+// scheduleUpsert tells a scheduler without an outbox about the written monitor.
 func (r *Resolver) scheduleUpsert(ctx context.Context, m *collection.Monitor) error {
 	if r.Scheduler == nil {
 		return nil
 	}
+	if _, ok := r.Scheduler.(TxScheduler); ok {
+		return nil // recorded in the write's transaction
+	}
 	return r.Scheduler.Upsert(ctx, m)
+}
+
+// scheduleDelete is scheduleUpsert for a deleted monitor.
+func (r *Resolver) scheduleDelete(ctx context.Context, id collection.MonitorID) error {
+	if r.Scheduler == nil {
+		return nil
+	}
+	if _, ok := r.Scheduler.(TxScheduler); ok {
+		return nil
+	}
+	return r.Scheduler.Delete(ctx, id)
+}
+
+// checkScheduler refuses what the scheduler cannot express (EventBridge:
+// rates under a minute) before anything is saved.
+func (r *Resolver) checkScheduler(m *collection.Monitor) error {
+	if c, ok := r.Scheduler.(interface {
+		Check(*collection.Monitor) error
+	}); ok {
+		if err := c.Check(m); err != nil {
+			return collection.Invalid("schedule", "%s", strings.TrimPrefix(err.Error(), collection.ErrInvalid.Error()+": "))
+		}
+	}
+	return nil
 }
 
 func (r *mutationResolver) setEnabled(ctx context.Context, id string, enabled bool) (*collection.Monitor, error) {
@@ -58,7 +113,7 @@ func (r *mutationResolver) setEnabled(ctx context.Context, id string, enabled bo
 		return nil, err
 	}
 	if !enabled {
-		if err := r.Store.SetMonitorEnabled(ctx, mid, false); err != nil {
+		if err := r.Store.SetMonitorEnabled(ctx, mid, false, r.scheduleHooks()...); err != nil {
 			return nil, err
 		}
 		m, err := r.Store.GetMonitor(ctx, mid)
@@ -79,7 +134,7 @@ func (r *mutationResolver) setEnabled(ctx context.Context, id string, enabled bo
 	}
 	next := s.Next(r.Now())
 	m.Enabled, m.NextRunAt = true, &next
-	if m, err = r.Store.UpdateMonitor(ctx, m); err != nil {
+	if m, err = r.Store.UpdateMonitor(ctx, m, r.scheduleHooks()...); err != nil {
 		return nil, err
 	}
 	return m, r.scheduleUpsert(ctx, m)
@@ -95,4 +150,18 @@ func (r *Resolver) checkChannel(ch *collection.AlertChannel) error {
 		return collection.Invalid("config", "%s", strings.TrimPrefix(err.Error(), collection.ErrInvalid.Error()+": "))
 	}
 	return nil
+}
+
+func scheduleStatus(row *store.ScheduleSync) *model.MonitorScheduleStatus {
+	out := &model.MonitorScheduleStatus{Attempts: row.Attempts, UpdatedAt: row.UpdatedAt, SyncedAt: row.SyncedAt}
+	switch row.State {
+	case store.ScheduleSynced:
+		out.State = model.ScheduleSyncStateSynced
+	case store.ScheduleFailed:
+		out.State = model.ScheduleSyncStateFailed
+		out.Error = &row.LastError
+	default:
+		out.State = model.ScheduleSyncStatePending
+	}
+	return out
 }

@@ -68,6 +68,21 @@ func (r *monitorResolver) Stats(ctx context.Context, obj *collection.Monitor) (*
 	return monitorStats(st), nil
 }
 
+func (r *monitorResolver) ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error) {
+	if _, ok := r.Scheduler.(TxScheduler); !ok {
+		return nil, nil //nolint:nilnil // null by the schema: no external schedule in this mode
+	}
+	row, err := loader.For(ctx).ScheduleSync.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		// Created before EventBridge mode was on: reconcile writes its schedule.
+		return &model.MonitorScheduleStatus{State: model.ScheduleSyncStatePending, UpdatedAt: obj.UpdatedAt}, nil
+	}
+	return scheduleStatus(row), nil
+}
+
 func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error) {
 	if _, err := editor(ctx); err != nil {
 		return nil, err
@@ -76,7 +91,7 @@ func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.Monito
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.Store.CreateMonitor(ctx, m)
+	out, err := r.Store.CreateMonitor(ctx, m, r.scheduleHooks()...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +111,7 @@ func (r *mutationResolver) UpdateMonitor(ctx context.Context, id string, input m
 		return nil, err
 	}
 	m.ID = mid
-	out, err := r.Store.UpdateMonitor(ctx, m)
+	out, err := r.Store.UpdateMonitor(ctx, m, r.scheduleHooks()...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +126,11 @@ func (r *mutationResolver) DeleteMonitor(ctx context.Context, id string) (string
 	if err != nil {
 		return "", err
 	}
-	if err := r.Store.DeleteMonitor(ctx, mid); err != nil {
+	if err := r.Store.DeleteMonitor(ctx, mid, r.scheduleHooks()...); err != nil {
 		return "", err
 	}
-	if r.Scheduler != nil {
-		if err := r.Scheduler.Delete(ctx, mid); err != nil {
-			return "", err
-		}
+	if err := r.scheduleDelete(ctx, mid); err != nil {
+		return "", err
 	}
 	return id, nil
 }

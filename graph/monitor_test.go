@@ -217,6 +217,13 @@ func TestMonitorsAndChannels(t *testing.T) {
 	if r := e.post(editor, `mutation($c: ID!) { createMonitor(input: {name: "bad", schedule: "every now and then", collectionIds: [$c]}) { id } }`, map[string]any{"c": cid}); r.code() != "INVALID" {
 		t.Fatalf("bad schedule: %+v", r.Errors)
 	}
+	// A collection with no steps (a draft) cannot be monitored: it would pass having checked nothing.
+	var draft struct{ CreateCollection struct{ ID string } }
+	e.mustPost(editor, `mutation { createCollection(input: {name: "draft"}) { id } }`, nil, &draft)
+	if r := e.post(editor, `mutation($c: ID!) { createMonitor(input: {name: "empty", schedule: "every 5m", collectionIds: [$c]}) { id } }`,
+		map[string]any{"c": draft.CreateCollection.ID}); r.code() != "INVALID" || !strings.Contains(r.Errors[0].Message, "has no steps") {
+		t.Fatalf("monitor of a stepless collection: %+v", r.Errors)
+	}
 	var cm struct{ CreateMonitor gqlMonitor }
 	e.mustPost(editor, `mutation($c: ID!, $ch: ID!) { createMonitor(input: {name: "checkout every 5m", schedule: "every 5m", timeZone: "Europe/Paris",
 		locations: ["local"], collectionIds: [$c], channelIds: [$ch],

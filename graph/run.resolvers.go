@@ -9,8 +9,6 @@ import (
 	"context"
 	"time"
 
-	pgx "github.com/jackc/pgx/v5"
-
 	"github.com/catena-monitor/catena/graph/generated"
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
@@ -40,16 +38,12 @@ func (r *mutationResolver) RunCollection(ctx context.Context, id string, locatio
 	if len(c.Steps) == 0 {
 		return nil, collection.Invalid("steps", "collection %q has no steps to run; add a step first", c.Name)
 	}
-	var run collection.Run
-	err = store.WithTx(ctx, r.Store.Pool(), func(tx pgx.Tx) error {
-		run, _, err = r.Queue.EnqueueRun(ctx, tx, store.InsertRunParams{
-			CollectionID: &cid,
-			Location:     loc,
-			Trigger:      collection.TriggerManual,
-			Snapshot:     *c,
-			CreatedBy:    &p.User.ID,
-		})
-		return err
+	run, err := r.enqueueRun(ctx, store.InsertRunParams{
+		CollectionID: &cid,
+		Location:     loc,
+		Trigger:      collection.TriggerManual,
+		Snapshot:     *c,
+		CreatedBy:    &p.User.ID,
 	})
 	if err != nil {
 		return nil, err

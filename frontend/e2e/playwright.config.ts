@@ -15,6 +15,9 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [['list']],
   outputDir: '../test-results',
+  // Golden images (toHaveScreenshot) live beside the specs, one per name, taken
+  // in Debian's Chromium at 1×; `npm run e2e -- --update-snapshots` renews them.
+  snapshotPathTemplate: '{testDir}/golden/{arg}{ext}',
   use: {
     baseURL: process.env.CATENA_E2E_URL,
     viewport: { width: 1280, height: 860 },

@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Collection() CollectionResolver
 	Delivery() DeliveryResolver
 	Incident() IncidentResolver
+	IncidentNote() IncidentNoteResolver
 	Monitor() MonitorResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -46,6 +47,7 @@ type ResolverRoot interface {
 	StepResult() StepResultResolver
 	Subscription() SubscriptionResolver
 	Timings() TimingsResolver
+	WindowStats() WindowStatsResolver
 }
 
 type DirectiveRoot struct {
@@ -98,6 +100,12 @@ type ComplexityRoot struct {
 		Reason     func(childComplexity int) int
 		Source     func(childComplexity int) int
 		Target     func(childComplexity int) int
+	}
+
+	Assignee struct {
+		Email func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
 	}
 
 	Collection struct {
@@ -157,6 +165,7 @@ type ComplexityRoot struct {
 
 	Incident struct {
 		AcknowledgedAt func(childComplexity int) int
+		Assignee       func(childComplexity int) int
 		Collection     func(childComplexity int) int
 		Deliveries     func(childComplexity int) int
 		FirstRun       func(childComplexity int) int
@@ -165,10 +174,19 @@ type ComplexityRoot struct {
 		LastNotifiedAt func(childComplexity int) int
 		LastRun        func(childComplexity int) int
 		Monitor        func(childComplexity int) int
+		Notes          func(childComplexity int) int
 		OpenedAt       func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
+		SnoozedUntil   func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Summary        func(childComplexity int) int
+	}
+
+	IncidentNote struct {
+		Author    func(childComplexity int) int
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
 	}
 
 	LatencyPoint struct {
@@ -186,20 +204,21 @@ type ComplexityRoot struct {
 	}
 
 	Monitor struct {
-		Channels    func(childComplexity int) int
-		Collections func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Enabled     func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Locations   func(childComplexity int) int
-		Name        func(childComplexity int) int
-		NextRunAt   func(childComplexity int) int
-		Policy      func(childComplexity int) int
-		Schedule    func(childComplexity int) int
-		State       func(childComplexity int) int
-		Stats       func(childComplexity int) int
-		TimeZone    func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		Channels       func(childComplexity int) int
+		Collections    func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Enabled        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Locations      func(childComplexity int) int
+		Name           func(childComplexity int) int
+		NextRunAt      func(childComplexity int) int
+		Policy         func(childComplexity int) int
+		Schedule       func(childComplexity int) int
+		ScheduleStatus func(childComplexity int) int
+		State          func(childComplexity int) int
+		Stats          func(childComplexity int) int
+		TimeZone       func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
 	}
 
 	MonitorConnection struct {
@@ -212,6 +231,22 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MonitorObjectives struct {
+		ApdexThresholdMs     func(childComplexity int) int
+		RetentionBodiesDays  func(childComplexity int) int
+		RetentionRunsDays    func(childComplexity int) int
+		RetentionTimingsDays func(childComplexity int) int
+		SloTarget            func(childComplexity int) int
+	}
+
+	MonitorScheduleStatus struct {
+		Attempts  func(childComplexity int) int
+		Error     func(childComplexity int) int
+		State     func(childComplexity int) int
+		SyncedAt  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
 	MonitorStats struct {
 		Latency         func(childComplexity int) int
 		P95LatencyMs24h func(childComplexity int) int
@@ -222,37 +257,43 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeIncident func(childComplexity int, id string) int
-		AddStep             func(childComplexity int, collectionID string, input model.StepInput, position *int) int
-		CancelRun           func(childComplexity int, id string) int
-		ChangePassword      func(childComplexity int, currentPassword string, newPassword string) int
-		CreateAPIToken      func(childComplexity int, name string, expiresInDays *int) int
-		CreateAlertChannel  func(childComplexity int, input model.AlertChannelInput) int
-		CreateCollection    func(childComplexity int, input model.CollectionInput) int
-		CreateMonitor       func(childComplexity int, input model.MonitorInput) int
-		CreateUser          func(childComplexity int, input model.CreateUserInput) int
-		DeleteAlertChannel  func(childComplexity int, id string) int
-		DeleteCollection    func(childComplexity int, id string) int
-		DeleteMonitor       func(childComplexity int, id string) int
-		DeleteStep          func(childComplexity int, id string) int
-		DeleteUser          func(childComplexity int, id string) int
-		ImportCollection    func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
-		Login               func(childComplexity int, email string, password string) int
-		Logout              func(childComplexity int) int
-		MoveStep            func(childComplexity int, collectionID string, id string, position int) int
-		PauseMonitor        func(childComplexity int, id string) int
-		ReplaceCollection   func(childComplexity int, id string, input model.CollectionInput) int
-		ResumeMonitor       func(childComplexity int, id string) int
-		RevokeAPIToken      func(childComplexity int, id string) int
-		RunCollection       func(childComplexity int, id string, location *string) int
-		SetSecret           func(childComplexity int, collectionID string, name string, value *string) int
-		Setup               func(childComplexity int, token string, email string, name string, password string) int
-		TestAlertChannel    func(childComplexity int, id string) int
-		UpdateAlertChannel  func(childComplexity int, id string, input model.AlertChannelInput) int
-		UpdateCollection    func(childComplexity int, id string, input model.UpdateCollectionInput) int
-		UpdateMonitor       func(childComplexity int, id string, input model.MonitorInput) int
-		UpdateStep          func(childComplexity int, id string, input model.StepInput) int
-		UpdateUser          func(childComplexity int, id string, input model.UpdateUserInput) int
+		AcknowledgeIncident  func(childComplexity int, id string) int
+		AddIncidentNote      func(childComplexity int, id string, body string) int
+		AddStep              func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		AssignIncident       func(childComplexity int, id string, userID *string) int
+		CancelRun            func(childComplexity int, id string) int
+		ChangePassword       func(childComplexity int, currentPassword string, newPassword string) int
+		CreateAPIToken       func(childComplexity int, name string, expiresInDays *int) int
+		CreateAlertChannel   func(childComplexity int, input model.AlertChannelInput) int
+		CreateCollection     func(childComplexity int, input model.CollectionInput) int
+		CreateMonitor        func(childComplexity int, input model.MonitorInput) int
+		CreateUser           func(childComplexity int, input model.CreateUserInput) int
+		DeleteAlertChannel   func(childComplexity int, id string) int
+		DeleteCollection     func(childComplexity int, id string) int
+		DeleteMonitor        func(childComplexity int, id string) int
+		DeleteStep           func(childComplexity int, id string) int
+		DeleteUser           func(childComplexity int, id string) int
+		ImportCollection     func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
+		Login                func(childComplexity int, email string, password string) int
+		Logout               func(childComplexity int) int
+		MoveStep             func(childComplexity int, collectionID string, id string, position int) int
+		PauseMonitor         func(childComplexity int, id string) int
+		PinRun               func(childComplexity int, id string, pinned bool) int
+		ReplaceCollection    func(childComplexity int, id string, input model.CollectionInput) int
+		ResumeMonitor        func(childComplexity int, id string) int
+		RevokeAPIToken       func(childComplexity int, id string) int
+		RunCollection        func(childComplexity int, id string, location *string) int
+		RunMonitorNow        func(childComplexity int, id string) int
+		SetMonitorObjectives func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
+		SetSecret            func(childComplexity int, collectionID string, name string, value *string) int
+		Setup                func(childComplexity int, token string, email string, name string, password string) int
+		SnoozeIncident       func(childComplexity int, id string, minutes int) int
+		TestAlertChannel     func(childComplexity int, id string) int
+		UpdateAlertChannel   func(childComplexity int, id string, input model.AlertChannelInput) int
+		UpdateCollection     func(childComplexity int, id string, input model.UpdateCollectionInput) int
+		UpdateMonitor        func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateStep           func(childComplexity int, id string, input model.StepInput) int
+		UpdateUser           func(childComplexity int, id string, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -263,23 +304,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens        func(childComplexity int) int
-		AlertChannel     func(childComplexity int, id string) int
-		AlertChannels    func(childComplexity int) int
-		Collection       func(childComplexity int, id string) int
-		Collections      func(childComplexity int, search *string, first *int, after *string) int
-		Deliveries       func(childComplexity int, incidentID *string, channelID *string, first *int) int
-		ExportCollection func(childComplexity int, id string, format *model.ExportFormat) int
-		Incidents        func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
-		Locations        func(childComplexity int) int
-		Me               func(childComplexity int) int
-		Monitor          func(childComplexity int, id string) int
-		Monitors         func(childComplexity int, first *int, after *string) int
-		Run              func(childComplexity int, id string) int
-		Runs             func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
-		SchedulePreview  func(childComplexity int, schedule string, timeZone *string, count *int) int
-		SetupRequired    func(childComplexity int) int
-		Users            func(childComplexity int) int
+		APITokens         func(childComplexity int) int
+		AlertChannel      func(childComplexity int, id string) int
+		AlertChannels     func(childComplexity int) int
+		Assignees         func(childComplexity int) int
+		Collection        func(childComplexity int, id string) int
+		Collections       func(childComplexity int, search *string, first *int, after *string) int
+		Deliveries        func(childComplexity int, incidentID *string, channelID *string, first *int) int
+		ExportCollection  func(childComplexity int, id string, format *model.ExportFormat) int
+		Incidents         func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
+		Locations         func(childComplexity int) int
+		Me                func(childComplexity int) int
+		Monitor           func(childComplexity int, id string) int
+		MonitorObjectives func(childComplexity int, monitorID string) int
+		MonitorStats      func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
+		Monitors          func(childComplexity int, first *int, after *string) int
+		Run               func(childComplexity int, id string) int
+		Runs              func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
+		SchedulePreview   func(childComplexity int, schedule string, timeZone *string, count *int) int
+		SetupRequired     func(childComplexity int) int
+		Users             func(childComplexity int) int
 	}
 
 	ReceivedResponse struct {
@@ -288,6 +332,12 @@ type ComplexityRoot struct {
 		Headers       func(childComplexity int) int
 		Size          func(childComplexity int) int
 		Status        func(childComplexity int) int
+	}
+
+	Redirect struct {
+		Method func(childComplexity int) int
+		Status func(childComplexity int) int
+		URL    func(childComplexity int) int
 	}
 
 	Retry struct {
@@ -329,10 +379,27 @@ type ComplexityRoot struct {
 	}
 
 	SentRequest struct {
-		Body    func(childComplexity int) int
-		Headers func(childComplexity int) int
-		Method  func(childComplexity int) int
-		URL     func(childComplexity int) int
+		Body      func(childComplexity int) int
+		Headers   func(childComplexity int) int
+		Method    func(childComplexity int) int
+		Redirects func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	StatsPoint struct {
+		Apdex         func(childComplexity int) int
+		At            func(childComplexity int) int
+		AvgDurationMs func(childComplexity int) int
+		Errored       func(childComplexity int) int
+		Failed        func(childComplexity int) int
+		Passed        func(childComplexity int) int
+		Runs          func(childComplexity int) int
+		Uptime        func(childComplexity int) int
+	}
+
+	StatsSeries struct {
+		Points      func(childComplexity int) int
+		StepSeconds func(childComplexity int) int
 	}
 
 	Step struct {
@@ -367,6 +434,22 @@ type ComplexityRoot struct {
 		Tries      func(childComplexity int) int
 	}
 
+	StepWindowStats struct {
+		ConnectMs        func(childComplexity int) int
+		DNSMs            func(childComplexity int) int
+		Errored          func(childComplexity int) int
+		Executed         func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		FirstByteMs      func(childComplexity int) int
+		Name             func(childComplexity int) int
+		P50Ms            func(childComplexity int) int
+		P95Ms            func(childComplexity int) int
+		P99Ms            func(childComplexity int) int
+		Passed           func(childComplexity int) int
+		PercentilesExact func(childComplexity int) int
+		TLSMs            func(childComplexity int) int
+	}
+
 	Subscription struct {
 		RunUpdated func(childComplexity int, id string) int
 	}
@@ -395,6 +478,29 @@ type ComplexityRoot struct {
 	Variable struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	WindowStats struct {
+		Apdex            func(childComplexity int) int
+		ApdexThresholdMs func(childComplexity int) int
+		Cancelled        func(childComplexity int) int
+		ErrorBudgetLeft  func(childComplexity int) int
+		Errored          func(childComplexity int) int
+		Failed           func(childComplexity int) int
+		From             func(childComplexity int) int
+		Missed           func(childComplexity int) int
+		P50Ms            func(childComplexity int) int
+		P95Ms            func(childComplexity int) int
+		P99Ms            func(childComplexity int) int
+		Passed           func(childComplexity int) int
+		PercentilesExact func(childComplexity int) int
+		RolledUpBefore   func(childComplexity int) int
+		Runs             func(childComplexity int) int
+		Series           func(childComplexity int) int
+		SloTarget        func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		To               func(childComplexity int) int
+		Uptime           func(childComplexity int) int
 	}
 }
 
@@ -426,6 +532,13 @@ type IncidentResolver interface {
 	FirstRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	LastRun(ctx context.Context, obj *collection.Incident) (*collection.Run, error)
 	Deliveries(ctx context.Context, obj *collection.Incident) ([]collection.Delivery, error)
+	Assignee(ctx context.Context, obj *collection.Incident) (*collection.User, error)
+
+	Notes(ctx context.Context, obj *collection.Incident) ([]collection.IncidentNote, error)
+}
+type IncidentNoteResolver interface {
+	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
+	Author(ctx context.Context, obj *collection.IncidentNote) (*collection.User, error)
 }
 type MonitorResolver interface {
 	Collections(ctx context.Context, obj *collection.Monitor) ([]collection.Collection, error)
@@ -433,6 +546,7 @@ type MonitorResolver interface {
 
 	State(ctx context.Context, obj *collection.Monitor) (model.MonitorState, error)
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
+	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*collection.User, error)
@@ -452,6 +566,10 @@ type MutationResolver interface {
 	MoveStep(ctx context.Context, collectionID string, id string, position int) (*collection.Collection, error)
 	SetSecret(ctx context.Context, collectionID string, name string, value *string) (*collection.Collection, error)
 	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error)
+	AssignIncident(ctx context.Context, id string, userID *string) (*collection.Incident, error)
+	SnoozeIncident(ctx context.Context, id string, minutes int) (*collection.Incident, error)
+	AddIncidentNote(ctx context.Context, id string, body string) (*collection.IncidentNote, error)
+	RunMonitorNow(ctx context.Context, id string) ([]collection.Run, error)
 	CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error)
 	UpdateMonitor(ctx context.Context, id string, input model.MonitorInput) (*collection.Monitor, error)
 	DeleteMonitor(ctx context.Context, id string) (string, error)
@@ -459,6 +577,8 @@ type MutationResolver interface {
 	ResumeMonitor(ctx context.Context, id string) (*collection.Monitor, error)
 	RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error)
 	CancelRun(ctx context.Context, id string) (*collection.Run, error)
+	SetMonitorObjectives(ctx context.Context, monitorID string, input model.MonitorObjectivesInput) (*model.MonitorObjectives, error)
+	PinRun(ctx context.Context, id string, pinned bool) (bool, error)
 	Setup(ctx context.Context, token string, email string, name string, password string) (*collection.User, error)
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*collection.User, error)
@@ -477,12 +597,15 @@ type QueryResolver interface {
 	Collections(ctx context.Context, search *string, first *int, after *string) (*model.CollectionConnection, error)
 	Collection(ctx context.Context, id string) (*collection.Collection, error)
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
+	Assignees(ctx context.Context) ([]model.Assignee, error)
 	Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error)
 	Monitor(ctx context.Context, id string) (*collection.Monitor, error)
 	Locations(ctx context.Context) ([]model.Location, error)
 	SchedulePreview(ctx context.Context, schedule string, timeZone *string, count *int) ([]time.Time, error)
 	Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) (*model.RunConnection, error)
 	Run(ctx context.Context, id string) (*collection.Run, error)
+	MonitorStats(ctx context.Context, monitorID string, rangeArg model.StatsRange, collectionID *string) (*model.WindowStats, error)
+	MonitorObjectives(ctx context.Context, monitorID string) (*model.MonitorObjectives, error)
 	Users(ctx context.Context) ([]collection.User, error)
 	APITokens(ctx context.Context) ([]collection.APIToken, error)
 }
@@ -522,6 +645,10 @@ type TimingsResolver interface {
 	TLSMs(ctx context.Context, obj *collection.Timings) (float64, error)
 	FirstByteMs(ctx context.Context, obj *collection.Timings) (float64, error)
 	TotalMs(ctx context.Context, obj *collection.Timings) (float64, error)
+}
+type WindowStatsResolver interface {
+	Steps(ctx context.Context, obj *model.WindowStats) ([]model.StepWindowStats, error)
+	Series(ctx context.Context, obj *model.WindowStats) (*model.StatsSeries, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -745,6 +872,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssertionResult.Target(childComplexity), true
 
+	case "Assignee.email":
+		if e.ComplexityRoot.Assignee.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Email(childComplexity), true
+	case "Assignee.id":
+		if e.ComplexityRoot.Assignee.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.ID(childComplexity), true
+	case "Assignee.name":
+		if e.ComplexityRoot.Assignee.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Assignee.Name(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -945,6 +1091,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.AcknowledgedAt(childComplexity), true
+	case "Incident.assignee":
+		if e.ComplexityRoot.Incident.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Assignee(childComplexity), true
 	case "Incident.collection":
 		if e.ComplexityRoot.Incident.Collection == nil {
 			break
@@ -993,6 +1145,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Monitor(childComplexity), true
+	case "Incident.notes":
+		if e.ComplexityRoot.Incident.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Notes(childComplexity), true
 	case "Incident.openedAt":
 		if e.ComplexityRoot.Incident.OpenedAt == nil {
 			break
@@ -1005,6 +1163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ResolvedAt(childComplexity), true
+	case "Incident.snoozedUntil":
+		if e.ComplexityRoot.Incident.SnoozedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.SnoozedUntil(childComplexity), true
 	case "Incident.status":
 		if e.ComplexityRoot.Incident.Status == nil {
 			break
@@ -1017,6 +1181,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Summary(childComplexity), true
+
+	case "IncidentNote.author":
+		if e.ComplexityRoot.IncidentNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Author(childComplexity), true
+	case "IncidentNote.body":
+		if e.ComplexityRoot.IncidentNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.Body(childComplexity), true
+	case "IncidentNote.createdAt":
+		if e.ComplexityRoot.IncidentNote.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.CreatedAt(childComplexity), true
+	case "IncidentNote.id":
+		if e.ComplexityRoot.IncidentNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentNote.ID(childComplexity), true
 
 	case "LatencyPoint.at":
 		if e.ComplexityRoot.LatencyPoint.At == nil {
@@ -1128,6 +1317,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Schedule(childComplexity), true
+	case "Monitor.scheduleStatus":
+		if e.ComplexityRoot.Monitor.ScheduleStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.ScheduleStatus(childComplexity), true
 	case "Monitor.state":
 		if e.ComplexityRoot.Monitor.State == nil {
 			break
@@ -1179,6 +1374,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
 
+	case "MonitorObjectives.apdexThresholdMs":
+		if e.ComplexityRoot.MonitorObjectives.ApdexThresholdMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.ApdexThresholdMs(childComplexity), true
+	case "MonitorObjectives.retentionBodiesDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionBodiesDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionBodiesDays(childComplexity), true
+	case "MonitorObjectives.retentionRunsDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionRunsDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionRunsDays(childComplexity), true
+	case "MonitorObjectives.retentionTimingsDays":
+		if e.ComplexityRoot.MonitorObjectives.RetentionTimingsDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.RetentionTimingsDays(childComplexity), true
+	case "MonitorObjectives.sloTarget":
+		if e.ComplexityRoot.MonitorObjectives.SloTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorObjectives.SloTarget(childComplexity), true
+
+	case "MonitorScheduleStatus.attempts":
+		if e.ComplexityRoot.MonitorScheduleStatus.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Attempts(childComplexity), true
+	case "MonitorScheduleStatus.error":
+		if e.ComplexityRoot.MonitorScheduleStatus.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.Error(childComplexity), true
+	case "MonitorScheduleStatus.state":
+		if e.ComplexityRoot.MonitorScheduleStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.State(childComplexity), true
+	case "MonitorScheduleStatus.syncedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.SyncedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.SyncedAt(childComplexity), true
+	case "MonitorScheduleStatus.updatedAt":
+		if e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt(childComplexity), true
+
 	case "MonitorStats.latency":
 		if e.ComplexityRoot.MonitorStats.Latency == nil {
 			break
@@ -1227,6 +1484,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.addIncidentNote":
+		if e.ComplexityRoot.Mutation.AddIncidentNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIncidentNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIncidentNote(childComplexity, args["id"].(string), args["body"].(string)), true
 	case "Mutation.addStep":
 		if e.ComplexityRoot.Mutation.AddStep == nil {
 			break
@@ -1238,6 +1506,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddStep(childComplexity, args["collectionId"].(string), args["input"].(model.StepInput), args["position"].(*int)), true
+	case "Mutation.assignIncident":
+		if e.ComplexityRoot.Mutation.AssignIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignIncident(childComplexity, args["id"].(string), args["userId"].(*string)), true
 	case "Mutation.cancelRun":
 		if e.ComplexityRoot.Mutation.CancelRun == nil {
 			break
@@ -1420,6 +1699,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PauseMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.pinRun":
+		if e.ComplexityRoot.Mutation.PinRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pinRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PinRun(childComplexity, args["id"].(string), args["pinned"].(bool)), true
 	case "Mutation.replaceCollection":
 		if e.ComplexityRoot.Mutation.ReplaceCollection == nil {
 			break
@@ -1464,6 +1754,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunCollection(childComplexity, args["id"].(string), args["location"].(*string)), true
+	case "Mutation.runMonitorNow":
+		if e.ComplexityRoot.Mutation.RunMonitorNow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runMonitorNow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
+	case "Mutation.setMonitorObjectives":
+		if e.ComplexityRoot.Mutation.SetMonitorObjectives == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMonitorObjectives_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMonitorObjectives(childComplexity, args["monitorId"].(string), args["input"].(model.MonitorObjectivesInput)), true
 	case "Mutation.setSecret":
 		if e.ComplexityRoot.Mutation.SetSecret == nil {
 			break
@@ -1486,6 +1798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Setup(childComplexity, args["token"].(string), args["email"].(string), args["name"].(string), args["password"].(string)), true
+	case "Mutation.snoozeIncident":
+		if e.ComplexityRoot.Mutation.SnoozeIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_snoozeIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SnoozeIncident(childComplexity, args["id"].(string), args["minutes"].(int)), true
 	case "Mutation.testAlertChannel":
 		if e.ComplexityRoot.Mutation.TestAlertChannel == nil {
 			break
@@ -1601,6 +1924,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AlertChannels(childComplexity), true
+	case "Query.assignees":
+		if e.ComplexityRoot.Query.Assignees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Assignees(childComplexity), true
 	case "Query.collection":
 		if e.ComplexityRoot.Query.Collection == nil {
 			break
@@ -1680,6 +2009,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Monitor(childComplexity, args["id"].(string)), true
+	case "Query.monitorObjectives":
+		if e.ComplexityRoot.Query.MonitorObjectives == nil {
+			break
+		}
+
+		args, err := ec.field_Query_monitorObjectives_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MonitorObjectives(childComplexity, args["monitorId"].(string)), true
+	case "Query.monitorStats":
+		if e.ComplexityRoot.Query.MonitorStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_monitorStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MonitorStats(childComplexity, args["monitorId"].(string), args["range"].(model.StatsRange), args["collectionId"].(*string)), true
 	case "Query.monitors":
 		if e.ComplexityRoot.Query.Monitors == nil {
 			break
@@ -1767,6 +2118,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReceivedResponse.Status(childComplexity), true
+
+	case "Redirect.method":
+		if e.ComplexityRoot.Redirect.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Method(childComplexity), true
+	case "Redirect.status":
+		if e.ComplexityRoot.Redirect.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.Status(childComplexity), true
+	case "Redirect.url":
+		if e.ComplexityRoot.Redirect.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redirect.URL(childComplexity), true
 
 	case "Retry.attempts":
 		if e.ComplexityRoot.Retry.Attempts == nil {
@@ -1929,12 +2299,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SentRequest.Method(childComplexity), true
+	case "SentRequest.redirects":
+		if e.ComplexityRoot.SentRequest.Redirects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentRequest.Redirects(childComplexity), true
 	case "SentRequest.url":
 		if e.ComplexityRoot.SentRequest.URL == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SentRequest.URL(childComplexity), true
+
+	case "StatsPoint.apdex":
+		if e.ComplexityRoot.StatsPoint.Apdex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Apdex(childComplexity), true
+	case "StatsPoint.at":
+		if e.ComplexityRoot.StatsPoint.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.At(childComplexity), true
+	case "StatsPoint.avgDurationMs":
+		if e.ComplexityRoot.StatsPoint.AvgDurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.AvgDurationMs(childComplexity), true
+	case "StatsPoint.errored":
+		if e.ComplexityRoot.StatsPoint.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Errored(childComplexity), true
+	case "StatsPoint.failed":
+		if e.ComplexityRoot.StatsPoint.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Failed(childComplexity), true
+	case "StatsPoint.passed":
+		if e.ComplexityRoot.StatsPoint.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Passed(childComplexity), true
+	case "StatsPoint.runs":
+		if e.ComplexityRoot.StatsPoint.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Runs(childComplexity), true
+	case "StatsPoint.uptime":
+		if e.ComplexityRoot.StatsPoint.Uptime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Uptime(childComplexity), true
+
+	case "StatsSeries.points":
+		if e.ComplexityRoot.StatsSeries.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsSeries.Points(childComplexity), true
+	case "StatsSeries.stepSeconds":
+		if e.ComplexityRoot.StatsSeries.StepSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsSeries.StepSeconds(childComplexity), true
 
 	case "Step.alwaysRun":
 		if e.ComplexityRoot.Step.AlwaysRun == nil {
@@ -2094,6 +2532,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StepResult.Tries(childComplexity), true
 
+	case "StepWindowStats.connectMs":
+		if e.ComplexityRoot.StepWindowStats.ConnectMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.ConnectMs(childComplexity), true
+	case "StepWindowStats.dnsMs":
+		if e.ComplexityRoot.StepWindowStats.DNSMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.DNSMs(childComplexity), true
+	case "StepWindowStats.errored":
+		if e.ComplexityRoot.StepWindowStats.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Errored(childComplexity), true
+	case "StepWindowStats.executed":
+		if e.ComplexityRoot.StepWindowStats.Executed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Executed(childComplexity), true
+	case "StepWindowStats.failed":
+		if e.ComplexityRoot.StepWindowStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Failed(childComplexity), true
+	case "StepWindowStats.firstByteMs":
+		if e.ComplexityRoot.StepWindowStats.FirstByteMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.FirstByteMs(childComplexity), true
+	case "StepWindowStats.name":
+		if e.ComplexityRoot.StepWindowStats.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Name(childComplexity), true
+	case "StepWindowStats.p50Ms":
+		if e.ComplexityRoot.StepWindowStats.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P50Ms(childComplexity), true
+	case "StepWindowStats.p95Ms":
+		if e.ComplexityRoot.StepWindowStats.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P95Ms(childComplexity), true
+	case "StepWindowStats.p99Ms":
+		if e.ComplexityRoot.StepWindowStats.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.P99Ms(childComplexity), true
+	case "StepWindowStats.passed":
+		if e.ComplexityRoot.StepWindowStats.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Passed(childComplexity), true
+	case "StepWindowStats.percentilesExact":
+		if e.ComplexityRoot.StepWindowStats.PercentilesExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.PercentilesExact(childComplexity), true
+	case "StepWindowStats.tlsMs":
+		if e.ComplexityRoot.StepWindowStats.TLSMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.TLSMs(childComplexity), true
+
 	case "Subscription.runUpdated":
 		if e.ComplexityRoot.Subscription.RunUpdated == nil {
 			break
@@ -2194,6 +2711,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Variable.Value(childComplexity), true
 
+	case "WindowStats.apdex":
+		if e.ComplexityRoot.WindowStats.Apdex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Apdex(childComplexity), true
+	case "WindowStats.apdexThresholdMs":
+		if e.ComplexityRoot.WindowStats.ApdexThresholdMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.ApdexThresholdMs(childComplexity), true
+	case "WindowStats.cancelled":
+		if e.ComplexityRoot.WindowStats.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Cancelled(childComplexity), true
+	case "WindowStats.errorBudgetLeft":
+		if e.ComplexityRoot.WindowStats.ErrorBudgetLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.ErrorBudgetLeft(childComplexity), true
+	case "WindowStats.errored":
+		if e.ComplexityRoot.WindowStats.Errored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Errored(childComplexity), true
+	case "WindowStats.failed":
+		if e.ComplexityRoot.WindowStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Failed(childComplexity), true
+	case "WindowStats.from":
+		if e.ComplexityRoot.WindowStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.From(childComplexity), true
+	case "WindowStats.missed":
+		if e.ComplexityRoot.WindowStats.Missed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Missed(childComplexity), true
+	case "WindowStats.p50Ms":
+		if e.ComplexityRoot.WindowStats.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P50Ms(childComplexity), true
+	case "WindowStats.p95Ms":
+		if e.ComplexityRoot.WindowStats.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P95Ms(childComplexity), true
+	case "WindowStats.p99Ms":
+		if e.ComplexityRoot.WindowStats.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.P99Ms(childComplexity), true
+	case "WindowStats.passed":
+		if e.ComplexityRoot.WindowStats.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Passed(childComplexity), true
+	case "WindowStats.percentilesExact":
+		if e.ComplexityRoot.WindowStats.PercentilesExact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.PercentilesExact(childComplexity), true
+	case "WindowStats.rolledUpBefore":
+		if e.ComplexityRoot.WindowStats.RolledUpBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.RolledUpBefore(childComplexity), true
+	case "WindowStats.runs":
+		if e.ComplexityRoot.WindowStats.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Runs(childComplexity), true
+	case "WindowStats.series":
+		if e.ComplexityRoot.WindowStats.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Series(childComplexity), true
+	case "WindowStats.sloTarget":
+		if e.ComplexityRoot.WindowStats.SloTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.SloTarget(childComplexity), true
+	case "WindowStats.steps":
+		if e.ComplexityRoot.WindowStats.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Steps(childComplexity), true
+	case "WindowStats.to":
+		if e.ComplexityRoot.WindowStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.To(childComplexity), true
+	case "WindowStats.uptime":
+		if e.ComplexityRoot.WindowStats.Uptime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowStats.Uptime(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2210,8 +2848,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputHeaderInput,
 		ec.unmarshalInputMonitorInput,
+		ec.unmarshalInputMonitorObjectivesInput,
 		ec.unmarshalInputRetryInput,
 		ec.unmarshalInputSecretInput,
+		ec.unmarshalInputStatsRange,
 		ec.unmarshalInputStepInput,
 		ec.unmarshalInputUpdateCollectionInput,
 		ec.unmarshalInputUpdateUserInput,
@@ -2630,6 +3270,56 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
+# running a monitor now. Acknowledge is acknowledgeIncident (alert.graphqls).
+
+"A person's note on an incident."
+type IncidentNote {
+  id: ID!
+  "Null once the author's account is deleted."
+  author: User
+  body: String!
+  createdAt: Time!
+}
+
+extend type Incident {
+  "Who is on it; null when nobody is."
+  assignee: User
+  "Reminders are held until then; null when not snoozed."
+  snoozedUntil: Time
+  "Notes, oldest first."
+  notes: [IncidentNote!]!
+}
+
+"Someone an incident can be assigned to."
+type Assignee {
+  id: ID!
+  name: String!
+  email: String!
+}
+
+extend type Query {
+  "The users an incident can be assigned to (editors and admins may assign)."
+  assignees: [Assignee!]!
+}
+
+extend type Mutation {
+  "Assign an unresolved incident to a user, or to nobody (userId null)."
+  assignIncident(id: ID!, userId: ID): Incident!
+  """
+  Hold an unresolved incident's reminders for minutes (1 to 10080, a week);
+  0 ends the snooze.
+  """
+  snoozeIncident(id: ID!, minutes: Int!): Incident!
+  "Add a note (1 to 4000 bytes) to an incident."
+  addIncidentNote(id: ID!, body: String!): IncidentNote!
+  """
+  Run every collection of the monitor at every one of its locations now, as a
+  schedule slot would (alerts follow its policy), marked manual. Returns the runs.
+  """
+  runMonitorNow(id: ID!): [Run!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/monitor.graphqls", Input: `# Monitors: run collections on a schedule, from locations, alerting channels.
 
 enum MonitorState {
@@ -2678,8 +3368,34 @@ type Monitor {
   nextRunAt: Time
   state: MonitorState!
   stats: MonitorStats!
+  """
+  Where the monitor's EventBridge schedule stands (EventBridge mode); null
+  when the scheduler keeps no schedule outside the database (local mode).
+  """
+  scheduleStatus: MonitorScheduleStatus
   createdAt: Time!
   updatedAt: Time!
+}
+
+enum ScheduleSyncState {
+  "The monitor changed and AWS has not confirmed the schedule yet."
+  PENDING
+  "AWS holds the monitor's latest schedule."
+  SYNCED
+  "The last attempt failed (see error); it is retried with backoff."
+  FAILED
+}
+
+"The EventBridge schedule of a monitor, as last written by Catena."
+type MonitorScheduleStatus {
+  state: ScheduleSyncState!
+  "Why the last attempt failed; null unless FAILED."
+  error: String
+  "Failed attempts since the last success."
+  attempts: Int!
+  updatedAt: Time!
+  "When AWS last confirmed a change; null before the first."
+  syncedAt: Time
 }
 
 "Dashboard figures over finished runs; null when there is no run in the window."
@@ -2842,11 +3558,24 @@ type StepResult {
   assertions: [AssertionResult!]!
 }
 
+"""
+The request as sent. After redirects, method and url are those of the last
+request (a 302 or 303 turns a POST into a GET without a body) and redirects
+lists the requests before it, first to last.
+"""
 type SentRequest {
   method: String!
   url: String!
   headers: [Header!]!
   body: String!
+  redirects: [Redirect!]!
+}
+
+"One request of a step that was answered with a redirect."
+type Redirect {
+  method: String!
+  url: String!
+  status: Int!
 }
 
 type ReceivedResponse {
@@ -2964,6 +3693,130 @@ type Header {
 input HeaderInput {
   name: String!
   value: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/stats.graphqls", Input: `# Stats over a window of a monitor's history (issue 12), computed in SQL over
+# raw rows and hourly rollups. See docs/observability.md for how exact each
+# figure is.
+
+"The window a stats query covers, ending now (CUSTOM: from and to)."
+enum StatsWindow {
+  HOUR
+  DAY
+  WEEK
+  MONTH
+  QUARTER
+  CUSTOM
+}
+
+input StatsRange {
+  window: StatsWindow!
+  "Start of a CUSTOM window."
+  from: Time
+  "End of a CUSTOM window (default now)."
+  to: Time
+}
+
+"A monitor's runs over a window. Missed and cancelled runs count in runs, not in uptime, Apdex or the error budget."
+type WindowStats {
+  from: Time!
+  to: Time!
+  runs: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  missed: Int!
+  cancelled: Int!
+  "passed / (passed + failed + errored), 0–1; null without executed runs."
+  uptime: Float
+  "(satisfied + tolerating/2) / executed runs: satisfied passed within T, tolerating within 4T."
+  apdex: Float
+  "The monitor's Apdex threshold T."
+  apdexThresholdMs: Int!
+  "The monitor's SLO target, e.g. 0.999."
+  sloTarget: Float!
+  "1 - bad/allowed with allowed = (1 - sloTarget) × executed runs: 1 untouched, 0 spent, below 0 overspent."
+  errorBudgetLeft: Float
+  "Run durations of executed runs (ms)."
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+  "True when the percentiles are exact (the window lies within raw rows); else within 5%."
+  percentilesExact: Boolean!
+  "Hours before this are read from rollups (null while nothing is rolled up)."
+  rolledUpBefore: Time
+  "Per-step figures over the same window."
+  steps: [StepWindowStats!]!
+  "The window at a resolution that fits it."
+  series: StatsSeries!
+}
+
+type StepWindowStats {
+  name: String!
+  executed: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+  "Mean phase times of the step's exchanges (ms), exact."
+  dnsMs: Float!
+  connectMs: Float!
+  tlsMs: Float!
+  firstByteMs: Float!
+  percentilesExact: Boolean!
+}
+
+type StatsSeries {
+  "Length of one point's interval."
+  stepSeconds: Int!
+  points: [StatsPoint!]!
+}
+
+type StatsPoint {
+  "Start of the interval."
+  at: Time!
+  runs: Int!
+  passed: Int!
+  failed: Int!
+  errored: Int!
+  uptime: Float
+  apdex: Float
+  avgDurationMs: Float
+}
+
+"What a monitor is held to and how long its history is kept."
+type MonitorObjectives {
+  apdexThresholdMs: Int!
+  sloTarget: Float!
+  "Step response bodies and headers (default 14)."
+  retentionBodiesDays: Int!
+  "Step results with their timings (default 90)."
+  retentionTimingsDays: Int!
+  "Run summaries (default 400). Manual and pinned runs are kept."
+  retentionRunsDays: Int!
+}
+
+input MonitorObjectivesInput {
+  apdexThresholdMs: Int
+  sloTarget: Float
+  retentionBodiesDays: Int
+  retentionTimingsDays: Int
+  retentionRunsDays: Int
+}
+
+extend type Query {
+  "Stats of a monitor (optionally one of its collections) over a window; null for an unknown monitor."
+  monitorStats(monitorId: ID!, range: StatsRange!, collectionId: ID): WindowStats
+  monitorObjectives(monitorId: ID!): MonitorObjectives
+}
+
+extend type Mutation {
+  "Change a monitor's Apdex threshold, SLO target or retention (editors)."
+  setMonitorObjectives(monitorId: ID!, input: MonitorObjectivesInput!): MonitorObjectives!
+  "Keep a run (and its steps) past retention, or let it go again."
+  pinRun(id: ID!, pinned: Boolean!): Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `# Users, sessions and API tokens.
@@ -3145,6 +3998,18 @@ func (ec *executionContext) childFields_AssertionResult(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AssertionResult", field.Name)
 }
 
+func (ec *executionContext) childFields_Assignee(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Assignee_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Assignee_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Assignee_email(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3283,8 +4148,28 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_lastRun(ctx, field)
 	case "deliveries":
 		return ec.fieldContext_Incident_deliveries(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Incident_assignee(ctx, field)
+	case "snoozedUntil":
+		return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+	case "notes":
+		return ec.fieldContext_Incident_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IncidentNote_id(ctx, field)
+	case "author":
+		return ec.fieldContext_IncidentNote_author(ctx, field)
+	case "body":
+		return ec.fieldContext_IncidentNote_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentNote", field.Name)
 }
 
 func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3341,6 +4226,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_state(ctx, field)
 	case "stats":
 		return ec.fieldContext_Monitor_stats(ctx, field)
+	case "scheduleStatus":
+		return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
@@ -3367,6 +4254,38 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 		return ec.fieldContext_MonitorEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorObjectives(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apdexThresholdMs":
+		return ec.fieldContext_MonitorObjectives_apdexThresholdMs(ctx, field)
+	case "sloTarget":
+		return ec.fieldContext_MonitorObjectives_sloTarget(ctx, field)
+	case "retentionBodiesDays":
+		return ec.fieldContext_MonitorObjectives_retentionBodiesDays(ctx, field)
+	case "retentionTimingsDays":
+		return ec.fieldContext_MonitorObjectives_retentionTimingsDays(ctx, field)
+	case "retentionRunsDays":
+		return ec.fieldContext_MonitorObjectives_retentionRunsDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorObjectives", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorScheduleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+	case "error":
+		return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+	case "attempts":
+		return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+	case "syncedAt":
+		return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorScheduleStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3415,6 +4334,18 @@ func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, fi
 		return ec.fieldContext_ReceivedResponse_size(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReceivedResponse", field.Name)
+}
+
+func (ec *executionContext) childFields_Redirect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_Redirect_method(ctx, field)
+	case "url":
+		return ec.fieldContext_Redirect_url(ctx, field)
+	case "status":
+		return ec.fieldContext_Redirect_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Redirect", field.Name)
 }
 
 func (ec *executionContext) childFields_Retry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3503,8 +4434,42 @@ func (ec *executionContext) childFields_SentRequest(ctx context.Context, field g
 		return ec.fieldContext_SentRequest_headers(ctx, field)
 	case "body":
 		return ec.fieldContext_SentRequest_body(ctx, field)
+	case "redirects":
+		return ec.fieldContext_SentRequest_redirects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_StatsPoint_at(ctx, field)
+	case "runs":
+		return ec.fieldContext_StatsPoint_runs(ctx, field)
+	case "passed":
+		return ec.fieldContext_StatsPoint_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_StatsPoint_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_StatsPoint_errored(ctx, field)
+	case "uptime":
+		return ec.fieldContext_StatsPoint_uptime(ctx, field)
+	case "apdex":
+		return ec.fieldContext_StatsPoint_apdex(ctx, field)
+	case "avgDurationMs":
+		return ec.fieldContext_StatsPoint_avgDurationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stepSeconds":
+		return ec.fieldContext_StatsSeries_stepSeconds(ctx, field)
+	case "points":
+		return ec.fieldContext_StatsSeries_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsSeries", field.Name)
 }
 
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3571,6 +4536,38 @@ func (ec *executionContext) childFields_StepResult(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type StepResult", field.Name)
 }
 
+func (ec *executionContext) childFields_StepWindowStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_StepWindowStats_name(ctx, field)
+	case "executed":
+		return ec.fieldContext_StepWindowStats_executed(ctx, field)
+	case "passed":
+		return ec.fieldContext_StepWindowStats_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_StepWindowStats_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_StepWindowStats_errored(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_StepWindowStats_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_StepWindowStats_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_StepWindowStats_p99Ms(ctx, field)
+	case "dnsMs":
+		return ec.fieldContext_StepWindowStats_dnsMs(ctx, field)
+	case "connectMs":
+		return ec.fieldContext_StepWindowStats_connectMs(ctx, field)
+	case "tlsMs":
+		return ec.fieldContext_StepWindowStats_tlsMs(ctx, field)
+	case "firstByteMs":
+		return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
+	case "percentilesExact":
+		return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StepWindowStats", field.Name)
+}
+
 func (ec *executionContext) childFields_TestAlertResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ok":
@@ -3621,6 +4618,52 @@ func (ec *executionContext) childFields_Variable(ctx context.Context, field grap
 		return ec.fieldContext_Variable_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Variable", field.Name)
+}
+
+func (ec *executionContext) childFields_WindowStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_WindowStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_WindowStats_to(ctx, field)
+	case "runs":
+		return ec.fieldContext_WindowStats_runs(ctx, field)
+	case "passed":
+		return ec.fieldContext_WindowStats_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_WindowStats_failed(ctx, field)
+	case "errored":
+		return ec.fieldContext_WindowStats_errored(ctx, field)
+	case "missed":
+		return ec.fieldContext_WindowStats_missed(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_WindowStats_cancelled(ctx, field)
+	case "uptime":
+		return ec.fieldContext_WindowStats_uptime(ctx, field)
+	case "apdex":
+		return ec.fieldContext_WindowStats_apdex(ctx, field)
+	case "apdexThresholdMs":
+		return ec.fieldContext_WindowStats_apdexThresholdMs(ctx, field)
+	case "sloTarget":
+		return ec.fieldContext_WindowStats_sloTarget(ctx, field)
+	case "errorBudgetLeft":
+		return ec.fieldContext_WindowStats_errorBudgetLeft(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_WindowStats_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_WindowStats_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_WindowStats_p99Ms(ctx, field)
+	case "percentilesExact":
+		return ec.fieldContext_WindowStats_percentilesExact(ctx, field)
+	case "rolledUpBefore":
+		return ec.fieldContext_WindowStats_rolledUpBefore(ctx, field)
+	case "steps":
+		return ec.fieldContext_WindowStats_steps(ctx, field)
+	case "series":
+		return ec.fieldContext_WindowStats_series(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WindowStats", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3753,6 +4796,28 @@ func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addIncidentNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3780,6 +4845,28 @@ func (ec *executionContext) field_Mutation_addStep_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["position"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -4063,6 +5150,28 @@ func (ec *executionContext) field_Mutation_pauseMonitor_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_pinRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pinned",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pinned"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_replaceCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4135,6 +5244,42 @@ func (ec *executionContext) field_Mutation_runCollection_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMonitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MonitorObjectivesInput, error) {
+			return ec.unmarshalNMonitorObjectivesInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectivesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setSecret_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4200,6 +5345,28 @@ func (ec *executionContext) field_Mutation_setup_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_snoozeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
 	return args, nil
 }
 
@@ -4478,6 +5645,50 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_monitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_monitorStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "range",
+		func(ctx context.Context, v any) (model.StatsRange, error) {
+			return ec.unmarshalNStatsRange2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["range"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "collectionId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collectionId"] = arg2
 	return args, nil
 }
 
@@ -5471,6 +6682,75 @@ func (ec *executionContext) _AssertionResult_reason(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_AssertionResult_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AssertionResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_id(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_name(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Assignee_email(ctx context.Context, field graphql.CollectedField, obj *model.Assignee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Assignee_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Assignee_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
@@ -6638,6 +7918,194 @@ func (ec *executionContext) fieldContext_Incident_deliveries(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Incident_assignee(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_snoozedUntil(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_snoozedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SnoozedUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_snoozedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Incident_notes(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_id(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_author(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentNote().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentNote_body(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentNote_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentNote_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _LatencyPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.LatencyPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7134,6 +8602,38 @@ func (ec *executionContext) fieldContext_Monitor_stats(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Monitor_scheduleStatus(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_scheduleStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().ScheduleStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+			return ec.marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_scheduleStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorScheduleStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Monitor_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7297,6 +8797,236 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorObjectives_apdexThresholdMs(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_apdexThresholdMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApdexThresholdMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_apdexThresholdMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_sloTarget(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_sloTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SloTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_sloTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionBodiesDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionBodiesDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionBodiesDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionBodiesDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionTimingsDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionTimingsDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionTimingsDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionTimingsDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorObjectives_retentionRunsDays(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorObjectives_retentionRunsDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetentionRunsDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorObjectives_retentionRunsDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+			return ec.marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type ScheduleSyncState does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_error(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_attempts(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorScheduleStatus_syncedAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorScheduleStatus_syncedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SyncedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorScheduleStatus_syncedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorScheduleStatus", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorStats_uptime24h(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
@@ -8173,6 +9903,182 @@ func (ec *executionContext) fieldContext_Mutation_importCollection(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignIncident(ctx, fc.Args["id"].(string), fc.Args["userId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_snoozeIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SnoozeIncident(ctx, fc.Args["id"].(string), fc.Args["minutes"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_snoozeIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_snoozeIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addIncidentNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddIncidentNote(ctx, fc.Args["id"].(string), fc.Args["body"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+			return ec.marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addIncidentNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addIncidentNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runMonitorNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunMonitorNow(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runMonitorNow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runMonitorNow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createMonitor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8475,6 +10381,94 @@ func (ec *executionContext) fieldContext_Mutation_cancelRun(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMonitorObjectives(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMonitorObjectives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMonitorObjectives(ctx, fc.Args["monitorId"].(string), fc.Args["input"].(model.MonitorObjectivesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+			return ec.marshalNMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMonitorObjectives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorObjectives(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMonitorObjectives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pinRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pinRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PinRun(ctx, fc.Args["id"].(string), fc.Args["pinned"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pinRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pinRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9232,6 +11226,38 @@ func (ec *executionContext) fieldContext_Query_exportCollection(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_assignees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assignees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Assignees(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+			return ec.marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assignees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Assignee(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_monitors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9478,6 +11504,94 @@ func (ec *executionContext) fieldContext_Query_run(ctx context.Context, field gr
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_run_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_monitorStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_monitorStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MonitorStats(ctx, fc.Args["monitorId"].(string), fc.Args["range"].(model.StatsRange), fc.Args["collectionId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WindowStats) graphql.Marshaler {
+			return ec.marshalOWindowStats2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐWindowStats(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_monitorStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WindowStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_monitorStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_monitorObjectives(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_monitorObjectives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MonitorObjectives(ctx, fc.Args["monitorId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+			return ec.marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_monitorObjectives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorObjectives(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_monitorObjectives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9746,6 +11860,75 @@ func (ec *executionContext) _ReceivedResponse_size(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ReceivedResponse_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReceivedResponse", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_method(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_url(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Redirect_status(ctx context.Context, field graphql.CollectedField, obj *collection.Redirect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redirect_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redirect_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redirect", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Retry_attempts(ctx context.Context, field graphql.CollectedField, obj *collection.Retry) (ret graphql.Marshaler) {
@@ -10432,6 +12615,277 @@ func (ec *executionContext) fieldContext_SentRequest_body(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SentRequest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _SentRequest_redirects(ctx context.Context, field graphql.CollectedField, obj *collection.RequestRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SentRequest_redirects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redirects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+			return ec.marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SentRequest_redirects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SentRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Redirect(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatsPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_runs(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_passed(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_failed(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_errored(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_uptime(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_uptime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uptime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_uptime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_apdex(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_apdex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_apdex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsPoint_avgDurationMs(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_avgDurationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvgDurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_avgDurationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StatsSeries_stepSeconds(ctx context.Context, field graphql.CollectedField, obj *model.StatsSeries) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsSeries_stepSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsSeries_stepSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsSeries", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatsSeries_points(ctx context.Context, field graphql.CollectedField, obj *model.StatsSeries) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsSeries_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StatsPoint) graphql.Marshaler {
+			return ec.marshalNStatsPoint2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsSeries_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatsSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11093,6 +13547,305 @@ func (ec *executionContext) fieldContext_StepResult_assertions(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _StepWindowStats_name(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_executed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_executed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Executed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_executed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_passed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_errored(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_dnsMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_dnsMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DNSMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_dnsMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_connectMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_connectMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConnectMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_connectMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_tlsMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_tlsMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TLSMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_tlsMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_firstByteMs(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstByteMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_firstByteMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_percentilesExact(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentilesExact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Subscription_runUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -11457,6 +14210,484 @@ func (ec *executionContext) _Variable_value(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Variable_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Variable", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_from(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_to(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_runs(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_passed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_errored(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_errored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_errored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_missed(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_missed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_missed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_cancelled(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_uptime(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_uptime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uptime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_uptime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_apdex(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_apdex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_apdex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_apdexThresholdMs(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_apdexThresholdMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApdexThresholdMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_apdexThresholdMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_sloTarget(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_sloTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SloTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_sloTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_errorBudgetLeft(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_errorBudgetLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorBudgetLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_errorBudgetLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_percentilesExact(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_percentilesExact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentilesExact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_rolledUpBefore(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_rolledUpBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RolledUpBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_rolledUpBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowStats", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowStats_steps(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WindowStats().Steps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StepWindowStats) graphql.Marshaler {
+			return ec.marshalNStepWindowStats2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WindowStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StepWindowStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WindowStats_series(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowStats_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WindowStats().Series(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatsSeries) graphql.Marshaler {
+			return ec.marshalNStatsSeries2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowStats_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WindowStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsSeries(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12940,6 +16171,64 @@ func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMonitorObjectivesInput(ctx context.Context, obj any) (model.MonitorObjectivesInput, error) {
+	var it model.MonitorObjectivesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"apdexThresholdMs", "sloTarget", "retentionBodiesDays", "retentionTimingsDays", "retentionRunsDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "apdexThresholdMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apdexThresholdMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApdexThresholdMs = data
+		case "sloTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sloTarget"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SloTarget = data
+		case "retentionBodiesDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionBodiesDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionBodiesDays = data
+		case "retentionTimingsDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionTimingsDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionTimingsDays = data
+		case "retentionRunsDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionRunsDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionRunsDays = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRetryInput(ctx context.Context, obj any) (model.RetryInput, error) {
 	var it model.RetryInput
 	if obj == nil {
@@ -13009,6 +16298,50 @@ func (ec *executionContext) unmarshalInputSecretInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStatsRange(ctx context.Context, obj any) (model.StatsRange, error) {
+	var it model.StatsRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"window", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "window":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("window"))
+			data, err := ec.unmarshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Window = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
 		}
 	}
 	return it, nil
@@ -13626,6 +16959,54 @@ func (ec *executionContext) _AssertionResult(ctx context.Context, sel ast.Select
 			}
 		case "reason":
 			out.Values[i] = ec._AssertionResult_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var assigneeImplementors = []string{"Assignee"}
+
+func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet, obj *model.Assignee) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assigneeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Assignee")
+		case "id":
+			out.Values[i] = ec._Assignee_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Assignee_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Assignee_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14542,6 +17923,206 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "assignee":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_assignee(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "snoozedUntil":
+			out.Values[i] = ec._Incident_snoozedUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_notes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var incidentNoteImplementors = []string{"IncidentNote"}
+
+func (ec *executionContext) _IncidentNote(ctx context.Context, sel ast.SelectionSet, obj *collection.IncidentNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentNote")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "author":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentNote_author(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "body":
+			out.Values[i] = ec._IncidentNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._IncidentNote_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14873,6 +18454,44 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduleStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_scheduleStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Monitor_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14967,6 +18586,122 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._MonitorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorObjectivesImplementors = []string{"MonitorObjectives"}
+
+func (ec *executionContext) _MonitorObjectives(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorObjectives) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorObjectivesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorObjectives")
+		case "apdexThresholdMs":
+			out.Values[i] = ec._MonitorObjectives_apdexThresholdMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sloTarget":
+			out.Values[i] = ec._MonitorObjectives_sloTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionBodiesDays":
+			out.Values[i] = ec._MonitorObjectives_retentionBodiesDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionTimingsDays":
+			out.Values[i] = ec._MonitorObjectives_retentionTimingsDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retentionRunsDays":
+			out.Values[i] = ec._MonitorObjectives_retentionRunsDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorScheduleStatusImplementors = []string{"MonitorScheduleStatus"}
+
+func (ec *executionContext) _MonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorScheduleStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorScheduleStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorScheduleStatus")
+		case "state":
+			out.Values[i] = ec._MonitorScheduleStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._MonitorScheduleStatus_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._MonitorScheduleStatus_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncedAt":
+			out.Values[i] = ec._MonitorScheduleStatus_syncedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15192,6 +18927,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "assignIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snoozeIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_snoozeIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addIncidentNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addIncidentNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runMonitorNow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runMonitorNow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createMonitor":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createMonitor(ctx, field)
@@ -15237,6 +19000,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelRun":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMonitorObjectives":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMonitorObjectives(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pinRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pinRun(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15582,6 +19359,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "assignees":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_assignees(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "monitors":
 			field := field
 
@@ -15702,6 +19501,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_run(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "monitorStats":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_monitorStats(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "monitorObjectives":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_monitorObjectives(ctx, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -15862,6 +19705,54 @@ func (ec *executionContext) _ReceivedResponse(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._ReceivedResponse_size(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var redirectImplementors = []string{"Redirect"}
+
+func (ec *executionContext) _Redirect(ctx context.Context, sel ast.SelectionSet, obj *collection.Redirect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redirectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Redirect")
+		case "method":
+			out.Values[i] = ec._Redirect_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Redirect_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Redirect_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16427,6 +20318,127 @@ func (ec *executionContext) _SentRequest(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "redirects":
+			out.Values[i] = ec._SentRequest_redirects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statsPointImplementors = []string{"StatsPoint"}
+
+func (ec *executionContext) _StatsPoint(ctx context.Context, sel ast.SelectionSet, obj *model.StatsPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsPoint")
+		case "at":
+			out.Values[i] = ec._StatsPoint_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._StatsPoint_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._StatsPoint_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._StatsPoint_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errored":
+			out.Values[i] = ec._StatsPoint_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uptime":
+			out.Values[i] = ec._StatsPoint_uptime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apdex":
+			out.Values[i] = ec._StatsPoint_apdex(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "avgDurationMs":
+			out.Values[i] = ec._StatsPoint_avgDurationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statsSeriesImplementors = []string{"StatsSeries"}
+
+func (ec *executionContext) _StatsSeries(ctx context.Context, sel ast.SelectionSet, obj *model.StatsSeries) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsSeriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsSeries")
+		case "stepSeconds":
+			out.Values[i] = ec._StatsSeries_stepSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._StatsSeries_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16754,6 +20766,104 @@ func (ec *executionContext) _StepResult(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._StepResult_assertions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var stepWindowStatsImplementors = []string{"StepWindowStats"}
+
+func (ec *executionContext) _StepWindowStats(ctx context.Context, sel ast.SelectionSet, obj *model.StepWindowStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepWindowStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StepWindowStats")
+		case "name":
+			out.Values[i] = ec._StepWindowStats_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "executed":
+			out.Values[i] = ec._StepWindowStats_executed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._StepWindowStats_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._StepWindowStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errored":
+			out.Values[i] = ec._StepWindowStats_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p50Ms":
+			out.Values[i] = ec._StepWindowStats_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p95Ms":
+			out.Values[i] = ec._StepWindowStats_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p99Ms":
+			out.Values[i] = ec._StepWindowStats_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dnsMs":
+			out.Values[i] = ec._StepWindowStats_dnsMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectMs":
+			out.Values[i] = ec._StepWindowStats_connectMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tlsMs":
+			out.Values[i] = ec._StepWindowStats_tlsMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstByteMs":
+			out.Values[i] = ec._StepWindowStats_firstByteMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentilesExact":
+			out.Values[i] = ec._StepWindowStats_percentilesExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17142,6 +21252,205 @@ func (ec *executionContext) _Variable(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var windowStatsImplementors = []string{"WindowStats"}
+
+func (ec *executionContext) _WindowStats(ctx context.Context, sel ast.SelectionSet, obj *model.WindowStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, windowStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WindowStats")
+		case "from":
+			out.Values[i] = ec._WindowStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._WindowStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "runs":
+			out.Values[i] = ec._WindowStats_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "passed":
+			out.Values[i] = ec._WindowStats_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failed":
+			out.Values[i] = ec._WindowStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errored":
+			out.Values[i] = ec._WindowStats_errored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missed":
+			out.Values[i] = ec._WindowStats_missed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelled":
+			out.Values[i] = ec._WindowStats_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uptime":
+			out.Values[i] = ec._WindowStats_uptime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "apdex":
+			out.Values[i] = ec._WindowStats_apdex(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "apdexThresholdMs":
+			out.Values[i] = ec._WindowStats_apdexThresholdMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sloTarget":
+			out.Values[i] = ec._WindowStats_sloTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorBudgetLeft":
+			out.Values[i] = ec._WindowStats_errorBudgetLeft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p50Ms":
+			out.Values[i] = ec._WindowStats_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p95Ms":
+			out.Values[i] = ec._WindowStats_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p99Ms":
+			out.Values[i] = ec._WindowStats_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percentilesExact":
+			out.Values[i] = ec._WindowStats_percentilesExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rolledUpBefore":
+			out.Values[i] = ec._WindowStats_rolledUpBefore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "steps":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._WindowStats_steps(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "series":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._WindowStats_series(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17702,6 +22011,26 @@ var (
 		collection.SourceText:    "TEXT",
 	}
 )
+
+func (ec *executionContext) marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx context.Context, sel ast.SelectionSet, v model.Assignee) graphql.Marshaler {
+	return ec._Assignee(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAssignee2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssigneeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Assignee) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssignee2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐAssignee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
@@ -18288,6 +22617,36 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Incident(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v collection.IncidentNote) graphql.Marshaler {
+	return ec._IncidentNote(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.IncidentNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentNote2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentNote(ctx context.Context, sel ast.SelectionSet, v *collection.IncidentNote) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._IncidentNote(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus(ctx context.Context, v any) (collection.IncidentStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNIncidentStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatus[tmp]
@@ -18455,6 +22814,21 @@ func (ec *executionContext) unmarshalNMonitorInput2githubᚗcomᚋcatenaᚑmonit
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MonitorObjectives(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMonitorObjectivesInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectivesInput(ctx context.Context, v any) (model.MonitorObjectivesInput, error) {
+	res, err := ec.unmarshalInputMonitorObjectivesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMonitorState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorState(ctx context.Context, v any) (model.MonitorState, error) {
 	var res model.MonitorState
 	err := res.UnmarshalGQL(v)
@@ -18483,6 +22857,26 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
+	return ec._Redirect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRedirect2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirectᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Redirect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRole(ctx context.Context, v any) (collection.Role, error) {
@@ -18514,6 +22908,26 @@ var (
 		collection.RoleViewer: "VIEWER",
 	}
 )
+
+func (ec *executionContext) marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v collection.Run) graphql.Marshaler {
+	return ec._Run(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRun2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNRun2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx context.Context, sel ast.SelectionSet, v *collection.Run) graphql.Marshaler {
 	if v == nil {
@@ -18593,6 +23007,16 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, v any) (model.ScheduleSyncState, error) {
+	var res model.ScheduleSyncState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScheduleSyncState(ctx context.Context, sel ast.SelectionSet, v model.ScheduleSyncState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSecret2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecret(ctx context.Context, sel ast.SelectionSet, v model.Secret) graphql.Marshaler {
 	return ec._Secret(ctx, sel, &v)
 }
@@ -18620,6 +23044,51 @@ func (ec *executionContext) unmarshalNSecretInput2githubᚗcomᚋcatenaᚑmonito
 
 func (ec *executionContext) marshalNSentRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRequestRecord(ctx context.Context, sel ast.SelectionSet, v collection.RequestRecord) graphql.Marshaler {
 	return ec._SentRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatsPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPoint(ctx context.Context, sel ast.SelectionSet, v model.StatsPoint) graphql.Marshaler {
+	return ec._StatsPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatsPoint2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StatsPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatsPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNStatsRange2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsRange(ctx context.Context, v any) (model.StatsRange, error) {
+	res, err := ec.unmarshalInputStatsRange(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatsSeries2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsSeries(ctx context.Context, sel ast.SelectionSet, v *model.StatsSeries) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatsSeries(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx context.Context, v any) (model.StatsWindow, error) {
+	var res model.StatsWindow
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatsWindow(ctx context.Context, sel ast.SelectionSet, v model.StatsWindow) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStep2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStep(ctx context.Context, sel ast.SelectionSet, v collection.Step) graphql.Marshaler {
@@ -18710,6 +23179,26 @@ var (
 		collection.StepInterrupted: "INTERRUPTED",
 	}
 )
+
+func (ec *executionContext) marshalNStepWindowStats2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStats(ctx context.Context, sel ast.SelectionSet, v model.StepWindowStats) graphql.Marshaler {
+	return ec._StepWindowStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStepWindowStats2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StepWindowStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStepWindowStats2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepWindowStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -19292,6 +23781,20 @@ func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Monitor(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorObjectives(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorScheduleStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOReceivedResponse2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐResponseRecord(ctx context.Context, sel ast.SelectionSet, v *collection.ResponseRecord) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19516,6 +24019,13 @@ func (ec *executionContext) unmarshalOVariableInput2ᚕgithubᚗcomᚋcatenaᚑm
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOWindowStats2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐWindowStats(ctx context.Context, sel ast.SelectionSet, v *model.WindowStats) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WindowStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -64,6 +64,8 @@ type Loaders struct {
 	Collection *dataloadgen.Loader[collection.CollectionID, *collection.Collection]
 	Monitor    *dataloadgen.Loader[collection.MonitorID, *collection.Monitor]
 	Run        *dataloadgen.Loader[collection.RunID, *collection.Run]
+	// ScheduleSync holds each monitor's EventBridge outbox row (nil: none).
+	ScheduleSync *Batch[collection.MonitorID, *store.ScheduleSync]
 }
 
 // New returns fresh loaders over s; now is the request's clock for the stats window.
@@ -101,9 +103,10 @@ func New(s *store.Store, now func() time.Time) *Loaders {
 		MonitorStats: newBatch(mapped(func(ctx context.Context, ids []collection.MonitorID) (map[collection.MonitorID]*store.MonitorRunStats, error) {
 			return s.MonitorStats(ctx, ids, now(), StatsWindow, SparkPoints)
 		})),
-		Collection: dataloadgen.NewLoader(each(s.GetCollection), noWait),
-		Monitor:    dataloadgen.NewLoader(each(s.GetMonitor), noWait),
-		Run:        dataloadgen.NewLoader(each(s.GetRun), noWait),
+		Collection:   dataloadgen.NewLoader(each(s.GetCollection), noWait),
+		Monitor:      dataloadgen.NewLoader(each(s.GetMonitor), noWait),
+		Run:          dataloadgen.NewLoader(each(s.GetRun), noWait),
+		ScheduleSync: newBatch(mapped(s.ScheduleSyncs)),
 	}
 }
 

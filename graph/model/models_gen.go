@@ -34,6 +34,13 @@ type AssertionInput struct {
 	Target     *string               `json:"target,omitempty"`
 }
 
+// Someone an incident can be assigned to.
+type Assignee struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
 type CollectionConnection struct {
 	Edges    []CollectionEdge `json:"edges"`
 	PageInfo *PageInfo        `json:"pageInfo"`
@@ -141,6 +148,38 @@ type MonitorInput struct {
 	Policy *AlertPolicyInput `json:"policy,omitempty"`
 }
 
+// What a monitor is held to and how long its history is kept.
+type MonitorObjectives struct {
+	ApdexThresholdMs int     `json:"apdexThresholdMs"`
+	SloTarget        float64 `json:"sloTarget"`
+	// Step response bodies and headers (default 14).
+	RetentionBodiesDays int `json:"retentionBodiesDays"`
+	// Step results with their timings (default 90).
+	RetentionTimingsDays int `json:"retentionTimingsDays"`
+	// Run summaries (default 400). Manual and pinned runs are kept.
+	RetentionRunsDays int `json:"retentionRunsDays"`
+}
+
+type MonitorObjectivesInput struct {
+	ApdexThresholdMs     *int     `json:"apdexThresholdMs,omitempty"`
+	SloTarget            *float64 `json:"sloTarget,omitempty"`
+	RetentionBodiesDays  *int     `json:"retentionBodiesDays,omitempty"`
+	RetentionTimingsDays *int     `json:"retentionTimingsDays,omitempty"`
+	RetentionRunsDays    *int     `json:"retentionRunsDays,omitempty"`
+}
+
+// The EventBridge schedule of a monitor, as last written by Catena.
+type MonitorScheduleStatus struct {
+	State ScheduleSyncState `json:"state"`
+	// Why the last attempt failed; null unless FAILED.
+	Error *string `json:"error,omitempty"`
+	// Failed attempts since the last success.
+	Attempts  int       `json:"attempts"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When AWS last confirmed a change; null before the first.
+	SyncedAt *time.Time `json:"syncedAt,omitempty"`
+}
+
 // Dashboard figures over finished runs; null when there is no run in the window.
 type MonitorStats struct {
 	// Share of passed runs among finished runs (0–1).
@@ -194,6 +233,32 @@ type SecretInput struct {
 	Value *string `json:"value,omitempty"`
 }
 
+type StatsPoint struct {
+	// Start of the interval.
+	At            time.Time `json:"at"`
+	Runs          int       `json:"runs"`
+	Passed        int       `json:"passed"`
+	Failed        int       `json:"failed"`
+	Errored       int       `json:"errored"`
+	Uptime        *float64  `json:"uptime,omitempty"`
+	Apdex         *float64  `json:"apdex,omitempty"`
+	AvgDurationMs *float64  `json:"avgDurationMs,omitempty"`
+}
+
+type StatsRange struct {
+	Window StatsWindow `json:"window"`
+	// Start of a CUSTOM window.
+	From *time.Time `json:"from,omitempty"`
+	// End of a CUSTOM window (default now).
+	To *time.Time `json:"to,omitempty"`
+}
+
+type StatsSeries struct {
+	// Length of one point's interval.
+	StepSeconds int          `json:"stepSeconds"`
+	Points      []StatsPoint `json:"points"`
+}
+
 type StepInput struct {
 	Name              string           `json:"name"`
 	Method            string           `json:"method"`
@@ -207,6 +272,23 @@ type StepInput struct {
 	Retry             *RetryInput      `json:"retry,omitempty"`
 	FollowRedirects   *bool            `json:"followRedirects,omitempty"`
 	Insecure          *bool            `json:"insecure,omitempty"`
+}
+
+type StepWindowStats struct {
+	Name     string   `json:"name"`
+	Executed int      `json:"executed"`
+	Passed   int      `json:"passed"`
+	Failed   int      `json:"failed"`
+	Errored  int      `json:"errored"`
+	P50Ms    *float64 `json:"p50Ms,omitempty"`
+	P95Ms    *float64 `json:"p95Ms,omitempty"`
+	P99Ms    *float64 `json:"p99Ms,omitempty"`
+	// Mean phase times of the step's exchanges (ms), exact.
+	DNSMs            float64 `json:"dnsMs"`
+	ConnectMs        float64 `json:"connectMs"`
+	TLSMs            float64 `json:"tlsMs"`
+	FirstByteMs      float64 `json:"firstByteMs"`
+	PercentilesExact bool    `json:"percentilesExact"`
 }
 
 type Subscription struct {
@@ -413,6 +495,130 @@ func (e *MonitorState) UnmarshalJSON(b []byte) error {
 }
 
 func (e MonitorState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ScheduleSyncState string
+
+const (
+	// The monitor changed and AWS has not confirmed the schedule yet.
+	ScheduleSyncStatePending ScheduleSyncState = "PENDING"
+	// AWS holds the monitor's latest schedule.
+	ScheduleSyncStateSynced ScheduleSyncState = "SYNCED"
+	// The last attempt failed (see error); it is retried with backoff.
+	ScheduleSyncStateFailed ScheduleSyncState = "FAILED"
+)
+
+var AllScheduleSyncState = []ScheduleSyncState{
+	ScheduleSyncStatePending,
+	ScheduleSyncStateSynced,
+	ScheduleSyncStateFailed,
+}
+
+func (e ScheduleSyncState) IsValid() bool {
+	switch e {
+	case ScheduleSyncStatePending, ScheduleSyncStateSynced, ScheduleSyncStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e ScheduleSyncState) String() string {
+	return string(e)
+}
+
+func (e *ScheduleSyncState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScheduleSyncState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScheduleSyncState", str)
+	}
+	return nil
+}
+
+func (e ScheduleSyncState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScheduleSyncState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScheduleSyncState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The window a stats query covers, ending now (CUSTOM: from and to).
+type StatsWindow string
+
+const (
+	StatsWindowHour    StatsWindow = "HOUR"
+	StatsWindowDay     StatsWindow = "DAY"
+	StatsWindowWeek    StatsWindow = "WEEK"
+	StatsWindowMonth   StatsWindow = "MONTH"
+	StatsWindowQuarter StatsWindow = "QUARTER"
+	StatsWindowCustom  StatsWindow = "CUSTOM"
+)
+
+var AllStatsWindow = []StatsWindow{
+	StatsWindowHour,
+	StatsWindowDay,
+	StatsWindowWeek,
+	StatsWindowMonth,
+	StatsWindowQuarter,
+	StatsWindowCustom,
+}
+
+func (e StatsWindow) IsValid() bool {
+	switch e {
+	case StatsWindowHour, StatsWindowDay, StatsWindowWeek, StatsWindowMonth, StatsWindowQuarter, StatsWindowCustom:
+		return true
+	}
+	return false
+}
+
+func (e StatsWindow) String() string {
+	return string(e)
+}
+
+func (e *StatsWindow) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatsWindow(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatsWindow", str)
+	}
+	return nil
+}
+
+func (e StatsWindow) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatsWindow) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatsWindow) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -67,6 +67,8 @@ type Config struct {
 	Log       *slog.Logger
 	Retry     RetryConfig
 	Now       func() time.Time
+	// Metrics, when set, counts sends and settled deliveries.
+	Metrics DeliveryObserver
 }
 
 // Dispatcher turns finished runs into incidents and delivery jobs, and its
@@ -184,8 +186,12 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		if in.LastNotifiedAt != nil {
 			last = *in.LastNotifiedAt
 		}
-		before.Open = append(before.Open, OpenIncident{Kind: in.Kind, OpenedAt: in.OpenedAt, LastNotifiedAt: last,
-			Acknowledged: in.Status == collection.IncidentAcknowledged})
+		oi := OpenIncident{Kind: in.Kind, OpenedAt: in.OpenedAt, LastNotifiedAt: last,
+			Acknowledged: in.Status == collection.IncidentAcknowledged}
+		if in.SnoozedUntil != nil {
+			oi.SnoozedUntil = *in.SnoozedUntil
+		}
+		before.Open = append(before.Open, oi)
 	}
 	after, actions := Decide(pol, before, outcome, now)
 

@@ -93,6 +93,8 @@ type OpenIncident struct {
 	LastNotifiedAt time.Time
 	// Acknowledged incidents get no reminders: someone is on it.
 	Acknowledged bool
+	// SnoozedUntil holds reminders until then (zero: not snoozed).
+	SnoozedUntil time.Time
 }
 
 // Action is something the dispatcher must do after a decision.
@@ -129,8 +131,9 @@ func Normalize(p collection.AlertPolicy) collection.AlertPolicy {
 //     trigger; an open incident is not triggered again.
 //   - M consecutive passes (RecoveryThreshold) resolve every open incident,
 //     with a recovery notice when RecoveryEnabled.
-//   - While an incident is open and not acknowledged, a failing slot at least
-//     ReminderInterval after the last message sends a reminder (0 = never).
+//   - While an incident is open, not acknowledged and not snoozed, a failing
+//     slot at least ReminderInterval after the last message sends a reminder
+//     (0 = never).
 //   - Errored slots count towards failure incidents (as_failure), towards
 //     their own "errored" incidents (separate), or not at all (ignore, mapped
 //     to OutcomeNone by Classify).
@@ -176,7 +179,7 @@ func Decide(p collection.AlertPolicy, s State, o Outcome, now time.Time) (State,
 		if in.Kind != kind {
 			continue
 		}
-		if p.ReminderInterval > 0 && !in.Acknowledged && now.Sub(in.LastNotifiedAt) >= p.ReminderInterval {
+		if p.ReminderInterval > 0 && !in.Acknowledged && !now.Before(in.SnoozedUntil) && now.Sub(in.LastNotifiedAt) >= p.ReminderInterval {
 			in.LastNotifiedAt = now
 			acts = append(acts, Action{Event: alert.KindReminder, IncidentKind: kind, Notify: true})
 		}

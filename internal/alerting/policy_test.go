@@ -178,3 +178,17 @@ func TestAlertNoRemindersOnceAcknowledged(t *testing.T) {
 		t.Fatalf("open incident: %+v", acts)
 	}
 }
+
+func TestAlertNoRemindersWhileSnoozed(t *testing.T) {
+	t.Parallel()
+	p := collection.DefaultAlertPolicy()
+	p.ReminderInterval = time.Minute
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s := State{ConsecutiveFailures: 5, FailingSince: t0, Open: []OpenIncident{{Kind: alert.IncidentFailure, OpenedAt: t0, LastNotifiedAt: t0, SnoozedUntil: t0.Add(time.Hour)}}}
+	if _, acts := Decide(p, s, OutcomeFailure, t0.Add(59*time.Minute)); len(acts) != 0 {
+		t.Fatalf("snoozed incident reminded: %+v", acts)
+	}
+	if _, acts := Decide(p, s, OutcomeFailure, t0.Add(time.Hour)); len(acts) != 1 || acts[0].Event != "reminder" {
+		t.Fatalf("snooze over: %+v", acts)
+	}
+}

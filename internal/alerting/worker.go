@@ -133,7 +133,9 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryJob]) 
 		return river.JobSnooze(wait)
 	}
 
+	chType := unknownChannelTy // known once the channel is read
 	fail := func(cause error) error {
+		d.observeSettled(chType, deliveryGaveUp)
 		if _, err := st.RecordDeliveryAttempt(ctx, store.UpdateDeliveryParams{ID: rec.ID, Status: collection.DeliveryFailed, LastError: cause.Error()}); err != nil && !errors.Is(err, collection.ErrConflict) {
 			return err
 		}
@@ -152,6 +154,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryJob]) 
 		}
 		return err
 	}
+	chType = string(ch.Type)
 	p, err := NewProvider(ch.Type, ch.Config, d.cfg.Providers)
 	if err == nil {
 		err = p.Validate()
@@ -170,12 +173,19 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryJob]) 
 	sendErr := p.Send(sendCtx, ev)
 	cancel()
 	if sendErr == nil {
+		d.observeAttempt(chType, attemptSuccess)
+		d.observeSettled(chType, deliveryDone)
 		if _, err := st.RecordDeliveryAttempt(ctx, store.UpdateDeliveryParams{ID: rec.ID, Status: collection.DeliveryDelivered}); err != nil && !errors.Is(err, collection.ErrConflict) {
 			return err
 		}
 		_ = st.SetChannelError(ctx, ch.ID, "")
 		log.InfoContext(ctx, "alert delivered", "attempts", attempt)
 		return nil
+	}
+	if alert.IsPermanent(sendErr) || attempt >= d.cfg.Retry.MaxAttempts || job.Attempt >= job.MaxAttempts {
+		d.observeAttempt(chType, attemptFailed)
+	} else {
+		d.observeAttempt(chType, attemptRetry)
 	}
 	if alert.IsPermanent(sendErr) {
 		_ = st.SetChannelError(ctx, ch.ID, sendErr.Error())

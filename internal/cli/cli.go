@@ -53,8 +53,10 @@ func commands() []command {
 		{"scheduler", "trigger monitors on their schedules", runScheduler},
 		{"run", "run collection files now and print the results", runRun},
 		{"validate", "check collection files without sending requests", runValidate},
+		{"schedules", "repair drift between monitors and EventBridge schedules (schedules reconcile)", runSchedules},
 		{"migrate", "apply (up), roll back (down) or show (status) database migrations", runMigrate},
 		{"token", "manage API tokens (token create NAME)", runToken},
+		{"doctor", "check the run and alert invariants in the database (--since 24h); exit 1 on a violation", runDoctor},
 		{"demo-api", "serve the chained demo API used by the quick start and benchmarks", runDemoAPI},
 		{"version", "print the version", runVersion},
 	}

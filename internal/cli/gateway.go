@@ -25,5 +25,10 @@ func runGateway(ctx context.Context, e env, args []string) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	gw.start(gctx, g)
+	if d.cfg.Scheduler.Mode == "eventbridge" && gw.schedulerLoop != nil {
+		// The EventBridge outbox's sync jobs and periodic reconcile (the
+		// local loop, by contrast, runs in `catena scheduler`).
+		g.Go(func() error { return gw.schedulerLoop(gctx) })
+	}
 	return stopped(ctx, g.Wait())
 }

@@ -35,8 +35,11 @@ func runRun(ctx context.Context, e env, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to this path")
 	fs.Var(&deny, "deny-cidr", "refuse to connect to addresses in this CIDR (repeatable)")
+	var sensitive listFlag
+	fs.Var(&sensitive, "sensitive", "mask the value of this response reference (login.body.token) wherever it appears in the output (repeatable)")
+	redactValues := fs.Bool("redact-values", false, "mask every value read from a response in the output (assertion actual, expected and target values, bodies)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]...\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values]\n\n"+
 			"Runs each file's collection (files in parallel) and prints the results in file order.\n"+
 			"Exit 0: all passed; 1: a run failed; 2: a run errored or an input was invalid.")
 		fs.PrintDefaults()
@@ -49,6 +52,11 @@ func runRun(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return &ExitError{Code: 2, Err: errors.New("run needs at least one collection file")}
 	}
+	sensitiveRefs, err := parseSensitive(sensitive)
+	if err != nil {
+		return usageError(err)
+	}
+	mask := maskOptions{sensitive: sensitiveRefs, allValues: *redactValues}
 	secretValues := secrets.m
 	if secretValues == nil {
 		secretValues = map[string]string{}
@@ -74,7 +82,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			done[i] <- runFile(ctx, exec, f, vars.m, secretValues, red)
+			r := runFile(ctx, exec, f, vars.m, secretValues, red)
+			maskResults(r, mask)
+			done[i] <- r
 		})
 	}
 	color := !*asJSON && isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""

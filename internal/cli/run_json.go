@@ -22,6 +22,7 @@ type jsonStep struct {
 	Name       string          `json:"name"`
 	Status     string          `json:"status"`
 	Error      string          `json:"error"`
+	ErrorCode  string          `json:"error_code"`
 	Request    jsonRequest     `json:"request"`
 	Response   jsonResponse    `json:"response"`
 	Assertions []jsonAssertion `json:"assertions"`
@@ -63,6 +64,7 @@ func writeJSONResult(w io.Writer, r *fileResult) {
 			Name:       s.Name,
 			Status:     strings.ToLower(string(s.Status)),
 			Error:      stepError(s),
+			ErrorCode:  s.ErrorCode,
 			Request:    jsonRequest{Method: s.Request.Method, URL: s.Request.URL},
 			Response:   jsonResponse{LatencyMS: s.Timings.Total.Milliseconds()},
 			Assertions: []jsonAssertion{},

@@ -228,7 +228,7 @@ func TestRunJSONShapeAndFileOrder(t *testing.T) {
 		}
 		for _, s := range run["steps"].([]any) {
 			step := s.(map[string]any)
-			eq("step", keys(step), []string{"assertions", "error", "name", "request", "response", "status"})
+			eq("step", keys(step), []string{"assertions", "error", "error_code", "name", "request", "response", "status"})
 			eq("request", keys(step["request"].(map[string]any)), []string{"method", "url"})
 			eq("response", keys(step["response"].(map[string]any)), []string{"latency_ms", "status"})
 			for _, a := range step["assertions"].([]any) {

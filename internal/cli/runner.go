@@ -31,6 +31,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	leaseTTL := fs.Duration("lease-ttl", collectionrunner.DefaultLeaseTTL, "how long a run stays leased without a heartbeat")
 	heartbeat := fs.Duration("heartbeat", collectionrunner.DefaultHeartbeat, "how often a running run's lease is extended (well under --lease-ttl)")
 	sweep := fs.Duration("sweep-interval", defaultSweepInterval, "how often runs whose runner was lost are looked for")
+	maxBody := fs.Int("max-body-mib", int(collectionrunner.DefaultMaxBodyRead>>20), "the most of a (decoded) response body a step reads, in MiB; more errors the step (body_too_large)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
@@ -39,6 +40,9 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	}
 	if *concurrency < 0 || *concurrency > 10000 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--concurrency %d must be between 1 and 10000", *concurrency)}
+	}
+	if *maxBody < 1 || *maxBody > 1024 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--max-body-mib %d must be between 1 and 1024", *maxBody)}
 	}
 	if *heartbeat <= 0 || *sweep <= 0 || *leaseTTL < 2*(*heartbeat) {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--lease-ttl (%s) must be at least twice --heartbeat (%s), and both and --sweep-interval positive", *leaseTTL, *heartbeat)}
@@ -51,6 +55,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	opts, err := withAlerting(ctx, d, runnerOptions{
 		Location: *location, Concurrency: *concurrency,
 		LeaseTTL: *leaseTTL, Heartbeat: *heartbeat, SweepInterval: *sweep,
+		MaxBodyRead: int64(*maxBody) << 20,
 	})
 	if err != nil {
 		return err
@@ -59,7 +64,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return rw.Run(ctx)
+	return withMetricsServer(ctx, d, rw.Run)
 }
 
 // alertQueueWorkers is how many alert deliveries one process sends at once.
@@ -84,6 +89,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		Providers: providers,
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
+		Metrics:   d.metrics,
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
@@ -131,6 +137,8 @@ type runnerOptions struct {
 	Location string
 	// Concurrency is how many runs execute at once; default cfg.Concurrency.
 	Concurrency int
+	// MaxBodyRead caps a step's decoded response body; default the executor's.
+	MaxBodyRead int64
 	// OnFinish runs in each run's finishing transaction (alerting's RunFinished).
 	OnFinish collectionrunner.FinishHook
 	// Register adds other job kinds to the same River client (alert delivery).
@@ -197,23 +205,24 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
-		Log:      d.log.With("component", "runner"),
-		AllowEnv: d.cfg.AllowEnv,
+		Client:      collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Log:         d.log.With("component", "runner"),
+		AllowEnv:    d.cfg.AllowEnv,
+		MaxBodyRead: opts.MaxBodyRead,
 	})
 	setMemoryLimit(d.log, d.cfg.MemoryLimitMiB, concurrency)
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,
 		Store:     d.store,
 		Pool:      d.pool,
-		OnFinish:  opts.OnFinish,
+		OnFinish:  observeFinish(d, opts.OnFinish),
 		Log:       d.log,
 		LeaseTTL:  opts.LeaseTTL,
 		Heartbeat: opts.Heartbeat,
 		Admission: collectionrunner.AdmissionConfig{MaxSchedLatency: d.cfg.MaxSchedLatency},
 	})
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, worker); err != nil {
+	if err := river.AddWorkerSafely(workers, observeWorker(d, worker, location, concurrency)); err != nil {
 		return nil, fmt.Errorf("registering the run worker: %w", err)
 	}
 	if opts.Register != nil {
@@ -233,7 +242,11 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	for name, q := range opts.Queues {
 		queues[name] = q
 	}
-	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues})
+	periodic, err := withRetention(d, workers, queues)
+	if err != nil {
+		return nil, err
+	}
+	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: periodic})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}

@@ -33,7 +33,8 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx)
+	watchQueue(d)
+	return withMetricsServer(ctx, d, run)
 }
 
 // newScheduler builds the Scheduler the gateway calls when a monitor changes
@@ -42,18 +43,18 @@ func runScheduler(ctx context.Context, e env, args []string) error {
 // (`catena serve` runs it under its errgroup; `catena scheduler` runs it alone).
 // In off mode the local Scheduler still keeps next_run_at current, so turning
 // the loop on later finds every monitor scheduled.
-func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.Scheduler, func(context.Context) error, error) {
+//
+// In EventBridge mode the Scheduler is the outbox (schedule.Outbox) and the
+// loop works its sync jobs and the periodic reconcile; the gateway runs it.
+func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Scheduler, func(context.Context) error, error) {
 	switch d.cfg.Scheduler.Mode {
 	case "eventbridge":
-		client, err := schedule.NewSchedulerClient(ctx, d.cfg.Scheduler)
+		o, err := newOutbox(ctx, d, q)
 		if err != nil {
 			return nil, nil, err
 		}
-		eb, err := schedule.NewEventBridge(schedule.EventBridgeConfig{
-			Client: client, Group: d.cfg.Scheduler.Group, LambdaARN: d.cfg.Scheduler.LambdaARN,
-			RoleARN: d.cfg.Scheduler.RoleARN, DLQARN: d.cfg.Scheduler.DLQARN, Log: d.log,
-		})
-		return eb, nil, err
+		run, err := newScheduleWorker(d, o)
+		return o, run, err
 	default:
 		jitter := d.cfg.Scheduler.Jitter
 		if jitter == 0 {
@@ -71,7 +72,7 @@ func newScheduler(ctx context.Context, d *deps, q schedule.Enqueuer) (schedule.S
 		if err != nil {
 			return nil, nil, err
 		}
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: q, Log: d.log, JitterMax: jitter})
+		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics})
 		if err != nil {
 			pool.Close()
 			return nil, nil, err

@@ -12,9 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 
@@ -107,7 +104,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	}
 	alerts, err := alerting.NewDispatcher(alerting.Config{
 		Store: d.store, Channels: d.store, River: q.River(), Providers: deps,
-		PublicURL: d.cfg.PublicURL, Log: d.log,
+		PublicURL: d.cfg.PublicURL, Log: d.log, Metrics: d.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -117,8 +114,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		return nil, err
 	}
 	progress := graph.NewProgress(d.pool, d.log.With("component", "progress"))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	watchQueue(d)
 	resolver := graph.NewResolver(graph.Config{
 		Store: d.store, Queue: q, Progress: progress, Alerts: alerts, Scheduler: sched,
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, deps) },
@@ -127,7 +123,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	api := graph.NewHandler(resolver, graph.HandlerConfig{
 		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},
 		PublicURL: d.cfg.PublicURL,
-		Metrics:   graph.NewMetrics(reg),
+		Metrics:   graph.NewMetrics(d.metrics.Registry()),
 	})
 	mux := http.NewServeMux()
 	mountHealth(mux, d.pool)
@@ -139,7 +135,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		}
 		mux.Handle(pagerduty.WebhookPath, pd)
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", d.metrics.Handler())
 	mux.Handle("/", frontend.Handler())
 	return &gateway{d: d, queue: q, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
 }
@@ -225,7 +221,8 @@ func ensureEnvAdmin(ctx context.Context, d *deps) error {
 	return nil
 }
 
-// mountHealth adds /healthz (the process answers) and /readyz (the database answers).
+// mountHealth adds /healthz (the process answers) and /readyz (the database
+// answers; with ?deep=1 also the auditor finds no violation in the last hour).
 func mountHealth(mux *http.ServeMux, pool *pgxpool.Pool) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -235,6 +232,10 @@ func mountHealth(mux *http.ServeMux, pool *pgxpool.Pool) {
 		defer cancel()
 		if err := pool.Ping(ctx); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if r.URL.Query().Get("deep") == "1" {
+			deepReadiness(w, r, pool)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))

@@ -93,6 +93,14 @@ func Decode(data []byte, file string) (*Collection, error) {
 	}
 	var c Collection
 	if DetectFormat(data) == FormatJSON {
+		if off, esc, ok := loneSurrogate(data); ok {
+			line, col := position(data, int64(off))
+			at := ""
+			if path := jsonPathAt(data, off); path != "" {
+				at = " in " + path
+			}
+			return nil, &ParseError{File: file, Line: line, Column: col, Msg: fmt.Sprintf("%s%s is half of a UTF-16 surrogate pair, not a character; it would be stored as U+FFFD. Write the character itself or its full pair", esc, at)}
+		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
@@ -369,4 +377,121 @@ func Marshal(c *Collection, f Format) ([]byte, error) {
 		return b.Bytes(), nil
 	}
 	return nil, fmt.Errorf("unknown format %q: %w", f, ErrInvalid)
+}
+
+// LoneSurrogate reports the first \uD800–\uDFFF escape in a JSON document
+// that is not half of a pair, with the path of the value holding it
+// ("variables.input.steps[0].url"; "" when the document does not parse), for
+// JSON read by other decoders than Parse, such as a GraphQL request body.
+func LoneSurrogate(data []byte) (path, esc string, ok bool) {
+	off, esc, ok := loneSurrogate(data)
+	if !ok {
+		return "", "", false
+	}
+	return jsonPathAt(data, off), esc, true
+}
+
+// loneSurrogate finds the first \uD800–\uDFFF escape in JSON text that is not
+// part of a high-low pair. encoding/json silently turns one into U+FFFD, so
+// the stored text would differ from what was written. Backslashes occur only
+// inside strings, so a scan of escapes needs no JSON parser.
+func loneSurrogate(data []byte) (offset int, esc string, ok bool) {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(data[i+2:i+6]), 16, 16)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		r, isU := hex4(i)
+		if !isU {
+			i++ // skip the escaped byte (\\, \", …)
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return i, string(data[i : i+6]), true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i, string(data[i : i+6]), true
+		}
+		i += 5
+	}
+	return 0, "", false
+}
+
+// jsonPathAt names the value of a JSON document that holds byte offset off,
+// in the paths validation errors use (steps[0].headers.X-Key), or "".
+func jsonPathAt(data []byte, off int) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		array bool
+		index int
+		key   string
+	}
+	var stack []frame
+	var expectKey bool
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			if f.array {
+				fmt.Fprintf(&b, "[%d]", f.index)
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(f.key)
+		}
+		return b.String()
+	}
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if d, isDelim := tok.(json.Delim); isDelim {
+			if (d == '{' || d == '[') && len(stack) > 0 && stack[len(stack)-1].array {
+				stack[len(stack)-1].index++
+			}
+			switch d {
+			case '{':
+				stack = append(stack, frame{})
+				expectKey = true
+			case '[':
+				stack = append(stack, frame{array: true, index: -1})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+			}
+			continue
+		}
+		if len(stack) == 0 {
+			return ""
+		}
+		top := &stack[len(stack)-1]
+		if !top.array && expectKey {
+			top.key, _ = tok.(string)
+			expectKey = false
+			if dec.InputOffset() > int64(off) && start <= int64(off) {
+				return path()
+			}
+			continue
+		}
+		if top.array {
+			top.index++
+		}
+		if dec.InputOffset() > int64(off) && start <= int64(off) {
+			return path()
+		}
+		expectKey = !top.array
+	}
 }

@@ -168,6 +168,35 @@ func TestParseMalformed(t *testing.T) {
 	}
 }
 
+// A lone UTF-16 surrogate escape would decode to U+FFFD and be stored as a
+// different text than was written; Parse names where it is.
+func TestParseLoneSurrogate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		doc, path, esc string
+	}{
+		{`{"name": "n\ud800", "steps": []}`, "name", `\ud800`},
+		{`{"name": "n", "steps": [{"name": "a", "url": "http://127.0.0.1/"}, {"name": "b", "url": "http://127.0.0.1/", "headers": {"X-K": "v\udc00"}}]}`, "steps[1].headers.X-K", `\udc00`},
+		{`{"name": "n", "variables": {"v": "\\\ud83dx"}, "steps": []}`, "variables.v", `\ud83d`},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(tt.doc), "c.json")
+		var pe *ParseError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, tt.esc+" in "+tt.path+" is half of a UTF-16 surrogate pair") || pe.Line != 1 {
+			t.Errorf("Parse(%s) = %v; want a ParseError naming %s in %s", tt.doc, err, tt.esc, tt.path)
+		}
+	}
+	// A whole pair, and an escaped backslash before "ud800", are fine.
+	for _, doc := range []string{
+		`{"name": "n \ud83d\ude00", "steps": [{"name": "a", "url": "http://127.0.0.1/"}]}`,
+		`{"name": "n \\ud800", "steps": [{"name": "a", "url": "http://127.0.0.1/"}]}`,
+	} {
+		if _, err := Parse([]byte(doc), "c.json"); err != nil {
+			t.Errorf("Parse(%s) = %v; want it accepted", doc, err)
+		}
+	}
+}
+
 func TestDecodeLimitsAndBOM(t *testing.T) {
 	t.Parallel()
 	big := make([]byte, MaxFileBytes+1)

@@ -112,7 +112,23 @@ type Incident struct {
 	FirstRunID     *RunID
 	LastRunID      *RunID
 	Summary        string
+	// AssigneeID is who is on it; nil when nobody is.
+	AssigneeID *UserID
+	// SnoozedUntil holds the incident's reminders until then; nil when not snoozed.
+	SnoozedUntil *time.Time
 }
+
+// IncidentNote is a person's note on an incident.
+type IncidentNote struct {
+	ID         int64
+	IncidentID IncidentID
+	AuthorID   *UserID // nil once the author is deleted
+	Body       string
+	CreatedAt  time.Time
+}
+
+// MaxIncidentNoteBytes bounds a note.
+const MaxIncidentNoteBytes = 4000
 
 // DeliveryStatus is the outcome of sending one alert to one channel.
 type DeliveryStatus string

@@ -119,11 +119,23 @@ type StepResult struct {
 }
 
 // RequestRecord is the request as sent, with secrets replaced by ••••.
+//
+// After redirects, Method and URL are those of the last request sent (the one
+// whose response was judged; a 302 or 303 turns a POST into a GET without a
+// body) and Redirects lists the requests before it, first to last.
 type RequestRecord struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Body    string            `json:"body,omitempty"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	Redirects []Redirect        `json:"redirects,omitempty"`
+}
+
+// Redirect is one request of a step that was answered with a redirect.
+type Redirect struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Status int    `json:"status"`
 }
 
 // ResponseRecord is the response as received, with the body capped for storage.

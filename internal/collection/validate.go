@@ -61,8 +61,8 @@ func (c *Collection) Validate() error {
 		}
 		if val := c.Variables[k]; len(val) > MaxBodyBytes {
 			v.add("variables."+k, "", "value is %d bytes; at most %d", len(val), MaxBodyBytes)
-		} else {
-			checkText(v, "variables."+k, "", val)
+		} else if checkText(v, "variables."+k, "", val) {
+			checkVariableRefs(v, c.Variables, k)
 		}
 	}
 	if len(c.Steps) > MaxSteps {
@@ -224,6 +224,10 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 			v.add(p+".target", label, "the JSON Schema is not valid JSON")
 		case t[0] != '{' && t != "true" && t != "false":
 			v.add(p+".target", label, "a JSON Schema is an object (or true/false), not %s", truncate(t, 40))
+		default:
+			if msg := schemaExternal(t); msg != "" {
+				v.add(p+".target", label, "%s", msg)
+			}
 		}
 	case a.Source == SourceStatus && a.Comparison != Matches, a.Source == SourceLatency:
 		if _, err := strconv.ParseFloat(strings.TrimSpace(a.Target), 64); err != nil {
@@ -234,6 +238,64 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 			v.add(p+".target", label, "%s compares numbers; %q is not a number", a.Comparison, a.Target)
 		}
 	}
+}
+
+// checkVariableRefs rejects a reference inside a variable's value. References
+// resolve in one pass, so the value is inserted as written: @<<vars.B>> inside
+// variable A would be sent as that literal text, and A=@<<vars.B>>,
+// B=@<<vars.A>> would be a cycle with no value at all.
+func checkVariableRefs(v *ValidationError, vars map[string]string, k string) {
+	val := vars[k]
+	if !HasReferences(val) {
+		return
+	}
+	path := "variables." + k
+	refs, err := References(val)
+	if err != nil {
+		v.add(path, "", "%s", err)
+		return
+	}
+	if len(refs) == 0 {
+		return
+	}
+	if cycle := variableCycle(vars, k); cycle != nil {
+		v.add(path, "", "variables refer to each other in a cycle (%s); a variable's value is inserted as written and never expanded, so give %s its value directly", strings.Join(cycle, " → "), k)
+		return
+	}
+	// One message per variable is enough: the first reference names the problem.
+	v.add(path, "", "%s in a variable's value would be sent as literal text: references are resolved in one pass and a variable's value is never expanded; use the reference in the step instead", refs[0].Raw)
+}
+
+// variableCycle returns the path k → … → k through @<<vars.X>> references, or
+// nil when k is on no cycle. Depth-first over at most MaxVariables names.
+func variableCycle(vars map[string]string, k string) []string {
+	var walk func(name string, path []string, seen map[string]bool) []string
+	walk = func(name string, path []string, seen map[string]bool) []string {
+		refs, err := References(vars[name])
+		if err != nil {
+			return nil
+		}
+		for _, r := range refs {
+			if r.Kind != RefVar {
+				continue
+			}
+			if _, ok := vars[r.Name]; !ok {
+				continue
+			}
+			if r.Name == k {
+				return append(path, r.Name)
+			}
+			if seen[r.Name] {
+				continue
+			}
+			seen[r.Name] = true
+			if c := walk(r.Name, append(path, r.Name), seen); c != nil {
+				return c
+			}
+		}
+		return nil
+	}
+	return walk(k, []string{k}, map[string]bool{k: true})
 }
 
 // checkText rejects text that cannot be stored or written to a file: bytes that
@@ -364,10 +426,63 @@ func URLProblem(raw string) string {
 			return fmt.Sprintf("URL %q has port %s; a port is 1-65535", raw, p)
 		}
 	}
-	if strings.Contains(u.Host, "%") && net.ParseIP(strings.Split(u.Hostname(), "%")[0]) == nil {
-		return fmt.Sprintf("URL %q has an invalid host", raw)
+	if strings.Contains(u.Host, "%") {
+		if net.ParseIP(strings.Split(u.Hostname(), "%")[0]) == nil {
+			return fmt.Sprintf("URL %q has an invalid host", raw)
+		}
+		// fe80::1%eth0: a zone names a network interface of whichever machine
+		// runs the step, and only link-local addresses take one, which the dial
+		// guard refuses.
+		return fmt.Sprintf("URL %q has an IPv6 zone (%%%s): a zone names a network interface on the runner's machine and only link-local addresses take one, which runners refuse; use a routable address or a host name", raw, u.Hostname()[strings.Index(u.Hostname(), "%")+1:])
 	}
 	return ""
+}
+
+// knownSchemaDrafts are the meta-schemas an assertion's JSON Schema may name in
+// $schema; any other URL would have to be fetched.
+var knownSchemaDrafts = []string{
+	"http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+	"http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2019-09/schema",
+	"https://json-schema.org/draft/2020-12/schema",
+}
+
+// schemaExternal explains why a JSON Schema (valid JSON) would need a document
+// from outside itself, or returns "". Runners never load files or URLs, so a
+// $ref must point inside the schema ("#…") and $schema must name a known draft.
+func schemaExternal(text string) string {
+	dec := json.NewDecoder(strings.NewReader(text))
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return ""
+	}
+	var walk func(x any, at string) string
+	walk = func(x any, at string) string {
+		switch x := x.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				val := x[k]
+				ref, isString := val.(string)
+				switch {
+				case !isString:
+				case (k == "$ref" || k == "$dynamicRef" || k == "$recursiveRef") && !strings.HasPrefix(ref, "#"):
+					return fmt.Sprintf("the JSON Schema has an external %s %q at %s: runners never load files or URLs; put the definition under $defs and refer to it as \"#/$defs/NAME\"", k, truncate(ref, 80), at+"/"+k)
+				case k == "$schema" && !slices.Contains(knownSchemaDrafts, strings.TrimSuffix(ref, "#")):
+					return fmt.Sprintf("the JSON Schema names meta-schema %q at %s, which is not a known draft and would have to be fetched; use one of %s or leave $schema out", truncate(ref, 80), at+"/"+k, strings.Join(knownSchemaDrafts, ", "))
+				}
+				if msg := walk(val, at+"/"+k); msg != "" {
+					return msg
+				}
+			}
+		case []any:
+			for i, el := range x {
+				if msg := walk(el, fmt.Sprintf("%s/%d", at, i)); msg != "" {
+					return msg
+				}
+			}
+		}
+		return ""
+	}
+	return walk(doc, "#")
 }
 
 func unwrapURLError(err error) string {

@@ -100,6 +100,7 @@ func TestValidate(t *testing.T) {
 		{"url leading space", func(c *Collection) { c.Steps[1].URL = " http://127.0.0.1/x" }, "steps[1].url", "me", "has leading or trailing spaces"},
 		{"url trailing newline", func(c *Collection) { c.Steps[1].URL = "http://127.0.0.1/x\n" }, "steps[1].url", "me", "has leading or trailing spaces"},
 		{"url inner space", func(c *Collection) { c.Steps[1].URL = "http://127.0.0.1/a b" }, "steps[1].url", "me", `contains a space; write it as %20`},
+		{"url with IPv6 zone", func(c *Collection) { c.Steps[1].URL = "http://[fe80::1%25eth0]:8080/x" }, "steps[1].url", "me", "has an IPv6 zone (%eth0)"},
 		{"url control char", func(c *Collection) { c.Steps[1].URL = "http://127.0.0.1/a\x7fb" }, "steps[1].url", "me", "contains a control character"},
 		{"url NUL", func(c *Collection) { c.Steps[1].URL = "http://127.0.0.1/a\x00b" }, "steps[1].url", "me", "contains a NUL byte"},
 		{"url not UTF-8", func(c *Collection) { c.Steps[1].URL = "http://127.0.0.1/a\xffb" }, "steps[1].url", "me", "contains bytes that are not valid UTF-8"},
@@ -180,6 +181,17 @@ func TestValidate(t *testing.T) {
 		{"json schema a number", func(c *Collection) {
 			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: `42`}
 		}, "steps[1].assertions[0].target", "me", "a JSON Schema is an object (or true/false), not 42"},
+		{"json schema external ref", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: `{"properties": {"a": {"$ref": "https://schemas.example/a.json"}}}`}
+		}, "steps[1].assertions[0].target", "me", `external $ref "https://schemas.example/a.json" at #/properties/a/$ref`},
+		{"json schema file ref", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: `{"allOf": [{"$ref": "file:///etc/passwd"}]}`}
+		}, "steps[1].assertions[0].target", "me", `external $ref "file:///etc/passwd" at #/allOf/0/$ref`},
+		{"json schema unknown meta-schema", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: `{"$schema": "https://evil.example/s"}`}
+		}, "steps[1].assertions[0].target", "me", `meta-schema "https://evil.example/s"`},
+		{"variable refers to a variable", func(c *Collection) { c.Variables["url"] = "@<<vars.base>>/x" }, "variables.url", "", "@<<vars.base>> in a variable's value would be sent as literal text"},
+		{"variable refers to a step", func(c *Collection) { c.Variables["tok"] = "@<<login.body.token>>" }, "variables.tok", "", "would be sent as literal text"},
 		{"latency not a number", func(c *Collection) {
 			c.Steps[1].Assertions[0] = Assertion{Source: SourceLatency, Comparison: LessThan, Target: "fast"}
 		}, "steps[1].assertions[0].target", "me", `latency compares numbers; "fast" is not a number`},
@@ -268,7 +280,6 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"https with port 65535", func(c *Collection) { c.Steps[1].URL = "https://127.0.0.1:65535/x?q=1#f" }},
 		{"IDN host", func(c *Collection) { c.Steps[1].URL = "http://bücher.example/katalog" }},
-		{"IPv6 literal with zone", func(c *Collection) { c.Steps[1].URL = "http://[fe80::1%25eth0]:8080/" }},
 		{"scheme and host from a variable", func(c *Collection) { c.Steps[1].URL = "@<<vars.base>>/me" }},
 		{"port from a variable", func(c *Collection) {
 			c.Variables["port"] = "8080"
@@ -303,6 +314,10 @@ func TestValidateAccepts(t *testing.T) {
 		{"target from a reference", func(c *Collection) {
 			c.Steps[1].Assertions = append(c.Steps[1].Assertions, Assertion{Source: SourceLatency, Comparison: LessThan, Target: "@<<login.latency>>"})
 		}},
+		{"json schema internal ref and known draft", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"id": {"type": "integer"}}, "properties": {"id": {"$ref": "#/$defs/id"}}}`}
+		}},
+		{"url with IPv6 literal, no zone", func(c *Collection) { c.Steps[1].URL = "http://[::1]:8080/x" }},
 		{"json schema true", func(c *Collection) {
 			c.Steps[1].Assertions[0] = Assertion{Source: SourceBody, Comparison: JSONSchema, Target: " true "}
 		}},
@@ -364,6 +379,27 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), "; "); n < 3 {
 		t.Errorf("Error() should join every problem: %q", err)
+	}
+}
+
+// A cycle of variables is named as one, on each variable of it.
+func TestValidateVariableCycle(t *testing.T) {
+	t.Parallel()
+	c := validCollection()
+	c.Variables["A"] = "@<<vars.B>>"
+	c.Variables["B"] = "x-@<<vars.A>>"
+	var ve *ValidationError
+	if err := c.Validate(); !errors.As(err, &ve) {
+		t.Fatalf("Validate() = %v; want a *ValidationError", err)
+	}
+	want := map[string]string{"variables.A": "cycle (A → B → A)", "variables.B": "cycle (B → A → B)"}
+	if len(ve.Fields) != len(want) {
+		t.Fatalf("%d problems; want %d: %v", len(ve.Fields), len(want), ve)
+	}
+	for _, f := range ve.Fields {
+		if !strings.Contains(f.Message, want[f.Path]) {
+			t.Errorf("%s: %q; want it to contain %q", f.Path, f.Message, want[f.Path])
+		}
 	}
 }
 

@@ -20,6 +20,38 @@ import (
 // DefaultDatabaseURL is used when DATABASE_URL is unset.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/catena?sslmode=disable"
 
+// Egress policies (CATENA_EGRESS). Link-local and cloud metadata addresses
+// are refused under both.
+const (
+	// EgressPrivateOK lets steps and alerts reach loopback and private
+	// ranges: right for a self-hosted install monitoring its own services.
+	EgressPrivateOK = "private-ok"
+	// EgressPublicOnly also refuses every non-public range (PublicOnlyDeny):
+	// for a shared or multi-team install, where one team's monitor must not
+	// probe the network the runners sit in. CATENA_ALLOW_CIDRS re-allows a
+	// range on purpose (allow wins).
+	EgressPublicOnly = "public-only"
+)
+
+// PublicOnlyDeny is what public-only egress adds to the deny list: loopback,
+// "this network", RFC 1918, shared address space (CGNAT), IPv6 unique local,
+// benchmarking, IETF protocol assignments, reserved and broadcast, and local
+// NAT64 (which maps to private IPv4).
+var PublicOnlyDeny = []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("fc00::/7"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+}
+
 // Config is every setting, typed. Zero values are never used directly: Load fills
 // defaults.
 type Config struct {
@@ -35,8 +67,12 @@ type Config struct {
 	LogFormat string // text | json
 	LogLevel  string // debug | info | warn | error
 
-	Location    string // CATENA_LOCATION: the runner's location
-	Concurrency int    // CATENA_RUNNER_CONCURRENCY: runs at once per process
+	Location    string         // CATENA_LOCATION: the runner's location
+	Concurrency int            // CATENA_RUNNER_CONCURRENCY: runs at once per process
+	DenyCIDRs   []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses (plus PublicOnlyDeny under public-only egress)
+	Egress      string         // CATENA_EGRESS: private-ok (default) | public-only
+	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
+	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
 	// MaxSchedLatency is CATENA_RUNNER_MAX_SCHED_LATENCY: the goroutine
 	// scheduling latency (p99) above which a runner starts no new run; 0 takes
 	// the runner's default, negative ("off") never holds a run back.
@@ -45,13 +81,21 @@ type Config struct {
 	// limit a runner sets when GOMEMLIMIT is unset; 0 derives it from the
 	// concurrency, negative ("off") sets none.
 	MemoryLimitMiB int
-	DenyCIDRs      []netip.Prefix // CATENA_DENY_CIDRS: extra ranges the dial guard refuses
-	AllowCIDRs     []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
-	AllowEnv       bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
 
 	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
 	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
 	PagerDutyWebhookSecret string
+
+	// MetricsAddr is CATENA_METRICS_ADDR: where `catena runner` and `catena
+	// scheduler` serve /metrics, /healthz and /readyz (default :9090; "off":
+	// none). serve and gateway serve them on Addr.
+	MetricsAddr string
+	// MetricsSeriesLimit is CATENA_METRICS_SERIES_LIMIT: label sets kept per
+	// metric; observations beyond are dropped and counted (default 10000).
+	MetricsSeriesLimit int
+	// RetentionInterval is CATENA_RETENTION_INTERVAL: how often runners roll
+	// up history and prune what retention no longer keeps (default 15m).
+	RetentionInterval time.Duration
 
 	Scheduler SchedulerConfig
 	Email     EmailConfig
@@ -167,9 +211,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		Concurrency:   intVal("CATENA_RUNNER_CONCURRENCY", 200),
 		DenyCIDRs:     cidrs("CATENA_DENY_CIDRS"),
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
+		Egress:        cmp.Or(strings.ToLower(get("CATENA_EGRESS")), EgressPrivateOK),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
 
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
+		MetricsAddr:            cmp.Or(get("CATENA_METRICS_ADDR"), ":9090"),
+		MetricsSeriesLimit:     intVal("CATENA_METRICS_SERIES_LIMIT", 10_000),
+		RetentionInterval:      durVal("CATENA_RETENTION_INTERVAL", 15*time.Minute),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
 			Jitter:     2 * time.Second,
@@ -217,8 +265,21 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else if c.MemoryLimitMiB = intVal("CATENA_RUNNER_MEMORY_LIMIT", 0); c.MemoryLimitMiB < 0 || c.MemoryLimitMiB > 1<<20 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_MEMORY_LIMIT=%d must be a size in MiB (1-1048576) or off", c.MemoryLimitMiB))
 	}
+	switch c.Egress {
+	case EgressPrivateOK:
+	case EgressPublicOnly:
+		c.DenyCIDRs = append(c.DenyCIDRs, PublicOnlyDeny...)
+	default:
+		errs = append(errs, fmt.Errorf("CATENA_EGRESS=%q must be %s (self-hosted: internal APIs reachable) or %s (shared installs: only public addresses)", c.Egress, EgressPrivateOK, EgressPublicOnly))
+	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
+	}
+	if c.MetricsSeriesLimit < 1 || c.MetricsSeriesLimit > 1_000_000 {
+		errs = append(errs, fmt.Errorf("CATENA_METRICS_SERIES_LIMIT=%d must be between 1 and 1000000", c.MetricsSeriesLimit))
+	}
+	if c.MetricsAddr != "off" && !strings.Contains(c.MetricsAddr, ":") {
+		errs = append(errs, fmt.Errorf("CATENA_METRICS_ADDR=%q must be host:port such as :9090, or off", c.MetricsAddr))
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		errs = append(errs, errors.New("set both CATENA_ADMIN_EMAIL and CATENA_ADMIN_PASSWORD, or neither"))

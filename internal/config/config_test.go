@@ -115,6 +115,25 @@ func TestDenyCIDRsParsed(t *testing.T) {
 	}
 }
 
+func TestMetricsSettings(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != ":9090" || c.MetricsSeriesLimit != 10_000 {
+		t.Fatalf("metrics defaults: addr %q limit %d", c.MetricsAddr, c.MetricsSeriesLimit)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_METRICS_ADDR": "off", "CATENA_METRICS_SERIES_LIMIT": "50"}))
+	if err != nil || c.MetricsAddr != "off" || c.MetricsSeriesLimit != 50 {
+		t.Fatalf("off/50: %+v %v", c, err)
+	}
+	_, err = Load(envOf(map[string]string{"CATENA_METRICS_ADDR": "9090", "CATENA_METRICS_SERIES_LIMIT": "0"}))
+	if err == nil || !strings.Contains(err.Error(), "CATENA_METRICS_ADDR") || !strings.Contains(err.Error(), "CATENA_METRICS_SERIES_LIMIT") {
+		t.Fatalf("want both metrics settings reported, got %v", err)
+	}
+}
+
 func TestSchedulerJitter(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "0s": 0, "10s": 10 * time.Second} {
@@ -127,5 +146,23 @@ func TestSchedulerJitter(t *testing.T) {
 		if _, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in})); err == nil || !strings.Contains(err.Error(), "CATENA_SCHEDULER_JITTER") {
 			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v; want an error naming it", in, err)
 		}
+	}
+}
+
+func TestEgressPolicy(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(map[string]string{}))
+	if err != nil || c.Egress != EgressPrivateOK || len(c.DenyCIDRs) != 0 {
+		t.Fatalf("default: egress %q deny %v (%v); want private-ok with no extra deny", c.Egress, c.DenyCIDRs, err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_EGRESS": "Public-Only", "CATENA_DENY_CIDRS": "203.0.113.0/24"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Egress != EgressPublicOnly || len(c.DenyCIDRs) != 1+len(PublicOnlyDeny) || c.DenyCIDRs[0].String() != "203.0.113.0/24" {
+		t.Fatalf("public-only: egress %q deny %v", c.Egress, c.DenyCIDRs)
+	}
+	if _, err := Load(envOf(map[string]string{"CATENA_EGRESS": "open"})); err == nil || !strings.Contains(err.Error(), `CATENA_EGRESS="open" must be private-ok`) {
+		t.Fatalf("bad egress: %v", err)
 	}
 }

@@ -6,6 +6,12 @@
 // postgres://postgres@127.0.0.1:5432/postgres; `make test` makes sure one answers.
 // The template's name carries a hash of the migrations, so a changed migration
 // gets a new template and no test sees a stale schema.
+//
+// Every database this package makes is named <prefix>test_…, <prefix>tmpl_…;
+// the prefix is CATENA_TEST_DB_PREFIX (default "catena_"). `make go-test` gives
+// each run a prefix of its own and drops that run's templates at the end
+// (scripts/drop-test-dbs.sh), so parallel runs never share or remove each
+// other's databases.
 package dbtest
 
 import (
@@ -31,6 +37,37 @@ import (
 )
 
 const defaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// DefaultPrefix starts the test databases' names when CATENA_TEST_DB_PREFIX is unset.
+const DefaultPrefix = "catena_"
+
+// Prefix is CATENA_TEST_DB_PREFIX, or DefaultPrefix. It must be a lower-case
+// identifier part (a-z, 0-9, _) of at most 24 characters, so names stay
+// within Postgres's 63.
+func Prefix() (string, error) {
+	p := os.Getenv("CATENA_TEST_DB_PREFIX")
+	if p == "" {
+		return DefaultPrefix, nil
+	}
+	if len(p) > 24 {
+		return "", fmt.Errorf("CATENA_TEST_DB_PREFIX %q is %d characters; at most 24", p, len(p))
+	}
+	for _, r := range p {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return "", fmt.Errorf("CATENA_TEST_DB_PREFIX %q may hold only a-z, 0-9 and _", p)
+		}
+	}
+	return p, nil
+}
+
+func mustPrefix(t testing.TB) string {
+	t.Helper()
+	p, err := Prefix()
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	return p
+}
 
 var (
 	templateOnce sync.Once
@@ -76,7 +113,7 @@ func NewDBURL(t testing.TB) (*pgxpool.Pool, string) {
 	t.Helper()
 	ctx := context.Background()
 	tmpl := template(t)
-	name := "catena_test_" + randomSuffix()
+	name := mustPrefix(t) + "test_" + randomSuffix()
 	admin := adminConn(t)
 	defer admin.Close(ctx)
 	// CREATE DATABASE … TEMPLATE fails if anyone is connected to the template;
@@ -162,7 +199,12 @@ func template(t testing.TB) string {
 // ensureTemplate creates (once per server and migration set) a migrated template.
 func ensureTemplate() (string, error) {
 	templateOnce.Do(func() {
-		templateName = "catena_tmpl_" + migrationsHash()
+		prefix, err := Prefix()
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateName = prefix + "tmpl_" + migrationsHash()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		admin, err := pgx.Connect(ctx, ServerURL())

@@ -3,22 +3,17 @@ package deploytest_test
 import (
 	"encoding/json"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/config"
 )
 
-// repoFile reads a file at the repository root.
-func repoFile(t *testing.T, name string) []byte {
+// findRoot returns the path of the repository's go.mod.
+func findRoot(t *testing.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -26,7 +21,7 @@ func repoFile(t *testing.T, name string) []byte {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return filepath.Join(dir, "go.mod")
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -34,7 +29,12 @@ func repoFile(t *testing.T, name string) []byte {
 		}
 		dir = parent
 	}
-	b, err := os.ReadFile(filepath.Join(dir, name))
+}
+
+// repoFile reads a file at the repository root.
+func repoFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(findRoot(t)), name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,122 +197,6 @@ func TestDockerfile(t *testing.T) {
 	}
 	if hc := final.last("HEALTHCHECK"); !strings.Contains(hc, ":"+port+"/healthz") {
 		t.Errorf("HEALTHCHECK should probe /healthz on port %s: %s", port, hc)
-	}
-}
-
-type composeFile struct {
-	Services map[string]composeService `yaml:"services"`
-	Volumes  map[string]any            `yaml:"volumes"`
-}
-
-type composeService struct {
-	Image       string                       `yaml:"image"`
-	Build       any                          `yaml:"build"`
-	Command     []string                     `yaml:"command"`
-	Environment map[string]string            `yaml:"environment"`
-	Ports       []string                     `yaml:"ports"`
-	DependsOn   map[string]map[string]string `yaml:"depends_on"`
-	Healthcheck *struct {
-		Test []string `yaml:"test"`
-	} `yaml:"healthcheck"`
-}
-
-// interpolate resolves ${VAR}, ${VAR:-default} and ${VAR:?message} as Compose
-// does, reading VAR from vars.
-func interpolate(t *testing.T, s string, vars map[string]string) string {
-	t.Helper()
-	re := regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}`)
-	return re.ReplaceAllStringFunc(s, func(m string) string {
-		p := re.FindStringSubmatch(m)
-		if v := vars[p[1]]; v != "" {
-			return v
-		}
-		if p[2] == ":?" {
-			t.Fatalf("%s is required by docker-compose.yml and unset", p[1])
-		}
-		return p[3]
-	})
-}
-
-func TestDockerCompose(t *testing.T) {
-	t.Parallel()
-	var f composeFile
-	if err := yaml.Unmarshal(repoFile(t, "docker-compose.yml"), &f); err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
-	}
-	pg, catena, runner := f.Services["postgres"], f.Services["catena"], f.Services["runner-eu"]
-	for name, s := range map[string]composeService{"postgres": pg, "catena": catena, "runner-eu": runner} {
-		if s.Image == "" && s.Build == nil {
-			t.Fatalf("service %s is missing (or has neither image nor build)", name)
-		}
-	}
-	if pg.Healthcheck == nil || !strings.Contains(strings.Join(pg.Healthcheck.Test, " "), "pg_isready") {
-		t.Errorf("postgres needs a pg_isready health check so others can wait for it")
-	}
-	for name, s := range map[string]composeService{"catena": catena, "runner-eu": runner} {
-		if cond := s.DependsOn["postgres"]["condition"]; cond != "service_healthy" {
-			t.Errorf("%s should depend on postgres being healthy, got condition %q", name, cond)
-		}
-	}
-	if catena.Build == nil {
-		t.Errorf("the catena service should build the image from the Dockerfile")
-	}
-	if runner.Image != catena.Image {
-		t.Errorf("the runner should use the image catena builds (%q), got %q", catena.Image, runner.Image)
-	}
-	if !slices.Equal(catena.Command, []string{"serve"}) {
-		t.Errorf("catena command = %q, want serve", catena.Command)
-	}
-	if len(runner.Command) < 3 || runner.Command[0] != "runner" || !slices.Contains(runner.Command, "--location") {
-		t.Errorf("the runner should run `runner --location X`, got %q", runner.Command)
-	}
-
-	// The key is required from the host environment, never written in the file.
-	if v := catena.Environment["CATENA_SECRET_KEY"]; !strings.HasPrefix(v, "${CATENA_SECRET_KEY:?") {
-		t.Errorf("CATENA_SECRET_KEY should come from the environment and be required, got %q", v)
-	}
-	host := map[string]string{"CATENA_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
-	for name, s := range map[string]composeService{"catena": catena, "runner-eu": runner} {
-		env := map[string]string{}
-		for k, v := range s.Environment {
-			env[k] = interpolate(t, v, host)
-		}
-		for _, required := range []string{"DATABASE_URL", "CATENA_SECRET_KEY"} {
-			if env[required] == "" {
-				t.Errorf("%s: %s is not set", name, required)
-			}
-		}
-		cfg, err := config.Load(func(k string) string { return env[k] })
-		if err != nil {
-			t.Errorf("%s: the binary would refuse this configuration: %v", name, err)
-			continue
-		}
-		u, err := url.Parse(cfg.DatabaseURL)
-		if err != nil || u.Hostname() != "postgres" || strings.TrimPrefix(u.Path, "/") != pg.Environment["POSTGRES_DB"] {
-			t.Errorf("%s: DATABASE_URL %q should point at the postgres service's database %q", name, cfg.DatabaseURL, pg.Environment["POSTGRES_DB"])
-		}
-		if u != nil && u.User.Username() != pg.Environment["POSTGRES_USER"] {
-			t.Errorf("%s: DATABASE_URL user %q, postgres creates %q", name, u.User.Username(), pg.Environment["POSTGRES_USER"])
-		}
-		if name == "runner-eu" && cfg.Location != runner.Command[slices.Index(runner.Command, "--location")+1] {
-			t.Errorf("runner CATENA_LOCATION %q disagrees with its --location flag %q", cfg.Location, runner.Command)
-		}
-		if name == "catena" {
-			port := addrPort(t, cfg.Addr)
-			if !slices.ContainsFunc(catena.Ports, func(p string) bool { return strings.HasSuffix(p, ":"+port) }) {
-				t.Errorf("ports %q do not publish the CATENA_ADDR port %s", catena.Ports, port)
-			}
-			if catena.Healthcheck == nil || !strings.Contains(strings.Join(catena.Healthcheck.Test, " "), ":"+port+"/readyz") {
-				t.Errorf("catena's health check should probe /readyz on port %s", port)
-			}
-		}
-	}
-
-	// The image and the compose file agree on the port.
-	stages := parseDockerfile(t, string(repoFile(t, "Dockerfile")))
-	imagePort := addrPort(t, stages[len(stages)-1].env()["CATENA_ADDR"])
-	if got := addrPort(t, interpolate(t, catena.Environment["CATENA_ADDR"], host)); got != imagePort {
-		t.Errorf("compose CATENA_ADDR port %s, image exposes %s", got, imagePort)
 	}
 }
 

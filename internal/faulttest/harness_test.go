@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/goleak"
 
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/dbtest"
@@ -68,7 +69,17 @@ func buildAndRun(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "faulttest: building catena: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if code != 0 {
+		return code
+	}
+	// The in-process parts (target and channel fakes, the proxy, pools,
+	// process reapers) must all have stopped once every test cleaned up.
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, "faulttest: goroutines left running after the tests:", err)
+		return 1
+	}
+	return 0
 }
 
 // env is one scenario's world: a fresh database, a target and the runners.
@@ -150,6 +161,12 @@ func (e *env) enqueue() collection.RunID {
 			Timeout: collection.Duration(20 * time.Second),
 		})
 	}
+	return e.enqueueCollection(c)
+}
+
+// enqueueCollection queues a manual run of c.
+func (e *env) enqueueCollection(c collection.Collection) collection.RunID {
+	e.t.Helper()
 	ctx := context.Background()
 	var run collection.Run
 	err := store.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
@@ -174,10 +191,10 @@ type proc struct {
 
 // startRunner starts `catena runner` with the compressed timings; it is
 // killed at cleanup if it is still there, and its log shown if the test failed.
-func (e *env) startRunner(name string) *proc {
+func (e *env) startRunner(name string, extra ...string) *proc {
 	e.t.Helper()
-	cmd := exec.Command(catenaBin, "runner",
-		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String())
+	cmd := exec.Command(catenaBin, append([]string{"runner",
+		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String()}, extra...)...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
@@ -185,6 +202,7 @@ func (e *env) startRunner(name string) *proc {
 		"CATENA_SECRET_KEY=" + e.key,
 		"CATENA_LOG_FORMAT=json",
 		"CATENA_LOG_LEVEL=info",
+		"CATENA_METRICS_ADDR=127.0.0.1:0", // several runners at once: any free port
 	}
 	dieWithParent(cmd)
 	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}

@@ -12,9 +12,13 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// attempt1Cut is what a lost attempt leaves: the steps before the
-// blocked one, and the blocked one interrupted.
-var attempt1Cut = []string{"0:passed", "1:passed", "2:interrupted"}
+// attempt1Stopped is what a runner stopped on purpose leaves: the steps
+// before the blocked one, and the blocked one interrupted (it knows where it was).
+var attempt1Stopped = []string{"0:passed", "1:passed", "2:interrupted"}
+
+// attempt1Lost is what a killed or frozen runner leaves: the steps its
+// heartbeats recorded, and nothing the sweeper made up about the rest.
+var attempt1Lost = []string{"0:passed", "1:passed"}
 
 func allPassed() []string {
 	out := make([]string, steps)
@@ -26,7 +30,7 @@ func allPassed() []string {
 
 // Scenario 1: a runner killed with SIGKILL in step 3 of 10. Another runner's
 // sweeper hands the run back once the lease expires, and it runs again as
-// attempt 2; attempt 1 keeps steps 1-2 and step 3 is marked interrupted.
+// attempt 2; attempt 1 keeps steps 1-2 as recorded, and nothing more.
 func TestSweepRescuesRunOfKilledRunner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -53,8 +57,8 @@ func TestSweepRescuesRunOfKilledRunner(t *testing.T) {
 	default:
 		t.Errorf("run after the kill: %s; want passed on attempt 2 (or errored runner_lost)", s)
 	}
-	if got := e.steps(id, 1); !slices.Equal(got, attempt1Cut) {
-		t.Errorf("attempt 1 steps %q, want %q", got, attempt1Cut)
+	if got := e.steps(id, 1); !slices.Equal(got, attempt1Lost) {
+		t.Errorf("attempt 1 steps %q, want %q", got, attempt1Lost)
 	}
 	for step := 1; step < blockedStep; step++ {
 		if n := e.target.hitsOf(step); n > 2 {
@@ -90,8 +94,8 @@ func TestRunnerStoppedMidRunRequeues(t *testing.T) {
 	if attempt, maxAttempts := e.jobAttempts(id); maxAttempts-attempt != queue.RunMaxAttempts {
 		t.Errorf("after SIGTERM the job is at attempt %d of %d; a deliberate stop must not use up the run's retry (want %d attempts left, as if never started)", attempt, maxAttempts, queue.RunMaxAttempts)
 	}
-	if got := e.steps(id, 1); !slices.Equal(got, attempt1Cut) {
-		t.Errorf("attempt 1 steps %q, want %q (the stopping runner marks where it was cut off)", got, attempt1Cut)
+	if got := e.steps(id, 1); !slices.Equal(got, attempt1Stopped) {
+		t.Errorf("attempt 1 steps %q, want %q (the stopping runner marks where it was cut off)", got, attempt1Stopped)
 	}
 
 	e.target.release()
@@ -130,8 +134,8 @@ func TestSweepFencesOutFrozenRunner(t *testing.T) {
 	if s.Status != string(collection.RunPassed) || s.Attempt != 2 {
 		t.Fatalf("run while A is frozen ended %s; want passed on attempt 2", s)
 	}
-	if got := e.steps(id, 1); !slices.Equal(got, attempt1Cut) {
-		t.Errorf("attempt 1 steps %q, want %q", got, attempt1Cut)
+	if got := e.steps(id, 1); !slices.Equal(got, attempt1Lost) {
+		t.Errorf("attempt 1 steps %q, want %q", got, attempt1Lost)
 	}
 	before := e.stepsSnapshot(id)
 
@@ -151,7 +155,7 @@ func TestSweepFencesOutFrozenRunner(t *testing.T) {
 
 // Scenario 1, attempts exhausted: both attempts' runners are killed in step 3.
 // The run ends errored (runner_lost) rather than staying running, and each
-// attempt keeps steps 1-2 with step 3 interrupted.
+// attempt keeps the steps 1-2 it recorded.
 func TestSweepEndsRunLostOnLastAttempt(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -173,8 +177,8 @@ func TestSweepEndsRunLostOnLastAttempt(t *testing.T) {
 		t.Errorf("run after both attempts were lost: %s; want errored runner_lost on attempt 2", s)
 	}
 	for attempt := 1; attempt <= 2; attempt++ {
-		if got := e.steps(id, attempt); !slices.Equal(got, attempt1Cut) {
-			t.Errorf("attempt %d steps %q, want %q", attempt, got, attempt1Cut)
+		if got := e.steps(id, attempt); !slices.Equal(got, attempt1Lost) {
+			t.Errorf("attempt %d steps %q, want %q", attempt, got, attempt1Lost)
 		}
 	}
 	if n := e.target.hitsOf(blockedStep + 1); n != 0 {

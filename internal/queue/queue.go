@@ -44,6 +44,9 @@ type Config struct {
 	// FetchPollInterval is the fallback poll when LISTEN/NOTIFY misses a job
 	// (River's default: 1s).
 	FetchPollInterval time.Duration
+	// PeriodicJobs are inserted on a schedule by the elected leader among the
+	// clients that list them (the EventBridge reconcile, retention).
+	PeriodicJobs []*river.PeriodicJob
 }
 
 // Client wraps a River client with Catena's enqueue functions.
@@ -73,6 +76,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchPollInterval:    cfg.FetchPollInterval,
+		PeriodicJobs:         cfg.PeriodicJobs,
 		MaxAttempts:          RunMaxAttempts,
 		Logger:               log,
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -27,7 +28,9 @@ type EventBridgeConfig struct {
 	// the Lambda records a delivery later than its stale bound as missed.
 	RetryAttempts int32
 	MaxEventAge   int32 // seconds
-	Log           *slog.Logger
+	// CallTimeout bounds each API call (default 10s).
+	CallTimeout time.Duration
+	Log         *slog.Logger
 }
 
 // EventBridge keeps one EventBridge Scheduler schedule per monitor, named
@@ -55,6 +58,9 @@ func NewEventBridge(cfg EventBridgeConfig) (*EventBridge, error) {
 	if cfg.MaxEventAge == 0 {
 		cfg.MaxEventAge = 15 * 60
 	}
+	if cfg.CallTimeout == 0 {
+		cfg.CallTimeout = 10 * time.Second
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -81,7 +87,9 @@ func NewSchedulerClient(ctx context.Context, c config.SchedulerConfig) (*schedul
 }
 
 // ScheduleName is the EventBridge schedule name of a monitor.
-func ScheduleName(id collection.MonitorID) string { return fmt.Sprintf("catena-monitor-%d", id) }
+func ScheduleName(id collection.MonitorID) string { return fmt.Sprintf(schedulePrefix+"%d", id) }
+
+const schedulePrefix = "catena-monitor-"
 
 // Check refuses schedules EventBridge Scheduler cannot express.
 func (e *EventBridge) Check(m *collection.Monitor) error {
@@ -93,15 +101,21 @@ func (e *EventBridge) Check(m *collection.Monitor) error {
 	return err
 }
 
-// Upsert creates or updates the monitor's schedule (DISABLED while paused).
-func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
+// spec is the schedule EventBridge should hold for a monitor.
+type spec struct {
+	name, desc, expr, tz string
+	state                types.ScheduleState
+	target               *types.Target
+}
+
+func (e *EventBridge) spec(m *collection.Monitor) (spec, error) {
 	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
-		return err
+		return spec{}, err
 	}
 	expr, err := s.EventBridge()
 	if err != nil {
-		return err
+		return spec{}, err
 	}
 	state := types.ScheduleStateEnabled
 	if !m.Enabled {
@@ -110,7 +124,7 @@ func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
 	target := &types.Target{
 		Arn:     aws.String(e.cfg.LambdaARN),
 		RoleArn: aws.String(e.cfg.RoleARN),
-		Input:   aws.String(fmt.Sprintf(`{"monitorId": %d, "scheduledTime": "<aws.scheduler.scheduled-time>"}`, m.ID)),
+		Input:   aws.String(scheduleInput(m.ID)),
 		RetryPolicy: &types.RetryPolicy{
 			MaximumRetryAttempts:     aws.Int32(e.cfg.RetryAttempts),
 			MaximumEventAgeInSeconds: aws.Int32(e.cfg.MaxEventAge),
@@ -119,40 +133,160 @@ func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
 	if e.cfg.DLQARN != "" {
 		target.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String(e.cfg.DLQARN)}
 	}
-	name := ScheduleName(m.ID)
 	desc := m.Name
 	if len(desc) > 512 {
 		desc = desc[:512]
 	}
-	window := &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff}
-	_, err = e.cfg.Client.UpdateSchedule(ctx, &scheduler.UpdateScheduleInput{
-		Name: aws.String(name), GroupName: aws.String(e.cfg.Group), Description: aws.String(desc),
-		ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String(s.TimeZone()),
-		FlexibleTimeWindow: window, Target: target, State: state,
-	})
-	var notFound *types.ResourceNotFoundException
-	if errors.As(err, &notFound) {
-		_, err = e.cfg.Client.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
-			Name: aws.String(name), GroupName: aws.String(e.cfg.Group), Description: aws.String(desc),
-			ScheduleExpression: aws.String(expr), ScheduleExpressionTimezone: aws.String(s.TimeZone()),
-			FlexibleTimeWindow: window, Target: target, State: state,
-		})
+	return spec{name: ScheduleName(m.ID), desc: desc, expr: expr, tz: s.TimeZone(), state: state, target: target}, nil
+}
+
+func scheduleInput(id collection.MonitorID) string {
+	return fmt.Sprintf(`{"monitorId": %d, "scheduledTime": "<aws.scheduler.scheduled-time>"}`, id)
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+func isConflict(err error) bool {
+	var c *types.ConflictException
+	return errors.As(err, &c)
+}
+
+// call bounds one API call by CallTimeout.
+func (e *EventBridge) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, e.cfg.CallTimeout)
+}
+
+// EnsureGroup creates the schedule group when it does not exist.
+func (e *EventBridge) EnsureGroup(ctx context.Context) error {
+	cctx, cancel := e.call(ctx)
+	defer cancel()
+	_, err := e.cfg.Client.CreateScheduleGroup(cctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(e.cfg.Group)})
+	if err != nil && !isConflict(err) {
+		return fmt.Errorf("creating EventBridge schedule group %s: %w", e.cfg.Group, err)
 	}
-	if err != nil {
-		return fmt.Errorf("saving EventBridge schedule %s: %w", name, err)
+	if err == nil {
+		e.cfg.Log.InfoContext(ctx, "EventBridge schedule group created", "group", e.cfg.Group)
 	}
-	e.cfg.Log.InfoContext(ctx, "EventBridge schedule saved", "monitor_id", m.ID, "expression", expr, "state", string(state))
 	return nil
 }
 
-// Delete removes the monitor's schedule; one already gone is not an error.
+// Upsert creates or updates the monitor's schedule (DISABLED while paused),
+// creating the schedule group first when it is missing. It is idempotent: a
+// retry after a call that timed out but succeeded updates the same schedule.
+func (e *EventBridge) Upsert(ctx context.Context, m *collection.Monitor) error {
+	sp, err := e.spec(m)
+	if err != nil {
+		return err
+	}
+	window := &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff}
+	update := func() error {
+		cctx, cancel := e.call(ctx)
+		defer cancel()
+		_, err := e.cfg.Client.UpdateSchedule(cctx, &scheduler.UpdateScheduleInput{
+			Name: aws.String(sp.name), GroupName: aws.String(e.cfg.Group), Description: aws.String(sp.desc),
+			ScheduleExpression: aws.String(sp.expr), ScheduleExpressionTimezone: aws.String(sp.tz),
+			FlexibleTimeWindow: window, Target: sp.target, State: sp.state,
+		})
+		return err
+	}
+	create := func() error {
+		cctx, cancel := e.call(ctx)
+		defer cancel()
+		_, err := e.cfg.Client.CreateSchedule(cctx, &scheduler.CreateScheduleInput{
+			Name: aws.String(sp.name), GroupName: aws.String(e.cfg.Group), Description: aws.String(sp.desc),
+			ScheduleExpression: aws.String(sp.expr), ScheduleExpressionTimezone: aws.String(sp.tz),
+			FlexibleTimeWindow: window, Target: sp.target, State: sp.state,
+		})
+		return err
+	}
+	err = update()
+	if isNotFound(err) {
+		err = create()
+		if isNotFound(err) { // the group itself is missing
+			if err = e.EnsureGroup(ctx); err == nil {
+				err = create()
+			}
+		}
+		if isConflict(err) { // created meanwhile (a late success of an earlier call)
+			err = update()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("saving EventBridge schedule %s: %w", sp.name, err)
+	}
+	e.cfg.Log.InfoContext(ctx, "EventBridge schedule saved", "monitor_id", m.ID, "expression", sp.expr, "state", string(sp.state))
+	return nil
+}
+
+// Delete removes the monitor's schedule; one already gone (or a group that
+// does not exist) is not an error.
 func (e *EventBridge) Delete(ctx context.Context, id collection.MonitorID) error {
-	_, err := e.cfg.Client.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{
+	cctx, cancel := e.call(ctx)
+	defer cancel()
+	_, err := e.cfg.Client.DeleteSchedule(cctx, &scheduler.DeleteScheduleInput{
 		Name: aws.String(ScheduleName(id)), GroupName: aws.String(e.cfg.Group),
 	})
-	var notFound *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &notFound) {
+	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("deleting EventBridge schedule %s: %w", ScheduleName(id), err)
 	}
 	return nil
+}
+
+// Matches reports whether AWS holds exactly the schedule m needs (false when
+// it holds none).
+func (e *EventBridge) Matches(ctx context.Context, m *collection.Monitor) (bool, error) {
+	sp, err := e.spec(m)
+	if err != nil {
+		return false, err
+	}
+	cctx, cancel := e.call(ctx)
+	defer cancel()
+	got, err := e.cfg.Client.GetSchedule(cctx, &scheduler.GetScheduleInput{Name: aws.String(sp.name), GroupName: aws.String(e.cfg.Group)})
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading EventBridge schedule %s: %w", sp.name, err)
+	}
+	t := got.Target
+	same := aws.ToString(got.ScheduleExpression) == sp.expr && aws.ToString(got.ScheduleExpressionTimezone) == sp.tz &&
+		got.State == sp.state && t != nil && aws.ToString(t.Arn) == aws.ToString(sp.target.Arn) &&
+		aws.ToString(t.RoleArn) == aws.ToString(sp.target.RoleArn) && aws.ToString(t.Input) == aws.ToString(sp.target.Input)
+	return same, nil
+}
+
+// maxListPages bounds ListMonitorSchedules (100 names a page).
+const maxListPages = 10_000
+
+// ListMonitorSchedules returns the monitor ids of every catena-monitor-N
+// schedule in the group, creating the group when it is missing (then none).
+func (e *EventBridge) ListMonitorSchedules(ctx context.Context) ([]collection.MonitorID, error) {
+	var out []collection.MonitorID
+	var token *string
+	for range maxListPages {
+		cctx, cancel := e.call(ctx)
+		page, err := e.cfg.Client.ListSchedules(cctx, &scheduler.ListSchedulesInput{
+			GroupName: aws.String(e.cfg.Group), NamePrefix: aws.String(schedulePrefix), NextToken: token, MaxResults: aws.Int32(100),
+		})
+		cancel()
+		if isNotFound(err) && token == nil {
+			return nil, e.EnsureGroup(ctx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing EventBridge schedules in %s: %w", e.cfg.Group, err)
+		}
+		for _, s := range page.Schedules {
+			var id collection.MonitorID
+			if _, err := fmt.Sscanf(aws.ToString(s.Name), schedulePrefix+"%d", &id); err == nil && ScheduleName(id) == aws.ToString(s.Name) {
+				out = append(out, id)
+			}
+		}
+		if token = page.NextToken; token == nil {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("listing EventBridge schedules in %s: more than %d pages", e.cfg.Group, maxListPages)
 }

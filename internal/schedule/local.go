@@ -52,6 +52,8 @@ type LocalConfig struct {
 	Batch int
 	// Workers is how many transactions claim in parallel (2).
 	Workers int
+	// Metrics, when set, is told about missed slots.
+	Metrics SlotObserver
 }
 
 // Local is the scheduler that runs inside Catena (catena serve or catena
@@ -365,6 +367,7 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.T
 		if st.Missed, err = l.cfg.Store.InsertMissedRuns(ctx, tx, missed); err != nil {
 			return err
 		}
+		l.observeMissed(monitors, missed)
 		return l.cfg.Store.SetNextRunAt(ctx, tx, next)
 	})
 	return st, err

@@ -385,6 +385,14 @@ func (r *Redactor) StepResult(s *collection.StepResult) {
 	s.Error = r.Redact(s.Error)
 	s.Request.URL = r.Redact(s.Request.URL)
 	s.Request.Body = r.Redact(s.Request.Body)
+	if len(s.Request.Redirects) > 0 {
+		hops := make([]collection.Redirect, len(s.Request.Redirects))
+		for i, h := range s.Request.Redirects {
+			h.URL = r.Redact(h.URL)
+			hops[i] = h
+		}
+		s.Request.Redirects = hops
+	}
 	if len(s.Request.Headers) > 0 {
 		h := make(map[string]string, len(s.Request.Headers))
 		for k, v := range s.Request.Headers {

@@ -116,12 +116,12 @@ func (s *Store) SlotRuns(ctx context.Context, db DB, m collection.MonitorID, c c
 }
 
 const incidentCols = `id, monitor_id, collection_id, kind, status, opened_at, acknowledged_at, resolved_at,
-	last_notified_at, first_run_id, last_run_id, summary`
+	last_notified_at, first_run_id, last_run_id, summary, assignee_id, snoozed_until`
 
 func scanIncident(r pgx.CollectableRow) (collection.Incident, error) {
 	var in collection.Incident
 	err := r.Scan(&in.ID, &in.MonitorID, &in.CollectionID, &in.Kind, &in.Status, &in.OpenedAt, &in.AcknowledgedAt,
-		&in.ResolvedAt, &in.LastNotifiedAt, &in.FirstRunID, &in.LastRunID, &in.Summary)
+		&in.ResolvedAt, &in.LastNotifiedAt, &in.FirstRunID, &in.LastRunID, &in.Summary, &in.AssigneeID, &in.SnoozedUntil)
 	return in, err
 }
 
@@ -225,6 +225,67 @@ func (s *Store) SetIncidentAcknowledged(ctx context.Context, m collection.Monito
 		return 0, fmt.Errorf("setting acknowledgement of monitor %d collection %d: %w", m, c, translate(err))
 	}
 	return tag.RowsAffected(), nil
+}
+
+// updateIncident runs an UPDATE of one unresolved incident and returns it;
+// a resolved or missing incident is ErrNotFound.
+func (s *Store) updateIncident(ctx context.Context, what string, id collection.IncidentID, set string, args ...any) (collection.Incident, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE incidents SET `+set+` WHERE id = $1 AND status <> 'resolved' RETURNING `+incidentCols,
+		append([]any{id}, args...)...)
+	if err != nil {
+		return collection.Incident{}, fmt.Errorf("%s incident %d: %w", what, id, translate(err))
+	}
+	in, err := pgx.CollectExactlyOneRow(rows, scanIncident)
+	if err != nil {
+		return collection.Incident{}, fmt.Errorf("%s incident %d (it may be resolved): %w", what, id, translate(err))
+	}
+	return in, nil
+}
+
+// AssignIncident sets who is on an unresolved incident (nil: nobody).
+func (s *Store) AssignIncident(ctx context.Context, id collection.IncidentID, user *collection.UserID) (collection.Incident, error) {
+	return s.updateIncident(ctx, "assigning", id, `assignee_id = $2`, user)
+}
+
+// SnoozeIncident holds an unresolved incident's reminders until until (nil:
+// reminders as the policy says).
+func (s *Store) SnoozeIncident(ctx context.Context, id collection.IncidentID, until *time.Time) (collection.Incident, error) {
+	return s.updateIncident(ctx, "snoozing", id, `snoozed_until = $2`, until)
+}
+
+// AddIncidentNote stores a note on an incident (resolved ones too: a
+// post-mortem note is common).
+func (s *Store) AddIncidentNote(ctx context.Context, id collection.IncidentID, author collection.UserID, body string) (collection.IncidentNote, error) {
+	var n collection.IncidentNote
+	err := s.pool.QueryRow(ctx, `INSERT INTO incident_notes (incident_id, author_id, body) VALUES ($1, $2, $3)
+		RETURNING id, incident_id, author_id, body, created_at`, id, author, body).
+		Scan(&n.ID, &n.IncidentID, &n.AuthorID, &n.Body, &n.CreatedAt)
+	if err != nil {
+		return collection.IncidentNote{}, fmt.Errorf("adding a note to incident %d: %w", id, translate(err))
+	}
+	return n, nil
+}
+
+// IncidentNotes returns the notes of each incident, oldest first, in one query.
+func (s *Store) IncidentNotes(ctx context.Context, ids []collection.IncidentID) (map[collection.IncidentID][]collection.IncidentNote, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, incident_id, author_id, body, created_at FROM incident_notes
+		WHERE incident_id = ANY($1) ORDER BY incident_id, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("listing incident notes: %w", translate(err))
+	}
+	defer rows.Close()
+	out := make(map[collection.IncidentID][]collection.IncidentNote, len(ids))
+	for rows.Next() {
+		var n collection.IncidentNote
+		if err := rows.Scan(&n.ID, &n.IncidentID, &n.AuthorID, &n.Body, &n.CreatedAt); err != nil {
+			return nil, fmt.Errorf("listing incident notes: %w", err)
+		}
+		out[n.IncidentID] = append(out[n.IncidentID], n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing incident notes: %w", translate(err))
+	}
+	return out, nil
 }
 
 // GetIncident reads one incident.

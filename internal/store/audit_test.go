@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -188,5 +189,110 @@ func TestAuditOfStoreWrittenRunsIsClean(t *testing.T) {
 	}
 	if vs, err := store.Audit(ctx, e.pool); err != nil || len(vs) != 0 {
 		t.Errorf("audit after the retry started: %v (%v), want clean", vs, err)
+	}
+}
+
+// The alerting invariants: an incident is announced (I4), every delivery
+// finishes within the retry window and a dead one says why (I4), one
+// incident's messages share one dedup key and a resolve follows its trigger
+// on every channel (I5). Each case breaks one, in a transaction rolled back.
+func TestAuditFindsAlertingViolations(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewDB(t)
+	ctx := context.Background()
+	type delivery struct {
+		event, status, lastError, dedup, age string
+		attempts                             int
+		delivered                            bool
+	}
+	ok := func(event string) delivery {
+		return delivery{event: event, status: "delivered", dedup: "catena-1-1", attempts: 1, delivered: true, age: "1 minute"}
+	}
+	cases := []struct {
+		name     string
+		resolved bool
+		ds       []delivery
+		want     []string
+	}{
+		{name: "announced and resolved", resolved: true, ds: []delivery{ok("trigger"), ok("resolve")}},
+		{name: "open, retrying within the window", ds: []delivery{{event: "trigger", status: "retrying", dedup: "catena-1-1", attempts: 3, lastError: "HTTP 500", age: "1 hour"}}},
+		{name: "dead with its reason", ds: []delivery{{event: "trigger", status: "failed", dedup: "catena-1-1", attempts: 1, lastError: "permanent: HTTP 400", age: "1 minute"}}},
+		{name: "never announced", want: []string{"I4 incident_without_trigger"}},
+		{name: "stuck past the retry window", ds: []delivery{{event: "trigger", status: "pending", dedup: "catena-1-1", age: "25 hours"}},
+			want: []string{"I4 delivery_unfinished"}},
+		{name: "dead without a reason", ds: []delivery{{event: "trigger", status: "failed", dedup: "catena-1-1", attempts: 15, age: "1 minute"}},
+			want: []string{"I4 dead_without_reason"}},
+		{name: "delivered without a time", ds: []delivery{{event: "trigger", status: "delivered", dedup: "catena-1-1", attempts: 1, age: "1 minute"}},
+			want: []string{"I4 delivered_without_time"}},
+		{name: "resolve with another key", resolved: true, ds: []delivery{ok("trigger"), {event: "resolve", status: "delivered", dedup: "catena-1-2", attempts: 1, delivered: true, age: "1 minute"}},
+			want: []string{"I5 dedup_key_mismatch"}},
+		{name: "resolved without a resolve", resolved: true, ds: []delivery{ok("trigger")},
+			want: []string{"I5 resolve_missing"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = tx.Rollback(ctx) }()
+			var coll, mon, ch, run, inc int64
+			q := func(dst *int64, sql string, args ...any) {
+				t.Helper()
+				if err := tx.QueryRow(ctx, sql, args...).Scan(dst); err != nil {
+					t.Fatalf("%s: %v", sql, err)
+				}
+			}
+			q(&coll, `INSERT INTO collections (name) VALUES ('c') RETURNING id`)
+			q(&mon, `INSERT INTO monitors (name, schedule) VALUES ('m', 'every 1m') RETURNING id`)
+			q(&ch, `INSERT INTO alert_channels (name, type, config_ciphertext, key_id, created_at) VALUES ('ops', 'webhook', '\x00', 'k', now() - interval '1 day') RETURNING id`)
+			if _, err := tx.Exec(ctx, `INSERT INTO monitor_channels (monitor_id, channel_id) VALUES ($1, $2)`, mon, ch); err != nil {
+				t.Fatal(err)
+			}
+			run = auditRow{status: "failed", attempt: 1, finished: true, steps: 1, rows: map[int][]string{1: {"failed"}}}.insert(t, tx, 0)
+			status, resolvedAt := "open", any(nil)
+			if tc.resolved {
+				status, resolvedAt = "resolved", time.Now()
+			}
+			q(&inc, `INSERT INTO incidents (monitor_id, collection_id, status, resolved_at, first_run_id, last_run_id)
+				VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`, mon, coll, status, resolvedAt, run)
+			for _, d := range tc.ds {
+				var deliveredAt any
+				if d.delivered {
+					deliveredAt = time.Now()
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO alert_deliveries (incident_id, channel_id, event, status, attempts, last_error, payload, created_at, delivered_at)
+					VALUES ($1, $2, $3, $4, $5, $6, jsonb_build_object('dedup_key', $7::text), now() - $8::interval, $9)`,
+					inc, ch, d.event, d.status, d.attempts, d.lastError, d.dedup, d.age, deliveredAt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vs, err := store.AuditWith(ctx, tx, store.AuditOptions{Grace: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range vs {
+				got = append(got, v.Invariant+" "+v.Check)
+				if v.RunID != collection.RunID(run) {
+					t.Errorf("violation %s does not name run %d", v, run)
+				}
+				if v.Check != "incident_without_trigger" && v.DeliveryID == 0 {
+					t.Errorf("violation %s does not name its delivery", v)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("violations %q, want %q; all: %v", got, tc.want, vs)
+			}
+			// --since: an old problem is outside a short window.
+			if len(tc.want) > 0 {
+				if _, err := tx.Exec(ctx, `UPDATE alert_deliveries SET created_at = created_at - interval '30 days'; UPDATE incidents SET opened_at = now() - interval '30 days'; UPDATE runs SET queued_at = now() - interval '30 days'`); err != nil {
+					t.Fatal(err)
+				}
+				if vs, err := store.AuditWith(ctx, tx, store.AuditOptions{Since: 24 * time.Hour}); err != nil || len(vs) != 0 {
+					t.Errorf("with since=24h: %v (%v); want nothing older", vs, err)
+				}
+			}
+		})
 	}
 }

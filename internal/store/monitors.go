@@ -165,9 +165,23 @@ func monitorArgs(m *collection.Monitor) []any {
 		m.Policy.Errored, m.Policy.MinFailedLocations, m.NextRunAt}
 }
 
+// MonitorHook runs inside the transaction that writes a monitor, after the
+// write (EventBridge mode records the schedule change there, so the row and
+// its pending schedule commit together or not at all).
+type MonitorHook func(ctx context.Context, tx pgx.Tx, id collection.MonitorID) error
+
+func runHooks(ctx context.Context, tx pgx.Tx, id collection.MonitorID, hooks []MonitorHook) error {
+	for _, h := range hooks {
+		if err := h(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CreateMonitor stores a monitor with its collections and channels. A missing
 // collection or channel is ErrNotFound.
-func (s *Store) CreateMonitor(ctx context.Context, m *collection.Monitor) (*collection.Monitor, error) {
+func (s *Store) CreateMonitor(ctx context.Context, m *collection.Monitor, hooks ...MonitorHook) (*collection.Monitor, error) {
 	in, err := prepareMonitor(m)
 	if err != nil {
 		return nil, err
@@ -183,6 +197,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, monito
 		if err := writeMonitorLinks(ctx, tx, in); err != nil {
 			return err
 		}
+		if err := runHooks(ctx, tx, in.ID, hooks); err != nil {
+			return err
+		}
 		out, err = getMonitor(ctx, tx, in.ID)
 		return err
 	})
@@ -193,7 +210,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, monito
 }
 
 // UpdateMonitor replaces every field of monitor m.ID, with its collections and channels.
-func (s *Store) UpdateMonitor(ctx context.Context, m *collection.Monitor) (*collection.Monitor, error) {
+func (s *Store) UpdateMonitor(ctx context.Context, m *collection.Monitor, hooks ...MonitorHook) (*collection.Monitor, error) {
 	in, err := prepareMonitor(m)
 	if err != nil {
 		return nil, err
@@ -212,6 +229,9 @@ WHERE id = $1`, append([]any{in.ID}, monitorArgs(in)...)...)
 			return fmt.Errorf("monitor %d: %w", in.ID, collection.ErrNotFound)
 		}
 		if err := writeMonitorLinks(ctx, tx, in); err != nil {
+			return err
+		}
+		if err := runHooks(ctx, tx, in.ID, hooks); err != nil {
 			return err
 		}
 		out, err = getMonitor(ctx, tx, in.ID)
@@ -289,25 +309,29 @@ type prefixScan struct {
 func (p prefixScan) Scan(dest ...any) error { return p.row.Scan(append([]any{p.first}, dest...)...) }
 
 // DeleteMonitor deletes a monitor; its runs stay with monitor_id NULL.
-func (s *Store) DeleteMonitor(ctx context.Context, id collection.MonitorID) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM monitors WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("deleting monitor %d: %w", id, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
-	}
-	return nil
+func (s *Store) DeleteMonitor(ctx context.Context, id collection.MonitorID, hooks ...MonitorHook) error {
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM monitors WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("deleting monitor %d: %w", id, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
+		}
+		return runHooks(ctx, tx, id, hooks)
+	})
 }
 
 // SetMonitorEnabled pauses or resumes a monitor.
-func (s *Store) SetMonitorEnabled(ctx context.Context, id collection.MonitorID, enabled bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE monitors SET enabled = $2, updated_at = now() WHERE id = $1`, id, enabled)
-	if err != nil {
-		return fmt.Errorf("updating monitor %d: %w", id, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
-	}
-	return nil
+func (s *Store) SetMonitorEnabled(ctx context.Context, id collection.MonitorID, enabled bool, hooks ...MonitorHook) error {
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE monitors SET enabled = $2, updated_at = now() WHERE id = $1`, id, enabled)
+		if err != nil {
+			return fmt.Errorf("updating monitor %d: %w", id, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
+		}
+		return runHooks(ctx, tx, id, hooks)
+	})
 }

@@ -15,7 +15,7 @@ import (
 // still in flight, and recording missed slots. Monitor CRUD lives in monitors.go.
 
 // scheduledMonitorColumns are what the scheduler needs to fire a monitor.
-const scheduledMonitorColumns = `m.id, m.schedule, m.time_zone, m.enabled, m.locations, m.next_run_at,
+const scheduledMonitorColumns = `m.id, m.name, m.schedule, m.time_zone, m.enabled, m.locations, m.next_run_at,
 	ARRAY(SELECT mc.collection_id FROM monitor_collections mc WHERE mc.monitor_id = m.id ORDER BY mc.position, mc.collection_id)`
 
 func scanScheduledMonitor(row pgx.Row) (collection.Monitor, error) {
@@ -23,7 +23,7 @@ func scanScheduledMonitor(row pgx.Row) (collection.Monitor, error) {
 		m   collection.Monitor
 		ids []int64
 	)
-	if err := row.Scan(&m.ID, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.NextRunAt, &ids); err != nil {
+	if err := row.Scan(&m.ID, &m.Name, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.NextRunAt, &ids); err != nil {
 		return m, err
 	}
 	m.CollectionIDs = make([]collection.CollectionID, len(ids))

@@ -38,8 +38,8 @@ const ReasonRunnerLost = "runner_lost"
 // running with an expired lease, or queued, while their queue job is gone or
 // final (River's rescuer discarded it after the last attempt, or it was
 // deleted). A live job (available, running, retryable, scheduled, pending)
-// means River will try again, so the run is left to it. The step the lost
-// attempt was in is marked interrupted (see interruptStepsSQL).
+// means River will try again, so the run is left to it. The lost attempt's
+// steps are left as its runner recorded them (see above).
 // Row locks (SKIP LOCKED) and the status condition make a sweep and a runner's
 // FinishRun exclusive: whichever commits first wins, the other changes nothing.
 const sweepLostRunsSQL = `
@@ -66,13 +66,12 @@ WITH lost AS (
         lease_expires_at = NULL
     FROM lost
     WHERE r.id = lost.id AND r.status IN ('queued', 'running')
-    RETURNING r.id, r.attempt, r.snapshot
-)` + interruptStepsSQL + `
+    RETURNING r.id, r.attempt
+)
 SELECT id, attempt FROM cut`
 
 // notifySweptSQL notifies each swept run's final state like a runner's, with
-// the steps it recorded; it runs after sweepLostRunsSQL in its transaction so
-// the interrupted step is included.
+// the steps its last attempt recorded.
 const notifySweptSQL = `
 SELECT pg_notify('catena_run_progress', json_build_object(
     'run_id', s.id, 'attempt', s.attempt, 'status', 'errored',
@@ -82,39 +81,22 @@ SELECT pg_notify('catena_run_progress', json_build_object(
               FROM step_results sr WHERE sr.run_id = s.id AND sr.attempt = s.attempt))::text)
 FROM unnest($1::bigint[], $2::int[]) AS s(id, attempt)`
 
-// StepInterruptedError is the error of the step a lost runner was in.
-const StepInterruptedError = "runner lost during this step"
-
-// interruptStepsSQL is a CTE appended to a statement whose CTE "cut" returns
-// (id, attempt, snapshot) of runs whose attempt's runner was lost: it records
-// the step that attempt was in as interrupted. That is the position after the
-// steps the attempt recorded (its runner writes finished steps every
-// heartbeat, so a step finished just before the loss may be the one marked),
-// when the snapshot has such a step and the attempt has no interrupted step
-// yet. A runner that is only frozen and wakes before the next attempt starts
-// overwrites the row with the step's real result (its upsert is fenced by
-// attempt, not by position).
-const interruptStepsSQL = `, interrupted AS (
-    INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error)
-    SELECT c.id, c.attempt, n.next, coalesce(c.snapshot -> 'steps' -> n.next ->> 'name', ''),
-           'interrupted', 'runner_lost', '` + StepInterruptedError + `'
-    FROM cut c
-    CROSS JOIN LATERAL (
-        SELECT coalesce(max(sr.position) + 1, 0) AS next,
-               bool_or(sr.status = 'interrupted') AS done
-        FROM step_results sr WHERE sr.run_id = c.id AND sr.attempt = c.attempt) n
-    WHERE c.attempt >= 1 AND NOT coalesce(n.done, false)
-      AND n.next < coalesce(jsonb_array_length(c.snapshot -> 'steps'), 0)
-    ON CONFLICT (run_id, attempt, position) DO NOTHING
-)`
+// A lost attempt's record is what its runner wrote: the steps its heartbeats
+// recorded (finished steps are written on each heartbeat, not one by one, so
+// the write path stays one transaction per run in the common case). The sweep
+// adds no step row of its own. It cannot know what happened after the last
+// heartbeat: steps may have finished unrecorded, and the step in progress may
+// be any of them, so naming one "interrupted" would invent history (a step
+// that passed shown as cut off). The run's reason, runner_lost, says the rest
+// is unknown; a runner that stops on purpose knows where it was and records
+// that step itself (collectionrunner's recordInterrupted).
 
 // requeueExpiredSQL does for a run what River's rescuer does for a job, but on
 // the run's lease (seconds) instead of River's stuck-job threshold (an hour by
 // default): the job of a run whose lease expired is handed back for a new,
 // fenced attempt, or discarded when it was the last attempt (then the sweep
 // below ends the run). runs.attempt = river_job.attempt ties the lease to the
-// job's current attempt, so a job already retried is not touched twice. The
-// step the lost attempt was in is marked interrupted.
+// job's current attempt, so a job already retried is not touched twice.
 // The job is made available at once, not retryable: River's scheduler, which
 // turns retryable jobs available, runs only on the leader, and a killed or
 // frozen leader keeps that role until its leadership expires, which would
@@ -131,8 +113,8 @@ FROM runs r
 WHERE j.kind = 'catena_run' AND j.state = 'running'
   AND j.args @> jsonb_build_object('run_id', r.id)
   AND r.status = 'running' AND r.lease_expires_at < now() AND r.attempt = j.attempt
-RETURNING r.id, r.attempt, r.snapshot
-)` + interruptStepsSQL + `
+RETURNING r.id, r.attempt
+)
 SELECT id FROM cut`
 
 // RequeueExpiredRuns hands runs whose lease expired back to the queue (see
@@ -154,8 +136,7 @@ func (s *Store) RequeueExpiredRuns(ctx context.Context) ([]collection.RunID, err
 const queuedGrace = "1 minute"
 
 // SweepLostRuns ends runs whose runner is gone for good as errored with reason
-// runner_lost, marks the step each lost attempt was in interrupted, notifies
-// their final state, and returns their ids (at most 1000 per call).
+// runner_lost, notifies their final state, and returns their ids (at most 1000 per call).
 func (s *Store) SweepLostRuns(ctx context.Context) ([]collection.RunID, error) {
 	var ids []collection.RunID
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {

@@ -254,9 +254,8 @@ func TestSweepAndFinishRaceHasOneWinner(t *testing.T) {
 				t.Errorf("iteration %d: the finish won but the run is %s with %d steps", i, got.Status, len(got.Steps))
 			}
 		case errors.Is(finishErr, collection.ErrConflict) && len(swept) == 1:
-			// The sweep keeps none of the finish's steps, only the interrupted mark.
-			if got.Status != collection.RunErrored || got.Error != store.ReasonRunnerLost ||
-				len(got.Steps) != 1 || got.Steps[0].Status != collection.StepInterrupted {
+			// The sweep keeps none of the finish's steps and invents none.
+			if got.Status != collection.RunErrored || got.Error != store.ReasonRunnerLost || len(got.Steps) != 0 {
 				t.Errorf("iteration %d: the sweep won but the run is %s (%q) with steps %+v", i, got.Status, got.Error, got.Steps)
 			}
 		default:
@@ -281,9 +280,10 @@ func (e *sweepEnv) stepStatuses(id collection.RunID, attempt int) []string {
 	return out
 }
 
-// A lost attempt keeps the steps it recorded, and the step it was in is
-// marked interrupted, once, whether the run is retried or ended.
-func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
+// A lost attempt keeps exactly the steps it recorded: the sweep invents no
+// step row (it cannot know what ran after the last heartbeat), whether the run
+// is retried or ended, and a lost attempt that recorded nothing has no rows.
+func TestSweepKeepsOnlyWhatTheLostAttemptRecorded(t *testing.T) {
 	t.Parallel()
 	e := newSweepEnv(t)
 	ctx := context.Background()
@@ -291,7 +291,6 @@ func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
 	done := func(pos int) collection.StepResult {
 		return collection.StepResult{Position: pos, Name: fmt.Sprintf("step%d", pos+1), Status: collection.StepPassed, StartedAt: time.Now()}
 	}
-	cut := "2:interrupted:" + store.StepInterruptedError
 
 	id := e.queuedSteps(4)
 	e.running(id, 1, time.Now().Add(time.Minute))
@@ -304,10 +303,12 @@ func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
 	if _, err := e.store.RequeueExpiredRuns(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.stepStatuses(id, 1); !slices.Equal(got, []string{"0:passed", "1:passed", cut}) {
-		t.Errorf("attempt 1 after the requeue: %q, want steps 1-2 kept and step 3 interrupted", got)
+	if got := e.stepStatuses(id, 1); !slices.Equal(got, []string{"0:passed", "1:passed"}) {
+		t.Errorf("attempt 1 after the requeue: %q, want steps 1-2 as recorded and nothing invented", got)
 	}
-	// The retry is lost too, before it recorded anything: the run ends.
+	// The retry is lost too, before it recorded anything (killed within its
+	// first heartbeat): the run ends, and attempt 2 shows no step at all
+	// rather than a made-up "step1 interrupted".
 	e.running(id, 2, expired)
 	if _, err := e.store.RequeueExpiredRuns(ctx); err != nil { // last attempt: discarded
 		t.Fatal(err)
@@ -315,38 +316,25 @@ func TestSweepMarksLostAttemptsStepInterrupted(t *testing.T) {
 	if ids, err := e.store.SweepLostRuns(ctx); err != nil || len(ids) != 1 {
 		t.Fatalf("swept %v (%v), want run %d", ids, err, id)
 	}
-	if got := e.stepStatuses(id, 2); !slices.Equal(got, []string{"0:interrupted:" + store.StepInterruptedError}) {
-		t.Errorf("attempt 2 after the sweep: %q, want only step 1 interrupted", got)
+	if got := e.stepStatuses(id, 2); len(got) != 0 {
+		t.Errorf("attempt 2 after the sweep: %q, want no step rows", got)
 	}
-	if got := e.stepStatuses(id, 1); len(got) != 3 {
+	if got := e.stepStatuses(id, 1); len(got) != 2 {
 		t.Errorf("attempt 1 changed by the sweep: %q", got)
 	}
 	r := e.run(id)
-	if r.Status != collection.RunErrored || r.Error != store.ReasonRunnerLost || len(r.Steps) != 1 || r.Steps[0].Name != "step1" {
-		t.Errorf("run: %s (%q) with steps %+v, want errored runner_lost showing step1 interrupted", r.Status, r.Error, r.Steps)
+	if r.Status != collection.RunErrored || r.Error != store.ReasonRunnerLost || len(r.Steps) != 0 {
+		t.Errorf("run: %s (%q) with steps %+v, want errored runner_lost with no step of attempt 2", r.Status, r.Error, r.Steps)
 	}
 
-	// An attempt that recorded every step has no step left to interrupt, and
-	// a run lost while queued never had an attempt.
-	all := e.queuedSteps(2)
-	e.running(all, 2, time.Now().Add(time.Minute))
-	if err := e.store.RecordSteps(ctx, all, 2, []collection.StepResult{done(0), done(1)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.pool.Exec(ctx, `UPDATE runs SET lease_expires_at = $2 WHERE id = $1`, all, expired); err != nil {
-		t.Fatal(err)
-	}
-	e.setJob(all, "discarded", 2)
+	// A run lost while queued never had an attempt.
 	queued := e.queuedSteps(2)
 	e.setJob(queued, "discarded", 0)
 	if _, err := e.pool.Exec(ctx, `UPDATE runs SET queued_at = now() - interval '1 hour' WHERE id = $1`, queued); err != nil {
 		t.Fatal(err)
 	}
-	if ids, err := e.store.SweepLostRuns(ctx); err != nil || len(ids) != 2 {
-		t.Fatalf("swept %v (%v), want runs %d and %d", ids, err, all, queued)
-	}
-	if got := e.stepStatuses(all, 2); !slices.Equal(got, []string{"0:passed", "1:passed"}) {
-		t.Errorf("fully recorded attempt: %q, want its two steps only", got)
+	if ids, err := e.store.SweepLostRuns(ctx); err != nil || len(ids) != 1 {
+		t.Fatalf("swept %v (%v), want run %d", ids, err, queued)
 	}
 	var n int
 	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM step_results WHERE run_id = $1`, queued).Scan(&n); err != nil || n != 0 {

@@ -1,7 +1,7 @@
 import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { lazy, useState } from 'react';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { Navigate, Outlet, Route, RouterProvider, createBrowserRouter, createRoutesFromElements } from 'react-router';
 import { Provider } from 'urql';
 import { createClient } from '../lib/client';
 import { theme } from './theme';
@@ -27,46 +27,61 @@ const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m)
 const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
+/**
+ * The routes, in a data router: the editor's unsaved-changes guard needs
+ * useBlocker, which only a data router offers.
+ */
+function makeRouter(onReset: () => void) {
+  return createBrowserRouter(
+    createRoutesFromElements(
+      <Route
+        element={
+          <SessionProvider onReset={onReset}>
+            <Outlet />
+          </SessionProvider>
+        }
+      >
+        <Route path="/signin" element={<SignInPage />} />
+        <Route path="/setup" element={<SetupPage />} />
+        <Route
+          element={
+            <RequireSession>
+              <Shell />
+            </RequireSession>
+          }
+        >
+          <Route index element={<DashboardPage />} />
+          <Route path="collections" element={<CollectionsPage />} />
+          <Route path="collections/:id" element={<EditorPage />} />
+          <Route path="import" element={<ImportPage />} />
+          <Route path="runs" element={<RunsPage />} />
+          <Route path="runs/:id" element={<RunPage />} />
+          <Route path="runs/:id/compare" element={<ComparePage />} />
+          <Route path="monitors" element={<MonitorsPage />} />
+          <Route path="monitors/new" element={<MonitorFormPage />} />
+          <Route path="monitors/:id" element={<MonitorFormPage />} />
+          <Route path="channels" element={<ChannelsPage />} />
+          <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="settings/tokens" element={<TokensPage />} />
+          <Route path="settings/users" element={<UsersPage />} />
+          <Route path="settings/account" element={<AccountPage />} />
+          <Route path="home" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Route>,
+    ),
+  );
+}
+
 export function App() {
   // A new client after sign-out drops every cached result of the old session.
   const [client, setClient] = useState(createClient);
+  const [router] = useState(() => makeRouter(() => setClient(createClient())));
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto">
       <Notifications position="top-right" />
       <Provider value={client}>
-        <BrowserRouter>
-          <SessionProvider onReset={() => setClient(createClient())}>
-            <Routes>
-              <Route path="/signin" element={<SignInPage />} />
-              <Route path="/setup" element={<SetupPage />} />
-              <Route
-                element={
-                  <RequireSession>
-                    <Shell />
-                  </RequireSession>
-                }
-              >
-                <Route index element={<DashboardPage />} />
-                <Route path="collections" element={<CollectionsPage />} />
-                <Route path="collections/:id" element={<EditorPage />} />
-                <Route path="import" element={<ImportPage />} />
-                <Route path="runs" element={<RunsPage />} />
-                <Route path="runs/:id" element={<RunPage />} />
-                <Route path="runs/:id/compare" element={<ComparePage />} />
-                <Route path="monitors" element={<MonitorsPage />} />
-                <Route path="monitors/new" element={<MonitorFormPage />} />
-                <Route path="monitors/:id" element={<MonitorFormPage />} />
-                <Route path="channels" element={<ChannelsPage />} />
-                <Route path="incidents" element={<IncidentsPage />} />
-                <Route path="settings/tokens" element={<TokensPage />} />
-                <Route path="settings/users" element={<UsersPage />} />
-                <Route path="settings/account" element={<AccountPage />} />
-                <Route path="home" element={<Navigate to="/" replace />} />
-                <Route path="*" element={<NotFoundPage />} />
-              </Route>
-            </Routes>
-          </SessionProvider>
-        </BrowserRouter>
+        <RouterProvider router={router} />
       </Provider>
     </MantineProvider>
   );

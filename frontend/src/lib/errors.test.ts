@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CombinedError } from 'urql';
 import { GraphQLError } from 'graphql';
-import { errorCode, errorMessage, fieldErrors, under } from './errors';
+import { errorCode, errorMessage, fieldErrors, onFields, under, unplacedErrors } from './errors';
 
 const invalid = new CombinedError({
   graphQLErrors: [
@@ -44,5 +44,18 @@ describe('errorMessage and errorCode', () => {
     const e = new CombinedError({ networkError: new Error('Failed to fetch') });
     expect(errorMessage(e)).toBe('Cannot reach the Catena server: Failed to fetch');
     expect(errorCode(e)).toBeNull();
+  });
+});
+
+describe('unplacedErrors', () => {
+  it('returns the field errors no field shows, and errors without fields', () => {
+    expect(unplacedErrors(invalid, onFields('name'))).toEqual(['a step needs a URL', 'not a number']);
+    expect(unplacedErrors(invalid, (p) => p === 'name' || p.startsWith('steps'))).toEqual([]);
+    const channel = new CombinedError({ graphQLErrors: [new GraphQLError('invalid', { extensions: { code: 'INVALID', fields: [{ path: 'config', message: 'webhook: url must be an http(s) URL' }] } })] });
+    expect(unplacedErrors(channel, onFields('name', 'config.url'))).toEqual(['webhook: url must be an http(s) URL']);
+    const forbidden = new CombinedError({ graphQLErrors: [new GraphQLError('forbidden', { extensions: { code: 'FORBIDDEN' } })] });
+    expect(unplacedErrors(forbidden, onFields('name'))).toEqual(['forbidden']);
+    expect(unplacedErrors(new CombinedError({ networkError: new Error('offline') }), onFields())).toEqual(['Cannot reach the Catena server: offline']);
+    expect(unplacedErrors(undefined, onFields())).toEqual([]);
   });
 });

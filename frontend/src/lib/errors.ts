@@ -62,3 +62,37 @@ export function under(errors: Record<string, string>, prefix: string): Record<st
   }
   return out;
 }
+
+/**
+ * Every message of a failed request that no field of the form shows: network
+ * errors, errors without field paths, and field errors whose path is not one
+ * the form places (`placed` returns true for paths it renders on a field).
+ * A form shows these above itself, so no server error is ever swallowed.
+ */
+export function unplacedErrors(error: CombinedError | undefined | null, placed: (path: string) => boolean): string[] {
+  if (!error) return [];
+  if (error.networkError) return [`Cannot reach the Catena server: ${error.networkError.message}`];
+  const out: string[] = [];
+  for (const e of error.graphQLErrors) {
+    const fields = e.extensions?.fields;
+    const list: Array<{ path: string; message: string }> = [];
+    if (Array.isArray(fields)) {
+      for (const f of fields) if (isRecord(f) && typeof f.path === 'string' && typeof f.message === 'string') list.push({ path: f.path, message: f.message });
+    } else if (isRecord(fields)) {
+      for (const [k, v] of Object.entries(fields)) if (typeof v === 'string') list.push({ path: k, message: v });
+    }
+    if (list.length === 0) {
+      out.push(e.message);
+      continue;
+    }
+    for (const f of list) if (!placed(f.path)) out.push(f.message);
+  }
+  if (out.length === 0 && error.graphQLErrors.length === 0) out.push(error.message.replace(/^\[GraphQL\] /, ''));
+  return Array.from(new Set(out));
+}
+
+/** A `placed` predicate for a form whose fields are exactly these paths. */
+export function onFields(...paths: string[]): (path: string) => boolean {
+  const set = new Set(paths);
+  return (p) => set.has(p);
+}

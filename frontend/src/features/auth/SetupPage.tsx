@@ -1,8 +1,9 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { fieldErrors, onFields } from '../../lib/errors';
 import { SetupDocument } from './api';
 import { useSession } from './session';
 
@@ -46,11 +47,7 @@ export function SetupPage() {
                 CATENA_ADMIN_EMAIL and CATENA_ADMIN_PASSWORD before starting it).
               </Text>
             </Stack>
-            {result.error && Object.keys(errs).length === 0 && (
-              <Alert color="red" role="alert">
-                {errorMessage(result.error)}
-              </Alert>
-            )}
+            <FormErrors error={result.error} placed={onFields('token', 'name', 'email', 'password')} />
             <TextInput label="Setup token" required value={token} onChange={(e) => setToken(e.currentTarget.value)} error={errs.token} classNames={{ input: 'mono' }} />
             <TextInput label="Your name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} autoComplete="name" />
             <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} autoComplete="username" />

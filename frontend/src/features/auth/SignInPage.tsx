@@ -1,8 +1,9 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useMutation } from 'urql';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { fieldErrors, onFields } from '../../lib/errors';
 import { LoginDocument } from './api';
 import { useSession } from './session';
 
@@ -40,11 +41,7 @@ export function SignInPage() {
                 Monitor chained API workflows.
               </Text>
             </Stack>
-            {result.error && !errs.email && !errs.password && (
-              <Alert color="red" role="alert">
-                {errorMessage(result.error)}
-              </Alert>
-            )}
+            <FormErrors error={result.error} placed={onFields('email', 'password')} />
             <TextInput label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} data-autofocus autoFocus />
             <PasswordInput label="Password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errs.password} />
             <Button type="submit" loading={result.fetching} fullWidth>

@@ -1,6 +1,6 @@
 // Alert channels: where incidents are sent. Settings with secrets come back
 // masked; editing leaves a masked value untouched unless it is retyped.
-import { ActionIcon, Alert, Badge, Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Button, Card, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconEdit, IconPlus, IconSend, IconTrash } from '@tabler/icons-react';
@@ -8,6 +8,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import type { ChannelType, ChannelsQuery } from '../../gql/graphql';
+import { FormErrors } from '../../components/FormErrors';
 import { errorMessage, fieldErrors } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
 import { ChannelsDocument, CreateChannelDocument, DeleteChannelDocument, TestChannelDocument, UpdateChannelDocument } from './api';
@@ -16,7 +17,7 @@ import { failingBadge } from './health';
 type Channel = ChannelsQuery['alertChannels'][number];
 
 /** The settings each channel type needs. */
-export const CHANNEL_FIELDS: Record<ChannelType, Array<{ key: string; label: string; placeholder: string; secret?: boolean; required?: boolean }>> = {
+export const CHANNEL_FIELDS: Record<ChannelType, Array<{ key: string; label: string; placeholder: string; secret?: boolean; required?: boolean; generate?: boolean }>> = {
   SLACK: [{ key: 'webhook_url', label: 'Incoming webhook URL', placeholder: 'https://hooks.slack.com/services/…', secret: true, required: true }],
   DISCORD: [{ key: 'webhook_url', label: 'Webhook URL', placeholder: 'https://discord.com/api/webhooks/…', secret: true, required: true }],
   PAGERDUTY: [
@@ -26,12 +27,19 @@ export const CHANNEL_FIELDS: Record<ChannelType, Array<{ key: string; label: str
   EMAIL: [{ key: 'addresses', label: 'Addresses', placeholder: 'ops@example.com, oncall@example.com', required: true }],
   WEBHOOK: [
     { key: 'url', label: 'URL', placeholder: 'https://example.com/hooks/catena', required: true },
-    { key: 'secret', label: 'Signing secret (optional)', placeholder: 'HMAC-SHA256 signature in X-Catena-Signature', secret: true },
+    { key: 'secret', label: 'Signing secret (optional)', placeholder: 'empty: unsigned; else at least 16 characters', secret: true, generate: true },
   ],
 };
 
 const TYPES: ChannelType[] = ['SLACK', 'EMAIL', 'PAGERDUTY', 'DISCORD', 'WEBHOOK'];
 const TYPE_LABELS: Record<ChannelType, string> = { SLACK: 'Slack', EMAIL: 'Email', PAGERDUTY: 'PagerDuty', DISCORD: 'Discord', WEBHOOK: 'Webhook' };
+
+/** A random 32-character signing secret (24 bytes, base64url). */
+export function generateSecret(): string {
+  const b = new Uint8Array(24);
+  crypto.getRandomValues(b);
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_');
+}
 
 const CHANNEL_CTX = { additionalTypenames: ['AlertChannel'] };
 
@@ -54,11 +62,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   return (
     <form onSubmit={(e) => void submit(e)}>
       <Stack>
-        {result.error && Object.keys(errs).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(result.error)}
-          </Alert>
-        )}
+        <FormErrors error={result.error} placed={(p) => p === 'name' || CHANNEL_FIELDS[type].some((f) => p === `config.${f.key}` || p === f.key)} />
         <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} placeholder="#ops alerts" data-autofocus />
         <Select label="Type" data={TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))} value={type} onChange={(v) => v && setType(v as ChannelType)} allowDeselect={false} />
         {CHANNEL_FIELDS[type].map((fld) => (
@@ -72,6 +76,15 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
             error={errs[`config.${fld.key}`] ?? errs[fld.key]}
             classNames={{ input: 'mono' }}
             autoComplete="off"
+            description={fld.generate ? 'Signs each request (X-Catena-Signature, HMAC-SHA256); leave empty for unsigned requests' : undefined}
+            rightSectionWidth={fld.generate ? 90 : undefined}
+            rightSection={
+              fld.generate ? (
+                <Button size="compact-xs" variant="light" onClick={() => setValues({ ...values, [fld.key]: generateSecret() })}>
+                  Generate
+                </Button>
+              ) : undefined
+            }
           />
         ))}
         <Group justify="flex-end">

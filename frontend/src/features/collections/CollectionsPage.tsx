@@ -7,7 +7,8 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { formatMs, relativeTime } from '../../lib/format';
 import { CollectionsDocument, CreateCollectionDocument, DeleteCollectionDocument } from './api';
 
@@ -30,11 +31,7 @@ function NewCollectionModal({ opened, onClose }: { opened: boolean; onClose: () 
         <Stack>
           <TextInput label="Name" required data-autofocus value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} placeholder="checkout flow" />
           <Textarea label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errs.description} autosize minRows={2} />
-          {result.error && Object.keys(errs).length === 0 && (
-            <Text c="red" size="sm" role="alert">
-              {errorMessage(result.error)}
-            </Text>
-          )}
+          <FormErrors error={result.error} placed={onFields('name', 'description')} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel

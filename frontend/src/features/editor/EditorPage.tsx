@@ -1,21 +1,23 @@
 // The collection editor: steps on the left (reorder by drag or keyboard), the
 // selected step on the right, variables and secrets in their own tabs, Save for
 // the whole collection, and Run with each step's status arriving live.
-import { Alert, Anchor, Badge, Box, Button, Grid, Group, Menu, Paper, Stack, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { useHotkeys } from '@mantine/hooks';
+import { Alert, Anchor, Badge, Box, Button, Grid, Group, Menu, Modal, Paper, Stack, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy, IconDownload, IconHistory, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useBlocker, useParams } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
 import { ErrorState, Loading } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { RunFieldsFragment } from '../../gql/graphql';
+import type { CollectionEditorQuery, RunFieldsFragment } from '../../gql/graphql';
+import { FormErrors } from '../../components/FormErrors';
 import { errorMessage, fieldErrors, under } from '../../lib/errors';
-import { formatMs } from '../../lib/format';
+import { formatMs, relativeTime } from '../../lib/format';
 import { RunCollectionDocument } from '../runs/api';
 import { RunSteps } from '../runs/RunSteps';
 import { isFinal, useLiveRun } from '../runs/useLiveRun';
+import { clearDraft, loadDraft, saveDraft } from './draftStore';
 import { CollectionEditorDocument, ExportCollectionDocument, ReplaceCollectionDocument } from './api';
 import { KeyValueEditor } from './KeyValueEditor';
 import { collectionToInput, fingerprint, move, newKey, newStep, renameReferences, responsesOf, stepFromServer, type CollectionDraft, type StepDraft } from './model';
@@ -38,6 +40,15 @@ function download(name: string, text: string, type: string) {
   URL.revokeObjectURL(url);
 }
 
+function draftFromServer(c: NonNullable<CollectionEditorQuery['collection']>): CollectionDraft {
+  return {
+    name: c.name,
+    description: c.description,
+    variables: c.variables.map((v) => ({ key: newKey(), name: v.name, value: v.value })),
+    steps: c.steps.map(stepFromServer),
+  };
+}
+
 export function EditorPage() {
   const { id = '' } = useParams();
   const [res, refetch] = useQuery({ query: CollectionEditorDocument, variables: { id } });
@@ -49,20 +60,22 @@ export function EditorPage() {
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<string | null>('steps');
   const [startedRun, setStartedRun] = useState<RunFieldsFragment | null>(null);
+  // A draft restored from localStorage: when it was written, and whether the saved collection changed since.
+  const [restored, setRestored] = useState<{ at: string; stale: boolean } | null>(null);
 
   const c = res.data?.collection;
   // Load the working copy once per collection; later refetches (after a run) keep edits.
   useEffect(() => {
     if (!c || (draft && saved !== '')) return;
-    const d: CollectionDraft = {
-      name: c.name,
-      description: c.description,
-      variables: c.variables.map((v) => ({ key: newKey(), name: v.name, value: v.value })),
-      steps: c.steps.map(stepFromServer),
-    };
-    setDraft(d);
-    setSaved(fingerprint(d));
-    setSelected(d.steps[0]?.key ?? null);
+    const d = draftFromServer(c);
+    const base = fingerprint(d);
+    const stored = loadDraft(c.id);
+    const work = stored && fingerprint(stored.draft) !== base ? stored.draft : d;
+    if (work !== d && stored) setRestored({ at: stored.at, stale: stored.base !== base });
+    else if (stored) clearDraft(c.id);
+    setDraft(work);
+    setSaved(base);
+    setSelected(work.steps[0]?.key ?? null);
   }, [c]);
 
   const live = useLiveRun(startedRun?.id ?? null, startedRun);
@@ -78,6 +91,16 @@ export function EditorPage() {
   const contextFor = (index: number): ReferenceContext => ({ steps: draft?.steps ?? [], index, variables, secretNames, lastRun: responses });
 
   const dirty = draft !== null && fingerprint(draft) !== saved;
+  // Keep the unsaved working copy (a crash or an expired session must not lose it).
+  const [debouncedDraft] = useDebouncedValue(draft, 300);
+  useEffect(() => {
+    if (!debouncedDraft || saved === '') return;
+    if (fingerprint(debouncedDraft) !== saved) saveDraft(id, debouncedDraft, saved);
+    else clearDraft(id);
+  }, [debouncedDraft, saved, id]);
+  // Leaving the editor with unsaved changes asks first; signing in again after
+  // an expired session is not blocked (the draft keeps the work).
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname && nextLocation.pathname !== '/signin');
   const errs = fieldErrors(saveResult.error);
 
   const save = async (): Promise<boolean> => {
@@ -88,6 +111,8 @@ export function EditorPage() {
       return false;
     }
     setSaved(fingerprint(draft));
+    clearDraft(id);
+    setRestored(null);
     notifications.show({ color: 'green', message: 'Collection saved' });
     return true;
   };
@@ -198,11 +223,58 @@ export function EditorPage() {
         </Group>
       </Group>
 
-      {saveResult.error && Object.keys(errs).length === 0 && (
-        <Alert color="red" role="alert" title="Not saved">
-          {errorMessage(saveResult.error)}
+      {/* Field errors are listed below and marked on their fields; anything else shows here. */}
+      <Modal opened={blocker.state === 'blocked'} onClose={() => blocker.reset?.()} title="Leave without saving?" data-testid="unsaved-dialog">
+        <Stack>
+          <Text size="sm">This collection has changes that are not saved. A draft stays in this browser until you save or discard it.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => blocker.reset?.()} data-autofocus>
+              Stay
+            </Button>
+            <Button
+              color="red"
+              variant="light"
+              onClick={() => {
+                clearDraft(id);
+                blocker.proceed?.();
+              }}
+            >
+              Discard changes
+            </Button>
+            <Button
+              onClick={() =>
+                void save().then((ok) => {
+                  if (ok) blocker.proceed?.();
+                })
+              }
+            >
+              Save and leave
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+      {restored && (
+        <Alert color="yellow" title="Unsaved changes restored" withCloseButton onClose={() => setRestored(null)} data-testid="draft-restored">
+          <Group justify="space-between">
+            <Text size="sm">
+              These are your unsaved edits from {relativeTime(restored.at)}
+              {restored.stale ? '; the collection was changed since, and Save replaces that version' : ''}.
+            </Text>
+            <Button
+              size="xs"
+              variant="default"
+              onClick={() => {
+                clearDraft(id);
+                setRestored(null);
+                setDraft(draftFromServer(c));
+              }}
+            >
+              Discard them
+            </Button>
+          </Group>
         </Alert>
       )}
+      <FormErrors error={saveResult.error} placed={() => true} title="Not saved" />
       {saveResult.error && Object.keys(errs).length > 0 && (
         <Alert color="red" role="alert" title="Not saved: fix these fields">
           <Stack gap={2}>

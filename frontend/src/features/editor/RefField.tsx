@@ -140,7 +140,7 @@ export function RefField(props: RefFieldProps) {
     leftSection: props.leftSection,
     rightSection: props.rightSection,
     style: props.style,
-    styles: props.monospace || multiline ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined,
+    styles: props.monospace || multiline ? { input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--catena-mono-input-size)' } } : undefined,
     onKeyDown,
     onFocus: (e: React.FocusEvent<Field>) => {
       setFocused(true);

@@ -3,7 +3,8 @@ import { notifications } from '@mantine/notifications';
 import { IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useMutation } from 'urql';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { SetSecretDocument } from './api';
 
 /**
@@ -76,6 +77,7 @@ export function SecretsPanel({ collectionId, secrets }: { collectionId: string; 
           </Table.Tbody>
         </Table>
       )}
+      <FormErrors error={result.error} placed={onFields('name', 'value')} />
       <Group align="flex-start" gap="xs">
         <TextInput aria-label="Secret name" placeholder="name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} classNames={{ input: 'mono' }} />
         <PasswordInput aria-label="Secret value" placeholder="value" value={value} onChange={(e) => setValue(e.currentTarget.value)} error={errs.value} autoComplete="new-password" style={{ flex: 1 }} />

@@ -9,7 +9,8 @@ import { useMutation } from 'urql';
 import { PageHeader } from '../../components/States';
 import { graphql } from '../../gql';
 import type { ImportFormat } from '../../gql/graphql';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { fieldErrors } from '../../lib/errors';
 import { detectFormat } from './detect';
 
 const ImportDocument = graphql(`
@@ -112,18 +113,20 @@ export function ImportPage() {
           Import
         </Button>
       </Group>
-      {result.error && (
-        <Alert color="red" title="Import failed" role="alert">
+      {result.error && Object.keys(errs).some((k) => k !== 'document') && (
+        <Alert color="red" title="Import failed: the file has problems" role="alert">
           <Stack gap={2}>
-            <Text size="sm">{errorMessage(result.error, Object.keys(errs).length > 0) ?? 'The file has problems:'}</Text>
-            {Object.entries(errs).map(([k, v]) => (
-              <Text size="sm" key={k}>
-                <span className="mono">{k}</span>: {v}
-              </Text>
-            ))}
+            {Object.entries(errs)
+              .filter(([k]) => k !== 'document')
+              .map(([k, v]) => (
+                <Text size="sm" key={k}>
+                  <span className="mono">{k}</span>: {v}
+                </Text>
+              ))}
           </Stack>
         </Alert>
       )}
+      <FormErrors error={result.error} placed={() => true} title="Import failed" />
       {done && (
         <Paper withBorder p="md" data-testid="import-result">
           <Stack gap="sm">

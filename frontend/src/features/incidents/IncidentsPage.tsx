@@ -7,6 +7,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import type { IncidentStatus, IncidentsQuery } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
+import { IncidentActions } from './IncidentActions';
 import { ChannelDeliveriesDocument, DeliveryChannelsDocument, IncidentsDocument } from './api';
 
 type Delivery = IncidentsQuery['incidents'][number]['deliveries'][number];
@@ -121,6 +122,11 @@ export function IncidentsPage() {
                         </Text>
                       </Stack>
                       <Group gap="xs">
+                        {i.assignee && (
+                          <Text size="xs" c="dimmed" data-testid="incident-assignee">
+                            {i.assignee.name || i.assignee.email}
+                          </Text>
+                        )}
                         <Text size="xs" c="dimmed">
                           {i.kind} · opened {relativeTime(i.openedAt)}
                           {i.resolvedAt ? ` · resolved ${relativeTime(i.resolvedAt)}` : ''}
@@ -135,6 +141,10 @@ export function IncidentsPage() {
                       {i.lastRun && <Anchor component={Link} to={`/runs/${i.lastRun.id}`} size="sm">Latest run</Anchor>}
                       {i.lastRun && <Anchor component={Link} to={`/runs/${i.lastRun.id}/compare`} size="sm">Compare with last pass</Anchor>}
                     </Group>
+                    <IncidentActions incident={i} onChanged={() => refetch({ requestPolicy: 'network-only' })} />
+                    <Text size="sm" fw={600} mt="md" mb={4}>
+                      Alerts sent
+                    </Text>
                     <Deliveries rows={i.deliveries} />
                   </Accordion.Panel>
                 </Accordion.Item>

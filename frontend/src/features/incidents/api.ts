@@ -11,6 +11,22 @@ export const IncidentsDocument = graphql(`
       acknowledgedAt
       resolvedAt
       lastNotifiedAt
+      snoozedUntil
+      assignee {
+        id
+        name
+        email
+      }
+      notes {
+        id
+        body
+        createdAt
+        author {
+          id
+          name
+          email
+        }
+      }
       monitor {
         id
         name
@@ -68,6 +84,58 @@ export const DeliveryChannelsDocument = graphql(`
       id
       name
       type
+    }
+  }
+`);
+
+export const AssigneesDocument = graphql(`
+  query Assignees {
+    assignees {
+      id
+      name
+      email
+    }
+  }
+`);
+
+export const AcknowledgeIncidentDocument = graphql(`
+  mutation AcknowledgeIncident($id: ID!) {
+    acknowledgeIncident(id: $id) {
+      id
+      status
+      acknowledgedAt
+    }
+  }
+`);
+
+export const AssignIncidentDocument = graphql(`
+  mutation AssignIncident($id: ID!, $userId: ID) {
+    assignIncident(id: $id, userId: $userId) {
+      id
+      assignee {
+        id
+        name
+        email
+      }
+    }
+  }
+`);
+
+export const SnoozeIncidentDocument = graphql(`
+  mutation SnoozeIncident($id: ID!, $minutes: Int!) {
+    snoozeIncident(id: $id, minutes: $minutes) {
+      id
+      snoozedUntil
+    }
+  }
+`);
+
+export const AddIncidentNoteDocument = graphql(`
+  mutation AddIncidentNote($id: ID!, $body: String!) {
+    addIncidentNote(id: $id, body: $body) {
+      id
+      body
+      createdAt
     }
   }
 `);

@@ -1,6 +1,6 @@
 // Create or edit a monitor: schedule (presets or cron, described in words with
 // the next five run times), collections, locations, alert channels and policy.
-import { Alert, Anchor, Button, Checkbox, Chip, Group, List, MultiSelect, NumberInput, Paper, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Checkbox, Chip, Group, List, MultiSelect, NumberInput, Paper, Select, SimpleGrid, Stack, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
@@ -10,10 +10,12 @@ import { useMutation, useQuery } from 'urql';
 import { ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import type { ErroredMode, MonitorInput } from '../../gql/graphql';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
 import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
+import { MonitorStatsPanel } from '../stats/MonitorStatsPanel';
 
 interface FormState {
   name: string;
@@ -179,11 +181,8 @@ export function MonitorFormPage() {
             </Button>
           )}
         </PageHeader>
-        {result.error && Object.keys(errs).length === 0 && (
-          <Alert color="red" role="alert">
-            {errorMessage(result.error)}
-          </Alert>
-        )}
+        <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations')} />
+        {editing && m && <MonitorStatsPanel monitorId={m.id} />}
         <TextInput label="Name" required value={f.name} onChange={(e) => set({ name: e.currentTarget.value })} error={errs.name} placeholder="Checkout every 5 minutes" />
         <Paper withBorder p="md">
           <Stack gap="sm">

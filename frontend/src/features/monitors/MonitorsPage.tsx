@@ -1,13 +1,14 @@
-import { ActionIcon, Anchor, Button, Menu, Stack, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import { ActionIcon, Anchor, Button, Group, Menu, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconTrash } from '@tabler/icons-react';
-import { Link } from 'react-router';
+import { IconBolt, IconDots, IconPlayerPause, IconPlayerPlay, IconPlus, IconTrash } from '@tabler/icons-react';
+import { Link, useNavigate } from 'react-router';
 import { useMutation } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent, relativeTime } from '../../lib/format';
-import { DeleteMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument } from './api';
+import { DeleteMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument, RunMonitorNowDocument } from './api';
 import { LoadMore } from './LoadMore';
 import { LatencySparkline } from './Sparkline';
 import { useMonitorPages } from './useMonitorPages';
@@ -20,6 +21,22 @@ export function MonitorsPage() {
   const [, pause] = useMutation(PauseMonitorDocument);
   const [, resume] = useMutation(ResumeMonitorDocument);
   const [, del] = useMutation(DeleteMonitorDocument);
+  const [runNowResult, runNow] = useMutation(RunMonitorNowDocument);
+  const [starting, setStarting] = useState<string | null>(null);
+  const navigate = useNavigate();
+  // Run now: one slot of the monitor (every collection at every location), marked manual.
+  const startNow = async (id: string, name: string) => {
+    setStarting(id);
+    const r = await runNow({ id });
+    setStarting(null);
+    if (r.error) {
+      notifications.show({ color: 'red', title: `${name} did not start`, message: errorMessage(r.error) });
+      return;
+    }
+    const n = r.data?.runMonitorNow.length ?? 0;
+    notifications.show({ color: 'green', title: `${name}: ${n} run${n === 1 ? '' : 's'} started`, message: 'They appear in the history as manual runs.' });
+    navigate(`/runs?monitor=${id}`);
+  };
   const act = async (p: Promise<{ error?: import('urql').CombinedError }>, ok: string) => {
     const r = await p;
     if (r.error) notifications.show({ color: 'red', message: errorMessage(r.error) });
@@ -55,7 +72,7 @@ export function MonitorsPage() {
                 <Table.Th>Uptime 24 h</Table.Th>
                 <Table.Th>p95 24 h</Table.Th>
                 <Table.Th>Latency</Table.Th>
-                <Table.Th w={40} />
+                <Table.Th w={140} />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -86,6 +103,10 @@ export function MonitorsPage() {
                     <LatencySparkline points={m.stats.latency} />
                   </Table.Td>
                   <Table.Td>
+                    <Group gap={4} wrap="nowrap">
+                    <Button size="compact-sm" variant="light" leftSection={<IconBolt size={14} />} loading={runNowResult.fetching && starting === m.id} onClick={() => void startNow(m.id, m.name)} aria-label={`Run ${m.name} now`}>
+                      Run now
+                    </Button>
                     <Menu position="bottom-end" withinPortal>
                       <Menu.Target>
                         <ActionIcon variant="subtle" aria-label={`Actions for ${m.name}`}>
@@ -110,6 +131,7 @@ export function MonitorsPage() {
                         </Menu.Item>
                       </Menu.Dropdown>
                     </Menu>
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}

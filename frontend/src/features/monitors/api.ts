@@ -134,3 +134,13 @@ export const ResumeMonitorDocument = graphql(`
     }
   }
 `);
+
+export const RunMonitorNowDocument = graphql(`
+  mutation RunMonitorNow($id: ID!) {
+    runMonitorNow(id: $id) {
+      id
+      status
+      location
+    }
+  }
+`);

@@ -2,7 +2,7 @@
 // status, response status, latency, assertions and the response body, with the
 // differences highlighted.
 import { Anchor, Badge, Box, Grid, Group, Paper, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -48,7 +48,7 @@ function BodyDiff({ left, right }: { left: string; right: string }) {
   );
 }
 
-function StepCompare({ name, failed, passed }: { name: string; failed?: Step; passed?: Step }) {
+function StepCompare({ name, failed, passed, otherLabel }: { name: string; failed?: Step; passed?: Step; otherLabel: string }) {
   const differs = (a: unknown, b: unknown) => a !== b;
   const assertionKeys = Array.from(new Set([...(failed?.assertions ?? []), ...(passed?.assertions ?? [])].map((a) => `${a.source}|${a.property}|${a.comparison}|${a.target}`)));
   const stepDiffers = failed?.status !== passed?.status;
@@ -66,7 +66,7 @@ function StepCompare({ name, failed, passed }: { name: string; failed?: Step; pa
             <Table.Tr>
               <Table.Th w="30%" />
               <Table.Th>This run</Table.Th>
-              <Table.Th>Last passing run</Table.Th>
+              <Table.Th>{otherLabel}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -129,7 +129,7 @@ function StepCompare({ name, failed, passed }: { name: string; failed?: Step; pa
       {(failed?.response || passed?.response) && (
         <Box mt="sm">
           <Text size="xs" fw={600} mb={4}>
-            Response body (left: this run, right: last passing)
+            Response body (left: this run, right: {otherLabel.toLowerCase()})
           </Text>
           <BodyDiff left={failed?.response?.body ?? ''} right={passed?.response?.body ?? ''} />
         </Box>
@@ -142,11 +142,17 @@ export function ComparePage() {
   const { id = '' } = useParams();
   const [res] = useQuery({ query: RunDocument, variables: { id } });
   const run = res.data?.run;
-  const [prev] = useQuery({ query: LastPassingRunDocument, variables: { collectionId: run?.collection?.id ?? '', until: run?.queuedAt ?? null }, pause: !run?.collection });
+  // ?with=ID compares with any run (picked in History); else with the last passing one.
+  const [params] = useSearchParams();
+  const withID = params.get('with');
+  const [other] = useQuery({ query: RunDocument, variables: { id: withID ?? '' }, pause: !withID });
+  const [prev] = useQuery({ query: LastPassingRunDocument, variables: { collectionId: run?.collection?.id ?? '', until: run?.queuedAt ?? null }, pause: !run?.collection || withID !== null });
   if (res.error && !res.data) return <ErrorState message={errorMessage(res.error) ?? ''} />;
-  if ((res.fetching && !res.data) || (prev.fetching && !prev.data)) return <Loading />;
+  if ((res.fetching && !res.data) || (prev.fetching && !prev.data) || (other.fetching && !other.data)) return <Loading />;
   if (!run) return <ErrorState message={`There is no run ${id}.`} />;
-  const passing = prev.data?.runs.edges[0]?.node;
+  if (withID && !other.fetching && !other.data?.run) return <ErrorState message={`There is no run ${withID} to compare with.`} />;
+  const passing = withID ? other.data?.run : prev.data?.runs.edges[0]?.node;
+  const otherLabel = withID ? `Run #${withID}` : 'Last passing run';
   const header = (
     <PageHeader title="Compare runs" description={run.collectionName}>
       <Anchor component={Link} to={`/runs/${run.id}`}>
@@ -181,7 +187,7 @@ export function ComparePage() {
         <Grid.Col span={6}>
           <Paper withBorder p="sm">
             <Group gap="xs">
-              <Text fw={600}>Last passing</Text>
+              <Text fw={600}>{withID ? 'Compared with' : 'Last passing'}</Text>
               <Anchor component={Link} to={`/runs/${passing.id}`}>#{passing.id}</Anchor>
               <StatusBadge status={passing.status} />
             </Group>
@@ -190,7 +196,7 @@ export function ComparePage() {
         </Grid.Col>
       </Grid>
       {names.map((n) => (
-        <StepCompare key={n} name={n} failed={run.steps.find((s) => s.name === n)} passed={passing.steps.find((s) => s.name === n)} />
+        <StepCompare key={n} name={n} otherLabel={otherLabel} failed={run.steps.find((s) => s.name === n)} passed={passing.steps.find((s) => s.name === n)} />
       ))}
     </Stack>
   );

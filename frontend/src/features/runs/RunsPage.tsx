@@ -1,9 +1,11 @@
-import { Anchor, Button, Group, MultiSelect, Select, Stack, Table, Text } from '@mantine/core';
-import { Link, useSearchParams } from 'react-router';
+import { Anchor, Button, Checkbox, Group, MultiSelect, Paper, Select, Stack, Table, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { RunStatus } from '../../gql/graphql';
+import type { RunStatus, RunsQuery } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, formatMs, relativeTime } from '../../lib/format';
 import { RunFilterOptionsDocument, RunsDocument } from './api';
@@ -13,6 +15,58 @@ const RANGES: Record<string, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 *
 
 function isRunStatus(s: string): s is RunStatus {
   return (STATUSES as string[]).includes(s);
+}
+
+type RunRow = RunsQuery['runs']['edges'][number]['node'];
+
+/** The monitor of a run, or how it started; a monitor's "Run now" is marked manual. */
+function Origin({ r }: { r: RunRow }) {
+  if (!r.monitor) return <Text size="sm" c="dimmed">{r.trigger.toLowerCase()}</Text>;
+  return (
+    <>
+      <Anchor component={Link} to={`/monitors/${r.monitor.id}`}>
+        {r.monitor.name}
+      </Anchor>
+      {r.trigger === 'MANUAL' && (
+        <Text span size="xs" c="dimmed" ml={4} data-testid="manual-run">
+          (manual)
+        </Text>
+      )}
+    </>
+  );
+}
+
+/** At phone width each run is a card: nothing is cut off and nothing scrolls sideways. */
+function RunCard({ r, checked, onCheck }: { r: RunRow; checked: boolean; onCheck: (v: boolean) => void }) {
+  return (
+    <Paper withBorder p="sm" data-testid="run-card">
+      <Group justify="space-between" wrap="nowrap" align="flex-start">
+        <Stack gap={2} style={{ minWidth: 0 }}>
+          <Group gap="xs">
+            <Anchor component={Link} to={`/runs/${r.id}`} fw={600}>
+              #{r.id}
+            </Anchor>
+            <StatusBadge status={r.status} />
+          </Group>
+          <Text size="sm" truncate>
+            {r.collectionName}
+          </Text>
+          <Text size="sm" component="div" data-testid="run-card-monitor">
+            <Origin r={r} /> · {r.location}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {relativeTime(r.queuedAt)} · {r.finishedAt ? formatMs(r.durationMs) : '—'}
+          </Text>
+          {r.error && (
+            <Text size="xs" c="dimmed" lineClamp={2}>
+              {r.error}
+            </Text>
+          )}
+        </Stack>
+        <Checkbox aria-label={`Compare run #${r.id}`} checked={checked} onChange={(e) => onCheck(e.currentTarget.checked)} />
+      </Group>
+    </Paper>
+  );
 }
 
 /** Run history with filters kept in the address (shareable) and cursor pagination. */
@@ -32,6 +86,16 @@ export function RunsPage() {
     variables: { status: status.length ? status : null, collectionId: collection, monitorId: monitor, location, since: sinceKey, first: 25, after },
   });
   const [opts] = useQuery({ query: RunFilterOptionsDocument });
+  const phone = useMediaQuery('(max-width: 48em)');
+  const navigate = useNavigate();
+  // Any two runs can be compared: tick them, then Compare.
+  const [picked, setPicked] = useState<string[]>([]);
+  const pick = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id].slice(-2) : p.filter((x) => x !== id)));
+  const compare = () => {
+    // The newer run on the left, as "this run".
+    const [a, b] = [...picked].sort((x, y) => Number(y) - Number(x));
+    navigate(`/runs/${a}/compare?with=${b}`);
+  };
   const set = (k: string, v: string | null) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -70,17 +134,35 @@ export function RunsPage() {
           </Button>
         )}
       </Group>
+      {picked.length > 0 && (
+        <Group gap="sm" data-testid="compare-bar">
+          <Text size="sm">{picked.length === 1 ? `Run #${picked[0]} picked: tick one more to compare` : `Runs #${picked[0]} and #${picked[1]} picked`}</Text>
+          <Button size="xs" disabled={picked.length !== 2} onClick={compare}>
+            Compare
+          </Button>
+          <Button size="xs" variant="subtle" onClick={() => setPicked([])}>
+            Clear
+          </Button>
+        </Group>
+      )}
       {res.error && !res.data ? (
         <ErrorState message={errorMessage(res.error) ?? ''} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
       ) : res.fetching && !res.data ? (
         <Loading />
       ) : edges.length === 0 ? (
         <EmptyState title={filtered ? 'No run matches these filters' : 'No runs yet'}>{filtered ? 'Widen the filters or clear them.' : 'Run a collection from its editor, or create a monitor to run it on a schedule.'}</EmptyState>
+      ) : phone ? (
+        <Stack gap="xs" data-testid="runs-cards">
+          {edges.map(({ node: r }) => (
+            <RunCard key={r.id} r={r} checked={picked.includes(r.id)} onCheck={(v) => pick(r.id, v)} />
+          ))}
+        </Stack>
       ) : (
         <Table.ScrollContainer minWidth={720}>
           <Table highlightOnHover data-testid="runs-table">
             <Table.Thead>
               <Table.Tr>
+                <Table.Th w={32} />
                 <Table.Th>Run</Table.Th>
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Collection</Table.Th>
@@ -93,6 +175,9 @@ export function RunsPage() {
             <Table.Tbody>
               {edges.map(({ node: r }) => (
                 <Table.Tr key={r.id} data-testid="run-row">
+                  <Table.Td>
+                    <Checkbox aria-label={`Compare run #${r.id}`} checked={picked.includes(r.id)} onChange={(e) => pick(r.id, e.currentTarget.checked)} />
+                  </Table.Td>
                   <Table.Td>
                     <Anchor component={Link} to={`/runs/${r.id}`}>
                       #{r.id}
@@ -107,7 +192,9 @@ export function RunsPage() {
                     )}
                   </Table.Td>
                   <Table.Td>{r.collection ? <Anchor component={Link} to={`/collections/${r.collection.id}`}>{r.collectionName}</Anchor> : r.collectionName}</Table.Td>
-                  <Table.Td>{r.monitor ? <Anchor component={Link} to={`/monitors/${r.monitor.id}`}>{r.monitor.name}</Anchor> : <Text size="sm" c="dimmed">{r.trigger.toLowerCase()}</Text>}</Table.Td>
+                  <Table.Td>
+                    <Origin r={r} />
+                  </Table.Td>
                   <Table.Td>{r.location}</Table.Td>
                   <Table.Td title={dateTime(r.queuedAt)}>{relativeTime(r.queuedAt)}</Table.Td>
                   <Table.Td>{r.finishedAt ? formatMs(r.durationMs) : '—'}</Table.Td>

@@ -2,7 +2,8 @@ import { Alert, Button, Paper, PasswordInput, Stack, Text } from '@mantine/core'
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { PageHeader } from '../../components/States';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { fieldErrors, onFields } from '../../lib/errors';
 import { useSession } from '../auth/session';
 import { ChangePasswordDocument } from './api';
 
@@ -36,7 +37,7 @@ export function AccountPage() {
           <Stack>
             <Text fw={600}>Change password</Text>
             {done && <Alert color="green">Password changed. Your other sessions were signed out.</Alert>}
-            {result.error && Object.keys(errs).length === 0 && <Alert color="red">{errorMessage(result.error)}</Alert>}
+            <FormErrors error={result.error} placed={onFields('currentPassword', 'newPassword', 'password')} />
             <PasswordInput label="Current password" required value={current} onChange={(e) => setCurrent(e.currentTarget.value)} error={errs.currentPassword} autoComplete="current-password" />
             <PasswordInput label="New password" description="At least 8 characters" required value={next} onChange={(e) => setNext(e.currentTarget.value)} error={errs.newPassword ?? errs.password} autoComplete="new-password" />
             <PasswordInput label="Repeat the new password" required value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} error={mismatch} autoComplete="new-password" />

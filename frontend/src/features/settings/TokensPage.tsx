@@ -3,7 +3,8 @@ import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
-import { errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
 import { CreateTokenDocument, RevokeTokenDocument, TokensDocument } from './api';
 
@@ -41,7 +42,7 @@ export function TokensPage() {
           </Button>
         </Group>
       </form>
-      {createResult.error && Object.keys(errs).length === 0 && <Alert color="red">{errorMessage(createResult.error)}</Alert>}
+      <FormErrors error={createResult.error} placed={onFields('name', 'expiresInDays')} />
       {fresh && (
         <Alert color="green" title="Copy the token now: it is not shown again" withCloseButton onClose={() => setFresh(null)}>
           <Group gap="xs" wrap="nowrap">

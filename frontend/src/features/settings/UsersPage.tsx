@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, PasswordInput, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, PasswordInput, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
@@ -6,7 +6,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import type { Role } from '../../gql/graphql';
-import { errorCode, errorMessage, fieldErrors } from '../../lib/errors';
+import { FormErrors } from '../../components/FormErrors';
+import { errorCode, errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { relativeTime } from '../../lib/format';
 import { useSession } from '../auth/session';
 import { CreateUserDocument, DeleteUserDocument, UpdateUserDocument, UsersDocument } from './api';
@@ -38,7 +39,7 @@ function NewUser({ onDone }: { onDone: () => void }) {
   return (
     <form onSubmit={(e) => void submit(e)}>
       <Stack>
-        {result.error && Object.keys(errs).length === 0 && <Alert color="red">{errorMessage(result.error)}</Alert>}
+        <FormErrors error={result.error} placed={onFields('name', 'email', 'password')} />
         <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errs.name} data-autofocus />
         <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={errs.email} />
         <Select label="Role" data={ROLES} value={role} onChange={(v) => v && isRole(v) && setRole(v)} allowDeselect={false} />

@@ -5,7 +5,8 @@
 //	X-Catena-Delivery:  the delivery id, the same on every retry (deduplicate on it)
 //	X-Catena-Event:     trigger | resolve | reminder | test
 //	X-Catena-Timestamp: unix seconds when this attempt was signed
-//	X-Catena-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body))
+//	X-Catena-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body)), only
+//	                    when the channel has a secret (unsigned webhooks are allowed)
 //
 // The body is Payload (docs/alerts.md shows an example).
 package webhook
@@ -91,13 +92,14 @@ func New(settings map[string]string, client *http.Client) *Provider {
 // Type is webhook.
 func (p *Provider) Type() alert.Type { return alert.TypeWebhook }
 
-// Validate checks the URL and that a signing secret is set.
+// Validate checks the URL and, when a signing secret is set, that it is long
+// enough to be worth checking; no secret means unsigned requests.
 func (p *Provider) Validate() error {
 	var errs []error
 	if !alert.IsHTTPURL(p.url) {
 		errs = append(errs, errors.New("webhook: url must be an http(s) URL"))
 	}
-	if len(p.secret) < 16 {
+	if p.secret != "" && len(p.secret) < 16 {
 		errs = append(errs, errors.New("webhook: secret must be at least 16 characters (it signs every request)"))
 	}
 	return errors.Join(errs...)
@@ -116,7 +118,9 @@ func (p *Provider) Send(ctx context.Context, e alert.Event) error {
 		"X-Catena-Delivery":  {strconv.FormatInt(e.DeliveryID, 10)},
 		"X-Catena-Event":     {string(e.Kind)},
 		"X-Catena-Timestamp": {ts},
-		"X-Catena-Signature": {Sign(p.secret, ts, body)},
+	}
+	if p.secret != "" {
+		h.Set("X-Catena-Signature", Sign(p.secret, ts, body))
 	}
 	resp, err := netguard.Post(ctx, p.client, p.url, body, h)
 	if err != nil {

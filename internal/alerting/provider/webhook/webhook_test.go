@@ -114,3 +114,30 @@ func TestAlertValidate(t *testing.T) {
 		}
 	}
 }
+
+// A channel without a secret is valid and sends unsigned requests; the other
+// headers and the body are as for a signed one.
+func TestAlertUnsignedWithoutSecret(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Clone()
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	p := New(map[string]string{SettingURL: srv.URL}, srv.Client())
+	if err := p.Validate(); err != nil {
+		t.Fatalf("no secret refused: %v", err)
+	}
+	if err := p.Send(context.Background(), sample()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, signed := got["X-Catena-Signature"]; signed || got.Get("X-Catena-Delivery") != "99" || got.Get("X-Catena-Timestamp") == "" {
+		t.Errorf("unsigned request headers: %v", got)
+	}
+}

@@ -1,0 +1,366 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/catena-monitor/catena/internal/collection"
+)
+
+// StatsParams select what stats are about: a monitor's runs, optionally of
+// one collection, queued in [From, To).
+type StatsParams struct {
+	MonitorID    collection.MonitorID
+	CollectionID *collection.CollectionID
+	From, To     time.Time
+}
+
+// Stats summarise a monitor's runs over a window. Counts, uptime and the
+// error budget are exact. Apdex is exact for raw rows and uses the T in force
+// when an hour was rolled up for older hours. Percentiles are exact
+// (nearest rank) when the window lies wholly within raw rows (Exact), else
+// read from merged 10% buckets: within 5% of the true value.
+type Stats struct {
+	Runs, Passed, Failed, Errored, Missed, Cancelled int
+	// Uptime is passed / (passed + failed + errored); nil without such runs.
+	Uptime *float64
+	// Apdex is (satisfied + tolerating/2) / executed runs, where satisfied
+	// passed within T, tolerating passed within 4T, failed and errored runs
+	// frustrated; nil without executed runs.
+	Apdex  *float64
+	ApdexT time.Duration
+	// SLOTarget is the monitor's target (0.999); ErrorBudgetLeft is
+	// 1 - bad/allowed, where allowed = (1 - SLOTarget) × executed runs: 1
+	// untouched, 0 spent, negative overspent. nil without executed runs.
+	SLOTarget       float64
+	ErrorBudgetLeft *float64
+	// P50, P95, P99 are run durations (ms) of executed runs.
+	P50, P95, P99 *float64
+	Exact         bool
+	// Seam is where raw rows begin; the window before it is read from rollups
+	// (whole hours: a window starting before the seam starts at its hour).
+	// Zero while nothing is rolled up.
+	Seam time.Time
+}
+
+// statsSeam is where raw rows begin: RawWindow ago (to the hour), or earlier
+// as far as the rollups do not reach yet.
+const statsSeam = `least(date_trunc('hour', $5::timestamptz - interval '48 hours'),
+	COALESCE((SELECT done_until FROM rollup_progress), '-infinity'::timestamptz))`
+
+const runStatsSQL = `
+WITH seam AS (SELECT ` + statsSeam + ` AS at),
+raw AS (
+    SELECT r.status, r.duration_ms FROM runs r, seam
+    WHERE r.monitor_id = $1 AND ($2::bigint IS NULL OR r.collection_id = $2)
+      AND r.queued_at >= greatest($3, seam.at) AND r.queued_at < $4
+      AND r.status IN ('passed', 'failed', 'errored', 'missed', 'cancelled')
+),
+roll AS (
+    SELECT ru.* FROM run_rollups ru, seam
+    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
+      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
+),
+m AS (SELECT apdex_t_ms, slo_target FROM monitors WHERE id = $1),
+counts AS (
+    SELECT count(*) AS runs,
+           count(*) FILTER (WHERE status = 'passed') AS passed,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'errored') AS errored,
+           count(*) FILTER (WHERE status = 'missed') AS missed,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE status = 'passed' AND duration_ms <= (SELECT apdex_t_ms FROM m)) AS satisfied,
+           count(*) FILTER (WHERE status = 'passed' AND duration_ms > (SELECT apdex_t_ms FROM m)
+                                  AND duration_ms <= 4 * (SELECT apdex_t_ms FROM m)) AS tolerating
+    FROM raw
+    UNION ALL
+    SELECT sum(runs), sum(passed), sum(failed), sum(errored), sum(missed), sum(cancelled), sum(satisfied), sum(tolerating)
+    FROM roll
+),
+hist AS (
+    SELECT b, sum(c) AS c FROM (
+        SELECT catena_latency_bucket(duration_ms) AS b, count(*) AS c FROM raw
+        WHERE status IN ('passed', 'failed', 'errored') AND duration_ms IS NOT NULL GROUP BY 1
+        UNION ALL
+        SELECT u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
+    ) x GROUP BY b
+),
+cum AS (SELECT b, sum(c) OVER (ORDER BY b) AS cs, sum(c) OVER () AS total FROM hist),
+exact AS (
+    SELECT percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ms) AS p
+    FROM raw WHERE status IN ('passed', 'failed', 'errored') AND duration_ms IS NOT NULL
+)
+SELECT COALESCE(sum(runs), 0)::bigint, COALESCE(sum(passed), 0)::bigint, COALESCE(sum(failed), 0)::bigint,
+       COALESCE(sum(errored), 0)::bigint, COALESCE(sum(missed), 0)::bigint, COALESCE(sum(cancelled), 0)::bigint,
+       COALESCE(sum(satisfied), 0)::bigint, COALESCE(sum(tolerating), 0)::bigint,
+       (SELECT apdex_t_ms FROM m), (SELECT slo_target FROM m),
+       NOT EXISTS (SELECT 1 FROM roll),
+       (SELECT p FROM exact)::float8[],
+       ARRAY[(SELECT catena_latency_bucket_ms(min(b)) FROM cum WHERE cs >= 0.5 * total),
+             (SELECT catena_latency_bucket_ms(min(b)) FROM cum WHERE cs >= 0.95 * total),
+             (SELECT catena_latency_bucket_ms(min(b)) FROM cum WHERE cs >= 0.99 * total)],
+       (SELECT CASE WHEN isfinite(at) THEN at END FROM seam)
+FROM counts`
+
+// WindowStats computes a monitor's stats over p's window, in one query over
+// raw rows and rollups. now places the seam (time.Now in production).
+func (s *Store) WindowStats(ctx context.Context, p StatsParams, now time.Time) (*Stats, error) {
+	var (
+		st                    Stats
+		satisfied, tolerating int
+		apdexT                *int
+		slo                   *float64
+		exact                 bool
+		exactP, approxP       []*float64
+		seam                  *time.Time
+	)
+	err := s.pool.QueryRow(ctx, runStatsSQL, p.MonitorID, p.CollectionID, p.From, p.To, now).Scan(
+		&st.Runs, &st.Passed, &st.Failed, &st.Errored, &st.Missed, &st.Cancelled, &satisfied, &tolerating,
+		&apdexT, &slo, &exact, &exactP, &approxP, &seam)
+	if err != nil {
+		return nil, fmt.Errorf("computing stats of monitor %d: %w", p.MonitorID, err)
+	}
+	if apdexT == nil || slo == nil {
+		return nil, fmt.Errorf("monitor %d: %w", p.MonitorID, collection.ErrNotFound)
+	}
+	st.ApdexT, st.SLOTarget, st.Exact = time.Duration(*apdexT)*time.Millisecond, *slo, exact
+	if seam != nil {
+		st.Seam = *seam
+	}
+	executed := st.Passed + st.Failed + st.Errored
+	if executed > 0 {
+		up := float64(st.Passed) / float64(executed)
+		apdex := (float64(satisfied) + float64(tolerating)/2) / float64(executed)
+		allowed := (1 - st.SLOTarget) * float64(executed)
+		left := 1 - float64(st.Failed+st.Errored)/allowed
+		st.Uptime, st.Apdex, st.ErrorBudgetLeft = &up, &apdex, &left
+		ps := approxP
+		if exact {
+			ps = exactP
+		}
+		if len(ps) == 3 {
+			st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		}
+	}
+	return &st, nil
+}
+
+// StepStats are one step's figures over a window (ms). Phases are averages
+// over executed tries' last exchange, exact; percentiles as in Stats.
+type StepStats struct {
+	Name                              string
+	Executed, Passed, Failed, Errored int
+	P50, P95, P99                     *float64
+	DNS, Connect, TLS, FirstByte      float64 // averages
+	Exact                             bool
+}
+
+const stepStatsSQL = `
+WITH seam AS (SELECT ` + statsSeam + ` AS at),
+raw AS (
+    SELECT s.name, s.status, s.total_us / 1000.0 AS ms, s.dns_us, s.connect_us, s.tls_us, s.first_byte_us
+    FROM runs r, seam, step_results s
+    WHERE r.monitor_id = $1 AND ($2::bigint IS NULL OR r.collection_id = $2)
+      AND r.queued_at >= greatest($3, seam.at) AND r.queued_at < $4
+      AND r.status IN ('passed', 'failed', 'errored', 'cancelled')
+      AND s.run_id = r.id AND s.attempt = r.attempt AND s.status IN ('passed', 'failed', 'errored')
+),
+roll AS (
+    SELECT sr.* FROM step_rollups sr, seam
+    WHERE sr.monitor_id = $1 AND ($2::bigint IS NULL OR sr.collection_id = $2)
+      AND sr.bucket_start >= date_trunc('hour', $3) AND sr.bucket_start < least($4, seam.at)
+),
+counts AS (
+    SELECT name, count(*) AS executed, count(*) FILTER (WHERE status = 'passed') AS passed,
+           count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'errored') AS errored,
+           sum(dns_us) AS dns, sum(connect_us) AS connect, sum(tls_us) AS tls, sum(first_byte_us) AS fb
+    FROM raw GROUP BY name
+    UNION ALL
+    SELECT step_name, sum(executed), sum(passed), sum(failed), sum(errored),
+           sum(dns_us_sum), sum(connect_us_sum), sum(tls_us_sum), sum(first_byte_us_sum)
+    FROM roll GROUP BY step_name
+),
+totals AS (
+    SELECT name, sum(executed) AS executed, sum(passed) AS passed, sum(failed) AS failed, sum(errored) AS errored,
+           sum(dns) AS dns, sum(connect) AS connect, sum(tls) AS tls, sum(fb) AS fb
+    FROM counts GROUP BY name
+),
+hist AS (
+    SELECT name, b, sum(c) AS c FROM (
+        SELECT name, catena_latency_bucket(ms) AS b, count(*) AS c FROM raw GROUP BY 1, 2
+        UNION ALL
+        SELECT roll.step_name, u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
+    ) x GROUP BY name, b
+),
+cum AS (SELECT name, b, sum(c) OVER (PARTITION BY name ORDER BY b) AS cs, sum(c) OVER (PARTITION BY name) AS total FROM hist),
+approx AS (
+    SELECT name, ARRAY[catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.5 * total)),
+                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.95 * total)),
+                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.99 * total))] AS p
+    FROM cum GROUP BY name
+),
+exact AS (
+    SELECT name, percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p FROM raw GROUP BY name
+)
+SELECT t.name, t.executed::bigint, t.passed::bigint, t.failed::bigint, t.errored::bigint,
+       (t.dns / t.executed / 1000.0)::float8, (t.connect / t.executed / 1000.0)::float8,
+       (t.tls / t.executed / 1000.0)::float8, (t.fb / t.executed / 1000.0)::float8,
+       NOT EXISTS (SELECT 1 FROM roll), e.p::float8[], a.p::float8[]
+FROM totals t LEFT JOIN approx a USING (name) LEFT JOIN exact e USING (name)
+WHERE t.executed > 0
+ORDER BY t.name`
+
+// MonitorStepStats computes per-step stats of a monitor over p's window.
+func (s *Store) MonitorStepStats(ctx context.Context, p StatsParams, now time.Time) ([]StepStats, error) {
+	rows, err := s.pool.Query(ctx, stepStatsSQL, p.MonitorID, p.CollectionID, p.From, p.To, now)
+	if err != nil {
+		return nil, fmt.Errorf("computing step stats of monitor %d: %w", p.MonitorID, err)
+	}
+	defer rows.Close()
+	var out []StepStats
+	for rows.Next() {
+		var st StepStats
+		var exactP, approxP []*float64
+		if err := rows.Scan(&st.Name, &st.Executed, &st.Passed, &st.Failed, &st.Errored,
+			&st.DNS, &st.Connect, &st.TLS, &st.FirstByte, &st.Exact, &exactP, &approxP); err != nil {
+			return nil, fmt.Errorf("computing step stats of monitor %d: %w", p.MonitorID, err)
+		}
+		ps := approxP
+		if st.Exact {
+			ps = exactP
+		}
+		if len(ps) == 3 {
+			st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("computing step stats of monitor %d: %w", p.MonitorID, err)
+	}
+	return out, nil
+}
+
+// StatsPoint is one interval of a stats time series.
+type StatsPoint struct {
+	At                                       time.Time
+	Runs, Passed, Failed, Errored, Satisfied int
+	Tolerating                               int
+	// AvgDuration is the executed runs' mean duration (ms); nil without any.
+	AvgDuration *float64
+}
+
+// Uptime of the point, nil without executed runs.
+func (p StatsPoint) Uptime() *float64 {
+	n := p.Passed + p.Failed + p.Errored
+	if n == 0 {
+		return nil
+	}
+	u := float64(p.Passed) / float64(n)
+	return &u
+}
+
+// Apdex of the point, nil without executed runs.
+func (p StatsPoint) Apdex() *float64 {
+	n := p.Passed + p.Failed + p.Errored
+	if n == 0 {
+		return nil
+	}
+	a := (float64(p.Satisfied) + float64(p.Tolerating)/2) / float64(n)
+	return &a
+}
+
+const seriesSQL = `
+WITH seam AS (SELECT ` + statsSeam + ` AS at),
+m AS (SELECT apdex_t_ms FROM monitors WHERE id = $1),
+raw AS (
+    SELECT date_bin($6::interval, r.queued_at, $3) AS at, r.status, r.duration_ms FROM runs r, seam
+    WHERE r.monitor_id = $1 AND ($2::bigint IS NULL OR r.collection_id = $2)
+      AND r.queued_at >= greatest($3, seam.at) AND r.queued_at < $4
+      AND r.status IN ('passed', 'failed', 'errored', 'missed', 'cancelled')
+),
+points AS (
+    SELECT at, count(*) AS runs, count(*) FILTER (WHERE status = 'passed') AS passed,
+           count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'errored') AS errored,
+           count(*) FILTER (WHERE status = 'passed' AND duration_ms <= (SELECT apdex_t_ms FROM m)) AS satisfied,
+           count(*) FILTER (WHERE status = 'passed' AND duration_ms > (SELECT apdex_t_ms FROM m)
+                                  AND duration_ms <= 4 * (SELECT apdex_t_ms FROM m)) AS tolerating,
+           COALESCE(sum(duration_ms) FILTER (WHERE status IN ('passed', 'failed', 'errored')), 0) AS dur
+    FROM raw GROUP BY at
+    UNION ALL
+    SELECT date_bin($6::interval, ru.bucket_start, $3), sum(runs), sum(passed), sum(failed), sum(errored),
+           sum(satisfied), sum(tolerating), sum(duration_ms_sum)
+    FROM run_rollups ru, seam
+    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
+      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
+    GROUP BY 1
+),
+grid AS (SELECT generate_series($3::timestamptz, $4::timestamptz - interval '1 microsecond', $6::interval) AS at)
+SELECT g.at, COALESCE(sum(p.runs), 0)::bigint, COALESCE(sum(p.passed), 0)::bigint, COALESCE(sum(p.failed), 0)::bigint,
+       COALESCE(sum(p.errored), 0)::bigint, COALESCE(sum(p.satisfied), 0)::bigint, COALESCE(sum(p.tolerating), 0)::bigint,
+       COALESCE(sum(p.dur), 0)::float8
+FROM grid g LEFT JOIN points p ON p.at = g.at
+GROUP BY g.at ORDER BY g.at`
+
+// maxSeriesPoints bounds a series; SeriesStep picks steps that stay under it.
+const maxSeriesPoints = 500
+
+// SeriesStep is the resolution that fits a window: about 60 to 170 points,
+// never finer than an hour where the window reaches into rolled-up hours.
+func SeriesStep(from, to, seam time.Time) time.Duration {
+	w := to.Sub(from)
+	var step time.Duration
+	switch {
+	case w <= time.Hour:
+		step = time.Minute
+	case w <= 6*time.Hour:
+		step = 5 * time.Minute
+	case w <= 24*time.Hour:
+		step = 15 * time.Minute
+	case w <= 7*24*time.Hour:
+		step = time.Hour
+	case w <= 30*24*time.Hour:
+		step = 6 * time.Hour
+	case w <= 180*24*time.Hour:
+		step = 24 * time.Hour
+	default:
+		step = 7 * 24 * time.Hour
+	}
+	if from.Before(seam) && step < time.Hour {
+		step = time.Hour
+	}
+	for w/step > maxSeriesPoints {
+		step *= 2
+	}
+	return step
+}
+
+// MonitorSeries is the window's stats per step-long interval starting at
+// From (every interval is present, empty ones with zero counts).
+func (s *Store) MonitorSeries(ctx context.Context, p StatsParams, step time.Duration, now time.Time) ([]StatsPoint, error) {
+	if step <= 0 || p.To.Sub(p.From)/step > maxSeriesPoints {
+		return nil, fmt.Errorf("a series of %s in steps of %s: %w", p.To.Sub(p.From), step, collection.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, seriesSQL, p.MonitorID, p.CollectionID, p.From, p.To, now, step)
+	if err != nil {
+		return nil, fmt.Errorf("computing the series of monitor %d: %w", p.MonitorID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatsPoint, error) {
+		var pt StatsPoint
+		var dur float64
+		if err := r.Scan(&pt.At, &pt.Runs, &pt.Passed, &pt.Failed, &pt.Errored, &pt.Satisfied, &pt.Tolerating, &dur); err != nil {
+			return pt, err
+		}
+		if n := pt.Passed + pt.Failed + pt.Errored; n > 0 {
+			avg := dur / float64(n)
+			pt.AvgDuration = &avg
+		}
+		return pt, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("computing the series of monitor %d: %w", p.MonitorID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,367 @@
+package store_test
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/store"
+)
+
+// history is a generated run history with known answers: one run every 10
+// minutes for 5 days before now. Run i fails when i%10 == 0, errors when
+// i%10 == 1, is missed when i%25 == 2 (and not failed or errored), passes
+// otherwise; executed runs last 50 + (i%20)·10 ms, and their one step
+// "login" 40% of that.
+type history struct {
+	now      time.Time
+	monitor  collection.MonitorID
+	coll     collection.CollectionID
+	queuedAt func(i int) time.Time
+	n        int
+}
+
+const historyRuns = 5 * 24 * 6
+
+func status(i int) collection.RunStatus {
+	switch {
+	case i%10 == 0:
+		return collection.RunFailed
+	case i%10 == 1:
+		return collection.RunErrored
+	case i%25 == 2:
+		return collection.RunMissed
+	}
+	return collection.RunPassed
+}
+
+func durationMs(i int) int { return 50 + (i%20)*10 }
+
+func newHistory(t *testing.T, s *store.Store, pool *pgxpool.Pool) *history {
+	t.Helper()
+	ctx := context.Background()
+	c := mustCreate(t, s, plainCollection("checkout", 1))
+	m, err := s.CreateMonitor(ctx, &collection.Monitor{Name: "shop", Schedule: "every 10m", TimeZone: "UTC", Enabled: true,
+		Locations: []string{"eu"}, CollectionIDs: []collection.CollectionID{c.ID}, Policy: collection.DefaultAlertPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE monitors SET apdex_t_ms = 100, slo_target = 0.99 WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	h := &history{now: time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC), monitor: m.ID, coll: c.ID, n: historyRuns}
+	start := h.now.Add(-5 * 24 * time.Hour)
+	h.queuedAt = func(i int) time.Time { return start.Add(time.Duration(i) * 10 * time.Minute) }
+	_, err = pool.Exec(ctx, `
+		INSERT INTO runs (collection_id, monitor_id, collection_name, location, trigger, status, snapshot,
+		                  idempotency_key, queued_at, started_at, finished_at, duration_ms, attempt)
+		SELECT $1, $2, 'checkout', 'eu', 'schedule', st, '{}', 'hist-' || i, q,
+		       CASE WHEN st = 'missed' THEN NULL ELSE q END,
+		       q + CASE WHEN st = 'missed' THEN interval '0' ELSE (50 + (i % 20) * 10) * interval '1 millisecond' END,
+		       CASE WHEN st = 'missed' THEN NULL ELSE 50 + (i % 20) * 10 END,
+		       CASE WHEN st = 'missed' THEN 0 ELSE 1 END
+		FROM (SELECT i, $3::timestamptz + i * interval '10 minutes' AS q,
+		             CASE WHEN i % 10 = 0 THEN 'failed' WHEN i % 10 = 1 THEN 'errored'
+		                  WHEN i % 25 = 2 THEN 'missed' ELSE 'passed' END AS st
+		      FROM generate_series(0, $4 - 1) i) g`, c.ID, m.ID, start, h.n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `
+		INSERT INTO step_results (run_id, attempt, position, name, status, total_us, dns_us, connect_us, first_byte_us)
+		SELECT id, 1, 0, 'login', status, duration_ms * 400, 1000, 2000, duration_ms * 300
+		FROM runs WHERE monitor_id = $1 AND status <> 'missed'`, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// want computes the answers for runs queued in [from, to) from the generator.
+type answers struct {
+	runs, passed, failed, errored, missed int
+	uptime, apdex, budget                 float64
+	p50, p95, p99                         float64
+	stepP95                               float64
+}
+
+func (h *history) want(from, to time.Time) answers {
+	var a answers
+	var durs, steps []float64
+	satisfied, tolerating := 0, 0
+	for i := range h.n {
+		if q := h.queuedAt(i); q.Before(from) || !q.Before(to) {
+			continue
+		}
+		a.runs++
+		switch status(i) {
+		case collection.RunPassed:
+			a.passed++
+			if d := durationMs(i); d <= 100 {
+				satisfied++
+			} else if d <= 400 {
+				tolerating++
+			}
+		case collection.RunFailed:
+			a.failed++
+		case collection.RunErrored:
+			a.errored++
+		case collection.RunMissed:
+			a.missed++
+			continue
+		}
+		durs = append(durs, float64(durationMs(i)))
+		steps = append(steps, float64(durationMs(i))*0.4)
+	}
+	exec := float64(a.passed + a.failed + a.errored)
+	a.uptime = float64(a.passed) / exec
+	a.apdex = (float64(satisfied) + float64(tolerating)/2) / exec
+	a.budget = 1 - float64(a.failed+a.errored)/(0.01*exec)
+	a.p50, a.p95, a.p99 = nearestRank(durs, 0.5), nearestRank(durs, 0.95), nearestRank(durs, 0.99)
+	a.stepP95 = nearestRank(steps, 0.95)
+	return a
+}
+
+func nearestRank(v []float64, p float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[int(math.Ceil(p*float64(len(s))))-1]
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+func checkStats(t *testing.T, what string, got *store.Stats, want answers, exact bool) {
+	t.Helper()
+	if got.Runs != want.runs || got.Passed != want.passed || got.Failed != want.failed || got.Errored != want.errored || got.Missed != want.missed {
+		t.Errorf("%s: counts %d/%d/%d/%d/%d, want %d/%d/%d/%d/%d", what, got.Runs, got.Passed, got.Failed, got.Errored, got.Missed,
+			want.runs, want.passed, want.failed, want.errored, want.missed)
+	}
+	if got.Uptime == nil || !near(*got.Uptime, want.uptime, 1e-9) || got.Apdex == nil || !near(*got.Apdex, want.apdex, 1e-9) ||
+		got.ErrorBudgetLeft == nil || !near(*got.ErrorBudgetLeft, want.budget, 1e-6) {
+		t.Errorf("%s: uptime %v apdex %v budget %v, want %v %v %v", what, deref(got.Uptime), deref(got.Apdex), deref(got.ErrorBudgetLeft), want.uptime, want.apdex, want.budget)
+	}
+	if got.Exact != exact {
+		t.Errorf("%s: exact %v, want %v", what, got.Exact, exact)
+	}
+	tol := 0.0
+	if !exact {
+		tol = 0.05 // the documented bound of bucketed percentiles
+	}
+	for _, p := range []struct {
+		name      string
+		got       *float64
+		want      float64
+		tolerance float64
+	}{{"p50", got.P50, want.p50, tol}, {"p95", got.P95, want.p95, tol}, {"p99", got.P99, want.p99, tol}} {
+		if p.got == nil || math.Abs(*p.got-p.want) > p.tolerance*p.want+1e-9 {
+			t.Errorf("%s: %s = %v, want %v (±%.0f%%)", what, p.name, deref(p.got), p.want, p.tolerance*100)
+		}
+	}
+}
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+// TestStatsOverRawAndRollups checks stats against the generated history's
+// known answers: first all raw, then with everything older than 48 hours
+// rolled up, across the seam, before it and after it.
+func TestStatsOverRawAndRollups(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	h := newHistory(t, s, pool)
+	all := store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-5 * 24 * time.Hour), To: h.now}
+
+	raw, err := s.WindowStats(ctx, all, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStats(t, "5 days, raw", raw, h.want(all.From, all.To), true)
+
+	reached, err := s.RollUp(ctx, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seam := h.now.Add(-48 * time.Hour)
+	if !reached.Equal(seam) {
+		t.Fatalf("rolled up to %s, want %s", reached, seam)
+	}
+	var rolled int
+	if err := pool.QueryRow(ctx, `SELECT sum(runs) FROM run_rollups WHERE monitor_id = $1`, h.monitor).Scan(&rolled); err != nil {
+		t.Fatal(err)
+	}
+	if want := h.want(all.From, seam).runs; rolled != want {
+		t.Fatalf("rollups hold %d runs, want %d (those before the seam)", rolled, want)
+	}
+	// RollUp again is a no-op: nothing doubles.
+	if _, err := s.RollUp(ctx, h.now); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, w := range []struct {
+		name     string
+		from, to time.Time
+		exact    bool
+	}{
+		{"5 days across the seam", all.From, all.To, false},
+		{"24 hours, raw only", h.now.Add(-24 * time.Hour), h.now, true},
+		{"before the seam, rollups only", all.From, seam, false},
+		{"6 hours either side of the seam", seam.Add(-6 * time.Hour), seam.Add(6 * time.Hour), false},
+	} {
+		got, err := s.WindowStats(ctx, store.StatsParams{MonitorID: h.monitor, From: w.from, To: w.to}, h.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Seam.Equal(seam) {
+			t.Errorf("%s: seam %s, want %s", w.name, got.Seam, seam)
+		}
+		checkStats(t, w.name, got, h.want(w.from, w.to), w.exact)
+	}
+
+	steps, err := s.MonitorStepStats(ctx, all, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := h.want(all.From, all.To)
+	if len(steps) != 1 || steps[0].Name != "login" || steps[0].Executed != want.passed+want.failed+want.errored ||
+		steps[0].Passed != want.passed || steps[0].P95 == nil || math.Abs(*steps[0].P95-want.stepP95) > 0.05*want.stepP95 ||
+		!near(steps[0].DNS, 1, 1e-9) || !near(steps[0].Connect, 2, 1e-9) {
+		t.Fatalf("step stats: %+v (p95 %v, want %v)", steps, deref(steps[0].P95), want.stepP95)
+	}
+
+	step := store.SeriesStep(all.From, all.To, seam)
+	if step != time.Hour {
+		t.Fatalf("5-day series step %s, want 1h", step)
+	}
+	points, err := s.MonitorSeries(ctx, all, step, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 5*24 {
+		t.Fatalf("%d points, want %d", len(points), 5*24)
+	}
+	total, passed := 0, 0
+	for _, p := range points {
+		total += p.Runs
+		passed += p.Passed
+		if p.Runs != 6 {
+			t.Errorf("point %s has %d runs, want 6 (one every 10 minutes)", p.At, p.Runs)
+		}
+	}
+	if total != want.runs || passed != want.passed {
+		t.Fatalf("series sums %d runs, %d passed; want %d, %d", total, passed, want.runs, want.passed)
+	}
+}
+
+func TestSeriesStepFitsTheWindow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	seam := now.Add(-48 * time.Hour)
+	for _, tt := range []struct {
+		window time.Duration
+		want   time.Duration
+	}{
+		{time.Hour, time.Minute}, {24 * time.Hour, 15 * time.Minute}, {7 * 24 * time.Hour, time.Hour},
+		{30 * 24 * time.Hour, 6 * time.Hour}, {90 * 24 * time.Hour, 24 * time.Hour}, {400 * 24 * time.Hour, 7 * 24 * time.Hour},
+	} {
+		if got := store.SeriesStep(now.Add(-tt.window), now, seam); got != tt.want {
+			t.Errorf("window %s: step %s, want %s", tt.window, got, tt.want)
+		}
+	}
+	// A short window before the seam reads hourly rollups: never finer than an hour.
+	if got := store.SeriesStep(seam.Add(-2*time.Hour), seam.Add(-time.Hour), seam); got != time.Hour {
+		t.Errorf("an hour before the seam: step %s, want 1h", got)
+	}
+}
+
+// TestRetentionPrunesInBatchesAndKeepsStats applies short retention to the
+// generated history: bodies go after a day, step rows after three days, runs
+// after four; manual and pinned runs stay whole; stats of the kept window are
+// unchanged because the rollups hold them.
+func TestRetentionPrunesInBatchesAndKeepsStats(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	h := newHistory(t, s, pool)
+	if _, err := pool.Exec(ctx, `UPDATE monitors SET retention_bodies_days = 1, retention_timings_days = 3, retention_runs_days = 4 WHERE id = $1`, h.monitor); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE step_results SET response_body = 'secret-free body', response_headers = '{"a": ["b"]}'`); err != nil {
+		t.Fatal(err)
+	}
+	// The oldest two runs: one manual, one pinned.
+	if _, err := pool.Exec(ctx, `UPDATE runs SET trigger = 'manual' WHERE idempotency_key = 'hist-3'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE runs SET pinned = true WHERE idempotency_key = 'hist-4'`); err != nil {
+		t.Fatal(err)
+	}
+	count := func(sql string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	stepsBefore := count(`SELECT count(*) FROM step_results`)
+
+	// Nothing is rolled up yet: bodies may go, step rows and runs may not.
+	res, err := s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StepsDeleted != 0 || res.RunsDeleted != 0 || count(`SELECT count(*) FROM step_results`) != stepsBefore {
+		t.Fatalf("pruned timings or runs before they were rolled up: %+v", res)
+	}
+	if _, err := s.RollUp(ctx, h.now); err != nil {
+		t.Fatal(err)
+	}
+	want := h.want(h.now.Add(-4*24*time.Hour), h.now)
+	res, err = s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	if n := count(`SELECT count(*) FROM runs WHERE queued_at < $1 AND trigger <> 'manual' AND NOT pinned`, h.now.Add(-4*day)); n != 0 || res.RunsDeleted == 0 {
+		t.Errorf("%d runs older than 4 days left (deleted %d)", n, res.RunsDeleted)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at < $1 AND r.trigger <> 'manual' AND NOT r.pinned`, h.now.Add(-3*day)); n != 0 {
+		t.Errorf("%d step rows of runs older than 3 days left", n)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at < $1 AND s.response_body IS NOT NULL AND r.trigger <> 'manual' AND NOT r.pinned`, h.now.Add(-day)); n != 0 {
+		t.Errorf("%d bodies older than a day left", n)
+	}
+	if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.queued_at >= $1 AND s.response_body IS NOT NULL`, h.now.Add(-day)); n == 0 {
+		t.Error("bodies younger than a day were dropped")
+	}
+	for _, key := range []string{"hist-3", "hist-4"} {
+		if n := count(`SELECT count(*) FROM step_results s JOIN runs r ON r.id = s.run_id WHERE r.idempotency_key = $1 AND s.response_body IS NOT NULL`, key); n != 1 {
+			t.Errorf("kept run %s lost its step (%d)", key, n)
+		}
+	}
+	// The kept four days read the same as before pruning (manual runs have a
+	// monitor too here, so the two kept runs older than that do not count).
+	got, err := s.WindowStats(ctx, store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-4 * day), To: h.now}, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStats(t, "4 days after pruning", got, want, false)
+	// A second pass finds nothing more.
+	again, err := s.Prune(ctx, h.now, 50, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != (store.PruneResult{}) {
+		t.Errorf("second pass pruned %+v", again)
+	}
+}
