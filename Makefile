@@ -9,7 +9,7 @@ BIN := $(CURDIR)/bin
 CATENA := $(BIN)/catena
 DEV_KEY := .catena/dev-secret-key
 
-.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test monitoring-test test-faults vet check-generated lambda clean
+.PHONY: run test build release bench bench-scale lint fmt generate deps tools go-test monitoring-test test-faults vet check-generated lambda clean chromium
 
 ## run: all-in-one Catena on :8080 against a local Postgres (started if needed), with
 ## the demo API on 127.0.0.1:9000 and, on a fresh database, a demo collection run once
@@ -59,11 +59,15 @@ check-generated:
 	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after") || true; \
 	  echo "generated code was stale: go generate ./... changed the files above; commit them"; exit 1; fi
 
+## chromium: Debian's chromium, which browser steps' Go tests and the e2e tests drive
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 ## go-test: the Go tests; their databases get this run's own prefix
 ## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end.
 # -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
 # bodies); make test-faults runs them.
-go-test:
+go-test: chromium
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \
 	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
@@ -101,7 +105,7 @@ generate:
 ## bench: performance benchmarks against the demo API on 127.0.0.1, with ratios (see docs/performance.md)
 BENCH_ADDR ?= 127.0.0.1:9107
 BENCH_TIME ?= 1s
-bench: build
+bench: build chromium
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	mkdir -p .catena; \
 	$(CATENA) demo-api --addr $(BENCH_ADDR) >/dev/null & api=$$!; trap 'kill $$api' EXIT; \
@@ -191,6 +195,5 @@ frontend-test: frontend/node_modules/.package-lock.json
 	$(GO) test -count=1 ./frontend/
 
 ## e2e: Playwright against `catena serve` + the demo API on Postgres, in Debian's Chromium; saves docs/screenshots/
-e2e: frontend
-	@command -v chromium >/dev/null 2>&1 || { echo "e2e: installing Debian's chromium"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+e2e: frontend chromium
 	@export CATENA_E2E_POSTGRES=$$(scripts/postgres.sh); cd frontend && npm run --silent e2e

@@ -39,6 +39,8 @@ type Config struct {
 	// MaxBodyStore caps the body excerpt kept in a step result (default 64 KiB).
 	MaxBodyStore int
 	Now          func() time.Time
+	// Browser runs browser steps; nil refuses them (CATENA_BROWSER=off).
+	Browser *Browser
 }
 
 // Outcome is the result of one run of a collection.
@@ -60,6 +62,7 @@ type Executor struct {
 	maxRead  int64
 	maxStore int
 	now      func() time.Time
+	browser  *Browser
 
 	insecureOnce   sync.Once
 	insecureClient *http.Client
@@ -166,6 +169,7 @@ func NewExecutor(cfg Config) *Executor {
 		maxRead:  cfg.MaxBodyRead,
 		maxStore: cfg.MaxBodyStore,
 		now:      cfg.Now,
+		browser:  cfg.Browser,
 	}
 	if e.client == nil {
 		e.client = NewHTTPClient(netguard.Config{})
@@ -223,6 +227,7 @@ func (e *Executor) clientFor(insecure bool) *http.Client {
 // Error "cancelled" and the remaining steps skipped.
 func (e *Executor) Run(ctx context.Context, c *collection.Collection, onStep func(collection.StepResult)) (out Outcome) {
 	r := newRun(e, c, nil)
+	defer r.closeBrowser()
 	r.onStep = func(res collection.StepResult) {
 		r.red.SealStep(&res)
 		if onStep != nil {

@@ -47,6 +47,8 @@ type response struct {
 	header    http.Header
 	body      []byte
 	latencyMS int64
+	// extracted holds what a browser step's extract actions kept.
+	extracted map[string]string
 
 	jsonChecked bool
 	jsonOK      bool
@@ -370,6 +372,12 @@ func (s *scope) resolveStep(r *collection.Reference) (value, *stepError) {
 		return value{}, errorf(CodeInterpolationUnresolved, "step '%s' has no response for %s: %s", name, r.Raw, why)
 	}
 	switch r.Part {
+	case collection.PartExtracted:
+		v, ok := resp.extracted[r.Name]
+		if !ok {
+			return value{}, errorf(CodeInterpolationUnresolved, "step '%s' did not extract %q for %s", name, r.Name, r.Raw)
+		}
+		return value{text: v}, nil
 	case collection.PartStatus:
 		return value{text: statusText(resp.status)}, nil
 	case collection.PartLatency:

@@ -131,6 +131,7 @@ type run struct {
 	status    collection.RunStatus
 	stopped   string // why later steps are skipped; "" while they run
 	badState  error
+	browser   *browserRun // the browser session of the run's browser steps (browser_actions.go)
 }
 
 func newRun(e *Executor, c *collection.Collection, onStep func(collection.StepResult)) *run {
@@ -240,6 +241,8 @@ func (r *run) step(ctx context.Context, i int) collection.StepResult {
 		return r.skip(i, "the run was cancelled")
 	case r.stopped != "" && !s.AlwaysRun:
 		return r.skip(i, r.stopped)
+	case s.Browser():
+		return r.browserStep(ctx, i)
 	}
 	res := collection.StepResult{Status: collection.StepPassed, StartedAt: r.e.now(), Insecure: s.Insecure}
 	r.fire(EventBegin)

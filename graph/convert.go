@@ -39,6 +39,7 @@ func stepFromInput(in model.StepInput) collection.Step {
 			Source: a.Source, Property: deref(a.Property), Comparison: a.Comparison, Target: deref(a.Target),
 		})
 	}
+	s.Kind, s.Actions = browserFromInput(in.Kind, in.Actions)
 	return s
 }
 

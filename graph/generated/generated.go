@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	ReceivedResponse() ReceivedResponseResolver
 	Retry() RetryResolver
 	Run() RunResolver
+	Screenshot() ScreenshotResolver
 	SentRequest() SentRequestResolver
 	Step() StepResolver
 	StepResult() StepResultResolver
@@ -108,6 +109,24 @@ type ComplexityRoot struct {
 		Name  func(childComplexity int) int
 	}
 
+	BrowserActionResult struct {
+		Action     func(childComplexity int) int
+		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Index      func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	BrowserResult struct {
+		Actions        func(childComplexity int) int
+		ConsoleErrors  func(childComplexity int) int
+		Extracted      func(childComplexity int) int
+		FailedRequests func(childComplexity int) int
+		FinalURL       func(childComplexity int) int
+		Screenshots    func(childComplexity int) int
+		Timings        func(childComplexity int) int
+	}
+
 	Collection struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -151,6 +170,19 @@ type ComplexityRoot struct {
 		Incident    func(childComplexity int) int
 		LastError   func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	ExtractedValue struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	FailedRequest struct {
+		Blocked func(childComplexity int) int
+		Error   func(childComplexity int) int
+		Method  func(childComplexity int) int
+		Status  func(childComplexity int) int
+		URL     func(childComplexity int) int
 	}
 
 	Header struct {
@@ -303,6 +335,12 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PageTimings struct {
+		DomContentLoadedMs func(childComplexity int) int
+		LcpMs              func(childComplexity int) int
+		LoadMs             func(childComplexity int) int
+	}
+
 	Query struct {
 		APITokens         func(childComplexity int) int
 		AlertChannel      func(childComplexity int, id string) int
@@ -373,6 +411,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Screenshot struct {
+		Action       func(childComplexity int) int
+		Auto         func(childComplexity int) int
+		DataURL      func(childComplexity int) int
+		Mime         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Position     func(childComplexity int) int
+		RunID        func(childComplexity int) int
+		Size         func(childComplexity int) int
+		StepPosition func(childComplexity int) int
+	}
+
 	Secret struct {
 		IsSet func(childComplexity int) int
 		Name  func(childComplexity int) int
@@ -403,6 +453,7 @@ type ComplexityRoot struct {
 	}
 
 	Step struct {
+		Actions           func(childComplexity int) int
 		AlwaysRun         func(childComplexity int) int
 		Assertions        func(childComplexity int) int
 		Body              func(childComplexity int) int
@@ -411,6 +462,7 @@ type ComplexityRoot struct {
 		Headers           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Insecure          func(childComplexity int) int
+		Kind              func(childComplexity int) int
 		Method            func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Retry             func(childComplexity int) int
@@ -420,6 +472,7 @@ type ComplexityRoot struct {
 
 	StepResult struct {
 		Assertions func(childComplexity int) int
+		Browser    func(childComplexity int) int
 		Error      func(childComplexity int) int
 		ErrorCode  func(childComplexity int) int
 		Insecure   func(childComplexity int) int
@@ -623,6 +676,9 @@ type RunResolver interface {
 	DurationMs(ctx context.Context, obj *collection.Run) (int, error)
 	Steps(ctx context.Context, obj *collection.Run) ([]collection.StepResult, error)
 }
+type ScreenshotResolver interface {
+	DataURL(ctx context.Context, obj *model.Screenshot) (string, error)
+}
 type SentRequestResolver interface {
 	Headers(ctx context.Context, obj *collection.RequestRecord) ([]model.Header, error)
 }
@@ -632,9 +688,14 @@ type StepResolver interface {
 	TimeoutMs(ctx context.Context, obj *collection.Step) (*int, error)
 
 	FollowRedirects(ctx context.Context, obj *collection.Step) (bool, error)
+
+	Kind(ctx context.Context, obj *collection.Step) (model.StepKind, error)
+	Actions(ctx context.Context, obj *collection.Step) ([]string, error)
 }
 type StepResultResolver interface {
 	StartedAt(ctx context.Context, obj *collection.StepResult) (*time.Time, error)
+
+	Browser(ctx context.Context, obj *collection.StepResult) (*model.BrowserResult, error)
 }
 type SubscriptionResolver interface {
 	RunUpdated(ctx context.Context, id string) (<-chan *collection.Run, error)
@@ -891,6 +952,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Assignee.Name(childComplexity), true
 
+	case "BrowserActionResult.action":
+		if e.ComplexityRoot.BrowserActionResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Action(childComplexity), true
+	case "BrowserActionResult.durationMs":
+		if e.ComplexityRoot.BrowserActionResult.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.DurationMs(childComplexity), true
+	case "BrowserActionResult.error":
+		if e.ComplexityRoot.BrowserActionResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Error(childComplexity), true
+	case "BrowserActionResult.index":
+		if e.ComplexityRoot.BrowserActionResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Index(childComplexity), true
+	case "BrowserActionResult.status":
+		if e.ComplexityRoot.BrowserActionResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserActionResult.Status(childComplexity), true
+
+	case "BrowserResult.actions":
+		if e.ComplexityRoot.BrowserResult.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Actions(childComplexity), true
+	case "BrowserResult.consoleErrors":
+		if e.ComplexityRoot.BrowserResult.ConsoleErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.ConsoleErrors(childComplexity), true
+	case "BrowserResult.extracted":
+		if e.ComplexityRoot.BrowserResult.Extracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Extracted(childComplexity), true
+	case "BrowserResult.failedRequests":
+		if e.ComplexityRoot.BrowserResult.FailedRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.FailedRequests(childComplexity), true
+	case "BrowserResult.finalUrl":
+		if e.ComplexityRoot.BrowserResult.FinalURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.FinalURL(childComplexity), true
+	case "BrowserResult.screenshots":
+		if e.ComplexityRoot.BrowserResult.Screenshots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Screenshots(childComplexity), true
+	case "BrowserResult.timings":
+		if e.ComplexityRoot.BrowserResult.Timings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrowserResult.Timings(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -1058,6 +1193,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+
+	case "ExtractedValue.name":
+		if e.ComplexityRoot.ExtractedValue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExtractedValue.Name(childComplexity), true
+	case "ExtractedValue.value":
+		if e.ComplexityRoot.ExtractedValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExtractedValue.Value(childComplexity), true
+
+	case "FailedRequest.blocked":
+		if e.ComplexityRoot.FailedRequest.Blocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Blocked(childComplexity), true
+	case "FailedRequest.error":
+		if e.ComplexityRoot.FailedRequest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Error(childComplexity), true
+	case "FailedRequest.method":
+		if e.ComplexityRoot.FailedRequest.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Method(childComplexity), true
+	case "FailedRequest.status":
+		if e.ComplexityRoot.FailedRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.Status(childComplexity), true
+	case "FailedRequest.url":
+		if e.ComplexityRoot.FailedRequest.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FailedRequest.URL(childComplexity), true
 
 	case "Header.name":
 		if e.ComplexityRoot.Header.Name == nil {
@@ -1901,6 +2080,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PageTimings.domContentLoadedMs":
+		if e.ComplexityRoot.PageTimings.DomContentLoadedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.DomContentLoadedMs(childComplexity), true
+	case "PageTimings.lcpMs":
+		if e.ComplexityRoot.PageTimings.LcpMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.LcpMs(childComplexity), true
+	case "PageTimings.loadMs":
+		if e.ComplexityRoot.PageTimings.LoadMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageTimings.LoadMs(childComplexity), true
+
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
 			break
@@ -2268,6 +2466,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RunEdge.Node(childComplexity), true
 
+	case "Screenshot.action":
+		if e.ComplexityRoot.Screenshot.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Action(childComplexity), true
+	case "Screenshot.auto":
+		if e.ComplexityRoot.Screenshot.Auto == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Auto(childComplexity), true
+	case "Screenshot.dataUrl":
+		if e.ComplexityRoot.Screenshot.DataURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.DataURL(childComplexity), true
+	case "Screenshot.mime":
+		if e.ComplexityRoot.Screenshot.Mime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Mime(childComplexity), true
+	case "Screenshot.name":
+		if e.ComplexityRoot.Screenshot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Name(childComplexity), true
+	case "Screenshot.position":
+		if e.ComplexityRoot.Screenshot.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Position(childComplexity), true
+	case "Screenshot.runId":
+		if e.ComplexityRoot.Screenshot.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.RunID(childComplexity), true
+	case "Screenshot.size":
+		if e.ComplexityRoot.Screenshot.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.Size(childComplexity), true
+	case "Screenshot.stepPosition":
+		if e.ComplexityRoot.Screenshot.StepPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Screenshot.StepPosition(childComplexity), true
+
 	case "Secret.isSet":
 		if e.ComplexityRoot.Secret.IsSet == nil {
 			break
@@ -2374,6 +2627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatsSeries.StepSeconds(childComplexity), true
 
+	case "Step.actions":
+		if e.ComplexityRoot.Step.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Step.Actions(childComplexity), true
 	case "Step.alwaysRun":
 		if e.ComplexityRoot.Step.AlwaysRun == nil {
 			break
@@ -2422,6 +2681,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Step.Insecure(childComplexity), true
+	case "Step.kind":
+		if e.ComplexityRoot.Step.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Step.Kind(childComplexity), true
 	case "Step.method":
 		if e.ComplexityRoot.Step.Method == nil {
 			break
@@ -2459,6 +2724,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepResult.Assertions(childComplexity), true
+	case "StepResult.browser":
+		if e.ComplexityRoot.StepResult.Browser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepResult.Browser(childComplexity), true
 	case "StepResult.error":
 		if e.ComplexityRoot.StepResult.Error == nil {
 			break
@@ -3062,6 +3333,110 @@ extend type Mutation {
   testAlertChannel(id: ID!): TestAlertResult!
   "Mark an open incident as acknowledged (someone is on it); it resolves when the collection recovers."
   acknowledgeIncident(id: ID!): Incident!
+}
+`, BuiltIn: false},
+	{Name: "../schema/browser.graphqls", Input: `# Browser steps: a step of kind BROWSER opens a page in a real Chromium and
+# drives it through actions; its result keeps what the page did.
+
+directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
+
+enum StepKind {
+  HTTP
+  BROWSER
+}
+
+extend enum AssertionSource {
+  "A browser step's page URL at the end of the step."
+  URL
+  "A value a browser step's extract action kept (property: its name)."
+  EXTRACTED
+}
+
+extend type Step {
+  kind: StepKind! @goField(forceResolver: true)
+  "A browser step's actions, each in its file form as JSON, e.g. {\"click\":\"#submit\"}."
+  actions: [String!]! @goField(forceResolver: true)
+}
+
+extend type StepResult {
+  "What a browser step saw; null for an HTTP step."
+  browser: BrowserResult @goField(forceResolver: true)
+}
+
+type BrowserResult {
+  "The page's URL when the step ended."
+  finalUrl: String!
+  "Every action with its time and outcome; index -1 is opening the step's url."
+  actions: [BrowserActionResult!]!
+  extracted: [ExtractedValue!]!
+  consoleErrors: [String!]!
+  "Requests that failed, got a 4xx/5xx status or were refused by the dial guard."
+  failedRequests: [FailedRequest!]!
+  timings: PageTimings!
+  screenshots: [Screenshot!]!
+}
+
+enum BrowserActionStatus {
+  OK
+  FAILED
+  SKIPPED
+}
+
+type BrowserActionResult {
+  index: Int!
+  "The action as done, secrets replaced by ••••."
+  action: String!
+  status: BrowserActionStatus!
+  error: String!
+  durationMs: Float!
+}
+
+type ExtractedValue {
+  name: String!
+  value: String!
+}
+
+type FailedRequest {
+  method: String!
+  url: String!
+  "0 when no response arrived."
+  status: Int!
+  error: String!
+  "Refused by the dial guard."
+  blocked: Boolean!
+}
+
+"The page's own timings in milliseconds from navigation start (0: not reported)."
+type PageTimings {
+  domContentLoadedMs: Float!
+  loadMs: Float!
+  "Largest contentful paint, when the browser reports one."
+  lcpMs: Float!
+}
+
+type Screenshot {
+  runId: ID!
+  "Position of the step in the run."
+  stepPosition: Int!
+  "Position of the screenshot in its step."
+  position: Int!
+  name: String!
+  "Index of the action that took it (or failed); -1 for the step's url."
+  action: Int!
+  "Taken because the step failed or errored."
+  auto: Boolean!
+  mime: String!
+  "Bytes."
+  size: Int!
+  "The image as a data: URL (base64); loaded only when asked for."
+  dataUrl: String! @goField(forceResolver: true)
+}
+
+extend input StepInput {
+  "Default HTTP. A browser step leaves method empty and has actions."
+  kind: StepKind
+  "A browser step's actions, each in its file form as JSON, e.g. {\"fill\":\"#email\",\"value\":\"a@b.c\"}."
+  actions: [String!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/collection.graphqls", Input: `# Collections: ordered steps (HTTP requests) with assertions, variables and secrets.
@@ -4010,6 +4385,42 @@ func (ec *executionContext) childFields_Assignee(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Assignee", field.Name)
 }
 
+func (ec *executionContext) childFields_BrowserActionResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BrowserActionResult_index(ctx, field)
+	case "action":
+		return ec.fieldContext_BrowserActionResult_action(ctx, field)
+	case "status":
+		return ec.fieldContext_BrowserActionResult_status(ctx, field)
+	case "error":
+		return ec.fieldContext_BrowserActionResult_error(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_BrowserActionResult_durationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrowserActionResult", field.Name)
+}
+
+func (ec *executionContext) childFields_BrowserResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "finalUrl":
+		return ec.fieldContext_BrowserResult_finalUrl(ctx, field)
+	case "actions":
+		return ec.fieldContext_BrowserResult_actions(ctx, field)
+	case "extracted":
+		return ec.fieldContext_BrowserResult_extracted(ctx, field)
+	case "consoleErrors":
+		return ec.fieldContext_BrowserResult_consoleErrors(ctx, field)
+	case "failedRequests":
+		return ec.fieldContext_BrowserResult_failedRequests(ctx, field)
+	case "timings":
+		return ec.fieldContext_BrowserResult_timings(ctx, field)
+	case "screenshots":
+		return ec.fieldContext_BrowserResult_screenshots(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrowserResult", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4098,6 +4509,32 @@ func (ec *executionContext) childFields_Delivery(ctx context.Context, field grap
 		return ec.fieldContext_Delivery_deliveredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_ExtractedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ExtractedValue_name(ctx, field)
+	case "value":
+		return ec.fieldContext_ExtractedValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExtractedValue", field.Name)
+}
+
+func (ec *executionContext) childFields_FailedRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_FailedRequest_method(ctx, field)
+	case "url":
+		return ec.fieldContext_FailedRequest_url(ctx, field)
+	case "status":
+		return ec.fieldContext_FailedRequest_status(ctx, field)
+	case "error":
+		return ec.fieldContext_FailedRequest_error(ctx, field)
+	case "blocked":
+		return ec.fieldContext_FailedRequest_blocked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FailedRequest", field.Name)
 }
 
 func (ec *executionContext) childFields_Header(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4320,6 +4757,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PageTimings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "domContentLoadedMs":
+		return ec.fieldContext_PageTimings_domContentLoadedMs(ctx, field)
+	case "loadMs":
+		return ec.fieldContext_PageTimings_loadMs(ctx, field)
+	case "lcpMs":
+		return ec.fieldContext_PageTimings_lcpMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageTimings", field.Name)
+}
+
 func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -4414,6 +4863,30 @@ func (ec *executionContext) childFields_RunEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type RunEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Screenshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "runId":
+		return ec.fieldContext_Screenshot_runId(ctx, field)
+	case "stepPosition":
+		return ec.fieldContext_Screenshot_stepPosition(ctx, field)
+	case "position":
+		return ec.fieldContext_Screenshot_position(ctx, field)
+	case "name":
+		return ec.fieldContext_Screenshot_name(ctx, field)
+	case "action":
+		return ec.fieldContext_Screenshot_action(ctx, field)
+	case "auto":
+		return ec.fieldContext_Screenshot_auto(ctx, field)
+	case "mime":
+		return ec.fieldContext_Screenshot_mime(ctx, field)
+	case "size":
+		return ec.fieldContext_Screenshot_size(ctx, field)
+	case "dataUrl":
+		return ec.fieldContext_Screenshot_dataUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Screenshot", field.Name)
+}
+
 func (ec *executionContext) childFields_Secret(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4500,6 +4973,10 @@ func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.
 		return ec.fieldContext_Step_followRedirects(ctx, field)
 	case "insecure":
 		return ec.fieldContext_Step_insecure(ctx, field)
+	case "kind":
+		return ec.fieldContext_Step_kind(ctx, field)
+	case "actions":
+		return ec.fieldContext_Step_actions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Step", field.Name)
 }
@@ -4532,6 +5009,8 @@ func (ec *executionContext) childFields_StepResult(ctx context.Context, field gr
 		return ec.fieldContext_StepResult_startedAt(ctx, field)
 	case "assertions":
 		return ec.fieldContext_StepResult_assertions(ctx, field)
+	case "browser":
+		return ec.fieldContext_StepResult_browser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StepResult", field.Name)
 }
@@ -6753,6 +7232,327 @@ func (ec *executionContext) fieldContext_Assignee_email(_ context.Context, field
 	return graphql.NewScalarFieldContext("Assignee", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _BrowserActionResult_index(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_action(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_status(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BrowserActionStatus) graphql.Marshaler {
+			return ec.marshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type BrowserActionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_error(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserActionResult_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.BrowserActionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserActionResult_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserActionResult_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserActionResult", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_finalUrl(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_finalUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_finalUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_actions(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.BrowserActionResult) graphql.Marshaler {
+			return ec.marshalNBrowserActionResult2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrowserActionResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_extracted(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_extracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Extracted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ExtractedValue) graphql.Marshaler {
+			return ec.marshalNExtractedValue2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_extracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExtractedValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_consoleErrors(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_consoleErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsoleErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_consoleErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrowserResult", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrowserResult_failedRequests(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_failedRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FailedRequest) graphql.Marshaler {
+			return ec.marshalNFailedRequest2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_failedRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FailedRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_timings(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_timings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageTimings) graphql.Marshaler {
+			return ec.marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPageTimings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_timings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageTimings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BrowserResult_screenshots(ctx context.Context, field graphql.CollectedField, obj *model.BrowserResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrowserResult_screenshots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Screenshots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Screenshot) graphql.Marshaler {
+			return ec.marshalNScreenshot2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshotᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrowserResult_screenshots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BrowserResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Screenshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7471,6 +8271,167 @@ func (ec *executionContext) _Delivery_deliveredAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Delivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ExtractedValue_name(ctx context.Context, field graphql.CollectedField, obj *model.ExtractedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExtractedValue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExtractedValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExtractedValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExtractedValue_value(ctx context.Context, field graphql.CollectedField, obj *model.ExtractedValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExtractedValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExtractedValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExtractedValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_method(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_url(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_error(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FailedRequest_blocked(ctx context.Context, field graphql.CollectedField, obj *model.FailedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FailedRequest_blocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Blocked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FailedRequest_blocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FailedRequest", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Header_name(ctx context.Context, field graphql.CollectedField, obj *model.Header) (ret graphql.Marshaler) {
@@ -10875,6 +11836,75 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _PageTimings_domContentLoadedMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_domContentLoadedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DomContentLoadedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_domContentLoadedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PageTimings_loadMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_loadMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoadMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_loadMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PageTimings_lcpMs(ctx context.Context, field graphql.CollectedField, obj *model.PageTimings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageTimings_lcpMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LcpMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageTimings_lcpMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12468,6 +13498,213 @@ func (ec *executionContext) fieldContext_RunEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Screenshot_runId(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_runId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_stepPosition(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_stepPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_stepPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_position(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_name(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_action(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_auto(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_auto(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Auto, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_auto(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_mime(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_mime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_mime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_size(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Screenshot_dataUrl(ctx context.Context, field graphql.CollectedField, obj *model.Screenshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Screenshot_dataUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Screenshot().DataURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Screenshot_dataUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Screenshot", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Secret_name(ctx context.Context, field graphql.CollectedField, obj *model.Secret) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13212,6 +14449,52 @@ func (ec *executionContext) fieldContext_Step_insecure(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Step", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Step_kind(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Step_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Step().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+			return ec.marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Step_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Step", field, true, true, errors.New("field of type StepKind does not have child fields"))
+}
+
+func (ec *executionContext) _Step_actions(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Step_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Step().Actions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Step_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Step", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _StepResult_position(ctx context.Context, field graphql.CollectedField, obj *collection.StepResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13542,6 +14825,38 @@ func (ec *executionContext) fieldContext_StepResult_assertions(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AssertionResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StepResult_browser(ctx context.Context, field graphql.CollectedField, obj *collection.StepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepResult_browser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StepResult().Browser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BrowserResult) graphql.Marshaler {
+			return ec.marshalOBrowserResult2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StepResult_browser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StepResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrowserResult(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16358,7 +17673,7 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure"}
+	fieldsInOrder := [...]string{"name", "method", "url", "headers", "body", "timeoutMs", "assertions", "alwaysRun", "continueOnFailure", "retry", "followRedirects", "insecure", "kind", "actions"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16449,6 +17764,20 @@ func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any
 				return it, err
 			}
 			it.Insecure = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
 		}
 	}
 	return it, nil
@@ -17031,6 +18360,132 @@ func (ec *executionContext) _Assignee(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var browserActionResultImplementors = []string{"BrowserActionResult"}
+
+func (ec *executionContext) _BrowserActionResult(ctx context.Context, sel ast.SelectionSet, obj *model.BrowserActionResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, browserActionResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrowserActionResult")
+		case "index":
+			out.Values[i] = ec._BrowserActionResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._BrowserActionResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._BrowserActionResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._BrowserActionResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._BrowserActionResult_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var browserResultImplementors = []string{"BrowserResult"}
+
+func (ec *executionContext) _BrowserResult(ctx context.Context, sel ast.SelectionSet, obj *model.BrowserResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, browserResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrowserResult")
+		case "finalUrl":
+			out.Values[i] = ec._BrowserResult_finalUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actions":
+			out.Values[i] = ec._BrowserResult_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "extracted":
+			out.Values[i] = ec._BrowserResult_extracted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consoleErrors":
+			out.Values[i] = ec._BrowserResult_consoleErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedRequests":
+			out.Values[i] = ec._BrowserResult_failedRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timings":
+			out.Values[i] = ec._BrowserResult_timings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "screenshots":
+			out.Values[i] = ec._BrowserResult_screenshots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *collection.Collection) graphql.Marshaler {
@@ -17573,6 +19028,107 @@ func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Delivery_deliveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var extractedValueImplementors = []string{"ExtractedValue"}
+
+func (ec *executionContext) _ExtractedValue(ctx context.Context, sel ast.SelectionSet, obj *model.ExtractedValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, extractedValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExtractedValue")
+		case "name":
+			out.Values[i] = ec._ExtractedValue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ExtractedValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var failedRequestImplementors = []string{"FailedRequest"}
+
+func (ec *executionContext) _FailedRequest(ctx context.Context, sel ast.SelectionSet, obj *model.FailedRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, failedRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FailedRequest")
+		case "method":
+			out.Values[i] = ec._FailedRequest_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._FailedRequest_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._FailedRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._FailedRequest_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blocked":
+			out.Values[i] = ec._FailedRequest_blocked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19141,6 +20697,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var pageTimingsImplementors = []string{"PageTimings"}
+
+func (ec *executionContext) _PageTimings(ctx context.Context, sel ast.SelectionSet, obj *model.PageTimings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageTimingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageTimings")
+		case "domContentLoadedMs":
+			out.Values[i] = ec._PageTimings_domContentLoadedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadMs":
+			out.Values[i] = ec._PageTimings_loadMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lcpMs":
+			out.Values[i] = ec._PageTimings_lcpMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20210,6 +21814,117 @@ func (ec *executionContext) _RunEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var screenshotImplementors = []string{"Screenshot"}
+
+func (ec *executionContext) _Screenshot(ctx context.Context, sel ast.SelectionSet, obj *model.Screenshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, screenshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Screenshot")
+		case "runId":
+			out.Values[i] = ec._Screenshot_runId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stepPosition":
+			out.Values[i] = ec._Screenshot_stepPosition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._Screenshot_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Screenshot_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._Screenshot_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "auto":
+			out.Values[i] = ec._Screenshot_auto(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mime":
+			out.Values[i] = ec._Screenshot_mime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Screenshot_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Screenshot_dataUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var secretImplementors = []string{"Secret"}
 
 func (ec *executionContext) _Secret(ctx context.Context, sel ast.SelectionSet, obj *model.Secret) graphql.Marshaler {
@@ -20636,6 +22351,82 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Step_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "actions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Step_actions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20767,6 +22558,44 @@ func (ec *executionContext) _StepResult(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "browser":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._StepResult_browser(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21997,18 +23826,22 @@ func (ec *executionContext) marshalNAssertionSource2githubᚗcomᚋcatenaᚑmoni
 
 var (
 	unmarshalNAssertionSource2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐSource = map[string]collection.Source{
-		"STATUS":  collection.SourceStatus,
-		"LATENCY": collection.SourceLatency,
-		"HEADER":  collection.SourceHeader,
-		"BODY":    collection.SourceBody,
-		"TEXT":    collection.SourceText,
+		"STATUS":    collection.SourceStatus,
+		"LATENCY":   collection.SourceLatency,
+		"HEADER":    collection.SourceHeader,
+		"BODY":      collection.SourceBody,
+		"TEXT":      collection.SourceText,
+		"URL":       collection.SourceURL,
+		"EXTRACTED": collection.SourceExtracted,
 	}
 	marshalNAssertionSource2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐSource = map[collection.Source]string{
-		collection.SourceStatus:  "STATUS",
-		collection.SourceLatency: "LATENCY",
-		collection.SourceHeader:  "HEADER",
-		collection.SourceBody:    "BODY",
-		collection.SourceText:    "TEXT",
+		collection.SourceStatus:    "STATUS",
+		collection.SourceLatency:   "LATENCY",
+		collection.SourceHeader:    "HEADER",
+		collection.SourceBody:      "BODY",
+		collection.SourceText:      "TEXT",
+		collection.SourceURL:       "URL",
+		collection.SourceExtracted: "EXTRACTED",
 	}
 )
 
@@ -22046,6 +23879,36 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNBrowserActionResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResult(ctx context.Context, sel ast.SelectionSet, v model.BrowserActionResult) graphql.Marshaler {
+	return ec._BrowserActionResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBrowserActionResult2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.BrowserActionResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBrowserActionResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx context.Context, v any) (model.BrowserActionStatus, error) {
+	var res model.BrowserActionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBrowserActionStatus2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserActionStatus(ctx context.Context, sel ast.SelectionSet, v model.BrowserActionStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNChannelType2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐChannelType(ctx context.Context, v any) (collection.ChannelType, error) {
@@ -22336,6 +24199,46 @@ var (
 		collection.ErroredIgnore:    "IGNORE",
 	}
 )
+
+func (ec *executionContext) marshalNExtractedValue2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValue(ctx context.Context, sel ast.SelectionSet, v model.ExtractedValue) graphql.Marshaler {
+	return ec._ExtractedValue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExtractedValue2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ExtractedValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExtractedValue2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐExtractedValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFailedRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequest(ctx context.Context, sel ast.SelectionSet, v model.FailedRequest) graphql.Marshaler {
+	return ec._FailedRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFailedRequest2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FailedRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFailedRequest2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐFailedRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
@@ -22859,6 +24762,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPageTimings(ctx context.Context, sel ast.SelectionSet, v *model.PageTimings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PageTimings(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
 	return ec._Redirect(ctx, sel, &v)
 }
@@ -23017,6 +24930,26 @@ func (ec *executionContext) marshalNScheduleSyncState2githubᚗcomᚋcatenaᚑmo
 	return v
 }
 
+func (ec *executionContext) marshalNScreenshot2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshot(ctx context.Context, sel ast.SelectionSet, v model.Screenshot) graphql.Marshaler {
+	return ec._Screenshot(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScreenshot2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshotᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Screenshot) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScreenshot2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐScreenshot(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSecret2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecret(ctx context.Context, sel ast.SelectionSet, v model.Secret) graphql.Marshaler {
 	return ec._Secret(ctx, sel, &v)
 }
@@ -23124,6 +25057,16 @@ func (ec *executionContext) marshalNStep2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋca
 func (ec *executionContext) unmarshalNStepInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepInput(ctx context.Context, v any) (model.StepInput, error) {
 	res, err := ec.unmarshalInputStepInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, v any) (model.StepKind, error) {
+	var res model.StepKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStepResult2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStepResult(ctx context.Context, sel ast.SelectionSet, v collection.StepResult) graphql.Marshaler {
@@ -23603,6 +25546,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBrowserResult2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐBrowserResult(ctx context.Context, sel ast.SelectionSet, v *model.BrowserResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrowserResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCollection2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐCollection(ctx context.Context, sel ast.SelectionSet, v *collection.Collection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23924,6 +25874,22 @@ func (ec *executionContext) unmarshalOStepInput2ᚕgithubᚗcomᚋcatenaᚑmonit
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, v any) (*model.StepKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.StepKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStepKind2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v *model.StepKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -41,6 +41,28 @@ type Assignee struct {
 	Email string `json:"email"`
 }
 
+type BrowserActionResult struct {
+	Index int `json:"index"`
+	// The action as done, secrets replaced by ••••.
+	Action     string              `json:"action"`
+	Status     BrowserActionStatus `json:"status"`
+	Error      string              `json:"error"`
+	DurationMs float64             `json:"durationMs"`
+}
+
+type BrowserResult struct {
+	// The page's URL when the step ended.
+	FinalURL string `json:"finalUrl"`
+	// Every action with its time and outcome; index -1 is opening the step's url.
+	Actions       []BrowserActionResult `json:"actions"`
+	Extracted     []ExtractedValue      `json:"extracted"`
+	ConsoleErrors []string              `json:"consoleErrors"`
+	// Requests that failed, got a 4xx/5xx status or were refused by the dial guard.
+	FailedRequests []FailedRequest `json:"failedRequests"`
+	Timings        *PageTimings    `json:"timings"`
+	Screenshots    []Screenshot    `json:"screenshots"`
+}
+
 type CollectionConnection struct {
 	Edges    []CollectionEdge `json:"edges"`
 	PageInfo *PageInfo        `json:"pageInfo"`
@@ -84,6 +106,21 @@ type CreatedAPIToken struct {
 	// Send as Authorization: Bearer TOKEN. Shown only here.
 	Token    string               `json:"token"`
 	APIToken *collection.APIToken `json:"apiToken"`
+}
+
+type ExtractedValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type FailedRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	// 0 when no response arrived.
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+	// Refused by the dial guard.
+	Blocked bool `json:"blocked"`
 }
 
 // One HTTP header; a name may repeat (response headers).
@@ -203,6 +240,14 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+// The page's own timings in milliseconds from navigation start (0: not reported).
+type PageTimings struct {
+	DomContentLoadedMs float64 `json:"domContentLoadedMs"`
+	LoadMs             float64 `json:"loadMs"`
+	// Largest contentful paint, when the browser reports one.
+	LcpMs float64 `json:"lcpMs"`
+}
+
 type Query struct {
 }
 
@@ -219,6 +264,24 @@ type RunConnection struct {
 type RunEdge struct {
 	Cursor string          `json:"cursor"`
 	Node   *collection.Run `json:"node"`
+}
+
+type Screenshot struct {
+	RunID string `json:"runId"`
+	// Position of the step in the run.
+	StepPosition int `json:"stepPosition"`
+	// Position of the screenshot in its step.
+	Position int    `json:"position"`
+	Name     string `json:"name"`
+	// Index of the action that took it (or failed); -1 for the step's url.
+	Action int `json:"action"`
+	// Taken because the step failed or errored.
+	Auto bool   `json:"auto"`
+	Mime string `json:"mime"`
+	// Bytes.
+	Size int `json:"size"`
+	// The image as a data: URL (base64); loaded only when asked for.
+	DataURL string `json:"dataUrl"`
 }
 
 // A secret, referenced as @<<secrets.NAME>>; its value is stored encrypted and is never shown.
@@ -272,6 +335,10 @@ type StepInput struct {
 	Retry             *RetryInput      `json:"retry,omitempty"`
 	FollowRedirects   *bool            `json:"followRedirects,omitempty"`
 	Insecure          *bool            `json:"insecure,omitempty"`
+	// Default HTTP. A browser step leaves method empty and has actions.
+	Kind *StepKind `json:"kind,omitempty"`
+	// A browser step's actions, each in its file form as JSON, e.g. {"fill":"#email","value":"a@b.c"}.
+	Actions []string `json:"actions,omitempty"`
 }
 
 type StepWindowStats struct {
@@ -324,6 +391,63 @@ type Variable struct {
 type VariableInput struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+type BrowserActionStatus string
+
+const (
+	BrowserActionStatusOk      BrowserActionStatus = "OK"
+	BrowserActionStatusFailed  BrowserActionStatus = "FAILED"
+	BrowserActionStatusSkipped BrowserActionStatus = "SKIPPED"
+)
+
+var AllBrowserActionStatus = []BrowserActionStatus{
+	BrowserActionStatusOk,
+	BrowserActionStatusFailed,
+	BrowserActionStatusSkipped,
+}
+
+func (e BrowserActionStatus) IsValid() bool {
+	switch e {
+	case BrowserActionStatusOk, BrowserActionStatusFailed, BrowserActionStatusSkipped:
+		return true
+	}
+	return false
+}
+
+func (e BrowserActionStatus) String() string {
+	return string(e)
+}
+
+func (e *BrowserActionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BrowserActionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BrowserActionStatus", str)
+	}
+	return nil
+}
+
+func (e BrowserActionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BrowserActionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BrowserActionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type ExportFormat string
@@ -619,6 +743,61 @@ func (e *StatsWindow) UnmarshalJSON(b []byte) error {
 }
 
 func (e StatsWindow) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type StepKind string
+
+const (
+	StepKindHTTP    StepKind = "HTTP"
+	StepKindBrowser StepKind = "BROWSER"
+)
+
+var AllStepKind = []StepKind{
+	StepKindHTTP,
+	StepKindBrowser,
+}
+
+func (e StepKind) IsValid() bool {
+	switch e {
+	case StepKindHTTP, StepKindBrowser:
+		return true
+	}
+	return false
+}
+
+func (e StepKind) String() string {
+	return string(e)
+}
+
+func (e *StepKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StepKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StepKind", str)
+	}
+	return nil
+}
+
+func (e StepKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StepKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StepKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -38,8 +38,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 	var sensitive listFlag
 	fs.Var(&sensitive, "sensitive", "mask the value of this response reference (login.body.token) wherever it appears in the output (repeatable)")
 	redactValues := fs.Bool("redact-values", false, "mask every value read from a response in the output (assertion actual, expected and target values, bodies)")
+	shotsDir := fs.String("screenshots", "", "write browser steps' screenshots into this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values]\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values] [--screenshots DIR]\n\n"+
 			"Runs each file's collection (files in parallel) and prints the results in file order.\n"+
 			"Exit 0: all passed; 1: a run failed; 2: a run errored or an input was invalid.")
 		fs.PrintDefaults()
@@ -65,11 +66,17 @@ func runRun(ctx context.Context, e env, args []string) error {
 	stderr := red.Writer(e.stderr)
 	allowEnv, _ := strconv.ParseBool(strings.TrimSpace(e.getenv("CATENA_ALLOW_ENV")))
 
+	log := slog.New(red.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	browser := newBrowser(e.getenv("CATENA_BROWSER"), 0, netguard.Config{Deny: deny}, log)
+	if browser != nil {
+		defer browser.Close()
+	}
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
 		Client:   collectionrunner.NewHTTPClient(netguard.Config{Deny: deny}),
-		Log:      slog.New(red.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		Log:      log,
 		AllowEnv: allowEnv,
 		Getenv:   e.getenv,
+		Browser:  browser,
 	})
 
 	// Each file runs in its own goroutine; results are printed in file order as
@@ -94,6 +101,9 @@ func runRun(ctx context.Context, e env, args []string) error {
 		r := <-done[i]
 		results[i] = r
 		out.Reset()
+		if err := writeScreenshots(*shotsDir, r); err != nil {
+			fmt.Fprintln(stderr, err)
+		}
 		if *asJSON {
 			writeJSONResult(&out, r)
 			for _, p := range r.problems {

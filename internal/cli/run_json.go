@@ -26,6 +26,7 @@ type jsonStep struct {
 	Request    jsonRequest     `json:"request"`
 	Response   jsonResponse    `json:"response"`
 	Assertions []jsonAssertion `json:"assertions"`
+	Browser    *jsonBrowser    `json:"browser,omitempty"`
 }
 
 type jsonRequest struct {
@@ -72,6 +73,7 @@ func writeJSONResult(w io.Writer, r *fileResult) {
 		if s.Response != nil {
 			js.Response.Status = s.Response.Status
 		}
+		js.Browser = browserJSON(s.Browser)
 		for _, a := range s.Assertions {
 			js.Assertions = append(js.Assertions, jsonAssertion{
 				Source: string(a.Source), Property: a.Property, Comparison: string(a.Comparison),

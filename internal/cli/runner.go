@@ -197,6 +197,7 @@ type runWorkers struct {
 	location string
 	sweep    time.Duration
 	d        *deps
+	browser  *collectionrunner.Browser // nil when browser steps are off
 }
 
 // newRunWorkers builds everything a runner needs on d; serve.go calls it for
@@ -204,11 +205,14 @@ type runWorkers struct {
 func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	location := cmp.Or(opts.Location, d.cfg.Location, collection.DefaultLocation)
 	concurrency := cmp.Or(opts.Concurrency, d.cfg.Concurrency, 200)
+	guard := netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}
+	browser := newBrowser(d.cfg.Browser, d.cfg.BrowserConcurrency, guard, d.log)
 	exec := collectionrunner.NewExecutor(collectionrunner.Config{
-		Client:      collectionrunner.NewHTTPClient(netguard.Config{Deny: d.cfg.DenyCIDRs, Allow: d.cfg.AllowCIDRs}),
+		Client:      collectionrunner.NewHTTPClient(guard),
 		Log:         d.log.With("component", "runner"),
 		AllowEnv:    d.cfg.AllowEnv,
 		MaxBodyRead: opts.MaxBodyRead,
+		Browser:     browser,
 	})
 	setMemoryLimit(d.log, d.cfg.MemoryLimitMiB, concurrency)
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
@@ -252,7 +256,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	}
 	return &runWorkers{
 		worker: worker, client: client, store: d.store, location: location,
-		sweep: cmp.Or(opts.SweepInterval, defaultSweepInterval), d: d,
+		sweep: cmp.Or(opts.SweepInterval, defaultSweepInterval), d: d, browser: browser,
 	}, nil
 }
 
@@ -265,6 +269,9 @@ func (r *runWorkers) Run(ctx context.Context) error {
 		return fmt.Errorf("starting the queue client: %w", err)
 	}
 	log.InfoContext(ctx, "runner started", "queue", queue.RunQueue(r.location))
+	if r.browser != nil {
+		defer r.browser.Close() // after the queue client stopped: no browser step is left
+	}
 	g.Go(func() error { return r.worker.Run(gctx) })
 	g.Go(func() error { return collectionrunner.Sweep(gctx, r.store, r.sweep, log) })
 	g.Go(func() error {

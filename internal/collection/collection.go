@@ -47,11 +47,14 @@ type Collection struct {
 	UpdatedAt time.Time         `json:"-" yaml:"-"`
 }
 
-// Step is one HTTP request with the assertions that judge its response.
+// Step is one HTTP request with the assertions that judge its response, or
+// (Kind browser) a page opened in a browser and driven through Actions.
 type Step struct {
-	ID         StepID            `json:"-" yaml:"-"`
-	Name       string            `json:"name" yaml:"name"`
-	Method     string            `json:"method" yaml:"method"`
+	ID   StepID   `json:"-" yaml:"-"`
+	Name string   `json:"name" yaml:"name"`
+	Kind StepKind `json:"kind,omitempty" yaml:"kind,omitempty"`
+	// Method is empty for a browser step.
+	Method     string            `json:"method,omitempty" yaml:"method,omitempty"`
 	URL        string            `json:"url" yaml:"url"`
 	Headers    map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
 	Body       string            `json:"body,omitempty" yaml:"body,omitempty"`
@@ -67,10 +70,16 @@ type Step struct {
 	FollowRedirects *bool `json:"follow_redirects,omitempty" yaml:"follow_redirects,omitempty"`
 	// Insecure turns off TLS certificate verification for this step; results record it.
 	Insecure bool `json:"insecure,omitempty" yaml:"insecure,omitempty"`
+	// Actions drive a browser step (see browser.go).
+	Actions []Action `json:"actions,omitempty" yaml:"actions,omitempty"`
 }
 
-// EffectiveTimeout is the step's timeout, or DefaultTimeout when unset.
+// EffectiveTimeout is the step's timeout, or DefaultTimeout (DefaultBrowserTimeout
+// for a browser step) when unset.
 func (s Step) EffectiveTimeout() time.Duration {
+	if s.Timeout <= 0 && s.Browser() {
+		return DefaultBrowserTimeout
+	}
 	if s.Timeout <= 0 {
 		return DefaultTimeout
 	}

@@ -26,6 +26,8 @@ const (
 	PartHeaders StepPart = "headers"
 	PartStatus  StepPart = "status"
 	PartLatency StepPart = "latency"
+	// PartExtracted is a value a browser step's extract action kept.
+	PartExtracted StepPart = "extracted"
 )
 
 // Built-in reference names.
@@ -129,6 +131,10 @@ func ParseReference(inner string) (Reference, error) {
 	case PartHeaders:
 		if name == "" {
 			return Reference{}, fmt.Errorf("headers needs a header name: write %s.headers.NAME", head)
+		}
+	case PartExtracted:
+		if !validKey(name) {
+			return Reference{}, fmt.Errorf("extracted needs the name of an extract action: write %s.extracted.NAME", head)
 		}
 	case PartStatus, PartLatency:
 		if name != "" {

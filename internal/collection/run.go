@@ -116,6 +116,8 @@ type StepResult struct {
 	Insecure   bool
 	StartedAt  time.Time
 	Assertions []AssertionResult
+	// Browser is what a browser step saw; nil for an HTTP step.
+	Browser *BrowserResult
 }
 
 // RequestRecord is the request as sent, with secrets replaced by ••••.

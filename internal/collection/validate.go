@@ -33,7 +33,11 @@ func (c *Collection) Normalize() {
 		s := &c.Steps[i]
 		s.Name = strings.TrimSpace(s.Name)
 		s.Method = strings.ToUpper(strings.TrimSpace(s.Method))
-		if s.Method == "" {
+		s.Kind = StepKind(strings.ToLower(strings.TrimSpace(string(s.Kind))))
+		if s.Kind == KindHTTP {
+			s.Kind = "" // the default, written as nothing
+		}
+		if s.Method == "" && s.Kind == "" {
 			s.Method = "GET"
 		}
 	}
@@ -114,6 +118,18 @@ func validateStep(v *ValidationError, c *Collection, i int) {
 		}
 	} else if s.Name == string(RefVar) || s.Name == string(RefSecret) || s.Name == string(RefEnv) {
 		v.add(p+".name", label, "name %q is reserved (@<<%s.NAME>> means something else); choose another", s.Name, s.Name)
+	}
+	switch s.Kind {
+	case "":
+	case KindBrowser:
+		validateBrowserStep(v, c, i, p, label)
+		return
+	default:
+		v.add(p+".kind", label, "kind %q is not http or browser", s.Kind)
+		return
+	}
+	if len(s.Actions) > 0 {
+		v.add(p+".actions", label, "an HTTP step has no actions; set kind: browser to drive a browser")
 	}
 	if !slices.Contains(Methods, s.Method) {
 		v.add(p+".method", label, "method %q is not supported; use one of %s", s.Method, strings.Join(Methods, ", "))
@@ -352,6 +368,10 @@ func unresolvable(c *Collection, i int, r Reference) string {
 			return fmt.Sprintf("step '%s' refers to itself in %s; a reference can only use earlier steps", r.Step, r.Raw)
 		case j > i:
 			return fmt.Sprintf("step %d refers to step %d ('%s'), which runs later, in %s; earlier steps: %s", i+1, j+1, c.Steps[j].Name, r.Raw, listOrNone(earlierNames(c.Steps, i)))
+		case r.Part == PartExtracted:
+			return unresolvableExtracted(c, j, r)
+		case c.Steps[j].Browser():
+			return fmt.Sprintf("step '%s' is a browser step; it offers only extracted values, such as @<<%s.extracted.NAME>> (found %s)", c.Steps[j].Name, r.Step, r.Raw)
 		}
 	}
 	return ""

@@ -81,6 +81,10 @@ type Config struct {
 	// limit a runner sets when GOMEMLIMIT is unset; 0 derives it from the
 	// concurrency, negative ("off") sets none.
 	MemoryLimitMiB int
+	// Browser is CATENA_BROWSER: chromium's path for browser steps ("" finds
+	// it on PATH, "off" refuses browser steps).
+	Browser            string
+	BrowserConcurrency int // CATENA_BROWSER_CONCURRENCY: browser steps at once per process
 
 	// PagerDutyWebhookSecret is CATENA_PAGERDUTY_WEBHOOK_SECRET(_FILE): the V3
 	// webhook subscription's signing secret. When set, /webhooks/pagerduty is served.
@@ -213,6 +217,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		AllowCIDRs:    cidrs("CATENA_ALLOW_CIDRS"),
 		Egress:        cmp.Or(strings.ToLower(get("CATENA_EGRESS")), EgressPrivateOK),
 		AllowEnv:      boolVal("CATENA_ALLOW_ENV"),
+		Browser:       get("CATENA_BROWSER"),
+
+		BrowserConcurrency: intVal("CATENA_BROWSER_CONCURRENCY", 4),
 
 		PagerDutyWebhookSecret: secretVal("CATENA_PAGERDUTY_WEBHOOK_SECRET"),
 		MetricsAddr:            cmp.Or(get("CATENA_METRICS_ADDR"), ":9090"),

@@ -422,7 +422,36 @@ func (r *Redactor) StepResult(s *collection.StepResult) {
 		}
 		s.Assertions = as
 	}
+	if b := s.Browser; b != nil {
+		s.Browser = r.browser(b)
+	}
 	r.SealStep(s)
+}
+
+// browser redacts a copy of a browser step's texts (screenshots are pictures:
+// what the page showed).
+func (r *Redactor) browser(b *collection.BrowserResult) *collection.BrowserResult {
+	c := *b
+	c.FinalURL = r.Redact(c.FinalURL)
+	c.Actions = append([]collection.ActionResult(nil), b.Actions...)
+	for i := range c.Actions {
+		c.Actions[i].Action, c.Actions[i].Error = r.Redact(c.Actions[i].Action), r.Redact(c.Actions[i].Error)
+	}
+	if b.Extracted != nil {
+		c.Extracted = make(map[string]string, len(b.Extracted))
+		for k, v := range b.Extracted {
+			c.Extracted[k] = r.Redact(v)
+		}
+	}
+	c.ConsoleErrors = make([]string, len(b.ConsoleErrors))
+	for i, m := range b.ConsoleErrors {
+		c.ConsoleErrors[i] = r.Redact(m)
+	}
+	c.FailedRequests = append([]collection.FailedRequest(nil), b.FailedRequests...)
+	for i := range c.FailedRequests {
+		c.FailedRequests[i].URL, c.FailedRequests[i].Error = r.Redact(c.FailedRequests[i].URL), r.Redact(c.FailedRequests[i].Error)
+	}
+	return &c
 }
 
 // Writer returns a writer that redacts what goes through it before writing

@@ -157,13 +157,13 @@ func (s *Store) writeContents(ctx context.Context, tx pgx.Tx, id collection.Coll
 const insertStepSQL = `
 WITH s AS (
     INSERT INTO steps (collection_id, position, name, method, url, headers, body, timeout_ms,
-        always_run, continue_on_failure, retry_attempts, retry_interval_ms, follow_redirects, insecure)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        always_run, continue_on_failure, retry_attempts, retry_interval_ms, follow_redirects, insecure, kind, actions)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
     RETURNING id
 ), a AS (
     INSERT INTO assertions (step_id, position, source, property, comparison, target)
     SELECT s.id, x.ord - 1, x.e->>'source', COALESCE(x.e->>'property', ''), x.e->>'comparison', COALESCE(x.e->>'target', '')
-    FROM s, jsonb_array_elements($15::jsonb) WITH ORDINALITY AS x(e, ord)
+    FROM s, jsonb_array_elements($17::jsonb) WITH ORDINALITY AS x(e, ord)
 )
 SELECT id FROM s`
 
@@ -172,7 +172,7 @@ func queueInsertStep(b *pgx.Batch, id collection.CollectionID, pos int, st colle
 	b.Queue(insertStepSQL, append(args, assertionsJSON(st.Assertions))...)
 }
 
-// stepColumns are the values of name … insecure, in insertStepSQL's order.
+// stepColumns are the values of name … actions, in insertStepSQL's order.
 func stepColumns(st collection.Step) []any {
 	headers := st.Headers
 	if headers == nil {
@@ -183,8 +183,15 @@ func stepColumns(st collection.Step) []any {
 		a, iv := int64(st.Retry.Attempts), st.Retry.Interval.Std().Milliseconds()
 		attempts, interval = &a, &iv
 	}
+	kind, actions := string(collection.KindHTTP), st.Actions
+	if st.Browser() {
+		kind = string(collection.KindBrowser)
+	}
+	if actions == nil {
+		actions = []collection.Action{}
+	}
 	return []any{st.Name, st.Method, st.URL, headers, st.Body, st.Timeout.Std().Milliseconds(),
-		st.AlwaysRun, st.ContinueOnFailure, attempts, interval, st.Redirects(), st.Insecure}
+		st.AlwaysRun, st.ContinueOnFailure, attempts, interval, st.Redirects(), st.Insecure, kind, actions}
 }
 
 func assertionsJSON(as []collection.Assertion) []collection.Assertion {
@@ -274,7 +281,7 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 // aggregated, in position order.
 const stepsSQL = `
 SELECT s.collection_id, s.id, s.name, s.method, s.url, s.headers, s.body, s.timeout_ms, s.always_run,
-    s.continue_on_failure, s.retry_attempts, s.retry_interval_ms, s.follow_redirects, s.insecure,
+    s.continue_on_failure, s.retry_attempts, s.retry_interval_ms, s.follow_redirects, s.insecure, s.kind, s.actions,
     COALESCE((SELECT jsonb_agg(jsonb_build_object('source', a.source, 'property', a.property,
         'comparison', a.comparison, 'target', a.target) ORDER BY a.position)
         FROM assertions a WHERE a.step_id = s.id), '[]'::jsonb)
@@ -294,13 +301,20 @@ func collectSteps(rows pgx.Rows) (map[collection.CollectionID][]collection.Step,
 			follow             bool
 			headers            map[string]string
 			assertions         []collection.Assertion
+			kind               string
 		)
 		if err := rows.Scan(&cid, &st.ID, &st.Name, &st.Method, &st.URL, &headers, &st.Body, &timeoutMS,
-			&st.AlwaysRun, &st.ContinueOnFailure, &attempts, &interval, &follow, &st.Insecure, &assertions); err != nil {
+			&st.AlwaysRun, &st.ContinueOnFailure, &attempts, &interval, &follow, &st.Insecure, &kind, &st.Actions, &assertions); err != nil {
 			return nil, err
 		}
 		if len(headers) > 0 {
 			st.Headers = headers
+		}
+		if kind == string(collection.KindBrowser) {
+			st.Kind = collection.KindBrowser
+		}
+		if len(st.Actions) == 0 {
+			st.Actions = nil
 		}
 		if len(assertions) > 0 {
 			st.Assertions = assertions
@@ -643,7 +657,7 @@ func (s *Store) UpdateStep(ctx context.Context, stepID collection.StepID, st col
 		b.Queue(`
 UPDATE steps SET name = $2, method = $3, url = $4, headers = $5, body = $6, timeout_ms = $7, always_run = $8,
     continue_on_failure = $9, retry_attempts = $10, retry_interval_ms = $11, follow_redirects = $12,
-    insecure = $13, updated_at = now()
+    insecure = $13, kind = $14, actions = $15, updated_at = now()
 WHERE id = $1`, append([]any{stepID}, stepColumns(upd)...)...)
 		b.Queue(`DELETE FROM assertions WHERE step_id = $1`, stepID)
 		b.Queue(`

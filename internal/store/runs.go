@@ -194,6 +194,9 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 		return nil, fmt.Errorf("loading assertion results of run %d: %w", id, err)
 	}
 	r.Steps = steps
+	if err := s.loadBrowser(ctx, &r); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -510,7 +513,7 @@ WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')`,
 	if tag.RowsAffected() == 0 {
 		return fenceError(p.ID, p.Attempt, cur, status)
 	}
-	return nil
+	return writeBrowser(ctx, tx, p.ID, p.Attempt, p.Steps)
 }
 
 // RecordSteps upserts the step results of a running attempt (progress as steps
@@ -548,7 +551,7 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 		if cur != attempt || status.Final() {
 			return fenceError(id, attempt, cur, status)
 		}
-		return nil
+		return writeBrowser(ctx, tx, id, attempt, steps)
 	})
 }
 

@@ -7,6 +7,7 @@ import type { RunFieldsFragment } from '../../gql/graphql';
 import { StatusBadge, statusColor } from '../../components/StatusBadge';
 import { formatMs, prettyBody } from '../../lib/format';
 import { COMPARISON_LABELS, isComparison } from '../editor/assertions';
+import { BrowserStepDetails } from './BrowserStepDetails';
 
 type StepResult = RunFieldsFragment['steps'][number];
 type Timings = StepResult['timings'];
@@ -156,8 +157,9 @@ export function StepDetails({ step }: { step: StepResult }) {
           {step.error}
         </Text>
       )}
-      <Tabs defaultValue={failedAssertions > 0 || step.assertions.length > 0 ? 'assertions' : 'response'} keepMounted={false}>
+      <Tabs defaultValue={step.browser ? 'browser' : failedAssertions > 0 || step.assertions.length > 0 ? 'assertions' : 'response'} keepMounted={false}>
         <Tabs.List>
+          {step.browser && <Tabs.Tab value="browser">Browser</Tabs.Tab>}
           <Tabs.Tab value="assertions">
             Assertions {step.assertions.length > 0 && <Badge size="xs" color={failedAssertions ? 'red' : 'green'} ml={4}>{failedAssertions ? `${failedAssertions} failed` : step.assertions.length}</Badge>}
           </Tabs.Tab>
@@ -165,6 +167,9 @@ export function StepDetails({ step }: { step: StepResult }) {
           <Tabs.Tab value="response">Response</Tabs.Tab>
           <Tabs.Tab value="timing">Timing</Tabs.Tab>
         </Tabs.List>
+        <Tabs.Panel value="browser" pt="sm">
+          <BrowserStepDetails browser={step.browser} />
+        </Tabs.Panel>
         <Tabs.Panel value="assertions" pt="sm">
           <AssertionResults assertions={step.assertions} />
         </Tabs.Panel>

@@ -68,6 +68,7 @@ export const RunFieldsFragment = graphql(`
         passed
         reason
       }
+      ...BrowserStepFields
     }
   }
 `);
