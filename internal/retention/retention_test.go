@@ -79,23 +79,24 @@ func TestPeriodicJobRollsUpAndPrunes(t *testing.T) {
 		}
 		return out
 	}
+	rolled := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT COALESCE(sum(runs), 0) FROM run_rollups`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The job deletes the old scheduled run, then prunes the old runs' rollup
+	// (past retention_runs_days) in a later statement: wait for both. What is
+	// left is nothing recent enough to roll up yet.
 	deadline := time.Now().Add(30 * time.Second)
-	for len(keys()) != 2 {
+	for len(keys()) != 2 || rolled() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("runs after the retention job: %v, want old-manual and recent", keys())
+			t.Fatalf("after the retention job: runs %v (want old-manual and recent), rollups hold %d runs (want 0)", keys(), rolled())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if k := keys(); k[0] != "old-manual" || k[1] != "recent" {
 		t.Fatalf("kept %v", k)
-	}
-	var rolled int
-	if err := pool.QueryRow(ctx, `SELECT COALESCE(sum(runs), 0) FROM run_rollups`).Scan(&rolled); err != nil {
-		t.Fatal(err)
-	}
-	// The old runs' rollup is pruned with them (past retention_runs_days);
-	// what is left is nothing recent enough to roll up yet.
-	if rolled != 0 {
-		t.Fatalf("rollups hold %d runs", rolled)
 	}
 }
