@@ -4,9 +4,9 @@
 // itself stays small.
 import { Badge, Group, Image, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from 'urql';
-import { graphql } from '../../gql';
-import type { BrowserStepFieldsFragment as BrowserStepFields } from '../../gql/graphql';
-import { formatMs } from '../../lib/format';
+import { graphql } from '../gql';
+import type { BrowserStepFieldsFragment as BrowserStepFields } from '../gql/graphql';
+import { formatMs } from '../lib/format';
 
 export const BrowserStepFieldsDocument = graphql(`
   fragment BrowserStepFields on StepResult {
