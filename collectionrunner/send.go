@@ -228,6 +228,7 @@ const (
 	phaseConnDone
 	phaseTLSStart
 	phaseTLSDone
+	phaseWrote // the request's headers written: the first byte the target sees
 	phaseFirstByte
 	numPhases
 )
@@ -260,6 +261,17 @@ func (p *phaseClock) mark(i int) {
 	p.mu.Unlock()
 }
 
+// markFirst records phase i now unless it is already set in this exchange:
+// across redirects the exchange is timed from the first request written.
+func (p *phaseClock) markFirst(i int) {
+	now := time.Now()
+	p.mu.Lock()
+	if p.timing && p.at[i].IsZero() {
+		p.at[i] = now
+	}
+	p.mu.Unlock()
+}
+
 func (p *phaseClock) trace() *httptrace.ClientTrace {
 	if p.hooks != nil {
 		return p.hooks
@@ -271,6 +283,7 @@ func (p *phaseClock) trace() *httptrace.ClientTrace {
 		ConnectDone:          func(string, string, error) { p.mark(phaseConnDone) },
 		TLSHandshakeStart:    func() { p.mark(phaseTLSStart) },
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.mark(phaseTLSDone) },
+		WroteHeaders:         func() { p.markFirst(phaseWrote) },
 		GotFirstResponseByte: func() { p.mark(phaseFirstByte) },
 	}
 	return p.hooks
@@ -363,18 +376,35 @@ func send(ctx context.Context, client *http.Client, r *sendRequest, maxRead int6
 	}
 	b, rerr := readBody(resp, maxRead)
 	end := time.Now()
-	out.Timings = collection.Timings{
-		DNS:       span(at[phaseDNSStart], at[phaseDNSDone]),
-		Connect:   span(at[phaseConnStart], at[phaseConnDone]),
-		TLS:       span(at[phaseTLSStart], at[phaseTLSDone]),
-		FirstByte: span(start, at[phaseFirstByte]),
-		Total:     end.Sub(start),
-	}
+	out.Timings = exchangeTimings(at, start, end)
 	if rerr != nil {
 		return out, classify(ctx, rerr, "reading the response body")
 	}
 	out.Body = b
 	return out, nil
+}
+
+// exchangeTimings turns an exchange's trace into its timings. The target's
+// latency is measured from the request's first byte written (WroteHeaders),
+// not from the call to Do: the time a request spends waiting in the runner (for
+// a goroutine to be scheduled, for a pooled connection, in a slow dial hook)
+// is the runner's, not the target's. A connection the request had to open
+// counts by its measured phases (DNS, connect, TLS), not by the waits between
+// them. Without a write (the trace did not fire) the exchange counts from start.
+func exchangeTimings(at [numPhases]time.Time, start, end time.Time) collection.Timings {
+	t := collection.Timings{
+		DNS:     span(at[phaseDNSStart], at[phaseDNSDone]),
+		Connect: span(at[phaseConnStart], at[phaseConnDone]),
+		TLS:     span(at[phaseTLSStart], at[phaseTLSDone]),
+	}
+	wrote := at[phaseWrote]
+	if wrote.IsZero() || wrote.Before(start) || wrote.After(end) {
+		t.FirstByte, t.Total = span(start, at[phaseFirstByte]), end.Sub(start)
+		return t
+	}
+	t.FirstByte = span(wrote, at[phaseFirstByte])
+	t.Total = t.DNS + t.Connect + t.TLS + end.Sub(wrote)
+	return t
 }
 
 // traceContext returns ctx carrying the clock's httptrace hooks; a run does

@@ -87,6 +87,9 @@ type WorkerConfig struct {
 	// ProgressInterval is how often pending progress notifications are sent, in
 	// one query for every run (default 100ms). Worker.Run sends them.
 	ProgressInterval time.Duration
+	// Admission decides when a job River handed over may start (CPU
+	// headroom); the zero value takes its defaults.
+	Admission AdmissionConfig
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -96,9 +99,10 @@ type WorkerConfig struct {
 // its Run method must run alongside the queue client to send progress.
 type Worker struct {
 	river.WorkerDefaults[collection.RunJob]
-	cfg      WorkerConfig
-	log      *slog.Logger
-	progress *progressHub
+	cfg       WorkerConfig
+	log       *slog.Logger
+	progress  *progressHub
+	admission *admission
 }
 
 var _ river.Worker[collection.RunJob] = (*Worker)(nil)
@@ -116,12 +120,17 @@ func NewWorker(cfg WorkerConfig) *Worker {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "runner")
-	return &Worker{cfg: cfg, log: log, progress: newProgressHub(cfg.Pool, log, cfg.ProgressInterval)}
+	return &Worker{cfg: cfg, log: log, progress: newProgressHub(cfg.Pool, log, cfg.ProgressInterval),
+		admission: newAdmission(cfg.Admission)}
 }
 
 // Run sends batched progress notifications until ctx ends. Start it next to
 // the queue client (errgroup) for as long as the worker takes jobs.
 func (w *Worker) Run(ctx context.Context) error { return w.progress.run(ctx) }
+
+// InFlight is how many runs this worker has started and not yet ended (runs
+// River handed over that wait for CPU headroom are not counted).
+func (w *Worker) InFlight() int { return w.admission.running() }
 
 // Timeout returns -1: River's timeout is chosen before the run's snapshot is
 // loaded, so Work applies the real bound itself (jobTimeout of the snapshot).
@@ -141,6 +150,16 @@ func jobTimeout(c *collection.Collection) time.Duration {
 func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) error {
 	id, attempt := job.Args.RunID, job.Attempt
 	log := w.log.With("run_id", int64(id), "attempt", attempt)
+	// Start only with CPU headroom: a run started while the process is short
+	// of CPU would wait for it inside its steps, and count that as the
+	// target's latency. The run stays queued (not started) meanwhile.
+	release, err := w.admission.admit(ctx)
+	if err != nil {
+		// Stopping before the run started: hand the job back untouched,
+		// without using up an attempt.
+		return river.JobSnooze(0)
+	}
+	defer release()
 	run, err := w.cfg.Store.StartRun(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
 	switch {
 	case errors.Is(err, collection.ErrConflict):
@@ -168,19 +187,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	defer cancel(nil)
 
 	tracker := &stepTracker{run: id, attempt: attempt}
-	hbDone := make(chan struct{})
-	hbStopped := make(chan struct{})
-	go func() {
-		defer close(hbStopped)
-		w.heartbeat(runCtx, log, id, attempt, tracker, cancel, hbDone)
-	}()
+	hb := w.startHeartbeat(runCtx, log, id, attempt, tracker, cancel)
 
 	out := w.cfg.Executor.Run(runCtx, &c, func(s collection.StepResult) {
 		steps := tracker.add(s)
 		w.progress.publish(id, progressPayload(id, attempt, collection.RunRunning, steps))
 	})
-	close(hbDone)
-	<-hbStopped
+	hb.stop()
 
 	cause := context.Cause(runCtx)
 	switch {
@@ -303,48 +316,86 @@ func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []c
 	return nil
 }
 
-// heartbeat extends the lease every interval, stops the run when the lease is
-// lost or a user cancels it, and writes the steps finished since the last beat
-// so a long run that is interrupted keeps what it did.
-func (w *Worker) heartbeat(ctx context.Context, log *slog.Logger, id collection.RunID, attempt int,
-	tracker *stepTracker, cancel context.CancelCauseFunc, done <-chan struct{}) {
-	t := time.NewTicker(w.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
+// heartbeater extends a run's lease every interval from a timer, so a run
+// in flight holds no goroutine (and no stack) for its heartbeat between beats:
+// at 1,000 runs in flight that is 1,000 goroutines fewer.
+type heartbeater struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	beating sync.WaitGroup
+}
+
+// startHeartbeat beats every w.cfg.Heartbeat until stop, the run's context
+// ends, or a beat ends the run (lease lost, cancel requested).
+func (w *Worker) startHeartbeat(ctx context.Context, log *slog.Logger, id collection.RunID, attempt int,
+	tracker *stepTracker, cancel context.CancelCauseFunc) *heartbeater {
+	h := &heartbeater{}
+	tick := func() {
+		h.mu.Lock()
+		if h.stopped || ctx.Err() != nil {
+			h.mu.Unlock()
 			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
-		cancelRequested, err := w.cfg.Store.HeartbeatRun(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
+		h.beating.Add(1)
+		h.mu.Unlock()
+		defer h.beating.Done()
+		if !w.beat(ctx, log, id, attempt, tracker, cancel) {
+			return
+		}
+		h.mu.Lock()
+		if !h.stopped {
+			h.timer.Reset(w.cfg.Heartbeat)
+		}
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	h.timer = time.AfterFunc(w.cfg.Heartbeat, tick)
+	h.mu.Unlock()
+	return h
+}
+
+// stop ends the heartbeat and waits for a beat in progress.
+func (h *heartbeater) stop() {
+	h.mu.Lock()
+	h.stopped = true
+	h.timer.Stop()
+	h.mu.Unlock()
+	h.beating.Wait()
+}
+
+// beat extends the lease, stops the run when the lease is lost or a user
+// cancels it, and writes the steps finished since the last beat so a long run
+// that is interrupted keeps what it did. It reports whether to beat again.
+func (w *Worker) beat(ctx context.Context, log *slog.Logger, id collection.RunID, attempt int,
+	tracker *stepTracker, cancel context.CancelCauseFunc) bool {
+	cancelRequested, err := w.cfg.Store.HeartbeatRun(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
+	switch {
+	case errors.Is(err, collection.ErrConflict):
+		cancel(errLeaseLost)
+		return false
+	case err != nil:
+		// A transient database error: the lease has slack; try again next beat.
+		log.WarnContext(ctx, "extending the lease", "err", err)
+		return true
+	case cancelRequested:
+		log.InfoContext(ctx, "cancel requested; stopping the run")
+		cancel(errCancelled)
+		return false
+	}
+	if pending, from := tracker.unrecorded(); len(pending) > 0 {
+		err := w.cfg.Store.RecordSteps(ctx, id, attempt, pending)
 		switch {
 		case errors.Is(err, collection.ErrConflict):
 			cancel(errLeaseLost)
-			return
+			return false
 		case err != nil:
-			// A transient database error: the lease has slack; try again next beat.
-			log.WarnContext(ctx, "extending the lease", "err", err)
-			continue
-		case cancelRequested:
-			log.InfoContext(ctx, "cancel requested; stopping the run")
-			cancel(errCancelled)
-			return
-		}
-		if pending, from := tracker.unrecorded(); len(pending) > 0 {
-			err := w.cfg.Store.RecordSteps(ctx, id, attempt, pending)
-			switch {
-			case errors.Is(err, collection.ErrConflict):
-				cancel(errLeaseLost)
-				return
-			case err != nil:
-				log.WarnContext(ctx, "recording finished steps", "err", err)
-			default:
-				tracker.markRecorded(from + len(pending))
-			}
+			log.WarnContext(ctx, "recording finished steps", "err", err)
+		default:
+			tracker.markRecorded(from + len(pending))
 		}
 	}
+	return true
 }
 
 // stepTracker holds the steps finished so far in one attempt.

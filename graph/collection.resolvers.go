@@ -14,6 +14,9 @@ import (
 	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/curl"
+	"github.com/catena-monitor/catena/internal/collection/har"
+	"github.com/catena-monitor/catena/internal/collection/openapi"
 	"github.com/catena-monitor/catena/internal/collection/postman"
 	"github.com/catena-monitor/catena/internal/store"
 )
@@ -206,6 +209,18 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 	case model.ImportFormatPostman:
 		var w []string
 		c, w, err = postman.Import([]byte(document))
+		warnings = append(warnings, w...)
+	case model.ImportFormatHar:
+		var w []string
+		c, w, err = har.Import([]byte(document), "")
+		warnings = append(warnings, w...)
+	case model.ImportFormatCurl:
+		var w []string
+		c, w, err = curl.Import([]byte(document), "")
+		warnings = append(warnings, w...)
+	case model.ImportFormatOpenapi:
+		var w []string
+		c, w, err = openapi.Import([]byte(document), "")
 		warnings = append(warnings, w...)
 	default:
 		c, err = collection.Parse([]byte(document), "document")

@@ -274,6 +274,36 @@ func TestImportPostman(t *testing.T) {
 	}
 }
 
+func TestImportCurlAndHAR(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var out struct {
+		ImportCollection struct {
+			Collection gqlCollection
+			Warnings   []string
+		}
+	}
+	q := `mutation($f: ImportFormat!, $d: String!) { importCollection(format: $f, document: $d) {
+		collection { name steps { name url assertions { source comparison target } } } warnings } }`
+	e.mustPost(e.tokens[collection.RoleEditor], q, map[string]any{"f": "CURL", "d": "curl -X POST http://127.0.0.1:9/items -d a=1 --frobnicate"}, &out)
+	if c := out.ImportCollection.Collection; c.Name != "Imported from curl" || stepNames(c) != "post_items" || len(out.ImportCollection.Warnings) != 1 {
+		t.Fatalf("curl import: %+v %q", c, out.ImportCollection.Warnings)
+	}
+	har := `{"log":{"entries":[{"request":{"method":"GET","url":"http://127.0.0.1:9/x"},"response":{"status":200,"content":{"mimeType":"application/json","text":"{}"}}}]}}`
+	e.mustPost(e.tokens[collection.RoleEditor], q, map[string]any{"f": "HAR", "d": har}, &out)
+	if c := out.ImportCollection.Collection; stepNames(c) != "get_x" || len(c.Steps[0].Assertions) != 1 || c.Steps[0].Assertions[0].Target != "200" {
+		t.Fatalf("HAR import: %+v", c)
+	}
+	oas := `{"openapi":"3.0.3","info":{"title":"oas","version":"1"},"servers":[{"url":"http://127.0.0.1:9"}],"paths":{"/ping":{"get":{"responses":{"200":{"description":"ok"}}}}}}`
+	e.mustPost(e.tokens[collection.RoleEditor], q, map[string]any{"f": "OPENAPI", "d": oas}, &out)
+	if c := out.ImportCollection.Collection; c.Name != "oas" || stepNames(c) != "get_ping" || c.Steps[0].URL != "@<<vars.base_url>>/ping" {
+		t.Fatalf("OpenAPI import: %+v", c)
+	}
+	if r := e.post(e.tokens[collection.RoleEditor], q, map[string]any{"f": "CURL", "d": "wget http://a"}); r.code() != "INVALID" {
+		t.Fatalf("a non-curl document: %+v", r.Errors)
+	}
+}
+
 func stepNames(c gqlCollection) string {
 	names := make([]string, len(c.Steps))
 	for i, s := range c.Steps {

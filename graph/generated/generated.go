@@ -3603,8 +3603,14 @@ input UpdateCollectionInput {
 enum ImportFormat {
   "A Catena collection file, JSON or YAML."
   CATENA
-  "A Postman v2.1 collection (JSON)."
+  "A Postman v2.0/v2.1 collection (JSON)."
   POSTMAN
+  "A HAR 1.2 file recorded by a browser: one step per API request, reused response values as references."
+  HAR
+  "One or more curl command lines."
+  CURL
+  "An OpenAPI 3.x document (JSON or YAML): one step per operation."
+  OPENAPI
 }
 
 enum ExportFormat {

@@ -510,18 +510,27 @@ type ImportFormat string
 const (
 	// A Catena collection file, JSON or YAML.
 	ImportFormatCatena ImportFormat = "CATENA"
-	// A Postman v2.1 collection (JSON).
+	// A Postman v2.0/v2.1 collection (JSON).
 	ImportFormatPostman ImportFormat = "POSTMAN"
+	// A HAR 1.2 file recorded by a browser: one step per API request, reused response values as references.
+	ImportFormatHar ImportFormat = "HAR"
+	// One or more curl command lines.
+	ImportFormatCurl ImportFormat = "CURL"
+	// An OpenAPI 3.x document (JSON or YAML): one step per operation.
+	ImportFormatOpenapi ImportFormat = "OPENAPI"
 )
 
 var AllImportFormat = []ImportFormat{
 	ImportFormatCatena,
 	ImportFormatPostman,
+	ImportFormatHar,
+	ImportFormatCurl,
+	ImportFormatOpenapi,
 }
 
 func (e ImportFormat) IsValid() bool {
 	switch e {
-	case ImportFormatCatena, ImportFormatPostman:
+	case ImportFormatCatena, ImportFormatPostman, ImportFormatHar, ImportFormatCurl, ImportFormatOpenapi:
 		return true
 	}
 	return false

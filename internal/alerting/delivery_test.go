@@ -364,8 +364,11 @@ func TestAlertChannelPacingAndOrder(t *testing.T) {
 	if or[1].at.After(lr[1].at) {
 		t.Errorf("the other webhook waited for the limited one")
 	}
-	if gap := or[1].at.Sub(or[0].at); gap < time.Second {
-		t.Errorf("two messages to one webhook %s apart", gap)
+	// The pacing is kept where sends start; arrivals at the stand-in carry the
+	// scheduling jitter of a loaded machine, so allow a little of it (back to
+	// back, unpaced messages arrive milliseconds apart).
+	if gap := or[1].at.Sub(or[0].at); gap < time.Second-100*time.Millisecond {
+		t.Errorf("two messages to one webhook %s apart, want about ChannelInterval (1s)", gap)
 	}
 }
 

@@ -6,6 +6,7 @@ package cli
 // collectionrunner/bench_test.go; `make bench` runs both and prints ratios.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -87,13 +88,22 @@ func BenchmarkChain(b *testing.B) {
 			b.Fatal(err)
 		}
 		c.Variables["base"] = base
-		c.Variables["max_latency_ms"] = benchMaxLatency
+		// CATENA_BENCH_MAX_LATENCY_MS=500 measures how many runs fail a tight
+		// latency assertion (reported as runs-failed) instead of failing.
+		c.Variables["max_latency_ms"] = cmp.Or(os.Getenv("CATENA_BENCH_MAX_LATENCY_MS"), benchMaxLatency)
 		c.Secrets = map[string]string{"password": demoapi.Password}
 		saved, err := st.CreateCollection(context.Background(), c)
 		if err != nil {
 			b.Fatal(err)
 		}
 		d := &deps{cfg: &config.Config{}, log: log, pool: pool, box: box, store: st}
+		// CATENA_RUNNER_MAX_SCHED_LATENCY=off (or a duration) measures without
+		// admission control (or with another threshold).
+		if v := os.Getenv("CATENA_RUNNER_MAX_SCHED_LATENCY"); v == "off" {
+			d.cfg.MaxSchedLatency = -1
+		} else if dur, err := time.ParseDuration(v); err == nil {
+			d.cfg.MaxSchedLatency = dur
+		}
 		var seq atomic.Int64
 		for _, conc := range []int{1, 10, 100, 1000} {
 			b.Run("c="+strconv.Itoa(conc), func(b *testing.B) {
@@ -105,6 +115,17 @@ func BenchmarkChain(b *testing.B) {
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
 				go func() { done <- rw.Run(ctx) }()
+				// How many runs really are in flight at once (admission may hold some back).
+				var peakInFlight atomic.Int64
+				sampled := make(chan struct{})
+				go func() {
+					defer close(sampled)
+					for ctx.Err() == nil {
+						peakInFlight.Store(max(peakInFlight.Load(), int64(rw.worker.InFlight())))
+						time.Sleep(5 * time.Millisecond) // sampling, not waiting for an event
+					}
+				}()
+				defer func() { cancel(); <-sampled; b.ReportMetric(float64(peakInFlight.Load()), "inflight-peak") }()
 				defer func() {
 					cancel()
 					if err := <-done; err != nil {
@@ -190,8 +211,10 @@ func benchWorker(b *testing.B, dbName string, concurrency int, enqueue func(tx p
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
-	if bad, err := count(true); err != nil || bad > 0 {
+	if bad, err := count(true); err != nil || bad > 0 && os.Getenv("CATENA_BENCH_MAX_LATENCY_MS") == "" {
 		b.Fatalf("%d runs did not pass (%v)", bad, err)
+	} else if os.Getenv("CATENA_BENCH_MAX_LATENCY_MS") != "" {
+		b.ReportMetric(float64(bad), "runs-failed")
 	}
 	cpu, pgCPU := processCPU()-cpuBefore, samplePostgresCPU(dbName).since(pgBefore)
 	steps := float64(n * 10)

@@ -53,6 +53,7 @@ func commands() []command {
 		{"scheduler", "trigger monitors on their schedules", runScheduler},
 		{"run", "run collection files now and print the results", runRun},
 		{"validate", "check collection files without sending requests", runValidate},
+		{"import", "convert a Postman collection, HAR file or curl command into a Catena file", runImport},
 		{"schedules", "repair drift between monitors and EventBridge schedules (schedules reconcile)", runSchedules},
 		{"migrate", "apply (up), roll back (down) or show (status) database migrations", runMigrate},
 		{"token", "manage API tokens (token create NAME)", runToken},

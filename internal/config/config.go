@@ -73,6 +73,14 @@ type Config struct {
 	Egress      string         // CATENA_EGRESS: private-ok (default) | public-only
 	AllowCIDRs  []netip.Prefix // CATENA_ALLOW_CIDRS: link-local/metadata ranges re-allowed on purpose
 	AllowEnv    bool           // CATENA_ALLOW_ENV: @<<env.NAME>> references may read the environment
+	// MaxSchedLatency is CATENA_RUNNER_MAX_SCHED_LATENCY: the goroutine
+	// scheduling latency (p99) above which a runner starts no new run; 0 takes
+	// the runner's default, negative ("off") never holds a run back.
+	MaxSchedLatency time.Duration
+	// MemoryLimitMiB is CATENA_RUNNER_MEMORY_LIMIT in MiB: the Go soft memory
+	// limit a runner sets when GOMEMLIMIT is unset; 0 derives it from the
+	// concurrency, negative ("off") sets none.
+	MemoryLimitMiB int
 	// Browser is CATENA_BROWSER: chromium's path for browser steps ("" finds
 	// it on PATH, "off" refuses browser steps).
 	Browser            string
@@ -253,6 +261,16 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CATENA_PUBLIC_URL=%q must be an http(s) URL such as https://catena.example.com", c.PublicURL))
+	}
+	if strings.EqualFold(get("CATENA_RUNNER_MAX_SCHED_LATENCY"), "off") {
+		c.MaxSchedLatency = -1
+	} else {
+		c.MaxSchedLatency = durVal("CATENA_RUNNER_MAX_SCHED_LATENCY", 0)
+	}
+	if strings.EqualFold(get("CATENA_RUNNER_MEMORY_LIMIT"), "off") {
+		c.MemoryLimitMiB = -1
+	} else if c.MemoryLimitMiB = intVal("CATENA_RUNNER_MEMORY_LIMIT", 0); c.MemoryLimitMiB < 0 || c.MemoryLimitMiB > 1<<20 {
+		errs = append(errs, fmt.Errorf("CATENA_RUNNER_MEMORY_LIMIT=%d must be a size in MiB (1-1048576) or off", c.MemoryLimitMiB))
 	}
 	switch c.Egress {
 	case EgressPrivateOK:

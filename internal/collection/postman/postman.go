@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"regexp"
 	"slices"
@@ -31,6 +32,14 @@ import (
 // request. A malformed document returns a *ParseError; a converted collection
 // that still fails validation is returned together with its *ValidationError.
 func Import(data []byte) (*collection.Collection, []string, error) {
+	return ImportWithEnvironments(data)
+}
+
+// ImportWithEnvironments is Import with Postman environment or globals files
+// whose values become the collection's variables, or its secrets when the key
+// looks like a credential or the value is typed secret. Later files override
+// earlier ones and the collection's own variables (pass globals first).
+func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection, []string, error) {
 	if len(data) > collection.MaxFileBytes {
 		return nil, nil, &collection.ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), collection.MaxFileBytes)}
 	}
@@ -59,6 +68,7 @@ func Import(data []byte) (*collection.Collection, []string, error) {
 		produced: map[string]string{},
 		secretOf: map[string]string{},
 		defined:  map[string]bool{},
+		labels:   map[string]string{},
 	}
 	if im.c.Name == "" {
 		im.c.Name = "Imported from Postman"
@@ -67,14 +77,54 @@ func Import(data []byte) (*collection.Collection, []string, error) {
 		im.c.Name = strings.ToValidUTF8(im.c.Name[:collection.MaxNameLen], "")
 	}
 	im.variables(pc.Variable)
+	for i, env := range envs {
+		if err := im.environment(env); err != nil {
+			return nil, nil, fmt.Errorf("environment file %d: %w", i+1, err)
+		}
+	}
 	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
+	if n := len(im.overflow); n > 0 {
+		im.warn("a collection holds at most %d steps: %d later requests were left out, from %q to %q; import the folders separately", collection.MaxSteps, n, im.overflow[0], im.overflow[n-1])
+	}
 	im.undefinedVariables()
 	c := im.c
 	c.Normalize()
+	im.dropInvalidSteps()
 	if err := c.Validate(); err != nil {
 		return c, im.warnings, err
 	}
 	return c, im.warnings, nil
+}
+
+// dropInvalidSteps removes the steps that still fail validation, each with a
+// warning naming its request and the problem, so that one bad request does not
+// refuse the whole file. Removing a step can break a later one that
+// referenced it, so it repeats (at most once per step).
+func (im *importer) dropInvalidSteps() {
+	for range len(im.c.Steps) + 1 {
+		var v *collection.ValidationError
+		if !errors.As(im.c.Validate(), &v) {
+			return
+		}
+		bad := map[string][]string{}
+		for _, f := range v.Fields {
+			if f.Step != "" {
+				bad[f.Step] = append(bad[f.Step], f.Path+": "+f.Message)
+			}
+		}
+		if len(bad) == 0 {
+			return
+		}
+		kept := im.c.Steps[:0]
+		for _, s := range im.c.Steps {
+			if msgs, ok := bad[s.Name]; ok {
+				im.warn("%q: the request was left out, it does not make a valid step: %s", im.labels[s.Name], strings.Join(msgs, "; "))
+				continue
+			}
+			kept = append(kept, s)
+		}
+		im.c.Steps = kept
+	}
 }
 
 func postmanJSONError(data []byte, err error) error {
@@ -95,11 +145,11 @@ func postmanJSONError(data []byte, err error) error {
 // The Postman v2.x document, as far as the importer reads it. Fields that take
 // several shapes (a string or an object) are kept raw and read by helpers.
 type pmCollection struct {
-	Info     pmInfo    `json:"info"`
-	Item     []pmItem  `json:"item"`
-	Variable []pmKV    `json:"variable"`
-	Auth     *pmAuth   `json:"auth"`
-	Event    []pmEvent `json:"event"`
+	Info     pmInfo   `json:"info"`
+	Item     []pmItem `json:"item"`
+	Variable []pmKV   `json:"variable"`
+	Auth     *pmAuth  `json:"auth"`
+	Event    pmEvents `json:"event"`
 }
 
 type pmInfo struct {
@@ -108,11 +158,12 @@ type pmInfo struct {
 }
 
 type pmItem struct {
-	Name    string          `json:"name"`
-	Item    *[]pmItem       `json:"item"`
-	Request json.RawMessage `json:"request"`
-	Auth    *pmAuth         `json:"auth"`
-	Event   []pmEvent       `json:"event"`
+	Name     string          `json:"name"`
+	Item     *[]pmItem       `json:"item"`
+	Request  json.RawMessage `json:"request"`
+	Auth     *pmAuth         `json:"auth"`
+	Event    pmEvents        `json:"event"`
+	Variable []pmKV          `json:"variable"`
 }
 
 type pmRequest struct {
@@ -155,6 +206,23 @@ type pmBody struct {
 		} `json:"raw"`
 	} `json:"options"`
 	Disabled bool `json:"disabled"`
+}
+
+// pmEvents is a list of events; some exporters write a single event as an object.
+type pmEvents []pmEvent
+
+func (e *pmEvents) UnmarshalJSON(b []byte) error {
+	var list []pmEvent
+	if err := json.Unmarshal(b, &list); err == nil {
+		*e = list
+		return nil
+	}
+	var one pmEvent
+	if err := json.Unmarshal(b, &one); err != nil {
+		return err
+	}
+	*e = pmEvents{one}
+	return nil
 }
 
 type pmEvent struct {
@@ -275,6 +343,8 @@ type importer struct {
 	produced map[string]string // Postman variable → step reference set by an earlier step's script
 	secretOf map[string]string // literal credential → secret name
 	used     []string          // Postman variable names used, in order of first use
+	labels   map[string]string // step name → request path (folder / request)
+	overflow []string          // requests past collection.MaxSteps, left out
 }
 
 func (im *importer) warn(format string, args ...any) {
@@ -424,6 +494,8 @@ func (im *importer) walk(items []pmItem, folders []string, auth *pmAuth, scripts
 			all[k] = append(all[k], v...)
 		}
 		if it.Item != nil && len(it.Request) == 0 {
+			// Folder variables are collection-wide in Catena.
+			im.variables(it.Variable)
 			im.walk(*it.Item, path, a, all)
 			continue
 		}
@@ -498,12 +570,17 @@ func (im *importer) request(it pmItem, label string, auth *pmAuth, scripts map[s
 		}
 		req.URL, _ = json.Marshal(u)
 	}
+	if len(im.c.Steps) >= collection.MaxSteps {
+		im.overflow = append(im.overflow, label)
+		return
+	}
 	method := strings.ToUpper(strings.TrimSpace(cmp.Or(req.Method, "GET")))
 	if !slices.Contains(collection.Methods, method) {
 		im.warn("%q: method %s is not supported by Catena; the request was skipped", label, method)
 		return
 	}
 	s := collection.Step{Name: im.stepName(it.Name), Method: method, Headers: map[string]string{}}
+	im.labels[s.Name] = label
 	s.URL = im.url(req.URL, label)
 	im.headers(&s, req.Header, label)
 	im.body(&s, req.Body, label)
@@ -706,8 +783,10 @@ func (im *importer) body(s *collection.Step, b *pmBody, label string) {
 		s.Body = strings.Join(parts, "&")
 		contentType = "application/x-www-form-urlencoded"
 	case "formdata":
-		const boundary = "catena-form-boundary"
-		var w strings.Builder
+		// mime/multipart picks a random boundary, so no field value can contain it.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fields := 0
 		for _, kv := range b.FormData {
 			if kv.Disabled {
 				continue
@@ -716,14 +795,17 @@ func (im *importer) body(s *collection.Step, b *pmBody, label string) {
 				im.warn("%q: form field %q is a file upload, which Catena cannot send; skipped", label, kv.Key)
 				continue
 			}
-			fmt.Fprintf(&w, "--%s\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", boundary, kv.Key, im.convert(pmValue(kv.Value), label))
+			if err := mw.WriteField(kv.Key, im.convert(pmValue(kv.Value), label)); err != nil {
+				im.warn("%q: form field %q could not be written: %v", label, kv.Key, err)
+				continue
+			}
+			fields++
 		}
-		if w.Len() == 0 {
+		if fields == 0 || mw.Close() != nil {
 			return
 		}
-		w.WriteString("--" + boundary + "--\r\n")
-		s.Body = w.String()
-		contentType = "multipart/form-data; boundary=" + boundary
+		s.Body = buf.String()
+		contentType = mw.FormDataContentType()
 	case "graphql":
 		if b.GraphQL == nil {
 			return
@@ -854,7 +936,9 @@ func (im *importer) resolveLiteral(s string) (string, bool) {
 // are peeled off.
 var (
 	aliasRE      = regexp.MustCompile(`^(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(pm\.response\.json\(\)|JSON\.parse\(\s*(?:responseBody|pm\.response\.text\(\))\s*\))$`)
-	statusRE     = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?status\(\s*(\d{3})\s*\)$`)
+	statusRE     = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?status(?:Code)?\(\s*(\d{3})\s*\)$`)
+	jsonBodyRE   = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?jsonBody\(\s*(["'])([^"']*)["']\s*(?:,\s*(.+))?\)$`)
+	classRE      = regexp.MustCompile(`^pm\.response\.to\.(?:be\.)?(success|clientError|serverError|redirection|info)$`)
 	okRE         = regexp.MustCompile(`^pm\.response\.to\.(?:be\.)?ok$`)
 	hasHeaderRE  = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?header\(\s*(["'])([^"']+)["']\s*\)$`)
 	expectRE     = regexp.MustCompile(`^pm\.expect\((.+?)\)\.to\.((?:(?:not|be|have|been|an?|at|deep)\.)*)(\w+)(?:\((.*)\))?$`)
@@ -923,29 +1007,8 @@ func unwrap(s string) string {
 	}
 }
 
-func (im *importer) tests(s *collection.Step, sc script, label string) {
-	aliases := map[string]bool{}
-	for _, raw := range statements(sc.lines) {
-		st := unwrap(raw)
-		if structuralRE.MatchString(st) {
-			continue
-		}
-		if m := aliasRE.FindStringSubmatch(st); m != nil {
-			aliases[m[1]] = true
-			continue
-		}
-		if !im.testStatement(s, st, aliases) {
-			where := ""
-			if sc.owner != label {
-				where = fmt.Sprintf(" (from the test script of %q)", sc.owner)
-			}
-			im.warn("%q: test script statement not converted%s: %s", label, where, truncate(st, 100))
-		}
-	}
-}
-
 // testStatement converts one statement; it reports false when it cannot.
-func (im *importer) testStatement(s *collection.Step, st string, aliases map[string]bool) bool {
+func (im *importer) testStatement(s *collection.Step, st string, aliases map[string]string) bool {
 	add := func(a collection.Assertion) bool {
 		if !slices.Contains(s.Assertions, a) {
 			s.Assertions = append(s.Assertions, a)
@@ -957,6 +1020,26 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 	}
 	if okRE.MatchString(st) {
 		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"})
+	}
+	if m := classRE.FindStringSubmatch(st); m != nil {
+		lo := map[string]string{"info": "100", "success": "200", "redirection": "300", "clientError": "400", "serverError": "500"}[m[1]]
+		n, _ := strconv.Atoi(lo)
+		add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.GreaterOrEqual, Target: lo})
+		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.LessThan, Target: strconv.Itoa(n + 100)})
+	}
+	if m := jsonBodyRE.FindStringSubmatch(st); m != nil {
+		prop := m[2]
+		if m[3] == "" {
+			if prop == "" {
+				return false
+			}
+			return add(collection.Assertion{Source: collection.SourceBody, Property: prop, Comparison: collection.Exists})
+		}
+		lit, kind, ok := literal(strings.TrimSpace(m[3]))
+		if !ok || kind == "null" {
+			return false
+		}
+		return add(collection.Assertion{Source: collection.SourceBody, Property: prop, Comparison: collection.Equals, Target: lit})
 	}
 	if m := hasHeaderRE.FindStringSubmatch(st); m != nil {
 		return add(collection.Assertion{Source: collection.SourceHeader, Property: m[2], Comparison: collection.Exists})
@@ -1075,7 +1158,7 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 }
 
 // operand recognises what a script expression reads from the response.
-func operand(expr string, aliases map[string]bool) (collection.Source, string, bool) {
+func operand(expr string, aliases map[string]string) (collection.Source, string, bool) {
 	switch expr {
 	case "pm.response.code", "responseCode.code":
 		return collection.SourceStatus, "", true
@@ -1087,18 +1170,25 @@ func operand(expr string, aliases map[string]bool) (collection.Source, string, b
 	if m := headerGetRE.FindStringSubmatch(expr); m != nil {
 		return collection.SourceHeader, m[2], true
 	}
+	var path []string
 	rest, ok := strings.CutPrefix(expr, "pm.response.json()")
+	if !ok {
+		rest, ok = strings.CutPrefix(expr, "JSON.parse(responseBody)")
+	}
 	if !ok {
 		i := strings.IndexAny(expr, ".[")
 		if i < 0 {
 			i = len(expr)
 		}
-		if !aliases[expr[:i]] {
+		prefix, isAlias := aliases[expr[:i]]
+		if !isAlias {
 			return "", "", false
 		}
 		rest = expr[i:]
+		if prefix != "" {
+			path = append(path, prefix)
+		}
 	}
-	var path []string
 	for rest != "" {
 		m := pathTokenRE.FindStringSubmatch(rest)
 		if m == nil {
