@@ -113,7 +113,13 @@ export type HeaderInput = {
 export type ImportFormat =
   /** A Catena collection file, JSON or YAML. */
   | 'CATENA'
-  /** A Postman v2.1 collection (JSON). */
+  /** One or more curl command lines. */
+  | 'CURL'
+  /** A HAR 1.2 file recorded by a browser: one step per API request, reused response values as references. */
+  | 'HAR'
+  /** An OpenAPI 3.x document (JSON or YAML): one step per operation. */
+  | 'OPENAPI'
+  /** A Postman v2.0/v2.1 collection (JSON). */
   | 'POSTMAN';
 
 export type IncidentStatus =
