@@ -6,7 +6,7 @@ import { Provider } from 'urql';
 import { createClient } from '../lib/client';
 import { theme } from './theme';
 import { Shell } from './Shell';
-import { SessionProvider, RequireSession } from '../features/auth/session';
+import { SessionProvider, RequireSession } from '../lib/session';
 import { SignInPage } from '../features/auth/SignInPage';
 import { SetupPage } from '../features/auth/SetupPage';
 import { NotFoundPage } from './NotFoundPage';

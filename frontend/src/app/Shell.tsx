@@ -18,7 +18,7 @@ import {
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { Loading } from '../components/States';
-import { useSession } from '../features/auth/session';
+import { useSession } from '../lib/session';
 
 const NAV = [
   { to: '/', label: 'Dashboard', icon: IconLayoutDashboard, exact: true },

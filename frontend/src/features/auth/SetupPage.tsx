@@ -5,7 +5,7 @@ import { useMutation } from 'urql';
 import { FormErrors } from '../../components/FormErrors';
 import { fieldErrors, onFields } from '../../lib/errors';
 import { SetupDocument } from './api';
-import { useSession } from './session';
+import { useSession } from '../../lib/session';
 
 /**
  * First-run setup: creates the first admin with the one-time token that

@@ -5,7 +5,7 @@ import { useMutation } from 'urql';
 import { FormErrors } from '../../components/FormErrors';
 import { fieldErrors, onFields } from '../../lib/errors';
 import { LoginDocument } from './api';
-import { useSession } from './session';
+import { useSession } from '../../lib/session';
 
 /** Email and password sign-in; on success goes back to the page that asked for it. */
 export function SignInPage() {

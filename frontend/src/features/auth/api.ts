@@ -1,29 +1,11 @@
 import { graphql } from '../../gql';
 
-export const ViewerDocument = graphql(`
-  query Viewer {
-    me {
-      id
-      email
-      name
-      role
-    }
-    setupRequired
-  }
-`);
-
 export const LoginDocument = graphql(`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       id
       email
     }
-  }
-`);
-
-export const SignOutDocument = graphql(`
-  mutation Logout {
-    logout
   }
 `);
 

@@ -7,13 +7,14 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
+import { getFragmentData } from '../../gql';
 import type { LocationQueueFragment, MonitorCardFragment } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent, relativeTime } from '../../lib/format';
-import { LoadMore } from '../monitors/LoadMore';
-import { LatencySparkline } from '../monitors/Sparkline';
-import { useMonitorPages } from '../monitors/useMonitorPages';
-import { DashboardDocument } from './api';
+import { LoadMore } from '../../components/LoadMore';
+import { LatencySparkline } from '../../components/LatencySparkline';
+import { useMonitorPages } from '../../lib/useMonitorPages';
+import { DashboardDocument, LocationQueueDoc } from './api';
 import { describeQueue, queueState, sortLocations, STUCK_AFTER_SECONDS } from './locations';
 
 const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
@@ -169,7 +170,7 @@ export function DashboardPage() {
           ))}
         </Stack>
       )}
-      <LocationsPanel locations={res.data?.locations ?? []} />
+      <LocationsPanel locations={getFragmentData(LocationQueueDoc, res.data?.locations) ?? []} />
       {(res.error && !res.data) || (mres.error && !mres.data) ? (
         <ErrorState
           message={errorMessage(res.error ?? mres.error) ?? ''}

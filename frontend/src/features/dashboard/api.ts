@@ -1,6 +1,6 @@
 import { graphql } from '../../gql';
 
-export const LocationQueueFragment = graphql(`
+export const LocationQueueDoc = graphql(`
   fragment LocationQueue on Location {
     name
     queuedRuns

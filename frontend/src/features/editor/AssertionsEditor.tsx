@@ -15,7 +15,7 @@ import {
   propertyField,
   targetField,
   type AssertionDraft,
-} from './assertions';
+} from '../../lib/assertions';
 import { RefField } from './RefField';
 import type { ReferenceContext } from './references';
 

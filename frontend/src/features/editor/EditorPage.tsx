@@ -10,15 +10,16 @@ import { Link, useBlocker, useParams } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
 import { ErrorState, Loading } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { CollectionEditorQuery, RunFieldsFragment } from '../../gql/graphql';
+import { RunFieldsDoc } from '../../components/runFields';
+import { getFragmentData, type FragmentType } from '../../gql';
+import type { CollectionEditorQuery } from '../../gql/graphql';
 import { FormErrors } from '../../components/FormErrors';
 import { errorMessage, fieldErrors, under } from '../../lib/errors';
 import { formatMs, relativeTime } from '../../lib/format';
-import { RunCollectionDocument } from '../runs/api';
-import { RunSteps } from '../runs/RunSteps';
-import { isFinal, useLiveRun } from '../runs/useLiveRun';
+import { RunSteps } from '../../components/RunSteps';
+import { isFinal, useLiveRun } from '../../lib/useLiveRun';
 import { clearDraft, loadDraft, saveDraft } from './draftStore';
-import { CollectionEditorDocument, ExportCollectionDocument, ReplaceCollectionDocument } from './api';
+import { CollectionEditorDocument, ExportCollectionDocument, ReplaceCollectionDocument, RunCollectionDocument } from './api';
 import { KeyValueEditor } from './KeyValueEditor';
 import { collectionToInput, fingerprint, move, newKey, newStep, renameReferences, responsesOf, stepFromServer, type CollectionDraft, type StepDraft } from './model';
 import { referenceProblems, type ReferenceContext } from './references';
@@ -59,7 +60,7 @@ export function EditorPage() {
   const [saved, setSaved] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<string | null>('steps');
-  const [startedRun, setStartedRun] = useState<RunFieldsFragment | null>(null);
+  const [startedRun, setStartedRun] = useState<FragmentType<typeof RunFieldsDoc> | null>(null);
   // A draft restored from localStorage: when it was written, and whether the saved collection changed since.
   const [restored, setRestored] = useState<{ at: string; stale: boolean } | null>(null);
 
@@ -78,13 +79,13 @@ export function EditorPage() {
     setSelected(work.steps[0]?.key ?? null);
   }, [c]);
 
-  const live = useLiveRun(startedRun?.id ?? null, startedRun);
+  const live = useLiveRun(getFragmentData(RunFieldsDoc, startedRun)?.id ?? null, startedRun);
   const liveRun = live.run;
   useEffect(() => {
     if (liveRun && isFinal(liveRun.status)) refetch({ requestPolicy: 'network-only' });
   }, [liveRun?.status]);
 
-  const lastRun = liveRun && isFinal(liveRun.status) ? liveRun : (c?.lastRun ?? null);
+  const lastRun = liveRun && isFinal(liveRun.status) ? liveRun : (getFragmentData(RunFieldsDoc, c?.lastRun) ?? null);
   const responses = useMemo(() => responsesOf(lastRun), [lastRun]);
   const secretNames = useMemo(() => (c?.secrets ?? []).map((s) => s.name), [c?.secrets]);
   const variables = useMemo(() => Object.fromEntries((draft?.variables ?? []).filter((v) => v.name.trim()).map((v) => [v.name.trim(), v.value])), [draft?.variables]);

@@ -78,3 +78,11 @@ export const ExportCollectionDocument = graphql(`
     exportCollection(id: $id, format: $format)
   }
 `);
+
+export const RunCollectionDocument = graphql(`
+  mutation RunCollection($id: ID!, $location: String) {
+    runCollection(id: $id, location: $location) {
+      ...RunFields
+    }
+  }
+`);

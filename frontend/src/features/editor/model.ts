@@ -2,7 +2,7 @@
 // API's types. The editor saves the whole collection at once (replaceCollection),
 // so reordering, adding and editing steps are plain local changes until Save.
 import type { AssertionSource, CollectionInput, Comparison as GqlComparison, RunFieldsFragment, StepInput } from '../../gql/graphql';
-import { isComparison, isSource, type AssertionDraft } from './assertions';
+import { isComparison, isSource, type AssertionDraft } from '../../lib/assertions';
 import type { StepResponse } from './references';
 
 export interface KV {

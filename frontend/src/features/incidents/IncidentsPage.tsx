@@ -4,15 +4,15 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { IncidentStatus, IncidentsQuery } from '../../gql/graphql';
+import { getFragmentData, type FragmentType } from '../../gql';
+import type { IncidentStatus } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
 import { IncidentActions } from './IncidentActions';
-import { ChannelDeliveriesDocument, DeliveryChannelsDocument, IncidentsDocument } from './api';
+import { ChannelDeliveriesDocument, DeliveryChannelsDocument, DeliveryFieldsDoc, IncidentsDocument } from './api';
 
-type Delivery = IncidentsQuery['incidents'][number]['deliveries'][number];
-
-function Deliveries({ rows }: { rows: ReadonlyArray<Delivery> }) {
+function Deliveries({ rows: refs }: { rows: ReadonlyArray<FragmentType<typeof DeliveryFieldsDoc>> }) {
+  const rows = getFragmentData(DeliveryFieldsDoc, refs);
   if (rows.length === 0) return <Text size="sm" c="dimmed">No alert was sent.</Text>;
   return (
     <Table.ScrollContainer minWidth={560}>

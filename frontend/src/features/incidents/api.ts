@@ -1,5 +1,23 @@
 import { graphql } from '../../gql';
 
+// One alert delivery as the deliveries table shows it (an incident's and a channel's).
+export const DeliveryFieldsDoc = graphql(`
+  fragment DeliveryFields on Delivery {
+    id
+    event
+    status
+    attempts
+    lastError
+    createdAt
+    deliveredAt
+    channel {
+      id
+      name
+      type
+    }
+  }
+`);
+
 export const IncidentsDocument = graphql(`
   query Incidents($status: [IncidentStatus!]) {
     incidents(status: $status, first: 100) {
@@ -42,18 +60,7 @@ export const IncidentsDocument = graphql(`
         id
       }
       deliveries {
-        id
-        event
-        status
-        attempts
-        lastError
-        createdAt
-        deliveredAt
-        channel {
-          id
-          name
-          type
-        }
+        ...DeliveryFields
       }
     }
   }
@@ -62,18 +69,7 @@ export const IncidentsDocument = graphql(`
 export const ChannelDeliveriesDocument = graphql(`
   query ChannelDeliveries($channelId: ID) {
     deliveries(channelId: $channelId, first: 50) {
-      id
-      event
-      status
-      attempts
-      lastError
-      createdAt
-      deliveredAt
-      channel {
-        id
-        name
-        type
-      }
+      ...DeliveryFields
     }
   }
 `);

@@ -9,13 +9,15 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
+import { getFragmentData } from '../../gql';
 import type { ErroredMode, MonitorInput } from '../../gql/graphql';
+import { MonitorCardDoc } from '../../lib/useMonitorPages';
 import { FormErrors } from '../../components/FormErrors';
 import { errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, PauseMonitorDocument, ResumeMonitorDocument, SchedulePreviewDocument, UpdateMonitorDocument } from './api';
 import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
-import { MonitorStatsPanel } from '../stats/MonitorStatsPanel';
+import { MonitorStatsPanel } from './MonitorStatsPanel';
 
 interface FormState {
   name: string;
@@ -99,7 +101,8 @@ export function MonitorFormPage() {
   const navigate = useNavigate();
   const [f, setF] = useState<FormState>(DEFAULTS);
   const [loaded, setLoaded] = useState(!editing);
-  const m = existing.data?.monitor;
+  const monitor = existing.data?.monitor;
+  const m = useMemo(() => (monitor ? { ...getFragmentData(MonitorCardDoc, monitor), channels: monitor.channels, policy: monitor.policy } : undefined), [monitor]);
 
   useEffect(() => {
     if (!m || loaded) return;

@@ -9,9 +9,9 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent, relativeTime } from '../../lib/format';
 import { DeleteMonitorDocument, PauseMonitorDocument, ResumeMonitorDocument, RunMonitorNowDocument } from './api';
-import { LoadMore } from './LoadMore';
-import { LatencySparkline } from './Sparkline';
-import { useMonitorPages } from './useMonitorPages';
+import { LoadMore } from '../../components/LoadMore';
+import { LatencySparkline } from '../../components/LatencySparkline';
+import { useMonitorPages } from '../../lib/useMonitorPages';
 
 const MONITOR_CTX = { additionalTypenames: ['Monitor'] };
 

@@ -1,50 +1,5 @@
 import { graphql } from '../../gql';
 
-export const MonitorCardFragment = graphql(`
-  fragment MonitorCard on Monitor {
-    id
-    name
-    schedule
-    timeZone
-    enabled
-    state
-    locations
-    nextRunAt
-    collections {
-      id
-      name
-    }
-    stats {
-      uptime24h
-      uptime7d
-      p95LatencyMs24h
-      p95LatencyMs7d
-      runs24h
-      latency {
-        at
-        durationMs
-        status
-      }
-    }
-  }
-`);
-
-export const MonitorsDocument = graphql(`
-  query Monitors($first: Int, $after: String) {
-    monitors(first: $first, after: $after) {
-      edges {
-        node {
-          ...MonitorCard
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`);
-
 export const MonitorDocument = graphql(`
   query Monitor($id: ID!) {
     monitor(id: $id) {

@@ -6,12 +6,14 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
+import { RunFieldsDoc } from '../../components/runFields';
+import { getFragmentData } from '../../gql';
 import type { RunFieldsFragment } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, formatMs, prettyBody } from '../../lib/format';
 import { LastPassingRunDocument, RunDocument } from './api';
 import { diffLines, latencyDiffers } from './diff';
-import { comparisonLabel } from './RunSteps';
+import { comparisonLabel } from '../../components/RunSteps';
 
 type Step = RunFieldsFragment['steps'][number];
 
@@ -141,7 +143,7 @@ function StepCompare({ name, failed, passed, otherLabel }: { name: string; faile
 export function ComparePage() {
   const { id = '' } = useParams();
   const [res] = useQuery({ query: RunDocument, variables: { id } });
-  const run = res.data?.run;
+  const run = getFragmentData(RunFieldsDoc, res.data?.run);
   // ?with=ID compares with any run (picked in History); else with the last passing one.
   const [params] = useSearchParams();
   const withID = params.get('with');
@@ -151,7 +153,7 @@ export function ComparePage() {
   if ((res.fetching && !res.data) || (prev.fetching && !prev.data) || (other.fetching && !other.data)) return <Loading />;
   if (!run) return <ErrorState message={`There is no run ${id}.`} />;
   if (withID && !other.fetching && !other.data?.run) return <ErrorState message={`There is no run ${withID} to compare with.`} />;
-  const passing = withID ? other.data?.run : prev.data?.runs.edges[0]?.node;
+  const passing = getFragmentData(RunFieldsDoc, withID ? other.data?.run : prev.data?.runs.edges[0]?.node);
   const otherLabel = withID ? `Run #${withID}` : 'Last passing run';
   const header = (
     <PageHeader title="Compare runs" description={run.collectionName}>

@@ -7,8 +7,8 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, formatMs } from '../../lib/format';
 import { CancelRunDocument, RunDocument } from './api';
-import { RunSteps } from './RunSteps';
-import { isFinal, useLiveRun } from './useLiveRun';
+import { RunSteps } from '../../components/RunSteps';
+import { isFinal, useLiveRun } from '../../lib/useLiveRun';
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
   return (

@@ -4,7 +4,7 @@ import { useMutation } from 'urql';
 import { PageHeader } from '../../components/States';
 import { FormErrors } from '../../components/FormErrors';
 import { fieldErrors, onFields } from '../../lib/errors';
-import { useSession } from '../auth/session';
+import { useSession } from '../../lib/session';
 import { ChangePasswordDocument } from './api';
 
 /** The signed-in user's account: who they are and a new password (other sessions end). */

@@ -9,7 +9,7 @@ import type { Role } from '../../gql/graphql';
 import { FormErrors } from '../../components/FormErrors';
 import { errorCode, errorMessage, fieldErrors, onFields } from '../../lib/errors';
 import { relativeTime } from '../../lib/format';
-import { useSession } from '../auth/session';
+import { useSession } from '../../lib/session';
 import { CreateUserDocument, DeleteUserDocument, UpdateUserDocument, UsersDocument } from './api';
 
 const ROLES: Array<{ value: Role; label: string }> = [

@@ -3,11 +3,12 @@
 // each assertion with expected vs actual.
 import { Accordion, Badge, Box, Code, Group, ScrollArea, Stack, Table, Tabs, Text, Tooltip } from '@mantine/core';
 import { IconCheck, IconX } from '@tabler/icons-react';
-import type { RunFieldsFragment } from '../../gql/graphql';
-import { StatusBadge, statusColor } from '../../components/StatusBadge';
-import { formatMs, prettyBody } from '../../lib/format';
-import { COMPARISON_LABELS, isComparison } from '../editor/assertions';
-import { BrowserStepDetails } from './BrowserStepDetails';
+import { getFragmentData } from '../gql';
+import type { RunFieldsFragment } from '../gql/graphql';
+import { StatusBadge, statusColor } from './StatusBadge';
+import { formatMs, prettyBody } from '../lib/format';
+import { COMPARISON_LABELS, isComparison } from '../lib/assertions';
+import { BrowserStepDetails, BrowserStepFieldsDocument } from './BrowserStepDetails';
 
 type StepResult = RunFieldsFragment['steps'][number];
 type Timings = StepResult['timings'];
@@ -149,6 +150,7 @@ export function AssertionResults({ assertions }: { assertions: StepResult['asser
 
 export function StepDetails({ step }: { step: StepResult }) {
   const failedAssertions = step.assertions.filter((a) => !a.passed).length;
+  const { browser } = getFragmentData(BrowserStepFieldsDocument, step);
   return (
     <Stack gap="sm">
       {step.error && (
@@ -157,9 +159,9 @@ export function StepDetails({ step }: { step: StepResult }) {
           {step.error}
         </Text>
       )}
-      <Tabs defaultValue={step.browser ? 'browser' : failedAssertions > 0 || step.assertions.length > 0 ? 'assertions' : 'response'} keepMounted={false}>
+      <Tabs defaultValue={browser ? 'browser' : failedAssertions > 0 || step.assertions.length > 0 ? 'assertions' : 'response'} keepMounted={false}>
         <Tabs.List>
-          {step.browser && <Tabs.Tab value="browser">Browser</Tabs.Tab>}
+          {browser && <Tabs.Tab value="browser">Browser</Tabs.Tab>}
           <Tabs.Tab value="assertions">
             Assertions {step.assertions.length > 0 && <Badge size="xs" color={failedAssertions ? 'red' : 'green'} ml={4}>{failedAssertions ? `${failedAssertions} failed` : step.assertions.length}</Badge>}
           </Tabs.Tab>
@@ -168,7 +170,7 @@ export function StepDetails({ step }: { step: StepResult }) {
           <Tabs.Tab value="timing">Timing</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="browser" pt="sm">
-          <BrowserStepDetails browser={step.browser} />
+          <BrowserStepDetails browser={browser} />
         </Tabs.Panel>
         <Tabs.Panel value="assertions" pt="sm">
           <AssertionResults assertions={step.assertions} />

@@ -4,9 +4,9 @@
 // itself stays small.
 import { Badge, Group, Image, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from 'urql';
-import { graphql } from '../../gql';
-import type { BrowserStepFieldsFragment as BrowserStepFields } from '../../gql/graphql';
-import { formatMs } from '../../lib/format';
+import { graphql } from '../gql';
+import type { BrowserStepFieldsFragment as BrowserStepFields } from '../gql/graphql';
+import { formatMs } from '../lib/format';
 
 export const BrowserStepFieldsDocument = graphql(`
   fragment BrowserStepFields on StepResult {
@@ -86,6 +86,23 @@ function ScreenshotImage({ shot }: { shot: Shot }) {
   );
 }
 
+/** A titled list of monospace lines; nothing when there are none. */
+function TitledLines({ title, testId, lines, color, breakAll = false }: { title: string; testId: string; lines: ReadonlyArray<string>; color?: string; breakAll?: boolean }) {
+  if (lines.length === 0) return null;
+  return (
+    <Stack gap={2} data-testid={testId}>
+      <Text size="xs" fw={600}>
+        {title}
+      </Text>
+      {lines.map((l, i) => (
+        <Text key={i} size="xs" c={color} className="mono" style={breakAll ? { wordBreak: 'break-all' } : undefined}>
+          {l}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
 /** The browser tab of a step result; nothing for an HTTP step. */
 export function BrowserStepDetails({ browser }: { browser: BrowserStepFields['browser'] }) {
   if (!browser) return null;
@@ -137,30 +154,13 @@ export function BrowserStepDetails({ browser }: { browser: BrowserStepFields['br
           ))}
         </Text>
       )}
-      {browser.consoleErrors.length > 0 && (
-        <Stack gap={2} data-testid="browser-console-errors">
-          <Text size="xs" fw={600}>
-            Console errors
-          </Text>
-          {browser.consoleErrors.map((c, i) => (
-            <Text key={i} size="xs" c="red" className="mono">
-              {c}
-            </Text>
-          ))}
-        </Stack>
-      )}
-      {browser.failedRequests.length > 0 && (
-        <Stack gap={2} data-testid="browser-failed-requests">
-          <Text size="xs" fw={600}>
-            Failed requests
-          </Text>
-          {browser.failedRequests.map((f, i) => (
-            <Text key={i} size="xs" className="mono" style={{ wordBreak: 'break-all' }}>
-              {f.method} {f.url} {f.status ? `→ ${f.status}` : ''} {f.blocked ? '(refused by the dial guard)' : ''} {f.error}
-            </Text>
-          ))}
-        </Stack>
-      )}
+      <TitledLines title="Console errors" testId="browser-console-errors" lines={browser.consoleErrors} color="red" />
+      <TitledLines
+        title="Failed requests"
+        testId="browser-failed-requests"
+        lines={browser.failedRequests.map((f) => `${f.method} ${f.url} ${f.status ? `→ ${f.status}` : ''} ${f.blocked ? '(refused by the dial guard)' : ''} ${f.error}`)}
+        breakAll
+      />
       {browser.screenshots.length > 0 && (
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           {browser.screenshots.map((s) => (

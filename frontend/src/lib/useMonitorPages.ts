@@ -3,10 +3,56 @@
 // asked with the connection's after cursor.
 import { useCallback, useState } from 'react';
 import { useClient, useQuery } from 'urql';
-import type { MonitorCardFragment } from '../../gql/graphql';
-import { errorMessage } from '../../lib/errors';
-import { MonitorsDocument } from './api';
+import { getFragmentData, graphql } from '../gql';
+import type { MonitorCardFragment } from '../gql/graphql';
+import { errorMessage } from './errors';
 import { appendPage, nextAfter, type PageInfoLike } from './pages';
+
+// The fields a monitor card or row shows (dashboard and monitors list).
+export const MonitorCardDoc = graphql(`
+  fragment MonitorCard on Monitor {
+    id
+    name
+    schedule
+    timeZone
+    enabled
+    state
+    locations
+    nextRunAt
+    collections {
+      id
+      name
+    }
+    stats {
+      uptime24h
+      uptime7d
+      p95LatencyMs24h
+      p95LatencyMs7d
+      runs24h
+      latency {
+        at
+        durationMs
+        status
+      }
+    }
+  }
+`);
+
+export const MonitorsDocument = graphql(`
+  query Monitors($first: Int, $after: String) {
+    monitors(first: $first, after: $after) {
+      edges {
+        node {
+          ...MonitorCard
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
 
 /** Monitors per page: the dashboard's 100 with stats fit the API's complexity limit. */
 export const MONITORS_PAGE = 100;
@@ -23,7 +69,7 @@ export function useMonitorPages(context: { additionalTypenames: string[] }, page
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<string | null>(null);
 
-  const firstNodes = res.data?.monitors.edges.map((e) => e.node) ?? [];
+  const firstNodes = res.data?.monitors.edges.map((e) => getFragmentData(MonitorCardDoc, e.node)) ?? [];
   const monitors = appendPage(firstNodes, more?.nodes ?? []);
   const after = nextAfter(more ? more.pageInfo : res.data?.monitors.pageInfo);
 
@@ -38,7 +84,7 @@ export function useMonitorPages(context: { additionalTypenames: string[] }, page
       return;
     }
     const page = r.data.monitors;
-    setMore((prev) => ({ nodes: appendPage(prev?.nodes ?? [], page.edges.map((e) => e.node)), pageInfo: page.pageInfo }));
+    setMore((prev) => ({ nodes: appendPage(prev?.nodes ?? [], page.edges.map((e) => getFragmentData(MonitorCardDoc, e.node))), pageInfo: page.pageInfo }));
   }, [after, client, context, pageSize]);
 
   // A full refresh starts again from the first page.

@@ -5,7 +5,7 @@ import { useQuery } from 'urql';
 import type { StatsWindow } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent } from '../../lib/format';
-import { MonitorWindowStatsDocument } from './api';
+import { MonitorWindowStatsDocument } from './statsApi';
 import { budgetLabel, seriesRows, stepPhaseRows } from './stats';
 
 const WINDOWS: { value: StatsWindow; label: string }[] = [

@@ -1,5 +1,5 @@
 import { Button, Stack, Text } from '@mantine/core';
-import type { useMonitorPages } from './useMonitorPages';
+import type { useMonitorPages } from '../lib/useMonitorPages';
 
 /** "Load more monitors" under a monitors list, with its error. */
 export function LoadMore({ pages }: { pages: ReturnType<typeof useMonitorPages> }) {

@@ -1,7 +1,7 @@
 import { Sparkline as MantineSparkline } from '@mantine/charts';
 import { Text, Tooltip } from '@mantine/core';
-import type { MonitorCardFragment } from '../../gql/graphql';
-import { formatMs } from '../../lib/format';
+import type { MonitorCardFragment } from '../gql/graphql';
+import { formatMs } from '../lib/format';
 
 /** Recent run durations as a small line; red when the latest run did not pass. */
 export function LatencySparkline({ points, w = 140 }: { points: MonitorCardFragment['stats']['latency']; w?: number }) {

@@ -4,10 +4,28 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { Loading, ErrorState } from '../../components/States';
-import { UNAUTHENTICATED_EVENT } from '../../lib/client';
-import { errorCode, errorMessage } from '../../lib/errors';
-import { ViewerDocument, SignOutDocument } from './api';
+import { Loading, ErrorState } from '../components/States';
+import { graphql } from '../gql';
+import { UNAUTHENTICATED_EVENT } from './client';
+import { errorCode, errorMessage } from './errors';
+
+export const ViewerDocument = graphql(`
+  query Viewer {
+    me {
+      id
+      email
+      name
+      role
+    }
+    setupRequired
+  }
+`);
+
+export const SignOutDocument = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
 
 export interface SessionUser {
   id: string;
