@@ -30,9 +30,14 @@ type handler struct {
 	log       *slog.Logger
 }
 
-// newHandlerFromEnv loads the configuration, connects to Postgres (checking
-// the schema is current) and builds the queue client and the deliverer.
+// newHandlerFromEnv loads the configuration (the database credentials from
+// DATABASE_SECRET_ARN when set), connects to Postgres (checking the schema is
+// current) and builds the queue client and the deliverer.
 func newHandlerFromEnv(ctx context.Context, getenv func(string) string) (*handler, error) {
+	getenv, err := withSecretDatabaseURL(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
