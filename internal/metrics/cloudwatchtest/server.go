@@ -7,6 +7,7 @@ package cloudwatchtest
 
 import (
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,7 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "UnknownOperationException", fmt.Sprintf("unexpected %s %s (smithy-protocol %q)", r.Method, r.URL.Path, r.Header.Get("Smithy-Protocol")))
 		return
 	}
-	var body io.Reader = io.LimitReader(r.Body, 1<<20)
+	body := io.LimitReader(r.Body, 1<<20)
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
@@ -139,7 +140,7 @@ func decode(raw []byte) ([]Datum, error) {
 	}
 	ns, _ := in["Namespace"].(cbor.String)
 	if ns == "" {
-		return nil, fmt.Errorf("Namespace is missing")
+		return nil, errors.New("the Namespace field is missing")
 	}
 	list, ok := in["MetricData"].(cbor.List)
 	if !ok || len(list) == 0 || len(list) > 1000 {
