@@ -89,6 +89,7 @@ func TestHandlerFromSecret(t *testing.T) {
 	if err != nil {
 		t.Fatalf("newHandlerFromEnv: %v", err)
 	}
+	t.Cleanup(h.close)
 	if len(sm.asked) != 1 || sm.asked[0] != testSecretARN {
 		t.Fatalf("secrets asked for: %v, want %s once", sm.asked, testSecretARN)
 	}

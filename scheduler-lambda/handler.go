@@ -28,6 +28,7 @@ type Event struct {
 type handler struct {
 	deliverer *schedule.Deliverer
 	log       *slog.Logger
+	close     func() // releases the pool (tests; a Lambda container just ends)
 }
 
 // newHandlerFromEnv loads the configuration (the database credentials from
@@ -67,7 +68,7 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string) (*handle
 		pool.Close()
 		return nil, err
 	}
-	return &handler{deliverer: d, log: log}, nil
+	return &handler{deliverer: d, log: log, close: pool.Close}, nil
 }
 
 // Handle enqueues the monitor's runs for the delivered slot. It returns an
