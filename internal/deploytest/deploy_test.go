@@ -231,3 +231,31 @@ func TestReadmeCollectionExample(t *testing.T) {
 		t.Errorf("the README example should show a chained reference: %+v", c.Steps)
 	}
 }
+
+// The browser runner image builds on the main one, adds Debian's Chromium,
+// keeps a non-root user, points CATENA_BROWSER at it, runs a runner by
+// default and probes the runner's metrics port, not the gateway's.
+func TestDockerfileBrowser(t *testing.T) {
+	t.Parallel()
+	stages := parseDockerfile(t, string(repoFile(t, "Dockerfile.browser")))
+	if len(stages) != 1 || stages[0].from != "${BASE}" {
+		t.Fatalf("want one stage FROM ${BASE} (the main image), got %+v", stages)
+	}
+	s := stages[0]
+	if run := s.last("RUN"); !strings.Contains(run, "apt-get install") || !strings.Contains(run, " chromium") {
+		t.Errorf("the image should install Debian's chromium: RUN %s", run)
+	}
+	user := s.last("USER")
+	if name, _, _ := strings.Cut(user, ":"); user == "" || name == "root" || name == "0" {
+		t.Errorf("the image must end as a non-root user, USER = %q", user)
+	}
+	if got := s.env()["CATENA_BROWSER"]; got != "/usr/bin/chromium" {
+		t.Errorf("CATENA_BROWSER = %q, want Debian's /usr/bin/chromium", got)
+	}
+	if cmd := execForm(t, "CMD", s.last("CMD")); !slices.Equal(cmd, []string{"runner"}) {
+		t.Errorf("CMD should default to runner, got %q", cmd)
+	}
+	if hc := s.last("HEALTHCHECK"); !strings.Contains(hc, ":9090/readyz") {
+		t.Errorf("HEALTHCHECK should probe the runner's metrics port (:9090/readyz), got %q", hc)
+	}
+}
