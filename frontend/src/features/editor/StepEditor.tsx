@@ -3,7 +3,7 @@ import { IconBraces } from '@tabler/icons-react';
 import { AssertionsEditor } from './AssertionsEditor';
 import { checkJSONBody, formatJSONBody, looksLikeJSON } from './body';
 import { KeyValueEditor } from './KeyValueEditor';
-import { METHODS, actionLines, joinQuery, newKey, splitQuery, type StepDraft } from './model';
+import { METHODS, actionLines, joinQuery, newKey, splitQuery, withKind, type StepDraft } from './model';
 import { RefField } from './RefField';
 import { isValidStepName, type ReferenceContext } from './references';
 
@@ -69,7 +69,7 @@ export function StepEditor({
               { value: 'browser', label: 'Browser' },
             ]}
             value={step.kind}
-            onChange={(v) => set({ kind: v === 'browser' ? 'browser' : 'http', method: v === 'browser' ? step.method : step.method || 'GET' })}
+            onChange={(v) => onChange(withKind(step, v === 'browser' ? 'browser' : 'http'))}
           />
         </Stack>
         {!browser && <Select label="Method" data={[...METHODS]} value={step.method} onChange={(v) => v && set({ method: v })} allowDeselect={false} w={120} error={errors.method} />}
@@ -194,15 +194,15 @@ export function StepEditor({
             />
             <Checkbox label="Always run (teardown): runs even after an earlier step failed" checked={step.alwaysRun} onChange={(e) => set({ alwaysRun: e.currentTarget.checked })} />
             <Checkbox label="Continue on failure: a failure here does not skip later steps" checked={step.continueOnFailure} onChange={(e) => set({ continueOnFailure: e.currentTarget.checked })} />
-            <Checkbox label="Retry until the assertions hold (poll an asynchronous API)" checked={step.retry} onChange={(e) => set({ retry: e.currentTarget.checked })} />
-            {step.retry && (
+            {!browser && <Checkbox label="Retry until the assertions hold (poll an asynchronous API)" checked={step.retry} onChange={(e) => set({ retry: e.currentTarget.checked })} />}
+            {!browser && step.retry && (
               <Group gap="sm" pl="xl">
                 <NumberInput label="Attempts" value={Number(step.retryAttempts)} onChange={(v) => set({ retryAttempts: String(v) })} min={1} max={100} allowDecimal={false} w={120} error={errors['retry.attempts']} />
                 <NumberInput label="Interval (ms)" value={Number(step.retryIntervalMs)} onChange={(v) => set({ retryIntervalMs: String(v) })} min={0} max={300_000} step={500} allowDecimal={false} w={160} error={errors['retry.interval']} />
               </Group>
             )}
-            <Checkbox label="Follow redirects" checked={step.followRedirects} onChange={(e) => set({ followRedirects: e.currentTarget.checked })} />
-            <Checkbox label="Skip TLS certificate verification (insecure)" checked={step.insecure} onChange={(e) => set({ insecure: e.currentTarget.checked })} />
+            {!browser && <Checkbox label="Follow redirects" checked={step.followRedirects} onChange={(e) => set({ followRedirects: e.currentTarget.checked })} />}
+            {!browser && <Checkbox label="Skip TLS certificate verification (insecure)" checked={step.insecure} onChange={(e) => set({ insecure: e.currentTarget.checked })} />}
           </Stack>
         </Tabs.Panel>
       </Tabs>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractNames, joinQuery, move, newStep, renameReferences, splitQuery, stepFromServer, stepToInput } from './model';
+import { extractNames, withKind, joinQuery, move, newStep, renameReferences, splitQuery, stepFromServer, stepToInput } from './model';
 
 describe('query parameters', () => {
   it('round-trips through rows, references intact', () => {
@@ -75,7 +75,7 @@ describe('browser steps', () => {
     const input = stepToInput(d);
     expect(input.kind).toBe('BROWSER');
     expect(input.actions).toEqual(server.actions);
-    expect(input.method).toBe('');
+    expect(input).toMatchObject({ method: '', headers: [], body: '', followRedirects: null, insecure: false, retry: null });
     expect(input.assertions).toEqual(server.assertions);
     expect(extractNames(d)).toEqual(['order_id']);
   });
@@ -87,5 +87,16 @@ describe('browser steps', () => {
     expect(stepToInput(http)).toMatchObject({ kind: 'HTTP', actions: [], method: 'GET' });
     expect(extractNames(http)).toEqual([]);
     expect(stepToInput(newStep([]))).toMatchObject({ kind: 'HTTP', actions: [] });
+  });
+});
+
+describe('withKind', () => {
+  it('keeps only the assertions the new kind can answer', () => {
+    const http = newStep([]);
+    const b = withKind({ ...http, assertions: [...http.assertions, { key: 'x', source: 'url', property: '', comparison: 'contains', target: '/ok' }] }, 'browser');
+    expect(b.kind).toBe('browser');
+    expect(b.assertions.map((a) => a.source)).toEqual(['url']);
+    const back = withKind({ ...b, method: '' }, 'http');
+    expect(back).toMatchObject({ kind: 'http', method: 'GET', assertions: [] });
   });
 });

@@ -151,6 +151,15 @@ export function extractNames(s: Pick<StepDraft, 'kind' | 'actions'>): string[] {
   return out;
 }
 
+const BROWSER_SOURCES: ReadonlyArray<string> = ['url', 'text', 'extracted'];
+
+/** The step turned into kind; a browser step keeps only the assertions a page can answer (url, text, extracted), an HTTP step needs a method. */
+export function withKind(s: StepDraft, kind: StepDraft['kind']): StepDraft {
+  if (kind === s.kind) return s;
+  if (kind === 'browser') return { ...s, kind, assertions: s.assertions.filter((a) => BROWSER_SOURCES.includes(a.source)) };
+  return { ...s, kind, method: s.method || 'GET', assertions: s.assertions.filter((a) => a.source !== 'url' && a.source !== 'extracted') };
+}
+
 export function stepToInput(s: StepDraft): StepInput {
   const browser = s.kind === 'browser';
   return {
@@ -159,14 +168,16 @@ export function stepToInput(s: StepDraft): StepInput {
     actions: browser ? actionLines(s.actions) : [],
     method: browser ? '' : s.method,
     url: s.url,
-    headers: s.headers.filter((h) => h.name.trim() !== '').map((h) => ({ name: h.name.trim(), value: h.value })),
-    body: s.body,
+    // A browser step has no headers or body; the editor hides them, so they are not sent.
+    headers: browser ? [] : s.headers.filter((h) => h.name.trim() !== '').map((h) => ({ name: h.name.trim(), value: h.value })),
+    body: browser ? '' : s.body,
     timeoutMs: intOrNull(s.timeout),
     alwaysRun: s.alwaysRun,
     continueOnFailure: s.continueOnFailure,
-    followRedirects: s.followRedirects,
-    insecure: s.insecure,
-    retry: s.retry ? { attempts: intOrNull(s.retryAttempts) ?? 0, intervalMs: intOrNull(s.retryIntervalMs) ?? 0 } : null,
+    // A browser always follows redirects, verifies TLS and is not retried: it leaves these unset.
+    followRedirects: browser ? null : s.followRedirects,
+    insecure: browser ? false : s.insecure,
+    retry: !browser && s.retry ? { attempts: intOrNull(s.retryAttempts) ?? 0, intervalMs: intOrNull(s.retryIntervalMs) ?? 0 } : null,
     assertions: s.assertions.map((a) => ({
       source: a.source.toUpperCase() as AssertionSource,
       property: a.property,
