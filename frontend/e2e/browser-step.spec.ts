@@ -57,3 +57,46 @@ steps:
   await expect(img).toHaveAttribute('src', /^data:image\/jpeg;base64,/);
   expect(await img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(100);
 });
+
+test('a browser step made in the editor keeps its kind and actions after save and reload', async ({ page }) => {
+  const base = env('CATENA_E2E_URL');
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(env('CATENA_E2E_EMAIL'));
+  await page.getByLabel('Password').fill(env('CATENA_E2E_PASSWORD'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard', exact: true })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Collections' }).first().click();
+  await page.getByRole('button', { name: 'New collection' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('browser editor e2e');
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByLabel('Collection name')).toHaveValue('browser editor e2e');
+
+  await page.getByRole('tab', { name: /Steps/ }).click();
+  await page.getByRole('button', { name: 'Add step' }).click();
+  const editor = page.getByTestId('step-editor');
+  await editor.getByLabel('Step name').fill('signin_page');
+  await editor.getByTestId('step-kind').getByText('Browser', { exact: true }).click();
+  await expect(editor.getByLabel('Method')).toHaveCount(0);
+  await editor.getByTestId('step-url').fill(`${base}/signin`);
+  const actions = editor.getByTestId('step-actions');
+
+  // An unknown action: the server refuses the save and the editor shows why, on its line.
+  await actions.fill('{"wait_for": {"text": "Sign in to Catena"}}\n{"clik": "#submit"}');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(editor.getByTestId('step-actions-errors')).toContainText('line 2');
+
+  const good = '{"wait_for": {"text": "Sign in to Catena"}}\n{"extract": "heading", "selector": "h2"}';
+  await actions.fill(good);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('saved', { exact: true })).toBeVisible();
+
+  await page.reload();
+  const again = page.getByTestId('step-editor');
+  await expect(again.getByLabel('Step name')).toHaveValue('signin_page');
+  await expect(again.getByTestId('step-kind').getByRole('radio', { name: 'Browser' })).toBeChecked();
+  // The server gives actions back in their file form; both are there, in order.
+  await expect(again.getByTestId('step-actions')).toHaveValue(/^\{"wait_for":\s*\{"text":\s*"Sign in to Catena"\}\}\n\{.*"extract":\s*"heading".*\}$/);
+  await expect(again.getByTestId('step-actions')).toHaveValue(/"selector":\s*"h2"/);
+});

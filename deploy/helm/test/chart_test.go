@@ -523,3 +523,68 @@ func TestValuesFileStrict(t *testing.T) {
 	}
 	t.Fatal("values.yaml not found in the chart")
 }
+
+// A location with browser: true runs the Chromium image with CATENA_BROWSER,
+// more memory and a larger /tmp, while the chart stays read-only-root; other
+// locations keep the plain image.
+func TestBrowserRunner(t *testing.T) {
+	t.Parallel()
+	byLoc := func(objs []runtime.Object) map[string]*appsv1.Deployment {
+		m := map[string]*appsv1.Deployment{}
+		for _, d := range all[*appsv1.Deployment](objs) {
+			if d.Labels["app.kubernetes.io/component"] == "runner" {
+				m[env(d.Spec.Template.Spec.Containers[0], "CATENA_LOCATION")] = d
+			}
+		}
+		return m
+	}
+	vals := merge(minimal(), map[string]any{
+		"image":   map[string]any{"tag": "1.2.3"},
+		"runners": []any{map[string]any{"location": "plain"}, map[string]any{"location": "chrome", "browser": true, "browserConcurrency": 2}},
+	})
+	rs := byLoc(renderObjects(t, vals))
+	plain, chrome := rs["plain"], rs["chrome"]
+	if plain == nil || chrome == nil {
+		t.Fatalf("runners %v", rs)
+	}
+	pc, cc := plain.Spec.Template.Spec.Containers[0], chrome.Spec.Template.Spec.Containers[0]
+	if pc.Image != "ghcr.io/catena-monitor/catena:1.2.3" || env(pc, "CATENA_BROWSER") != "" {
+		t.Errorf("plain runner: image %s CATENA_BROWSER %q", pc.Image, env(pc, "CATENA_BROWSER"))
+	}
+	if cc.Image != "ghcr.io/catena-monitor/catena:1.2.3-browser" {
+		t.Errorf("browser runner image %s", cc.Image)
+	}
+	if env(cc, "CATENA_BROWSER") != "/usr/bin/chromium" || env(cc, "CATENA_BROWSER_CONCURRENCY") != "2" || env(cc, "HOME") != "/tmp" {
+		t.Errorf("browser runner env %+v", cc.Env)
+	}
+	if !*cc.SecurityContext.ReadOnlyRootFilesystem {
+		t.Error("browser runner must keep a read-only root filesystem")
+	}
+	memReq, memLim := cc.Resources.Requests.Memory(), cc.Resources.Limits.Memory()
+	if memReq.Cmp(*pc.Resources.Requests.Memory()) <= 0 || memLim.Cmp(*pc.Resources.Limits.Memory()) <= 0 {
+		t.Errorf("browser runner memory %s/%s not above plain %s/%s", memReq, memLim, pc.Resources.Requests.Memory(), pc.Resources.Limits.Memory())
+	}
+	var tmp *corev1.Volume
+	for i, v := range chrome.Spec.Template.Spec.Volumes {
+		if v.Name == "tmp" {
+			tmp = &chrome.Spec.Template.Spec.Volumes[i]
+		}
+	}
+	if tmp == nil || tmp.EmptyDir == nil || tmp.EmptyDir.SizeLimit == nil || tmp.EmptyDir.SizeLimit.String() != "1Gi" {
+		t.Errorf("browser runner /tmp volume %+v", tmp)
+	}
+	mounted := slices.ContainsFunc(cc.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == "tmp" && m.MountPath == "/tmp" })
+	if !mounted {
+		t.Errorf("browser runner mounts %+v", cc.VolumeMounts)
+	}
+
+	// browserTag and browserImage override the derived tag.
+	vals["image"] = map[string]any{"tag": "1.2.3", "browserTag": "chromium-131"}
+	if c := byLoc(renderObjects(t, vals))["chrome"].Spec.Template.Spec.Containers[0]; c.Image != "ghcr.io/catena-monitor/catena:chromium-131" {
+		t.Errorf("browserTag: image %s", c.Image)
+	}
+	vals["browserImage"] = "registry.example.com/catena-browser:7"
+	if c := byLoc(renderObjects(t, vals))["chrome"].Spec.Template.Spec.Containers[0]; c.Image != "registry.example.com/catena-browser:7" {
+		t.Errorf("browserImage: image %s", c.Image)
+	}
+}

@@ -2,7 +2,7 @@
 // same table as internal/collection), which inputs a row shows, and what is wrong
 // with a row before it is sent. Pure; tested in assertions.test.ts.
 
-export const SOURCES = ['status', 'latency', 'header', 'body', 'text'] as const;
+export const SOURCES = ['status', 'latency', 'header', 'body', 'text', 'url', 'extracted'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export const COMPARISONS = [
@@ -35,6 +35,9 @@ const FOR_SOURCE: Record<Source, ReadonlyArray<Comparison>> = {
   header: ['equals', 'not_equals', 'greater_than', 'greater_or_equal', 'less_than', 'less_or_equal', 'contains', 'not_contains', 'matches', 'exists', 'not_exists', 'is_empty', 'is_not_empty'],
   body: COMPARISONS,
   text: ['equals', 'not_equals', 'contains', 'not_contains', 'matches', 'is_empty', 'is_not_empty'],
+  // Browser steps only: the page's final URL and values extract actions kept.
+  url: ['equals', 'not_equals', 'contains', 'not_contains', 'matches'],
+  extracted: ['equals', 'not_equals', 'greater_than', 'greater_or_equal', 'less_than', 'less_or_equal', 'contains', 'not_contains', 'matches', 'is_empty', 'is_not_empty'],
 };
 
 export const SOURCE_LABELS: Record<Source, string> = {
@@ -43,6 +46,8 @@ export const SOURCE_LABELS: Record<Source, string> = {
   header: 'Header',
   body: 'JSON body',
   text: 'Body text',
+  url: 'Page URL (browser)',
+  extracted: 'Extracted value (browser)',
 };
 
 export const COMPARISON_LABELS: Record<Comparison, string> = {
@@ -90,6 +95,8 @@ export function propertyField(source: Source): { show: boolean; label: string; p
       return { show: true, label: 'Header name', placeholder: 'content-type', required: true };
     case 'body':
       return { show: true, label: 'JSON path', placeholder: 'data.items.0.id (empty: whole body)', required: false };
+    case 'extracted':
+      return { show: true, label: 'Extract name', placeholder: 'order_id', required: true };
     default:
       return { show: false, label: '', placeholder: '', required: false };
   }

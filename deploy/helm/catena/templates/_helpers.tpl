@@ -43,6 +43,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The runner image with Chromium (Dockerfile.browser). */}}
+{{- define "catena.browserImage" -}}
+{{- if .Values.browserImage -}}
+{{- .Values.browserImage -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default (printf "%s-browser" (default .Chart.AppVersion .Values.image.tag)) .Values.image.browserTag) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The Secret the chart generates (database URL, secret key). */}}
 {{- define "catena.secretName" -}}
 {{- printf "%s-secrets" (include "catena.fullname" .) -}}

@@ -21,7 +21,7 @@ import { isFinal, useLiveRun } from '../../lib/useLiveRun';
 import { clearDraft, loadDraft, saveDraft } from './draftStore';
 import { CollectionEditorDocument, ExportCollectionDocument, ReplaceCollectionDocument, RunCollectionDocument } from './api';
 import { KeyValueEditor } from './KeyValueEditor';
-import { collectionToInput, fingerprint, move, newKey, newStep, renameReferences, responsesOf, stepFromServer, type CollectionDraft, type StepDraft } from './model';
+import { collectionToInput, extractNames, fingerprint, move, newKey, newStep, renameReferences, responsesOf, stepFromServer, type CollectionDraft, type StepDraft } from './model';
 import { referenceProblems, type ReferenceContext } from './references';
 import { SecretsPanel } from './SecretsPanel';
 import { StepEditor } from './StepEditor';
@@ -89,7 +89,8 @@ export function EditorPage() {
   const responses = useMemo(() => responsesOf(lastRun), [lastRun]);
   const secretNames = useMemo(() => (c?.secrets ?? []).map((s) => s.name), [c?.secrets]);
   const variables = useMemo(() => Object.fromEntries((draft?.variables ?? []).filter((v) => v.name.trim()).map((v) => [v.name.trim(), v.value])), [draft?.variables]);
-  const contextFor = (index: number): ReferenceContext => ({ steps: draft?.steps ?? [], index, variables, secretNames, lastRun: responses });
+  const refSteps = (draft?.steps ?? []).map((s) => (s.kind === 'browser' ? { name: s.name, extracts: extractNames(s) } : { name: s.name }));
+  const contextFor = (index: number): ReferenceContext => ({ steps: refSteps, index, variables, secretNames, lastRun: responses });
 
   const dirty = draft !== null && fingerprint(draft) !== saved;
   // Keep the unsaved working copy (a crash or an expired session must not lose it).

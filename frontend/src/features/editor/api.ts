@@ -18,6 +18,8 @@ export const CollectionEditorDocument = graphql(`
       steps {
         id
         name
+        kind
+        actions
         method
         url
         headers {

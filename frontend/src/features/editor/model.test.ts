@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinQuery, move, newStep, renameReferences, splitQuery, stepToInput } from './model';
+import { extractNames, withKind, joinQuery, move, newStep, renameReferences, splitQuery, stepFromServer, stepToInput } from './model';
 
 describe('query parameters', () => {
   it('round-trips through rows, references intact', () => {
@@ -44,5 +44,59 @@ describe('stepToInput', () => {
     expect(input.timeoutMs).toBe(5000);
     expect(input.retry).toBeNull();
     expect(input.name).toBe('step1');
+  });
+});
+
+describe('browser steps', () => {
+  const server = {
+    name: 'shop',
+    kind: 'BROWSER' as const,
+    actions: ['{"fill":"#email","value":"@<<secrets.email>>"}', '{"click":"#submit"}', '{"extract":"order_id","selector":".order","attribute":"data-id"}'],
+    method: '',
+    url: 'https://shop.example.test/',
+    headers: [],
+    body: '',
+    timeoutMs: null,
+    alwaysRun: false,
+    continueOnFailure: false,
+    followRedirects: true,
+    insecure: false,
+    retry: null,
+    assertions: [
+      { source: 'URL', property: '', comparison: 'CONTAINS', target: '/done' },
+      { source: 'EXTRACTED', property: 'order_id', comparison: 'MATCHES', target: '^[0-9]+$' },
+    ],
+  };
+
+  it('keep kind, actions and their assertions through the editor', () => {
+    const d = stepFromServer(server);
+    expect(d.kind).toBe('browser');
+    expect(d.actions.split('\n')).toEqual(server.actions);
+    const input = stepToInput(d);
+    expect(input.kind).toBe('BROWSER');
+    expect(input.actions).toEqual(server.actions);
+    expect(input).toMatchObject({ method: '', headers: [], body: '', followRedirects: null, insecure: false, retry: null });
+    expect(input.assertions).toEqual(server.assertions);
+    expect(extractNames(d)).toEqual(['order_id']);
+  });
+
+  it('drop blank action lines, and send no actions for an HTTP step', () => {
+    const d = { ...stepFromServer(server), actions: '\n  {"click":"#a"}  \n\n' };
+    expect(stepToInput(d).actions).toEqual(['{"click":"#a"}']);
+    const http = { ...d, kind: 'http' as const, method: 'GET' };
+    expect(stepToInput(http)).toMatchObject({ kind: 'HTTP', actions: [], method: 'GET' });
+    expect(extractNames(http)).toEqual([]);
+    expect(stepToInput(newStep([]))).toMatchObject({ kind: 'HTTP', actions: [] });
+  });
+});
+
+describe('withKind', () => {
+  it('keeps only the assertions the new kind can answer', () => {
+    const http = newStep([]);
+    const b = withKind({ ...http, assertions: [...http.assertions, { key: 'x', source: 'url', property: '', comparison: 'contains', target: '/ok' }] }, 'browser');
+    expect(b.kind).toBe('browser');
+    expect(b.assertions.map((a) => a.source)).toEqual(['url']);
+    const back = withKind({ ...b, method: '' }, 'http');
+    expect(back).toMatchObject({ kind: 'http', method: 'GET', assertions: [] });
   });
 });

@@ -1,7 +1,7 @@
 // The editor's working copy of a collection and its conversion to and from the
 // API's types. The editor saves the whole collection at once (replaceCollection),
 // so reordering, adding and editing steps are plain local changes until Save.
-import type { AssertionSource, CollectionInput, Comparison as GqlComparison, RunFieldsFragment, StepInput } from '../../gql/graphql';
+import type { AssertionSource, CollectionInput, Comparison as GqlComparison, RunFieldsFragment, StepInput, StepKind } from '../../gql/graphql';
 import { isComparison, isSource, type AssertionDraft } from '../../lib/assertions';
 import type { StepResponse } from './references';
 
@@ -15,6 +15,10 @@ export interface StepDraft {
   /** A client-side key, stable across renames and moves (drag and drop needs one). */
   key: string;
   name: string;
+  /** http sends a request; browser opens url in Chromium and runs actions. */
+  kind: 'http' | 'browser';
+  /** A browser step's actions, one JSON object a line ({"click": "#submit"}). */
+  actions: string;
   method: string;
   url: string;
   headers: KV[];
@@ -47,6 +51,8 @@ export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTION
 
 interface ServerStep {
   name: string;
+  kind: StepKind;
+  actions: ReadonlyArray<string>;
   method: string;
   url: string;
   headers: ReadonlyArray<{ name: string; value: string }>;
@@ -64,6 +70,8 @@ export function stepFromServer(s: ServerStep): StepDraft {
   return {
     key: newKey(),
     name: s.name,
+    kind: s.kind === 'BROWSER' ? 'browser' : 'http',
+    actions: s.actions.join('\n'),
     method: s.method,
     url: s.url,
     headers: s.headers.map((h) => ({ key: newKey(), name: h.name, value: h.value })),
@@ -96,6 +104,8 @@ export function newStep(existing: ReadonlyArray<{ name: string }>, base = ''): S
   return {
     key: newKey(),
     name: `step${n}`,
+    kind: 'http',
+    actions: '',
     method: 'GET',
     url: base,
     headers: [],
@@ -118,19 +128,56 @@ function intOrNull(s: string): number | null {
   return Number(t);
 }
 
+/** The non-blank lines of a browser step's actions text, each one action. */
+export function actionLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+/** The names a browser step's extract actions keep, for @<<step.extracted.NAME>>; lines that are not JSON are skipped (the server reports them). */
+export function extractNames(s: Pick<StepDraft, 'kind' | 'actions'>): string[] {
+  if (s.kind !== 'browser') return [];
+  const out: string[] = [];
+  for (const line of actionLines(s.actions)) {
+    try {
+      const a: unknown = JSON.parse(line);
+      if (a !== null && typeof a === 'object' && 'extract' in a && typeof a.extract === 'string' && a.extract !== '') out.push(a.extract);
+    } catch {
+      // not JSON: the save reports it on its line
+    }
+  }
+  return out;
+}
+
+const BROWSER_SOURCES: ReadonlyArray<string> = ['url', 'text', 'extracted'];
+
+/** The step turned into kind; a browser step keeps only the assertions a page can answer (url, text, extracted), an HTTP step needs a method. */
+export function withKind(s: StepDraft, kind: StepDraft['kind']): StepDraft {
+  if (kind === s.kind) return s;
+  if (kind === 'browser') return { ...s, kind, assertions: s.assertions.filter((a) => BROWSER_SOURCES.includes(a.source)) };
+  return { ...s, kind, method: s.method || 'GET', assertions: s.assertions.filter((a) => a.source !== 'url' && a.source !== 'extracted') };
+}
+
 export function stepToInput(s: StepDraft): StepInput {
+  const browser = s.kind === 'browser';
   return {
     name: s.name.trim(),
-    method: s.method,
+    kind: browser ? 'BROWSER' : 'HTTP',
+    actions: browser ? actionLines(s.actions) : [],
+    method: browser ? '' : s.method,
     url: s.url,
-    headers: s.headers.filter((h) => h.name.trim() !== '').map((h) => ({ name: h.name.trim(), value: h.value })),
-    body: s.body,
+    // A browser step has no headers or body; the editor hides them, so they are not sent.
+    headers: browser ? [] : s.headers.filter((h) => h.name.trim() !== '').map((h) => ({ name: h.name.trim(), value: h.value })),
+    body: browser ? '' : s.body,
     timeoutMs: intOrNull(s.timeout),
     alwaysRun: s.alwaysRun,
     continueOnFailure: s.continueOnFailure,
-    followRedirects: s.followRedirects,
-    insecure: s.insecure,
-    retry: s.retry ? { attempts: intOrNull(s.retryAttempts) ?? 0, intervalMs: intOrNull(s.retryIntervalMs) ?? 0 } : null,
+    // A browser always follows redirects, verifies TLS and is not retried: it leaves these unset.
+    followRedirects: browser ? null : s.followRedirects,
+    insecure: browser ? false : s.insecure,
+    retry: !browser && s.retry ? { attempts: intOrNull(s.retryAttempts) ?? 0, intervalMs: intOrNull(s.retryIntervalMs) ?? 0 } : null,
     assertions: s.assertions.map((a) => ({
       source: a.source.toUpperCase() as AssertionSource,
       property: a.property,

@@ -209,3 +209,22 @@ describe('completion', () => {
     expect(applyCompletion(text, trig, body)).toEqual({ text: '@<<login.body.>>!', cursor: 14 });
   });
 });
+
+describe('browser steps: STEP.extracted.NAME', () => {
+  const steps = [{ name: 'shop', extracts: ['order_id', 'total'] }, { name: 'login' }, { name: 'use' }];
+  const problems = (text: string) => referenceProblems(text, ctx(2, { steps, lastRun: undefined })).map((p) => p.message);
+
+  it('parses, and wants a name', () => {
+    expect(parseReference('shop.extracted.order_id')).toEqual({ kind: 'step', step: 'shop', part: 'extracted', name: 'order_id' });
+    expect(parseReference('shop.extracted')).toEqual({ error: 'extracted needs the name of an extract action: write shop.extracted.NAME' });
+  });
+
+  it('accepts a name an earlier browser step extracts', () => {
+    expect(problems('/orders/@<<shop.extracted.order_id>>?t=@<<shop.extracted.total>>')).toEqual([]);
+  });
+
+  it('refuses a name the step does not extract, and an HTTP step', () => {
+    expect(problems('@<<shop.extracted.missing>>')).toEqual(['step \'shop\' extracts no value named "missing" in @<<shop.extracted.missing>>; it extracts: order_id, total']);
+    expect(problems('@<<login.extracted.token>>')).toEqual(["step 'login' is an HTTP step and extracts nothing in @<<login.extracted.token>>; use login.body.PATH"]);
+  });
+});

@@ -6,7 +6,7 @@
 export const REF_OPEN = '@<<';
 export const REF_CLOSE = '>>';
 export const BUILTINS = ['$uuid', '$timestamp', '$isoTimestamp', '$randomInt'] as const;
-export const STEP_PARTS = ['body', 'headers', 'status', 'latency'] as const;
+export const STEP_PARTS = ['body', 'headers', 'status', 'latency', 'extracted'] as const;
 export type StepPart = (typeof STEP_PARTS)[number];
 
 export type Reference =
@@ -43,7 +43,8 @@ export interface StepResponse {
 
 /** The collection as far as references care. */
 export interface ReferenceContext {
-  steps: ReadonlyArray<{ name: string }>;
+  /** extracts: the names a browser step's extract actions keep; absent for an HTTP step. */
+  steps: ReadonlyArray<{ name: string; extracts?: ReadonlyArray<string> }>;
   /** Index (0-based) of the step whose field is being edited. */
   index: number;
   variables: Record<string, string>;
@@ -90,6 +91,9 @@ export function parseReference(inner: string): Reference | { error: string } {
       return { kind: 'step', step: head, part, name };
     case 'headers':
       if (name === '') return { error: `headers needs a header name: write ${head}.headers.NAME` };
+      return { kind: 'step', step: head, part, name };
+    case 'extracted':
+      if (!KEY.test(name) || name.length > 200) return { error: `extracted needs the name of an extract action: write ${head}.extracted.NAME` };
       return { kind: 'step', step: head, part, name };
     case 'status':
     case 'latency':
@@ -171,6 +175,14 @@ export function unresolvable(ref: Reference, raw: string, ctx: ReferenceContext)
           severity: 'error',
           message: `step ${ctx.index + 1} refers to step ${j + 1} ('${ctx.steps[j].name}'), which runs later, in ${raw}; earlier steps: ${earlier}`,
         };
+      }
+      if (ref.part === 'extracted') {
+        const s = ctx.steps[j];
+        if (s.extracts === undefined) return { severity: 'error', message: `step '${s.name}' is an HTTP step and extracts nothing in ${raw}; use ${ref.step}.body.PATH` };
+        if (!s.extracts.includes(ref.name)) {
+          return { severity: 'error', message: `step '${s.name}' extracts no value named "${ref.name}" in ${raw}; it extracts: ${listOrNone([...s.extracts])}` };
+        }
+        return null;
       }
       const res = ctx.lastRun?.[ctx.steps[j].name];
       if (!res) return null;
