@@ -588,3 +588,31 @@ func TestBrowserRunner(t *testing.T) {
 		t.Errorf("browserImage: image %s", c.Image)
 	}
 }
+
+// Runners and the scheduler serve no API, but /healthz and /readyz on their
+// metrics port: that is what their probes must ask.
+func TestWorkerProbesOnTheMetricsPort(t *testing.T) {
+	t.Parallel()
+	objs := renderObjects(t, full())
+	seen := map[string]bool{}
+	for _, d := range all[*appsv1.Deployment](objs) {
+		comp := d.Labels["app.kubernetes.io/component"]
+		if comp != "runner" && comp != "scheduler" {
+			continue
+		}
+		seen[comp] = true
+		c := d.Spec.Template.Spec.Containers[0]
+		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" || c.LivenessProbe.HTTPGet.Port.String() != "metrics" {
+			t.Errorf("%s %s: liveness probe %+v, want /healthz on the metrics port", comp, d.Name, c.LivenessProbe)
+		}
+		if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.ReadinessProbe.HTTPGet.Port.String() != "metrics" {
+			t.Errorf("%s %s: readiness probe %+v, want /readyz on the metrics port", comp, d.Name, c.ReadinessProbe)
+		}
+		if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == "metrics" && p.ContainerPort == 9090 }) {
+			t.Errorf("%s %s: no metrics port 9090: %+v", comp, d.Name, c.Ports)
+		}
+	}
+	if !seen["runner"] || !seen["scheduler"] {
+		t.Fatalf("full values should render runners and the scheduler, saw %v", seen)
+	}
+}
