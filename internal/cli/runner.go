@@ -31,7 +31,7 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	leaseTTL := fs.Duration("lease-ttl", collectionrunner.DefaultLeaseTTL, "how long a run stays leased without a heartbeat")
 	heartbeat := fs.Duration("heartbeat", collectionrunner.DefaultHeartbeat, "how often a running run's lease is extended (well under --lease-ttl)")
 	sweep := fs.Duration("sweep-interval", defaultSweepInterval, "how often runs whose runner was lost are looked for")
-	rescue := fs.Duration("rescue-stuck-after", queue.DefaultRescueStuckJobsAfter, "how long a job (an alert delivery) may stay running before it is retried as lost; River rescues no job before its own timeout")
+	rescue := fs.Duration("rescue-stuck-after", queue.DefaultRescueStuckJobsAfter, "how long a job (an alert delivery) may stay running before it is retried as lost; at least 1m; River rescues no job before its own timeout either")
 	sendTimeout := fs.Duration("alert-send-timeout", 30*time.Second, "how long one alert send may take")
 	maxBody := fs.Int("max-body-mib", int(collectionrunner.DefaultMaxBodyRead>>20), "the most of a (decoded) response body a step reads, in MiB; more errors the step (body_too_large)")
 	if err := fs.Parse(args); err != nil {
@@ -46,8 +46,8 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if *maxBody < 1 || *maxBody > 1024 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--max-body-mib %d must be between 1 and 1024", *maxBody)}
 	}
-	if *rescue <= 0 || *sendTimeout <= 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--rescue-stuck-after (%s) and --alert-send-timeout (%s) must be positive", *rescue, *sendTimeout)}
+	if *rescue < time.Minute || *sendTimeout <= 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--rescue-stuck-after (%s) must be at least 1m (River's job timeout) and --alert-send-timeout (%s) positive", *rescue, *sendTimeout)}
 	}
 	if *heartbeat <= 0 || *sweep <= 0 || *leaseTTL < 2*(*heartbeat) {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--lease-ttl (%s) must be at least twice --heartbeat (%s), and both and --sweep-interval positive", *leaseTTL, *heartbeat)}
