@@ -28,11 +28,17 @@ type Event struct {
 type handler struct {
 	deliverer *schedule.Deliverer
 	log       *slog.Logger
+	close     func() // releases the pool (tests; a Lambda container just ends)
 }
 
-// newHandlerFromEnv loads the configuration, connects to Postgres (checking
-// the schema is current) and builds the queue client and the deliverer.
+// newHandlerFromEnv loads the configuration (the database credentials from
+// DATABASE_SECRET_ARN when set), connects to Postgres (checking the schema is
+// current) and builds the queue client and the deliverer.
 func newHandlerFromEnv(ctx context.Context, getenv func(string) string) (*handler, error) {
+	getenv, err := withSecretDatabaseURL(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
@@ -62,7 +68,7 @@ func newHandlerFromEnv(ctx context.Context, getenv func(string) string) (*handle
 		pool.Close()
 		return nil, err
 	}
-	return &handler{deliverer: d, log: log}, nil
+	return &handler{deliverer: d, log: log, close: pool.Close}, nil
 }
 
 // Handle enqueues the monitor's runs for the delivered slot. It returns an

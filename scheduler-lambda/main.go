@@ -4,8 +4,11 @@
 // the slot, and records late deliveries as missed. Build it with `make lambda`
 // (provided.al2023, arm64).
 //
-// Configuration is Catena's (DATABASE_URL, CATENA_LOG_FORMAT…); the Lambda
-// needs no secret key: snapshots never carry secret values.
+// Configuration is Catena's (DATABASE_URL, CATENA_LOG_FORMAT…), plus
+// DATABASE_SECRET_ARN: a Secrets Manager secret (RDS JSON: username,
+// password, host, port, dbname) read once at cold start, so the database
+// password is not in the Lambda's environment. The Lambda needs no secret
+// key: snapshots never carry secret values.
 package main
 
 import (

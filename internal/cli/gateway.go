@@ -24,6 +24,9 @@ func runGateway(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	if err := publishQueueAge(gctx, d, g); err != nil {
+		return err
+	}
 	gw.start(gctx, g)
 	if d.cfg.Scheduler.Mode == "eventbridge" && gw.schedulerLoop != nil {
 		// The EventBridge outbox's sync jobs and periodic reconcile (the

@@ -59,14 +59,42 @@ func withMetricsServer(ctx context.Context, d *deps, work func(context.Context) 
 
 // watchQueue exports the run queues' depth and oldest job age from d's store.
 func watchQueue(d *deps) {
-	d.metrics.WatchQueue(func(ctx context.Context) ([]metrics.QueueStat, error) {
+	d.metrics.WatchQueue(queueSource(d), d.log.With("component", "metrics"))
+}
+
+// queueSource reads the run queues' state from d's store, for /metrics and
+// the CloudWatch publisher alike.
+func queueSource(d *deps) metrics.QueueSource {
+	return func(ctx context.Context) ([]metrics.QueueStat, error) {
 		rows, err := d.store.QueueStats(ctx)
 		out := make([]metrics.QueueStat, len(rows))
 		for i, r := range rows {
 			out[i] = metrics.QueueStat{Location: r.Location, State: r.State, Jobs: r.Jobs, OldestAge: r.OldestAge}
 		}
 		return out, err
-	}, d.log.With("component", "metrics"))
+	}
+}
+
+// publishQueueAge starts, when CATENA_CLOUDWATCH_NAMESPACE is set, the loop
+// that publishes each location's oldest queued job age to CloudWatch every
+// minute (what AWS runner scaling tracks).
+func publishQueueAge(ctx context.Context, d *deps, g *errgroup.Group) error {
+	cw := d.cfg.CloudWatch
+	if cw.Namespace == "" {
+		return nil
+	}
+	client, err := metrics.NewCloudWatchClient(ctx, cw)
+	if err != nil {
+		return err
+	}
+	log := d.log.With("component", "cloudwatch")
+	log.InfoContext(ctx, "publishing the queue age to CloudWatch", "namespace", cw.Namespace, "metric", metrics.QueueAgeMetric)
+	g.Go(func() error {
+		return metrics.PublishQueueAge(ctx, metrics.CloudWatchPublisherConfig{
+			Client: client, Namespace: cw.Namespace, Source: queueSource(d), Log: log,
+		})
+	})
+	return nil
 }
 
 // observedWorker counts the runs a runner is executing; the rest is the run

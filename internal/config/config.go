@@ -101,8 +101,17 @@ type Config struct {
 	// up history and prune what retention no longer keeps (default 15m).
 	RetentionInterval time.Duration
 
-	Scheduler SchedulerConfig
-	Email     EmailConfig
+	Scheduler  SchedulerConfig
+	Email      EmailConfig
+	CloudWatch CloudWatchConfig
+}
+
+// CloudWatchConfig makes the gateway publish the run queues' oldest job age
+// to CloudWatch (the metric AWS runner scaling tracks).
+type CloudWatchConfig struct {
+	Namespace      string // CATENA_CLOUDWATCH_NAMESPACE: "" publishes nothing
+	AWSRegion      string // AWS_REGION (or AWS_DEFAULT_REGION)
+	AWSEndpointURL string // CATENA_AWS_ENDPOINT_URL: an endpoint override (tests, LocalStack)
 }
 
 // SchedulerConfig chooses how monitors are triggered.
@@ -247,6 +256,11 @@ func Load(getenv func(string) string) (*Config, error) {
 			AWSRegion:      cmp.Or(get("AWS_REGION"), get("AWS_DEFAULT_REGION")),
 			AWSEndpointURL: get("CATENA_AWS_ENDPOINT_URL"),
 		},
+		CloudWatch: CloudWatchConfig{
+			Namespace:      get("CATENA_CLOUDWATCH_NAMESPACE"),
+			AWSRegion:      cmp.Or(get("AWS_REGION"), get("AWS_DEFAULT_REGION")),
+			AWSEndpointURL: get("CATENA_AWS_ENDPOINT_URL"),
+		},
 	}
 
 	if k := secretVal("CATENA_SECRET_KEY"); k != "" {
@@ -281,6 +295,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		errs = append(errs, fmt.Errorf("CATENA_RUNNER_CONCURRENCY=%d must be between 1 and 10000", c.Concurrency))
+	}
+	if ns := c.CloudWatch.Namespace; len(ns) > 255 || strings.HasPrefix(ns, "AWS/") {
+		errs = append(errs, fmt.Errorf("CATENA_CLOUDWATCH_NAMESPACE must be at most 255 characters and not start with AWS/"))
 	}
 	if c.MetricsSeriesLimit < 1 || c.MetricsSeriesLimit > 1_000_000 {
 		errs = append(errs, fmt.Errorf("CATENA_METRICS_SERIES_LIMIT=%d must be between 1 and 1000000", c.MetricsSeriesLimit))

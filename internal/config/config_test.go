@@ -166,3 +166,19 @@ func TestEgressPolicy(t *testing.T) {
 		t.Fatalf("bad egress: %v", err)
 	}
 }
+
+func TestCloudWatchSettings(t *testing.T) {
+	c, err := Load(envOf(map[string]string{}))
+	if err != nil || c.CloudWatch.Namespace != "" {
+		t.Fatalf("default: namespace %q, %v; want none (publish nothing)", c.CloudWatch.Namespace, err)
+	}
+	c, err = Load(envOf(map[string]string{"CATENA_CLOUDWATCH_NAMESPACE": "Catena", "AWS_DEFAULT_REGION": "eu-west-1", "CATENA_AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}))
+	if err != nil || c.CloudWatch != (CloudWatchConfig{Namespace: "Catena", AWSRegion: "eu-west-1", AWSEndpointURL: "http://127.0.0.1:4566"}) {
+		t.Fatalf("got %+v, %v", c.CloudWatch, err)
+	}
+	for _, ns := range []string{"AWS/ECS", strings.Repeat("n", 256)} {
+		if _, err := Load(envOf(map[string]string{"CATENA_CLOUDWATCH_NAMESPACE": ns})); err == nil || !strings.Contains(err.Error(), "CATENA_CLOUDWATCH_NAMESPACE") {
+			t.Errorf("namespace %.20q: err = %v", ns, err)
+		}
+	}
+}

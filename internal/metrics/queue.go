@@ -75,24 +75,33 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	type key struct{ loc, state string }
 	jobs := map[key]int{}
+	for _, s := range stats {
+		if s.State == "" {
+			continue // a known queue with no row: reported as zeros
+		}
+		jobs[key{labelValue(s.Location), word(s.State)}] += s.Jobs
+	}
+	for loc, a := range OldestAges(stats) {
+		for _, st := range queueStates {
+			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(jobs[key{loc, st}]), loc, st)
+		}
+		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, a.Seconds(), loc)
+	}
+}
+
+// OldestAges is how long the oldest available job of each location's run
+// queue has waited, every known queue present (0 when none waits); locations
+// are cut to label length.
+func OldestAges(stats []QueueStat) map[string]time.Duration {
 	age := map[string]time.Duration{}
 	for _, s := range stats {
 		loc := labelValue(s.Location)
 		if _, ok := age[loc]; !ok {
 			age[loc] = 0
 		}
-		if s.State == "" {
-			continue // a known queue with no row: reported as zeros
-		}
-		jobs[key{loc, word(s.State)}] += s.Jobs
 		if s.State == "available" && s.OldestAge > age[loc] {
 			age[loc] = s.OldestAge
 		}
 	}
-	for loc, a := range age {
-		for _, st := range queueStates {
-			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(jobs[key{loc, st}]), loc, st)
-		}
-		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, a.Seconds(), loc)
-	}
+	return age
 }

@@ -193,16 +193,18 @@ export class CatenaStack extends cdk.Stack {
       environmentEncryption: envKey,
       reservedConcurrentExecutions: 50,
       environment: {
-        // The Lambda reads DATABASE_URL only; the password reaches it through a
-        // CloudFormation dynamic reference, encrypted at rest with envKey.
-        DATABASE_URL: cdk.Fn.join("", [
-          "postgres://catena:",
-          this.dbSecret.secretValueFromJson("password").unsafeUnwrap(),
-          "@", this.database.dbInstanceEndpointAddress, ":", this.database.dbInstanceEndpointPort, "/catena?sslmode=require",
-        ]),
+        // No password here: the Lambda reads the RDS secret (username,
+        // password, host, port, dbname) once at cold start; DATABASE_URL only
+        // gives the database and TLS mode the secret's fields fill in.
+        DATABASE_SECRET_ARN: this.dbSecret.secretArn,
+        DATABASE_URL: TASK_DATABASE_URL,
         CATENA_LOG_FORMAT: "json",
       },
     });
+    // GetSecretValue on the database secret only (encrypted with the AWS-managed key, which needs no grant).
+    this.schedulerFunction.addToRolePolicy(new iam.PolicyStatement({
+      sid: "ReadDatabaseSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.dbSecret.secretArn],
+    }));
 
     // EventBridge Scheduler: the group, the DLQ and the role that may invoke only that Lambda.
     const group = new scheduler.CfnScheduleGroup(this, "ScheduleGroup", { name: SCHEDULE_GROUP });
@@ -286,6 +288,8 @@ export class CatenaStack extends cdk.Stack {
       CATENA_EB_LAMBDA_ARN: this.schedulerFunction.functionArn,
       CATENA_EB_ROLE_ARN: this.schedulerRole.roleArn,
       CATENA_EB_DLQ_ARN: dlq.queueArn,
+      // The queue age runner scaling and the queue alarm read, published every minute.
+      CATENA_CLOUDWATCH_NAMESPACE: QUEUE_METRIC.namespace,
     }, 1024);
     gw.addPortMappings({ containerPort: 8080, name: "http" });
     const scheduleArn = `arn:${this.partition}:scheduler:${region}:${this.account}:schedule/${SCHEDULE_GROUP}/catena-monitor-*`;

@@ -167,6 +167,20 @@ test("scheduler-lambda, schedule group, DLQ", () => {
     Runtime: "provided.al2023", Architectures: ["arm64"], Handler: "bootstrap",
     VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }), KmsKeyArn: Match.anyValue(),
   });
+  // The Lambda gets the database secret's ARN, never its value: no password
+  // and no dynamic reference in its environment; it may read that secret only.
+  const fns = Object.entries(base.main.findResources("AWS::Lambda::Function", { Properties: { Runtime: "provided.al2023" } }));
+  assert.equal(fns.length, 1);
+  const vars = fns[0][1].Properties.Environment.Variables;
+  const secretRef = base.main.toJSON().Outputs.DatabaseSecretArn.Value;
+  assert.deepEqual(vars.DATABASE_SECRET_ARN, secretRef);
+  assert.equal(vars.DATABASE_URL, "postgres:///catena?sslmode=require");
+  assert.doesNotMatch(JSON.stringify(vars), /resolve:secretsmanager|password|SecretString/i);
+  const lambdaSt = policiesOfRole(base.main, "SchedulerLambdaServiceRole").filter((st) => actionsOf(st).some((a) => a.startsWith("secretsmanager:")));
+  assert.equal(lambdaSt.length, 1);
+  assert.equal(lambdaSt[0].Sid, "ReadDatabaseSecret");
+  assert.deepEqual(actionsOf(lambdaSt[0]), ["secretsmanager:GetSecretValue"]);
+  assert.deepEqual(lambdaSt[0].Resource, secretRef);
   base.main.hasResourceProperties("AWS::Scheduler::ScheduleGroup", { Name: "catena" });
   base.main.hasResourceProperties("AWS::SQS::Queue", { MessageRetentionPeriod: 1209600 });
 });
@@ -191,6 +205,13 @@ test("IAM: the gateway manages only its group's schedules and passes only the sc
   assert.deepEqual(bySid.PassSchedulerRole.Resource, { "Fn::GetAtt": [Object.keys(base.main.findResources("AWS::IAM::Role")).find((k) => k.startsWith("SchedulerRole")), "Arn"] });
   assert.deepEqual(bySid.PassSchedulerRole.Condition, { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } });
   assert.deepEqual(bySid.CatenaMetrics.Condition, { StringEquals: { "cloudwatch:namespace": "Catena" } });
+  assert.deepEqual(actionsOf(bySid.CatenaMetrics), ["cloudwatch:PutMetricData"]);
+  // The gateway publishes the queue age in the namespace the policy allows
+  // and the runner scaling reads.
+  const gwTd = Object.values(base.main.findResources("AWS::ECS::TaskDefinition")).find((td) => td.Properties.ContainerDefinitions[0].Name === "gateway")!;
+  const gwEnv = Object.fromEntries((gwTd.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+  assert.equal(gwEnv.CATENA_CLOUDWATCH_NAMESPACE, "Catena");
+  assert.equal(gwEnv.CATENA_CLOUDWATCH_NAMESPACE, (bySid.CatenaMetrics.Condition as { StringEquals: Record<string, string> }).StringEquals["cloudwatch:namespace"]);
   assert.deepEqual(Object.keys(bySid).sort(), ["CatenaMetrics", "CatenaScheduleGroup", "ListSchedules", "ManageCatenaSchedules", "PassSchedulerRole"]);
   // SES only with an identity, and only from it.
   const ses = policiesOfRole(full.main, "GatewayTaskTaskRole").find((s) => s.Sid === "SendAlertMail")!;
