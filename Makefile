@@ -65,8 +65,9 @@ chromium:
 
 ## go-test: the Go tests; their databases get this run's own prefix
 ## (CATENA_TEST_DB_PREFIX, set it to choose one) and are dropped at the end.
-# -short leaves out the two slowest fault scenarios (a 60 s blackhole, 50 huge
-# bodies); make test-faults runs them.
+# -short leaves out the slowest fault scenarios (a 60 s blackhole, 50 huge
+# bodies, a delivery waiting for River's rescuer, a scheduler frozen for two
+# minutes); make test-faults runs them.
 go-test: chromium
 	@pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
 	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_r$$$$_}; \

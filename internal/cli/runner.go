@@ -31,6 +31,8 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	leaseTTL := fs.Duration("lease-ttl", collectionrunner.DefaultLeaseTTL, "how long a run stays leased without a heartbeat")
 	heartbeat := fs.Duration("heartbeat", collectionrunner.DefaultHeartbeat, "how often a running run's lease is extended (well under --lease-ttl)")
 	sweep := fs.Duration("sweep-interval", defaultSweepInterval, "how often runs whose runner was lost are looked for")
+	rescue := fs.Duration("rescue-stuck-after", queue.DefaultRescueStuckJobsAfter, "how long a job (an alert delivery) may stay running before it is retried as lost; at least 1m; River rescues no job before its own timeout either")
+	sendTimeout := fs.Duration("alert-send-timeout", 30*time.Second, "how long one alert send may take")
 	maxBody := fs.Int("max-body-mib", int(collectionrunner.DefaultMaxBodyRead>>20), "the most of a (decoded) response body a step reads, in MiB; more errors the step (body_too_large)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
@@ -44,6 +46,9 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	if *maxBody < 1 || *maxBody > 1024 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--max-body-mib %d must be between 1 and 1024", *maxBody)}
 	}
+	if *rescue < time.Minute || *sendTimeout <= 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--rescue-stuck-after (%s) must be at least 1m (River's job timeout) and --alert-send-timeout (%s) positive", *rescue, *sendTimeout)}
+	}
 	if *heartbeat <= 0 || *sweep <= 0 || *leaseTTL < 2*(*heartbeat) {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--lease-ttl (%s) must be at least twice --heartbeat (%s), and both and --sweep-interval positive", *leaseTTL, *heartbeat)}
 	}
@@ -55,7 +60,8 @@ func runRunner(ctx context.Context, e env, args []string) error {
 	opts, err := withAlerting(ctx, d, runnerOptions{
 		Location: *location, Concurrency: *concurrency,
 		LeaseTTL: *leaseTTL, Heartbeat: *heartbeat, SweepInterval: *sweep,
-		MaxBodyRead: int64(*maxBody) << 20,
+		MaxBodyRead:      int64(*maxBody) << 20,
+		RescueStuckAfter: *rescue, AlertSendTimeout: *sendTimeout,
 	})
 	if err != nil {
 		return err
@@ -90,6 +96,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		PublicURL: d.cfg.PublicURL,
 		Log:       d.log.With("component", "alerting"),
 		Metrics:   d.metrics,
+		Retry:     alerting.RetryConfig{SendTimeout: opts.AlertSendTimeout},
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)
@@ -150,6 +157,10 @@ type runnerOptions struct {
 	FetchCooldown, FetchPollInterval time.Duration
 	// LeaseTTL, Heartbeat and SweepInterval default to 30s, 10s and 15s.
 	LeaseTTL, Heartbeat, SweepInterval time.Duration
+	// RescueStuckAfter is queue.Config.RescueStuckJobsAfter (0: the queue's default).
+	RescueStuckAfter time.Duration
+	// AlertSendTimeout bounds one alert send (0: alerting's default, 30s).
+	AlertSendTimeout time.Duration
 }
 
 // defaultSweepInterval is how often a runner looks for runs whose runner was lost.
@@ -250,7 +261,9 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := queue.New(d.store, d.log, queue.Config{Workers: workers, Queues: queues, PeriodicJobs: periodic})
+	client, err := queue.New(d.store, d.log, queue.Config{
+		Workers: workers, Queues: queues, PeriodicJobs: periodic, RescueStuckJobsAfter: opts.RescueStuckAfter,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the queue client: %w", err)
 	}

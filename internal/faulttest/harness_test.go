@@ -193,8 +193,14 @@ type proc struct {
 // killed at cleanup if it is still there, and its log shown if the test failed.
 func (e *env) startRunner(name string, extra ...string) *proc {
 	e.t.Helper()
-	cmd := exec.Command(catenaBin, append([]string{"runner",
+	return e.startProc(name, append([]string{"runner",
 		"--lease-ttl", leaseTTL.String(), "--heartbeat", heartbeat.String(), "--sweep-interval", sweepInterval.String()}, extra...)...)
+}
+
+// startProc starts `catena args...` as startRunner does.
+func (e *env) startProc(name string, args ...string) *proc {
+	e.t.Helper()
+	cmd := exec.Command(catenaBin, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),

@@ -27,6 +27,14 @@ import (
 // is lost is retried once from the start (a new, fenced attempt), then ends errored.
 const RunMaxAttempts = 2
 
+// DefaultRescueStuckJobsAfter is how long a job may stay running before River's
+// rescuer (on the elected leader, every 30s) retries it. River never rescues a job
+// before its own Timeout has passed, and never one whose Timeout is -1 (run jobs:
+// their lease sweep handles a lost runner), so this is a floor: an alert delivery
+// (Timeout = send timeout + 30s, 60s by default) whose runner died mid-send is
+// retried about 2 to 2.5 minutes later instead of after an hour.
+const DefaultRescueStuckJobsAfter = 2 * time.Minute
+
 // Config configures a Client.
 type Config struct {
 	// Workers registers the job workers; nil makes an insert-only client
@@ -38,8 +46,9 @@ type Config struct {
 	// JobTimeout cancels a job's context after this long (River's default: 1m;
 	// -1: never).
 	JobTimeout time.Duration
-	// RescueStuckJobsAfter retries a job whose worker vanished after this long
-	// (River's default: 1h); it must be longer than JobTimeout.
+	// RescueStuckJobsAfter retries a job whose worker vanished (a runner killed
+	// mid-job) after this long; it must be at least JobTimeout. Zero on a client
+	// with Workers means DefaultRescueStuckJobsAfter, not River's 1h.
 	RescueStuckJobsAfter time.Duration
 	// FetchPollInterval is the fallback poll when LISTEN/NOTIFY misses a job
 	// (River's default: 1s).
@@ -70,11 +79,15 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if st == nil {
 		return nil, errors.New("queue: a store is required")
 	}
+	rescue := cfg.RescueStuckJobsAfter
+	if rescue == 0 && cfg.Workers != nil {
+		rescue = max(DefaultRescueStuckJobsAfter, cfg.JobTimeout)
+	}
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		Workers:              cfg.Workers,
 		Queues:               cfg.Queues,
 		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		RescueStuckJobsAfter: rescue,
 		FetchPollInterval:    cfg.FetchPollInterval,
 		PeriodicJobs:         cfg.PeriodicJobs,
 		MaxAttempts:          RunMaxAttempts,

@@ -337,3 +337,69 @@ func TestEnqueueRunRefusesAFinalStatus(t *testing.T) {
 		t.Errorf("%d runs inserted (%v); want none", n, err)
 	}
 }
+
+// stuckArgs is a job kind for TestStuckJobIsRescuedWithinMinutes.
+type stuckArgs struct{}
+
+func (stuckArgs) Kind() string { return "stuck_probe" }
+
+type stuckWorker struct {
+	river.WorkerDefaults[stuckArgs]
+	got chan int
+}
+
+func (w *stuckWorker) Timeout(*river.Job[stuckArgs]) time.Duration { return time.Second }
+
+func (w *stuckWorker) Work(_ context.Context, job *river.Job[stuckArgs]) error {
+	w.got <- job.Attempt
+	return nil
+}
+
+// A job left running by a worker that died (its attempt began five minutes ago)
+// is retried by a client built with the default rescue threshold: under River's
+// own default (1h) it would stay stuck and this test would time out.
+func TestStuckJobIsRescuedWithinMinutes(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewDB(t)
+	ctx := context.Background()
+	st := store.New(pool, nil)
+	inserter, err := queue.New(st, nil, queue.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := inserter.River().Insert(ctx, stuckArgs{}, &river.InsertOpts{Queue: "stuck", MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a SIGKILLed runner leaves behind: the job running, attempt 1, no end.
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+		attempted_at = now() - interval '5 minutes', attempted_by = ARRAY['dead-runner']
+		WHERE id = $1`, res.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	w := &stuckWorker{got: make(chan int, 1)}
+	river.AddWorker(workers, w)
+	q, err := queue.New(st, nil, queue.Config{Workers: workers, Queues: map[string]river.QueueConfig{"stuck": {MaxWorkers: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := q.Start(runCtx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		_ = q.Stop(stopCtx)
+	})
+	select {
+	case attempt := <-w.got:
+		if attempt != 2 {
+			t.Errorf("the rescued job ran as attempt %d; want 2", attempt)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the stuck job was never rescued")
+	}
+}
