@@ -56,9 +56,9 @@ UNION ALL
 -- I3: no step row beyond the snapshot's steps.
 SELECT 'I3', 'step_beyond_snapshot', s.run_id, s.attempt, 0,
        format('step row at position %s but the snapshot has %s steps', s.position,
-              coalesce(jsonb_array_length(r.snapshot -> 'steps'), 0))
+              coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(r.snapshot -> 'steps') = 'array' THEN r.snapshot -> 'steps' END), 0))
 FROM recent_steps s JOIN recent_runs r ON r.id = s.run_id
-WHERE s.position >= coalesce(jsonb_array_length(r.snapshot -> 'steps'), 0)
+WHERE s.position >= coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(r.snapshot -> 'steps') = 'array' THEN r.snapshot -> 'steps' END), 0)
 
 UNION ALL
 -- I3: an interrupted step is where its attempt was cut off: nothing after it.
@@ -79,11 +79,11 @@ UNION ALL
 SELECT 'I3', 'incomplete_result', r.id, r.attempt, 0,
        format('%s run has %s step rows for attempt %s; its snapshot has %s steps', r.status,
               (SELECT count(*) FROM step_results s WHERE s.run_id = r.id AND s.attempt = r.attempt), r.attempt,
-              coalesce(jsonb_array_length(r.snapshot -> 'steps'), 0))
+              coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(r.snapshot -> 'steps') = 'array' THEN r.snapshot -> 'steps' END), 0))
 FROM recent_runs r
 WHERE r.status IN ('passed', 'failed')
   AND (SELECT count(*) FROM step_results s WHERE s.run_id = r.id AND s.attempt = r.attempt)
-      <> coalesce(jsonb_array_length(r.snapshot -> 'steps'), 0)
+      <> coalesce(jsonb_array_length(CASE WHEN jsonb_typeof(r.snapshot -> 'steps') = 'array' THEN r.snapshot -> 'steps' END), 0)
 
 UNION ALL
 -- I6: no step row from an attempt the run never reached (a write that got

@@ -296,3 +296,23 @@ func TestAuditFindsAlertingViolations(t *testing.T) {
 		})
 	}
 }
+
+// A run of a collection with no steps is stored with "steps": null in its
+// snapshot; the auditor must read it as zero steps, not fail the whole audit.
+func TestAuditReadsStepsNullAsNoSteps(t *testing.T) {
+	t.Parallel()
+	tx := dbtest.TestTx(t)
+	ctx := context.Background()
+	if _, err := tx.Exec(ctx, `
+INSERT INTO runs (collection_name, trigger, status, snapshot, idempotency_key, attempt, started_at, finished_at)
+VALUES ('c', 'manual', 'passed', '{"name": "c", "steps": null}', 'audit-null-steps', 1, now() - interval '1 second', now())`); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := store.Audit(ctx, tx)
+	if err != nil {
+		t.Fatalf("audit with a stepless snapshot: %v", err)
+	}
+	if len(vs) != 0 {
+		t.Errorf("a finished run with no steps and no step rows breaks nothing; got %v", vs)
+	}
+}
