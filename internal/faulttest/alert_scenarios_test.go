@@ -71,7 +71,7 @@ func (c *channelStandIn) count() int {
 // 30 s), so not with -short.
 func TestAlertDeliveredAfterRunnerKilledAfterChannel200(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits for River's job rescuer (30 s interval)")
+		t.Skip("waits for River's job rescuer (30 s interval); run by make test-faults")
 	}
 	t.Parallel()
 	e := newEnv(t)

@@ -20,7 +20,7 @@ import (
 // (about 3 minutes: slots are at least a minute apart), so not with -short.
 func TestSchedulerFrozenRecordsLag(t *testing.T) {
 	if testing.Short() {
-		t.Skip("needs two 1-minute slots to pass while the scheduler is stopped")
+		t.Skip("needs two 1-minute slots to pass while the scheduler is stopped; run by make test-faults")
 	}
 	t.Parallel()
 	e := newEnv(t)
