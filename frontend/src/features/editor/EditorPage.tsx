@@ -97,7 +97,10 @@ export function EditorPage() {
   const [debouncedDraft] = useDebouncedValue(draft, 300);
   useEffect(() => {
     if (!debouncedDraft || saved === '') return;
-    if (fingerprint(debouncedDraft) !== saved) saveDraft(id, debouncedDraft, saved);
+    // Just saved: the debounced copy may still be the edit before the save;
+    // writing it would bring a stale draft back on reload.
+    if (draft && fingerprint(draft) === saved) clearDraft(id);
+    else if (fingerprint(debouncedDraft) !== saved) saveDraft(id, debouncedDraft, saved);
     else clearDraft(id);
   }, [debouncedDraft, saved, id]);
   // Leaving the editor with unsaved changes asks first; signing in again after
