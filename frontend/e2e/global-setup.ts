@@ -17,16 +17,25 @@ const work = join(repo, 'frontend', 'test-results', 'e2e-env');
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct-horse-battery';
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => ok(port));
-    });
+// freePorts holds n listeners open at once, so the ports it returns differ
+// from each other (picked one at a time, the kernel may hand the same one out
+// twice before anything binds it).
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<ReturnType<typeof createNetServer>>((ok, fail) => {
+        const s = createNetServer();
+        s.once('error', fail);
+        s.listen(0, '127.0.0.1', () => ok(s));
+      }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const addr = s.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
   });
+  await Promise.all(servers.map((s) => new Promise<void>((ok) => s.close(() => ok()))));
+  return ports;
 }
 
 async function waitFor(url: string, what: string, proc: ChildProcess, deadlineMs: number): Promise<void> {
@@ -97,11 +106,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       res.end('ok');
     });
   });
-  const slackPort = await freePort();
+  const [slackPort, demoPort, servePort] = await freePorts(3);
   await new Promise<void>((ok) => slack.listen(slackPort, '127.0.0.1', ok));
 
-  const demoPort = await freePort();
-  const servePort = await freePort();
   const demo = start('demo-api', ['demo-api', '--addr', `127.0.0.1:${demoPort}`], {});
   const serve = start('serve', ['serve'], {
     CATENA_ADDR: `127.0.0.1:${servePort}`,
