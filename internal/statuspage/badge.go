@@ -65,8 +65,8 @@ func textWidth(s string) float64 {
 type badgeLayout struct {
 	badge
 	Width, LabelWidth, MessageWidth int
-	LabelX, MessageX               float64
-	LabelText, MessageText         float64 // textLength of each text
+	LabelX, MessageX                float64
+	LabelText, MessageText          float64 // textLength of each text
 }
 
 func layout(b badge) badgeLayout {

@@ -113,7 +113,7 @@ func (h *Handler) view(ctx context.Context, slug string, now time.Time) (*View, 
 		return nil, err
 	}
 	today := now.UTC().Truncate(24 * time.Hour)
-	from, to := today.AddDate(0, 0, -(Days - 1)), today.AddDate(0, 0, 1)
+	from, to := today.AddDate(0, 0, -(Days-1)), today.AddDate(0, 0, 1)
 	v := &View{Found: true, Title: p.Title, Description: p.Description, ShowLatency: p.ShowLatency,
 		FirstDay: from.Format("2 Jan 2006"), UpdatedAt: now.UTC()}
 	names := map[collection.MonitorID]string{}
