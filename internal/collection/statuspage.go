@@ -16,7 +16,6 @@ const (
 	MaxStatusGroups        = 20
 	MaxStatusMonitors      = 100 // on one page, across its groups
 	MaxStatusDescription   = 2000
-	MaxIncidentPublicNote  = 4000
 	statusSlugMin          = 3
 	statusSlugMax          = 64
 	statusDisplayNameLimit = MaxNameLen
