@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/catena-monitor/catena/graph/generated"
@@ -17,20 +16,8 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-func (r *incidentResolver) PublicNote(ctx context.Context, obj *collection.Incident) (*string, error) {
-	n, err := r.publicNote(ctx, obj.ID)
-	if err != nil || n == nil {
-		return nil, err
-	}
-	return &n.Body, nil
-}
-
-func (r *incidentResolver) PublicNoteUpdatedAt(ctx context.Context, obj *collection.Incident) (*time.Time, error) {
-	n, err := r.publicNote(ctx, obj.ID)
-	if err != nil || n == nil {
-		return nil, err
-	}
-	return &n.UpdatedAt, nil
+func (r *incidentResolver) PublicNote(ctx context.Context, obj *collection.Incident) (*model.IncidentPublicNote, error) {
+	return r.publicNote(ctx, obj.ID)
 }
 
 func (r *monitorResolver) Badge(ctx context.Context, obj *collection.Monitor) (*model.MonitorBadge, error) {
@@ -159,6 +146,17 @@ func (r *queryResolver) StatusPage(ctx context.Context, id string) (*model.Statu
 		return nil, err
 	}
 	return statusPageModel(p), nil
+}
+
+func (r *queryResolver) IncidentPublicNote(ctx context.Context, incidentID string) (*model.IncidentPublicNote, error) {
+	if _, err := viewer(ctx); err != nil {
+		return nil, err
+	}
+	iid, err := parseID[collection.IncidentID](incidentID)
+	if err != nil {
+		return nil, nil
+	}
+	return r.publicNote(ctx, iid)
 }
 
 func (r *statusPageMonitorResolver) Monitor(ctx context.Context, obj *model.StatusPageMonitor) (*collection.Monitor, error) {

@@ -151,7 +151,7 @@ func TestStatusPagesAndBadgesByRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	iid := idString(int64(in.ID))
-	setNote := `mutation($id: ID!, $n: String!) { setIncidentPublicNote(id: $id, note: $n) { publicNote publicNoteUpdatedAt } }`
+	setNote := `mutation($id: ID!, $n: String!) { setIncidentPublicNote(id: $id, note: $n) { publicNote { body updatedAt } } }`
 	if r := e.post(editor, setNote, map[string]any{"id": iid, "n": "x"}); r.code() != "FORBIDDEN" {
 		t.Errorf("an editor wrote a public note: %+v", r.Errors)
 	}
@@ -160,13 +160,20 @@ func TestStatusPagesAndBadgesByRole(t *testing.T) {
 	}
 	var sn struct {
 		SetIncidentPublicNote struct {
-			PublicNote          *string
-			PublicNoteUpdatedAt *time.Time
+			PublicNote *struct {
+				Body      string
+				UpdatedAt time.Time
+			}
 		}
 	}
 	e.mustPost(admin, setNote, map[string]any{"id": iid, "n": " Payments are slow; a fix is rolling out. "}, &sn)
-	if n := sn.SetIncidentPublicNote; n.PublicNote == nil || *n.PublicNote != "Payments are slow; a fix is rolling out." || n.PublicNoteUpdatedAt == nil {
+	if n := sn.SetIncidentPublicNote.PublicNote; n == nil || n.Body != "Payments are slow; a fix is rolling out." || n.UpdatedAt.IsZero() {
 		t.Fatalf("public note %+v", n)
+	}
+	var pn struct{ IncidentPublicNote *struct{ Body string } }
+	e.mustPost(viewer, `query($id: ID!) { incidentPublicNote(incidentId: $id) { body } }`, map[string]any{"id": iid}, &pn)
+	if pn.IncidentPublicNote == nil || pn.IncidentPublicNote.Body != "Payments are slow; a fix is rolling out." {
+		t.Fatalf("incidentPublicNote %+v", pn)
 	}
 
 	// Signed out, the page and the badge show what the admin chose.

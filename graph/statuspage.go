@@ -7,7 +7,6 @@ import (
 
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
-	"github.com/catena-monitor/catena/internal/store"
 )
 
 // statusPageFromInput reads and validates a status page's settings; a
@@ -47,7 +46,7 @@ func statusPageModel(p *collection.StatusPage) *model.StatusPage {
 }
 
 // publicNote reads an incident's public note (nil: none).
-func (r *Resolver) publicNote(ctx context.Context, id collection.IncidentID) (*store.PublicNote, error) {
+func (r *Resolver) publicNote(ctx context.Context, id collection.IncidentID) (*model.IncidentPublicNote, error) {
 	notes, err := r.Store.IncidentPublicNotes(ctx, []collection.IncidentID{id})
 	if err != nil {
 		return nil, err
@@ -56,5 +55,5 @@ func (r *Resolver) publicNote(ctx context.Context, id collection.IncidentID) (*s
 	if !ok {
 		return nil, nil
 	}
-	return &n, nil
+	return &model.IncidentPublicNote{Body: n.Body, UpdatedAt: n.UpdatedAt}, nil
 }

@@ -197,24 +197,23 @@ type ComplexityRoot struct {
 	}
 
 	Incident struct {
-		AcknowledgedAt      func(childComplexity int) int
-		Assignee            func(childComplexity int) int
-		Collection          func(childComplexity int) int
-		Deliveries          func(childComplexity int) int
-		FirstRun            func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Kind                func(childComplexity int) int
-		LastNotifiedAt      func(childComplexity int) int
-		LastRun             func(childComplexity int) int
-		Monitor             func(childComplexity int) int
-		Notes               func(childComplexity int) int
-		OpenedAt            func(childComplexity int) int
-		PublicNote          func(childComplexity int) int
-		PublicNoteUpdatedAt func(childComplexity int) int
-		ResolvedAt          func(childComplexity int) int
-		SnoozedUntil        func(childComplexity int) int
-		Status              func(childComplexity int) int
-		Summary             func(childComplexity int) int
+		AcknowledgedAt func(childComplexity int) int
+		Assignee       func(childComplexity int) int
+		Collection     func(childComplexity int) int
+		Deliveries     func(childComplexity int) int
+		FirstRun       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		LastNotifiedAt func(childComplexity int) int
+		LastRun        func(childComplexity int) int
+		Monitor        func(childComplexity int) int
+		Notes          func(childComplexity int) int
+		OpenedAt       func(childComplexity int) int
+		PublicNote     func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		SnoozedUntil   func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Summary        func(childComplexity int) int
 	}
 
 	IncidentNote struct {
@@ -222,6 +221,11 @@ type ComplexityRoot struct {
 		Body      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
+	}
+
+	IncidentPublicNote struct {
+		Body      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	LatencyPoint struct {
@@ -356,28 +360,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens         func(childComplexity int) int
-		AlertChannel      func(childComplexity int, id string) int
-		AlertChannels     func(childComplexity int) int
-		Assignees         func(childComplexity int) int
-		Collection        func(childComplexity int, id string) int
-		Collections       func(childComplexity int, search *string, first *int, after *string) int
-		Deliveries        func(childComplexity int, incidentID *string, channelID *string, first *int) int
-		ExportCollection  func(childComplexity int, id string, format *model.ExportFormat) int
-		Incidents         func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
-		Locations         func(childComplexity int) int
-		Me                func(childComplexity int) int
-		Monitor           func(childComplexity int, id string) int
-		MonitorObjectives func(childComplexity int, monitorID string) int
-		MonitorStats      func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
-		Monitors          func(childComplexity int, first *int, after *string) int
-		Run               func(childComplexity int, id string) int
-		Runs              func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
-		SchedulePreview   func(childComplexity int, schedule string, timeZone *string, count *int) int
-		SetupRequired     func(childComplexity int) int
-		StatusPage        func(childComplexity int, id string) int
-		StatusPages       func(childComplexity int) int
-		Users             func(childComplexity int) int
+		APITokens          func(childComplexity int) int
+		AlertChannel       func(childComplexity int, id string) int
+		AlertChannels      func(childComplexity int) int
+		Assignees          func(childComplexity int) int
+		Collection         func(childComplexity int, id string) int
+		Collections        func(childComplexity int, search *string, first *int, after *string) int
+		Deliveries         func(childComplexity int, incidentID *string, channelID *string, first *int) int
+		ExportCollection   func(childComplexity int, id string, format *model.ExportFormat) int
+		IncidentPublicNote func(childComplexity int, incidentID string) int
+		Incidents          func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
+		Locations          func(childComplexity int) int
+		Me                 func(childComplexity int) int
+		Monitor            func(childComplexity int, id string) int
+		MonitorObjectives  func(childComplexity int, monitorID string) int
+		MonitorStats       func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
+		Monitors           func(childComplexity int, first *int, after *string) int
+		Run                func(childComplexity int, id string) int
+		Runs               func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
+		SchedulePreview    func(childComplexity int, schedule string, timeZone *string, count *int) int
+		SetupRequired      func(childComplexity int) int
+		StatusPage         func(childComplexity int, id string) int
+		StatusPages        func(childComplexity int) int
+		Users              func(childComplexity int) int
 	}
 
 	ReceivedResponse struct {
@@ -627,8 +632,7 @@ type IncidentResolver interface {
 	Assignee(ctx context.Context, obj *collection.Incident) (*collection.User, error)
 
 	Notes(ctx context.Context, obj *collection.Incident) ([]collection.IncidentNote, error)
-	PublicNote(ctx context.Context, obj *collection.Incident) (*string, error)
-	PublicNoteUpdatedAt(ctx context.Context, obj *collection.Incident) (*time.Time, error)
+	PublicNote(ctx context.Context, obj *collection.Incident) (*model.IncidentPublicNote, error)
 }
 type IncidentNoteResolver interface {
 	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
@@ -709,6 +713,7 @@ type QueryResolver interface {
 	MonitorObjectives(ctx context.Context, monitorID string) (*model.MonitorObjectives, error)
 	StatusPages(ctx context.Context) ([]model.StatusPage, error)
 	StatusPage(ctx context.Context, id string) (*model.StatusPage, error)
+	IncidentPublicNote(ctx context.Context, incidentID string) (*model.IncidentPublicNote, error)
 	Users(ctx context.Context) ([]collection.User, error)
 	APITokens(ctx context.Context) ([]collection.APIToken, error)
 }
@@ -1395,12 +1400,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.PublicNote(childComplexity), true
-	case "Incident.publicNoteUpdatedAt":
-		if e.ComplexityRoot.Incident.PublicNoteUpdatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Incident.PublicNoteUpdatedAt(childComplexity), true
 	case "Incident.resolvedAt":
 		if e.ComplexityRoot.Incident.ResolvedAt == nil {
 			break
@@ -1450,6 +1449,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentNote.ID(childComplexity), true
+
+	case "IncidentPublicNote.body":
+		if e.ComplexityRoot.IncidentPublicNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPublicNote.Body(childComplexity), true
+	case "IncidentPublicNote.updatedAt":
+		if e.ComplexityRoot.IncidentPublicNote.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPublicNote.UpdatedAt(childComplexity), true
 
 	case "LatencyPoint.at":
 		if e.ComplexityRoot.LatencyPoint.At == nil {
@@ -2311,6 +2323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExportCollection(childComplexity, args["id"].(string), args["format"].(*model.ExportFormat)), true
+	case "Query.incidentPublicNote":
+		if e.ComplexityRoot.Query.IncidentPublicNote == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidentPublicNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncidentPublicNote(childComplexity, args["incidentId"].(string)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -4525,11 +4548,19 @@ extend type Monitor {
   badge: MonitorBadge
 }
 
+"What the public status pages say about an incident."
+type IncidentPublicNote {
+  body: String!
+  updatedAt: Time!
+}
+
 extend type Incident {
-  "What the public status pages say about this incident; null when nothing is said."
-  publicNote: String
-  "When the public note was last written; null without one."
-  publicNoteUpdatedAt: Time
+  """
+  What the public status pages say about this incident (the summary and the
+  internal notes are never shown there); null when nothing is said. One
+  lookup per incident: for one incident, incidentPublicNote is the same.
+  """
+  publicNote: IncidentPublicNote
 }
 
 extend type Query {
@@ -4537,6 +4568,8 @@ extend type Query {
   statusPages: [StatusPage!]!
   "One status page; null when there is none with this id."
   statusPage(id: ID!): StatusPage
+  "An incident's public note; null when it has none (or there is no such incident)."
+  incidentPublicNote(incidentId: ID!): IncidentPublicNote
 }
 
 extend type Mutation {
@@ -4955,8 +4988,6 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_notes(ctx, field)
 	case "publicNote":
 		return ec.fieldContext_Incident_publicNote(ctx, field)
-	case "publicNoteUpdatedAt":
-		return ec.fieldContext_Incident_publicNoteUpdatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -4973,6 +5004,16 @@ func (ec *executionContext) childFields_IncidentNote(ctx context.Context, field 
 		return ec.fieldContext_IncidentNote_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentNote", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentPublicNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "body":
+		return ec.fieldContext_IncidentPublicNote_body(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_IncidentPublicNote_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentPublicNote", field.Name)
 }
 
 func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6612,6 +6653,20 @@ func (ec *executionContext) field_Query_exportCollection_args(ctx context.Contex
 		return nil, err
 	}
 	args["format"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_incidentPublicNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
 	return args, nil
 }
 
@@ -9510,38 +9565,24 @@ func (ec *executionContext) _Incident_publicNote(ctx context.Context, field grap
 			return ec.Resolvers.Incident().PublicNote(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+			return ec.marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Incident_publicNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, true, true, errors.New("field of type String does not have child fields"))
-}
-
-func (ec *executionContext) _Incident_publicNoteUpdatedAt(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_publicNoteUpdatedAt(ctx, field)
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPublicNote(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Incident().PublicNoteUpdatedAt(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Incident_publicNoteUpdatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, true, true, errors.New("field of type Time does not have child fields"))
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _IncidentNote_id(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
@@ -9643,6 +9684,52 @@ func (ec *executionContext) _IncidentNote_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_IncidentNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentPublicNote_body(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPublicNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPublicNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPublicNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentPublicNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentPublicNote_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPublicNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPublicNote_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPublicNote_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentPublicNote", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _LatencyPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.LatencyPoint) (ret graphql.Marshaler) {
@@ -13574,6 +13661,50 @@ func (ec *executionContext) fieldContext_Query_statusPage(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_statusPage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incidentPublicNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidentPublicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IncidentPublicNote(ctx, fc.Args["incidentId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+			return ec.marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidentPublicNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPublicNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incidentPublicNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21031,44 +21162,6 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-		case "publicNoteUpdatedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Incident_publicNoteUpdatedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21187,6 +21280,49 @@ func (ec *executionContext) _IncidentNote(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._IncidentNote_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var incidentPublicNoteImplementors = []string{"IncidentPublicNote"}
+
+func (ec *executionContext) _IncidentPublicNote(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentPublicNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentPublicNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentPublicNote")
+		case "body":
+			out.Values[i] = ec._IncidentPublicNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._IncidentPublicNote_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22818,6 +22954,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_statusPage(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "incidentPublicNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_incidentPublicNote(ctx, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -27654,6 +27812,13 @@ func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._Incident(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx context.Context, sel ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IncidentPublicNote(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOIncidentStatus2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatusᚄ(ctx context.Context, v any) ([]collection.IncidentStatus, error) {

@@ -140,6 +140,12 @@ type ImportPayload struct {
 	Warnings []string `json:"warnings"`
 }
 
+// What the public status pages say about an incident.
+type IncidentPublicNote struct {
+	Body      string    `json:"body"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
 type LatencyPoint struct {
 	At         time.Time            `json:"at"`
 	DurationMs int                  `json:"durationMs"`
