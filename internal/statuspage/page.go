@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
@@ -33,9 +34,9 @@ var pageCSP = func() string {
 		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }()
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"css": func() template.CSS { return template.CSS(pageStyle) },
-}).Parse(pageHTML))
+// pageTemplate is page.html with page.css in its <style> element, as
+// template text (ours, so not escaped; the CSP hash above covers it).
+var pageTemplate = template.Must(template.New("page").Parse(strings.Replace(pageHTML, "<style></style>", "<style>"+pageStyle+"</style>", 1)))
 
 // View is what a status page shows, computed once per TTL.
 type View struct {
@@ -175,15 +176,14 @@ func bars(points []store.StatsPoint) ([]Bar, string) {
 		passed += pt.Passed
 		executed += b.Runs
 		day := b.Day.Format("2 Jan 2006")
-		switch {
-		case b.Uptime == nil:
+		if b.Uptime == nil {
 			b.Class, b.Label = "none", day+": no data"
-		default:
+		} else {
 			b.Class = "down"
-			switch {
-			case *b.Uptime >= 0.999:
+			switch u := *b.Uptime; {
+			case u >= 0.999:
 				b.Class = "up"
-			case *b.Uptime >= 0.95:
+			case u >= 0.95:
 				b.Class = "part"
 			}
 			b.Label = fmt.Sprintf("%s: %s uptime (%d runs)", day, percent(*b.Uptime), b.Runs)

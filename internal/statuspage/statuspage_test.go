@@ -3,6 +3,8 @@ package statuspage
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -164,6 +166,12 @@ func TestStatusPageSignedOut(t *testing.T) {
 	csp := res.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") || strings.Contains(csp, "unsafe-inline") {
 		t.Errorf("CSP %q: want no script and no inline style beyond the hashed sheet", csp)
+	}
+	// The one stylesheet is allowed by its hash, so the browser applies it.
+	style, _, _ := strings.Cut(strings.SplitN(body, "<style>", 2)[1], "</style>")
+	sum := sha256.Sum256([]byte(style))
+	if !strings.Contains(csp, "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+		t.Errorf("CSP %q does not allow the page's stylesheet", csp)
 	}
 	if strings.Contains(body, "<script") || strings.Contains(body, "<img") || strings.Contains(body, "<b>") {
 		t.Fatalf("markup from the title, group or description reached the page:\n%s", body)
