@@ -41,7 +41,7 @@ func (c *clock) add(d time.Duration) {
 // fixture is a database, a store and the public handler on an httptest
 // server that no request signs in to.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	pool  *pgxpool.Pool
 	store *store.Store
 	clock *clock
@@ -54,7 +54,7 @@ func (f maintenanceFunc) InMaintenance(_ context.Context, ids []collection.Monit
 	return f(ids), nil
 }
 
-func newFixture(t *testing.T, maint Maintenance) *fixture {
+func newFixture(t testing.TB, maint Maintenance) *fixture {
 	t.Helper()
 	pool := dbtest.NewDB(t)
 	box, err := secret.New(bytes.Repeat([]byte{9}, 32))
