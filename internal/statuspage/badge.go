@@ -7,14 +7,15 @@ import (
 	"math"
 )
 
-// Badge colours (flat style): green, yellow-green, amber, red, blue, grey.
+// Badge colours (flat style): green, yellow-green, amber, red, blue, grey,
+// each dark enough for white text (contrast of 4.5:1 or more).
 const (
 	colorGood     = "#2e8540"
-	colorFair     = "#7a8b00"
-	colorWarn     = "#b86e00"
+	colorFair     = "#5b6b00"
+	colorWarn     = "#9a5b00"
 	colorBad      = "#c62828"
 	colorInfo     = "#1f6feb"
-	colorNeutral  = "#6e7781"
+	colorNeutral  = "#616a74"
 	colorLabel    = "#4a4f55"
 	badgeFontSize = 11.0
 	badgePad      = 6.0 // each side of each half
