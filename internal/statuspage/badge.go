@@ -78,14 +78,17 @@ func layout(b badge) badgeLayout {
 		LabelText: math.Round(lt*10) / 10, MessageText: math.Round(mt*10) / 10}
 }
 
-// badgeTemplate draws a 20 px high flat badge; html/template escapes every
-// text and attribute. textLength pins each text to its estimated width, so a
-// viewer without Verdana still fits it in its half.
+// badgeTemplate draws a 20 px high flat badge: a rounded label-coloured
+// body, the message half over it (rounded on the right, squared where it
+// meets the label). It uses no ids, so badges inlined in one page cannot
+// clash. html/template escapes every text and attribute. textLength pins
+// each text to its estimated width, so a viewer without Verdana still fits
+// it in its half.
 var badgeTemplate = template.Must(template.New("badge").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="20" viewBox="0 0 {{.Width}} 20" role="img" aria-label="{{.Label}}: {{.Message}}">` +
 	`<title>{{.Label}}: {{.Message}}</title>` +
-	`<clipPath id="c"><rect width="{{.Width}}" height="20" rx="3"/></clipPath>` +
-	`<g clip-path="url(#c)"><rect width="{{.LabelWidth}}" height="20" fill="` + colorLabel + `"/>` +
-	`<rect x="{{.LabelWidth}}" width="{{.MessageWidth}}" height="20" fill="{{.Color}}"/></g>` +
+	`<rect width="{{.Width}}" height="20" rx="3" fill="` + colorLabel + `"/>` +
+	`<rect x="{{.LabelWidth}}" width="{{.MessageWidth}}" height="20" rx="3" fill="{{.Color}}"/>` +
+	`<rect x="{{.LabelWidth}}" width="4" height="20" fill="{{.Color}}"/>` +
 	`<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,Geneva,sans-serif" font-size="11">` +
 	`<text x="{{.LabelX}}" y="14" textLength="{{.LabelText}}" lengthAdjust="spacingAndGlyphs">{{.Label}}</text>` +
 	`<text x="{{.MessageX}}" y="14" textLength="{{.MessageText}}" lengthAdjust="spacingAndGlyphs">{{.Message}}</text>` +

@@ -457,6 +457,9 @@ func TestBadgeLayoutAndEscaping(t *testing.T) {
 		t.Fatalf("unescaped text in the badge: %s", s)
 	}
 	checkXML(t, s)
+	if strings.Contains(s, " id=") {
+		t.Errorf("a badge with ids clashes with the next one inlined in the same page: %s", s)
+	}
 	if !strings.Contains(s, "&lt;script&gt;&#34;&amp;&#39;") {
 		t.Errorf("badge text not escaped as expected: %s", s)
 	}
