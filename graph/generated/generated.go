@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Run() RunResolver
 	Screenshot() ScreenshotResolver
 	SentRequest() SentRequestResolver
+	StatusPageMonitor() StatusPageMonitorResolver
 	Step() StepResolver
 	StepResult() StepResultResolver
 	Subscription() SubscriptionResolver
@@ -208,6 +209,7 @@ type ComplexityRoot struct {
 		Monitor        func(childComplexity int) int
 		Notes          func(childComplexity int) int
 		OpenedAt       func(childComplexity int) int
+		PublicNote     func(childComplexity int) int
 		ResolvedAt     func(childComplexity int) int
 		SnoozedUntil   func(childComplexity int) int
 		Status         func(childComplexity int) int
@@ -219,6 +221,11 @@ type ComplexityRoot struct {
 		Body      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
+	}
+
+	IncidentPublicNote struct {
+		Body      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	LatencyPoint struct {
@@ -236,6 +243,7 @@ type ComplexityRoot struct {
 	}
 
 	Monitor struct {
+		Badge          func(childComplexity int) int
 		Channels       func(childComplexity int) int
 		Collections    func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
@@ -251,6 +259,11 @@ type ComplexityRoot struct {
 		Stats          func(childComplexity int) int
 		TimeZone       func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
+	}
+
+	MonitorBadge struct {
+		Key  func(childComplexity int) int
+		Path func(childComplexity int) int
 	}
 
 	MonitorConnection struct {
@@ -289,43 +302,48 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcknowledgeIncident  func(childComplexity int, id string) int
-		AddIncidentNote      func(childComplexity int, id string, body string) int
-		AddStep              func(childComplexity int, collectionID string, input model.StepInput, position *int) int
-		AssignIncident       func(childComplexity int, id string, userID *string) int
-		CancelRun            func(childComplexity int, id string) int
-		ChangePassword       func(childComplexity int, currentPassword string, newPassword string) int
-		CreateAPIToken       func(childComplexity int, name string, expiresInDays *int) int
-		CreateAlertChannel   func(childComplexity int, input model.AlertChannelInput) int
-		CreateCollection     func(childComplexity int, input model.CollectionInput) int
-		CreateMonitor        func(childComplexity int, input model.MonitorInput) int
-		CreateUser           func(childComplexity int, input model.CreateUserInput) int
-		DeleteAlertChannel   func(childComplexity int, id string) int
-		DeleteCollection     func(childComplexity int, id string) int
-		DeleteMonitor        func(childComplexity int, id string) int
-		DeleteStep           func(childComplexity int, id string) int
-		DeleteUser           func(childComplexity int, id string) int
-		ImportCollection     func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
-		Login                func(childComplexity int, email string, password string) int
-		Logout               func(childComplexity int) int
-		MoveStep             func(childComplexity int, collectionID string, id string, position int) int
-		PauseMonitor         func(childComplexity int, id string) int
-		PinRun               func(childComplexity int, id string, pinned bool) int
-		ReplaceCollection    func(childComplexity int, id string, input model.CollectionInput) int
-		ResumeMonitor        func(childComplexity int, id string) int
-		RevokeAPIToken       func(childComplexity int, id string) int
-		RunCollection        func(childComplexity int, id string, location *string) int
-		RunMonitorNow        func(childComplexity int, id string) int
-		SetMonitorObjectives func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
-		SetSecret            func(childComplexity int, collectionID string, name string, value *string) int
-		Setup                func(childComplexity int, token string, email string, name string, password string) int
-		SnoozeIncident       func(childComplexity int, id string, minutes int) int
-		TestAlertChannel     func(childComplexity int, id string) int
-		UpdateAlertChannel   func(childComplexity int, id string, input model.AlertChannelInput) int
-		UpdateCollection     func(childComplexity int, id string, input model.UpdateCollectionInput) int
-		UpdateMonitor        func(childComplexity int, id string, input model.MonitorInput) int
-		UpdateStep           func(childComplexity int, id string, input model.StepInput) int
-		UpdateUser           func(childComplexity int, id string, input model.UpdateUserInput) int
+		AcknowledgeIncident   func(childComplexity int, id string) int
+		AddIncidentNote       func(childComplexity int, id string, body string) int
+		AddStep               func(childComplexity int, collectionID string, input model.StepInput, position *int) int
+		AssignIncident        func(childComplexity int, id string, userID *string) int
+		CancelRun             func(childComplexity int, id string) int
+		ChangePassword        func(childComplexity int, currentPassword string, newPassword string) int
+		CreateAPIToken        func(childComplexity int, name string, expiresInDays *int) int
+		CreateAlertChannel    func(childComplexity int, input model.AlertChannelInput) int
+		CreateCollection      func(childComplexity int, input model.CollectionInput) int
+		CreateMonitor         func(childComplexity int, input model.MonitorInput) int
+		CreateStatusPage      func(childComplexity int, input model.StatusPageInput) int
+		CreateUser            func(childComplexity int, input model.CreateUserInput) int
+		DeleteAlertChannel    func(childComplexity int, id string) int
+		DeleteCollection      func(childComplexity int, id string) int
+		DeleteMonitor         func(childComplexity int, id string) int
+		DeleteStatusPage      func(childComplexity int, id string) int
+		DeleteStep            func(childComplexity int, id string) int
+		DeleteUser            func(childComplexity int, id string) int
+		ImportCollection      func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
+		Login                 func(childComplexity int, email string, password string) int
+		Logout                func(childComplexity int) int
+		MoveStep              func(childComplexity int, collectionID string, id string, position int) int
+		PauseMonitor          func(childComplexity int, id string) int
+		PinRun                func(childComplexity int, id string, pinned bool) int
+		ReplaceCollection     func(childComplexity int, id string, input model.CollectionInput) int
+		ResumeMonitor         func(childComplexity int, id string) int
+		RevokeAPIToken        func(childComplexity int, id string) int
+		RunCollection         func(childComplexity int, id string, location *string) int
+		RunMonitorNow         func(childComplexity int, id string) int
+		SetIncidentPublicNote func(childComplexity int, id string, note string) int
+		SetMonitorBadge       func(childComplexity int, id string, enabled bool) int
+		SetMonitorObjectives  func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
+		SetSecret             func(childComplexity int, collectionID string, name string, value *string) int
+		Setup                 func(childComplexity int, token string, email string, name string, password string) int
+		SnoozeIncident        func(childComplexity int, id string, minutes int) int
+		TestAlertChannel      func(childComplexity int, id string) int
+		UpdateAlertChannel    func(childComplexity int, id string, input model.AlertChannelInput) int
+		UpdateCollection      func(childComplexity int, id string, input model.UpdateCollectionInput) int
+		UpdateMonitor         func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateStatusPage      func(childComplexity int, id string, input model.StatusPageInput) int
+		UpdateStep            func(childComplexity int, id string, input model.StepInput) int
+		UpdateUser            func(childComplexity int, id string, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -342,26 +360,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens         func(childComplexity int) int
-		AlertChannel      func(childComplexity int, id string) int
-		AlertChannels     func(childComplexity int) int
-		Assignees         func(childComplexity int) int
-		Collection        func(childComplexity int, id string) int
-		Collections       func(childComplexity int, search *string, first *int, after *string) int
-		Deliveries        func(childComplexity int, incidentID *string, channelID *string, first *int) int
-		ExportCollection  func(childComplexity int, id string, format *model.ExportFormat) int
-		Incidents         func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
-		Locations         func(childComplexity int) int
-		Me                func(childComplexity int) int
-		Monitor           func(childComplexity int, id string) int
-		MonitorObjectives func(childComplexity int, monitorID string) int
-		MonitorStats      func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
-		Monitors          func(childComplexity int, first *int, after *string) int
-		Run               func(childComplexity int, id string) int
-		Runs              func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
-		SchedulePreview   func(childComplexity int, schedule string, timeZone *string, count *int) int
-		SetupRequired     func(childComplexity int) int
-		Users             func(childComplexity int) int
+		APITokens          func(childComplexity int) int
+		AlertChannel       func(childComplexity int, id string) int
+		AlertChannels      func(childComplexity int) int
+		Assignees          func(childComplexity int) int
+		Collection         func(childComplexity int, id string) int
+		Collections        func(childComplexity int, search *string, first *int, after *string) int
+		Deliveries         func(childComplexity int, incidentID *string, channelID *string, first *int) int
+		ExportCollection   func(childComplexity int, id string, format *model.ExportFormat) int
+		IncidentPublicNote func(childComplexity int, incidentID string) int
+		Incidents          func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
+		Locations          func(childComplexity int) int
+		Me                 func(childComplexity int) int
+		Monitor            func(childComplexity int, id string) int
+		MonitorObjectives  func(childComplexity int, monitorID string) int
+		MonitorStats       func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
+		Monitors           func(childComplexity int, first *int, after *string) int
+		Run                func(childComplexity int, id string) int
+		Runs               func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
+		SchedulePreview    func(childComplexity int, schedule string, timeZone *string, count *int) int
+		SetupRequired      func(childComplexity int) int
+		StatusPage         func(childComplexity int, id string) int
+		StatusPages        func(childComplexity int) int
+		Users              func(childComplexity int) int
 	}
 
 	ReceivedResponse struct {
@@ -450,6 +471,29 @@ type ComplexityRoot struct {
 	StatsSeries struct {
 		Points      func(childComplexity int) int
 		StepSeconds func(childComplexity int) int
+	}
+
+	StatusPage struct {
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		Groups      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Path        func(childComplexity int) int
+		ShowLatency func(childComplexity int) int
+		Slug        func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	StatusPageGroup struct {
+		Monitors func(childComplexity int) int
+		Name     func(childComplexity int) int
+	}
+
+	StatusPageMonitor struct {
+		DisplayName func(childComplexity int) int
+		Monitor     func(childComplexity int) int
+		MonitorID   func(childComplexity int) int
 	}
 
 	Step struct {
@@ -588,6 +632,7 @@ type IncidentResolver interface {
 	Assignee(ctx context.Context, obj *collection.Incident) (*collection.User, error)
 
 	Notes(ctx context.Context, obj *collection.Incident) ([]collection.IncidentNote, error)
+	PublicNote(ctx context.Context, obj *collection.Incident) (*model.IncidentPublicNote, error)
 }
 type IncidentNoteResolver interface {
 	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
@@ -600,6 +645,8 @@ type MonitorResolver interface {
 	State(ctx context.Context, obj *collection.Monitor) (model.MonitorState, error)
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
 	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
+
+	Badge(ctx context.Context, obj *collection.Monitor) (*model.MonitorBadge, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*collection.User, error)
@@ -632,6 +679,11 @@ type MutationResolver interface {
 	CancelRun(ctx context.Context, id string) (*collection.Run, error)
 	SetMonitorObjectives(ctx context.Context, monitorID string, input model.MonitorObjectivesInput) (*model.MonitorObjectives, error)
 	PinRun(ctx context.Context, id string, pinned bool) (bool, error)
+	CreateStatusPage(ctx context.Context, input model.StatusPageInput) (*model.StatusPage, error)
+	UpdateStatusPage(ctx context.Context, id string, input model.StatusPageInput) (*model.StatusPage, error)
+	DeleteStatusPage(ctx context.Context, id string) (string, error)
+	SetMonitorBadge(ctx context.Context, id string, enabled bool) (*collection.Monitor, error)
+	SetIncidentPublicNote(ctx context.Context, id string, note string) (*collection.Incident, error)
 	Setup(ctx context.Context, token string, email string, name string, password string) (*collection.User, error)
 	ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*collection.User, error)
@@ -659,6 +711,9 @@ type QueryResolver interface {
 	Run(ctx context.Context, id string) (*collection.Run, error)
 	MonitorStats(ctx context.Context, monitorID string, rangeArg model.StatsRange, collectionID *string) (*model.WindowStats, error)
 	MonitorObjectives(ctx context.Context, monitorID string) (*model.MonitorObjectives, error)
+	StatusPages(ctx context.Context) ([]model.StatusPage, error)
+	StatusPage(ctx context.Context, id string) (*model.StatusPage, error)
+	IncidentPublicNote(ctx context.Context, incidentID string) (*model.IncidentPublicNote, error)
 	Users(ctx context.Context) ([]collection.User, error)
 	APITokens(ctx context.Context) ([]collection.APIToken, error)
 }
@@ -681,6 +736,9 @@ type ScreenshotResolver interface {
 }
 type SentRequestResolver interface {
 	Headers(ctx context.Context, obj *collection.RequestRecord) ([]model.Header, error)
+}
+type StatusPageMonitorResolver interface {
+	Monitor(ctx context.Context, obj *model.StatusPageMonitor) (*collection.Monitor, error)
 }
 type StepResolver interface {
 	Headers(ctx context.Context, obj *collection.Step) ([]model.Header, error)
@@ -1336,6 +1394,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.OpenedAt(childComplexity), true
+	case "Incident.publicNote":
+		if e.ComplexityRoot.Incident.PublicNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.PublicNote(childComplexity), true
 	case "Incident.resolvedAt":
 		if e.ComplexityRoot.Incident.ResolvedAt == nil {
 			break
@@ -1385,6 +1449,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentNote.ID(childComplexity), true
+
+	case "IncidentPublicNote.body":
+		if e.ComplexityRoot.IncidentPublicNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPublicNote.Body(childComplexity), true
+	case "IncidentPublicNote.updatedAt":
+		if e.ComplexityRoot.IncidentPublicNote.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPublicNote.UpdatedAt(childComplexity), true
 
 	case "LatencyPoint.at":
 		if e.ComplexityRoot.LatencyPoint.At == nil {
@@ -1436,6 +1513,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.QueuedRuns(childComplexity), true
 
+	case "Monitor.badge":
+		if e.ComplexityRoot.Monitor.Badge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Badge(childComplexity), true
 	case "Monitor.channels":
 		if e.ComplexityRoot.Monitor.Channels == nil {
 			break
@@ -1526,6 +1609,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.UpdatedAt(childComplexity), true
+
+	case "MonitorBadge.key":
+		if e.ComplexityRoot.MonitorBadge.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorBadge.Key(childComplexity), true
+	case "MonitorBadge.path":
+		if e.ComplexityRoot.MonitorBadge.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorBadge.Path(childComplexity), true
 
 	case "MonitorConnection.edges":
 		if e.ComplexityRoot.MonitorConnection.Edges == nil {
@@ -1762,6 +1858,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMonitor(childComplexity, args["input"].(model.MonitorInput)), true
+	case "Mutation.createStatusPage":
+		if e.ComplexityRoot.Mutation.CreateStatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStatusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStatusPage(childComplexity, args["input"].(model.StatusPageInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -1806,6 +1913,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteStatusPage":
+		if e.ComplexityRoot.Mutation.DeleteStatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStatusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStatusPage(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteStep":
 		if e.ComplexityRoot.Mutation.DeleteStep == nil {
 			break
@@ -1944,6 +2062,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
+	case "Mutation.setIncidentPublicNote":
+		if e.ComplexityRoot.Mutation.SetIncidentPublicNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setIncidentPublicNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetIncidentPublicNote(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.setMonitorBadge":
+		if e.ComplexityRoot.Mutation.SetMonitorBadge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMonitorBadge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMonitorBadge(childComplexity, args["id"].(string), args["enabled"].(bool)), true
 	case "Mutation.setMonitorObjectives":
 		if e.ComplexityRoot.Mutation.SetMonitorObjectives == nil {
 			break
@@ -2032,6 +2172,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMonitor(childComplexity, args["id"].(string), args["input"].(model.MonitorInput)), true
+	case "Mutation.updateStatusPage":
+		if e.ComplexityRoot.Mutation.UpdateStatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStatusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStatusPage(childComplexity, args["id"].(string), args["input"].(model.StatusPageInput)), true
 	case "Mutation.updateStep":
 		if e.ComplexityRoot.Mutation.UpdateStep == nil {
 			break
@@ -2172,6 +2323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExportCollection(childComplexity, args["id"].(string), args["format"].(*model.ExportFormat)), true
+	case "Query.incidentPublicNote":
+		if e.ComplexityRoot.Query.IncidentPublicNote == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidentPublicNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncidentPublicNote(childComplexity, args["incidentId"].(string)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -2279,6 +2441,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SetupRequired(childComplexity), true
+	case "Query.statusPage":
+		if e.ComplexityRoot.Query.StatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_statusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StatusPage(childComplexity, args["id"].(string)), true
+	case "Query.statusPages":
+		if e.ComplexityRoot.Query.StatusPages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.StatusPages(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2626,6 +2805,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatsSeries.StepSeconds(childComplexity), true
+
+	case "StatusPage.createdAt":
+		if e.ComplexityRoot.StatusPage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.CreatedAt(childComplexity), true
+	case "StatusPage.description":
+		if e.ComplexityRoot.StatusPage.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Description(childComplexity), true
+	case "StatusPage.groups":
+		if e.ComplexityRoot.StatusPage.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Groups(childComplexity), true
+	case "StatusPage.id":
+		if e.ComplexityRoot.StatusPage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.ID(childComplexity), true
+	case "StatusPage.path":
+		if e.ComplexityRoot.StatusPage.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Path(childComplexity), true
+	case "StatusPage.showLatency":
+		if e.ComplexityRoot.StatusPage.ShowLatency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.ShowLatency(childComplexity), true
+	case "StatusPage.slug":
+		if e.ComplexityRoot.StatusPage.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Slug(childComplexity), true
+	case "StatusPage.title":
+		if e.ComplexityRoot.StatusPage.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Title(childComplexity), true
+	case "StatusPage.updatedAt":
+		if e.ComplexityRoot.StatusPage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.UpdatedAt(childComplexity), true
+
+	case "StatusPageGroup.monitors":
+		if e.ComplexityRoot.StatusPageGroup.Monitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageGroup.Monitors(childComplexity), true
+	case "StatusPageGroup.name":
+		if e.ComplexityRoot.StatusPageGroup.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageGroup.Name(childComplexity), true
+
+	case "StatusPageMonitor.displayName":
+		if e.ComplexityRoot.StatusPageMonitor.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageMonitor.DisplayName(childComplexity), true
+	case "StatusPageMonitor.monitor":
+		if e.ComplexityRoot.StatusPageMonitor.Monitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageMonitor.Monitor(childComplexity), true
+	case "StatusPageMonitor.monitorId":
+		if e.ComplexityRoot.StatusPageMonitor.MonitorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageMonitor.MonitorID(childComplexity), true
 
 	case "Step.actions":
 		if e.ComplexityRoot.Step.Actions == nil {
@@ -3123,6 +3389,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputRetryInput,
 		ec.unmarshalInputSecretInput,
 		ec.unmarshalInputStatsRange,
+		ec.unmarshalInputStatusPageGroupInput,
+		ec.unmarshalInputStatusPageInput,
+		ec.unmarshalInputStatusPageMonitorInput,
 		ec.unmarshalInputStepInput,
 		ec.unmarshalInputUpdateCollectionInput,
 		ec.unmarshalInputUpdateUserInput,
@@ -4202,6 +4471,124 @@ extend type Mutation {
   pinRun(id: ID!, pinned: Boolean!): Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../schema/status.graphqls", Input: `# Public status pages and badges (docs/status-pages.md). A status page is
+# served without sign-in at /status/SLUG, a monitor's badge at
+# /badge/KEY.svg; both show states, uptime and (where opted in) latency, and
+# never a step, URL, error or secret. Anyone signed in may read the settings;
+# only admins create, change or delete pages, turn badges on or off, and write
+# incidents' public notes.
+
+"A public status page: groups of chosen monitors, their state, 90 days of uptime and current incidents."
+type StatusPage {
+  id: ID!
+  "3 to 64 lowercase letters, digits and dashes; the page is served at /status/SLUG."
+  slug: String!
+  title: String!
+  "Shown under the title; may be empty."
+  description: String!
+  "Show each monitor's median latency of the last 24 hours. Off unless an admin turns it on."
+  showLatency: Boolean!
+  "Where the page is served, relative to Catena's address: /status/SLUG."
+  path: String!
+  "In page order."
+  groups: [StatusPageGroup!]!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"A named group of monitors on a status page."
+type StatusPageGroup {
+  name: String!
+  "In page order."
+  monitors: [StatusPageMonitor!]!
+}
+
+"A monitor as a status page shows it."
+type StatusPageMonitor {
+  monitorId: ID!
+  monitor: Monitor! @goField(forceResolver: true)
+  "Shown instead of the monitor's name; empty shows the name."
+  displayName: String!
+}
+
+input StatusPageInput {
+  "3 to 64 lowercase letters, digits and dashes, not at either end nor doubled."
+  slug: String!
+  "1 to 200 bytes."
+  title: String!
+  "Up to 2000 bytes; default empty."
+  description: String
+  "Default false."
+  showLatency: Boolean
+  "Up to 20 groups and 100 monitors in all; a monitor appears once per page."
+  groups: [StatusPageGroupInput!]!
+}
+
+input StatusPageGroupInput {
+  "1 to 200 bytes."
+  name: String!
+  monitors: [StatusPageMonitorInput!]!
+}
+
+input StatusPageMonitorInput {
+  monitorId: ID!
+  "Up to 200 bytes; empty or null shows the monitor's own name."
+  displayName: String
+}
+
+"A monitor's public badge; its key is random and unrelated to the monitor's id."
+type MonitorBadge {
+  key: String!
+  "The status badge's path, relative to Catena's address: /badge/KEY.svg (add ?kind=uptime or ?kind=latency, and &window=24h|7d|30d|90d)."
+  path: String!
+}
+
+extend type Monitor {
+  "The public badge; null while the badge is off (the default)."
+  badge: MonitorBadge
+}
+
+"What the public status pages say about an incident."
+type IncidentPublicNote {
+  body: String!
+  updatedAt: Time!
+}
+
+extend type Incident {
+  """
+  What the public status pages say about this incident (the summary and the
+  internal notes are never shown there); null when nothing is said. One
+  lookup per incident: for one incident, incidentPublicNote is the same.
+  """
+  publicNote: IncidentPublicNote
+}
+
+extend type Query {
+  "Every status page, by slug."
+  statusPages: [StatusPage!]!
+  "One status page; null when there is none with this id."
+  statusPage(id: ID!): StatusPage
+  "An incident's public note; null when it has none (or there is no such incident)."
+  incidentPublicNote(incidentId: ID!): IncidentPublicNote
+}
+
+extend type Mutation {
+  "Publish a status page (admins only). Its URL answers at once."
+  createStatusPage(input: StatusPageInput!): StatusPage!
+  "Replace a page's settings and groups whole (admins only); the public page follows within 30 seconds."
+  updateStatusPage(id: ID!, input: StatusPageInput!): StatusPage!
+  "Delete a page (admins only); its URL answers 404 within 30 seconds. Returns the id."
+  deleteStatusPage(id: ID!): ID!
+  """
+  Turn a monitor's public badge on or off (admins only). On keeps an existing
+  key or draws a new random one; off deletes the key, so old badge URLs answer
+  404 and turning it on again gives a new key.
+  """
+  setMonitorBadge(id: ID!, enabled: Boolean!): Monitor!
+  "Set what status pages say about an incident, up to 4000 bytes (admins only); empty removes it."
+  setIncidentPublicNote(id: ID!, note: String!): Incident!
+}
+`, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `# Users, sessions and API tokens.
 
 enum Role {
@@ -4599,6 +4986,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_snoozedUntil(ctx, field)
 	case "notes":
 		return ec.fieldContext_Incident_notes(ctx, field)
+	case "publicNote":
+		return ec.fieldContext_Incident_publicNote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -4615,6 +5004,16 @@ func (ec *executionContext) childFields_IncidentNote(ctx context.Context, field 
 		return ec.fieldContext_IncidentNote_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentNote", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentPublicNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "body":
+		return ec.fieldContext_IncidentPublicNote_body(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_IncidentPublicNote_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentPublicNote", field.Name)
 }
 
 func (ec *executionContext) childFields_LatencyPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4677,8 +5076,20 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Monitor_updatedAt(ctx, field)
+	case "badge":
+		return ec.fieldContext_Monitor_badge(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Monitor", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorBadge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_MonitorBadge_key(ctx, field)
+	case "path":
+		return ec.fieldContext_MonitorBadge_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorBadge", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4951,6 +5362,52 @@ func (ec *executionContext) childFields_StatsSeries(ctx context.Context, field g
 		return ec.fieldContext_StatsSeries_points(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatsSeries", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StatusPage_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_StatusPage_slug(ctx, field)
+	case "title":
+		return ec.fieldContext_StatusPage_title(ctx, field)
+	case "description":
+		return ec.fieldContext_StatusPage_description(ctx, field)
+	case "showLatency":
+		return ec.fieldContext_StatusPage_showLatency(ctx, field)
+	case "path":
+		return ec.fieldContext_StatusPage_path(ctx, field)
+	case "groups":
+		return ec.fieldContext_StatusPage_groups(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_StatusPage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_StatusPage_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPage", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPageGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_StatusPageGroup_name(ctx, field)
+	case "monitors":
+		return ec.fieldContext_StatusPageGroup_monitors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPageGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPageMonitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "monitorId":
+		return ec.fieldContext_StatusPageMonitor_monitorId(ctx, field)
+	case "monitor":
+		return ec.fieldContext_StatusPageMonitor_monitor(ctx, field)
+	case "displayName":
+		return ec.fieldContext_StatusPageMonitor_displayName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPageMonitor", field.Name)
 }
 
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5457,6 +5914,20 @@ func (ec *executionContext) field_Mutation_createMonitor_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createStatusPage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StatusPageInput, error) {
+			return ec.unmarshalNStatusPageInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5500,6 +5971,20 @@ func (ec *executionContext) field_Mutation_deleteCollection_args(ctx context.Con
 }
 
 func (ec *executionContext) field_Mutation_deleteMonitor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteStatusPage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -5745,6 +6230,50 @@ func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setIncidentPublicNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMonitorBadge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setMonitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5937,6 +6466,28 @@ func (ec *executionContext) field_Mutation_updateMonitor_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateStatusPage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StatusPageInput, error) {
+			return ec.unmarshalNStatusPageInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateStep_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6102,6 +6653,20 @@ func (ec *executionContext) field_Query_exportCollection_args(ctx context.Contex
 		return nil, err
 	}
 	args["format"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_incidentPublicNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
 	return args, nil
 }
 
@@ -6326,6 +6891,20 @@ func (ec *executionContext) field_Query_schedulePreview_args(ctx context.Context
 		return nil, err
 	}
 	args["count"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_statusPage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -8974,6 +9553,38 @@ func (ec *executionContext) fieldContext_Incident_notes(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Incident_publicNote(ctx context.Context, field graphql.CollectedField, obj *collection.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_publicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().PublicNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+			return ec.marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_publicNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPublicNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IncidentNote_id(ctx context.Context, field graphql.CollectedField, obj *collection.IncidentNote) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9073,6 +9684,52 @@ func (ec *executionContext) _IncidentNote_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_IncidentNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentPublicNote_body(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPublicNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPublicNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPublicNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentPublicNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _IncidentPublicNote_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPublicNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPublicNote_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPublicNote_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentPublicNote", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _LatencyPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.LatencyPoint) (ret graphql.Marshaler) {
@@ -9647,6 +10304,84 @@ func (ec *executionContext) _Monitor_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Monitor_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Monitor_badge(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_badge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().Badge(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorBadge) graphql.Marshaler {
+			return ec.marshalOMonitorBadge2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorBadge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_badge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorBadge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MonitorBadge_key(ctx context.Context, field graphql.CollectedField, obj *model.MonitorBadge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorBadge_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorBadge_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorBadge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorBadge_path(ctx context.Context, field graphql.CollectedField, obj *model.MonitorBadge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorBadge_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorBadge_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorBadge", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MonitorConnection) (ret graphql.Marshaler) {
@@ -11444,6 +12179,226 @@ func (ec *executionContext) fieldContext_Mutation_pinRun(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createStatusPage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createStatusPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateStatusPage(ctx, fc.Args["input"].(model.StatusPageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatusPage) graphql.Marshaler {
+			return ec.marshalNStatusPage2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createStatusPage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createStatusPage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateStatusPage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateStatusPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateStatusPage(ctx, fc.Args["id"].(string), fc.Args["input"].(model.StatusPageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatusPage) graphql.Marshaler {
+			return ec.marshalNStatusPage2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateStatusPage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateStatusPage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteStatusPage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteStatusPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteStatusPage(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteStatusPage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteStatusPage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMonitorBadge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMonitorBadge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMonitorBadge(ctx, fc.Args["id"].(string), fc.Args["enabled"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Monitor) graphql.Marshaler {
+			return ec.marshalNMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMonitorBadge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMonitorBadge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setIncidentPublicNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setIncidentPublicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetIncidentPublicNote(ctx, fc.Args["id"].(string), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setIncidentPublicNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setIncidentPublicNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12630,6 +13585,126 @@ func (ec *executionContext) fieldContext_Query_monitorObjectives(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_monitorObjectives_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_statusPages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_statusPages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().StatusPages(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StatusPage) graphql.Marshaler {
+			return ec.marshalNStatusPage2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_statusPages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_statusPage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_statusPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().StatusPage(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatusPage) graphql.Marshaler {
+			return ec.marshalOStatusPage2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_statusPage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_statusPage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incidentPublicNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidentPublicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IncidentPublicNote(ctx, fc.Args["incidentId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+			return ec.marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidentPublicNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPublicNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incidentPublicNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14129,6 +15204,355 @@ func (ec *executionContext) fieldContext_StatsSeries_points(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StatusPage_id(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_slug(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_title(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_description(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_showLatency(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_showLatency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShowLatency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_showLatency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_path(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_groups(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StatusPageGroup) graphql.Marshaler {
+			return ec.marshalNStatusPageGroup2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPageGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusPage_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPage_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.StatusPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPage_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPage_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPageGroup_name(ctx context.Context, field graphql.CollectedField, obj *model.StatusPageGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPageGroup_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPageGroup_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPageGroup", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPageGroup_monitors(ctx context.Context, field graphql.CollectedField, obj *model.StatusPageGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPageGroup_monitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Monitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.StatusPageMonitor) graphql.Marshaler {
+			return ec.marshalNStatusPageMonitor2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPageGroup_monitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusPageGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPageMonitor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusPageMonitor_monitorId(ctx context.Context, field graphql.CollectedField, obj *model.StatusPageMonitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPageMonitor_monitorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonitorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPageMonitor_monitorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPageMonitor", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPageMonitor_monitor(ctx context.Context, field graphql.CollectedField, obj *model.StatusPageMonitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPageMonitor_monitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StatusPageMonitor().Monitor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Monitor) graphql.Marshaler {
+			return ec.marshalNMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPageMonitor_monitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusPageMonitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusPageMonitor_displayName(ctx context.Context, field graphql.CollectedField, obj *model.StatusPageMonitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPageMonitor_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPageMonitor_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPageMonitor", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *collection.Step) (ret graphql.Marshaler) {
@@ -17670,6 +19094,138 @@ func (ec *executionContext) unmarshalInputStatsRange(ctx context.Context, obj an
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputStatusPageGroupInput(ctx context.Context, obj any) (model.StatusPageGroupInput, error) {
+	var it model.StatusPageGroupInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "monitors"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "monitors":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitors"))
+			data, err := ec.unmarshalNStatusPageMonitorInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Monitors = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStatusPageInput(ctx context.Context, obj any) (model.StatusPageInput, error) {
+	var it model.StatusPageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "title", "description", "showLatency", "groups"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "showLatency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showLatency"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowLatency = data
+		case "groups":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groups"))
+			data, err := ec.unmarshalNStatusPageGroupInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Groups = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStatusPageMonitorInput(ctx context.Context, obj any) (model.StatusPageMonitorInput, error) {
+	var it model.StatusPageMonitorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"monitorId", "displayName"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "monitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonitorID = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputStepInput(ctx context.Context, obj any) (model.StepInput, error) {
 	var it model.StepInput
 	if obj == nil {
@@ -19568,6 +21124,44 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "publicNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Incident_publicNote(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19686,6 +21280,49 @@ func (ec *executionContext) _IncidentNote(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._IncidentNote_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var incidentPublicNoteImplementors = []string{"IncidentPublicNote"}
+
+func (ec *executionContext) _IncidentPublicNote(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentPublicNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentPublicNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentPublicNote")
+		case "body":
+			out.Values[i] = ec._IncidentPublicNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._IncidentPublicNote_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20065,6 +21702,87 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Monitor_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "badge":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_badge(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorBadgeImplementors = []string{"MonitorBadge"}
+
+func (ec *executionContext) _MonitorBadge(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorBadge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorBadgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorBadge")
+		case "key":
+			out.Values[i] = ec._MonitorBadge_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._MonitorBadge_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20578,6 +22296,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "pinRun":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_pinRun(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createStatusPage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createStatusPage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateStatusPage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateStatusPage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteStatusPage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteStatusPage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMonitorBadge":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMonitorBadge(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setIncidentPublicNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setIncidentPublicNote(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21157,6 +22910,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_monitorObjectives(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "statusPages":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_statusPages(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "statusPage":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_statusPage(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "incidentPublicNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_incidentPublicNote(ctx, field)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -22161,6 +23980,208 @@ func (ec *executionContext) _StatsSeries(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._StatsSeries_points(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statusPageImplementors = []string{"StatusPage"}
+
+func (ec *executionContext) _StatusPage(ctx context.Context, sel ast.SelectionSet, obj *model.StatusPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusPage")
+		case "id":
+			out.Values[i] = ec._StatusPage_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slug":
+			out.Values[i] = ec._StatusPage_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._StatusPage_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._StatusPage_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "showLatency":
+			out.Values[i] = ec._StatusPage_showLatency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._StatusPage_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._StatusPage_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._StatusPage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._StatusPage_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statusPageGroupImplementors = []string{"StatusPageGroup"}
+
+func (ec *executionContext) _StatusPageGroup(ctx context.Context, sel ast.SelectionSet, obj *model.StatusPageGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusPageGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusPageGroup")
+		case "name":
+			out.Values[i] = ec._StatusPageGroup_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monitors":
+			out.Values[i] = ec._StatusPageGroup_monitors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statusPageMonitorImplementors = []string{"StatusPageMonitor"}
+
+func (ec *executionContext) _StatusPageMonitor(ctx context.Context, sel ast.SelectionSet, obj *model.StatusPageMonitor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusPageMonitorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusPageMonitor")
+		case "monitorId":
+			out.Values[i] = ec._StatusPageMonitor_monitorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "monitor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._StatusPageMonitor_monitor(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "displayName":
+			out.Values[i] = ec._StatusPageMonitor_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25032,6 +27053,119 @@ func (ec *executionContext) marshalNStatsWindow2githubᚗcomᚋcatenaᚑmonitor�
 	return v
 }
 
+func (ec *executionContext) marshalNStatusPage2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx context.Context, sel ast.SelectionSet, v model.StatusPage) graphql.Marshaler {
+	return ec._StatusPage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatusPage2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StatusPage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusPage2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusPage2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx context.Context, sel ast.SelectionSet, v *model.StatusPage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatusPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusPageGroup2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroup(ctx context.Context, sel ast.SelectionSet, v model.StatusPageGroup) graphql.Marshaler {
+	return ec._StatusPageGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatusPageGroup2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StatusPageGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusPageGroup2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNStatusPageGroupInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupInput(ctx context.Context, v any) (model.StatusPageGroupInput, error) {
+	res, err := ec.unmarshalInputStatusPageGroupInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStatusPageGroupInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupInputᚄ(ctx context.Context, v any) ([]model.StatusPageGroupInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.StatusPageGroupInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStatusPageGroupInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageGroupInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNStatusPageInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageInput(ctx context.Context, v any) (model.StatusPageInput, error) {
+	res, err := ec.unmarshalInputStatusPageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatusPageMonitor2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitor(ctx context.Context, sel ast.SelectionSet, v model.StatusPageMonitor) graphql.Marshaler {
+	return ec._StatusPageMonitor(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatusPageMonitor2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorᚄ(ctx context.Context, sel ast.SelectionSet, v []model.StatusPageMonitor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusPageMonitor2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNStatusPageMonitorInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorInput(ctx context.Context, v any) (model.StatusPageMonitorInput, error) {
+	res, err := ec.unmarshalInputStatusPageMonitorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStatusPageMonitorInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorInputᚄ(ctx context.Context, v any) ([]model.StatusPageMonitorInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.StatusPageMonitorInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNStatusPageMonitorInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPageMonitorInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNStep2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐStep(ctx context.Context, sel ast.SelectionSet, v collection.Step) graphql.Marshaler {
 	return ec._Step(ctx, sel, &v)
 }
@@ -25680,6 +27814,13 @@ func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 	return ec._Incident(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIncidentPublicNote2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐIncidentPublicNote(ctx context.Context, sel ast.SelectionSet, v *model.IncidentPublicNote) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IncidentPublicNote(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOIncidentStatus2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncidentStatusᚄ(ctx context.Context, v any) ([]collection.IncidentStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -25739,6 +27880,13 @@ func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._Monitor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMonitorBadge2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorBadge(ctx context.Context, sel ast.SelectionSet, v *model.MonitorBadge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorBadge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
@@ -25867,6 +28015,13 @@ func (ec *executionContext) unmarshalOSecretInput2ᚕgithubᚗcomᚋcatenaᚑmon
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOStatusPage2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStatusPage(ctx context.Context, sel ast.SelectionSet, v *model.StatusPage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StatusPage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOStepInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepInputᚄ(ctx context.Context, v any) ([]model.StepInput, error) {

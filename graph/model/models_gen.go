@@ -140,6 +140,12 @@ type ImportPayload struct {
 	Warnings []string `json:"warnings"`
 }
 
+// What the public status pages say about an incident.
+type IncidentPublicNote struct {
+	Body      string    `json:"body"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
 type LatencyPoint struct {
 	At         time.Time            `json:"at"`
 	DurationMs int                  `json:"durationMs"`
@@ -158,6 +164,13 @@ type Location struct {
 	OldestQueuedSeconds *int `json:"oldestQueuedSeconds,omitempty"`
 	// How many monitors run from this location.
 	Monitors int `json:"monitors"`
+}
+
+// A monitor's public badge; its key is random and unrelated to the monitor's id.
+type MonitorBadge struct {
+	Key string `json:"key"`
+	// The status badge's path, relative to Catena's address: /badge/KEY.svg (add ?kind=uptime or ?kind=latency, and &window=24h|7d|30d|90d).
+	Path string `json:"path"`
 }
 
 type MonitorConnection struct {
@@ -320,6 +333,64 @@ type StatsSeries struct {
 	// Length of one point's interval.
 	StepSeconds int          `json:"stepSeconds"`
 	Points      []StatsPoint `json:"points"`
+}
+
+// A public status page: groups of chosen monitors, their state, 90 days of uptime and current incidents.
+type StatusPage struct {
+	ID string `json:"id"`
+	// 3 to 64 lowercase letters, digits and dashes; the page is served at /status/SLUG.
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	// Shown under the title; may be empty.
+	Description string `json:"description"`
+	// Show each monitor's median latency of the last 24 hours. Off unless an admin turns it on.
+	ShowLatency bool `json:"showLatency"`
+	// Where the page is served, relative to Catena's address: /status/SLUG.
+	Path string `json:"path"`
+	// In page order.
+	Groups    []StatusPageGroup `json:"groups"`
+	CreatedAt time.Time         `json:"createdAt"`
+	UpdatedAt time.Time         `json:"updatedAt"`
+}
+
+// A named group of monitors on a status page.
+type StatusPageGroup struct {
+	Name string `json:"name"`
+	// In page order.
+	Monitors []StatusPageMonitor `json:"monitors"`
+}
+
+type StatusPageGroupInput struct {
+	// 1 to 200 bytes.
+	Name     string                   `json:"name"`
+	Monitors []StatusPageMonitorInput `json:"monitors"`
+}
+
+type StatusPageInput struct {
+	// 3 to 64 lowercase letters, digits and dashes, not at either end nor doubled.
+	Slug string `json:"slug"`
+	// 1 to 200 bytes.
+	Title string `json:"title"`
+	// Up to 2000 bytes; default empty.
+	Description *string `json:"description,omitempty"`
+	// Default false.
+	ShowLatency *bool `json:"showLatency,omitempty"`
+	// Up to 20 groups and 100 monitors in all; a monitor appears once per page.
+	Groups []StatusPageGroupInput `json:"groups"`
+}
+
+// A monitor as a status page shows it.
+type StatusPageMonitor struct {
+	MonitorID string              `json:"monitorId"`
+	Monitor   *collection.Monitor `json:"monitor"`
+	// Shown instead of the monitor's name; empty shows the name.
+	DisplayName string `json:"displayName"`
+}
+
+type StatusPageMonitorInput struct {
+	MonitorID string `json:"monitorId"`
+	// Up to 200 bytes; empty or null shows the monitor's own name.
+	DisplayName *string `json:"displayName,omitempty"`
 }
 
 type StepInput struct {

@@ -23,6 +23,7 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/demoapi"
 	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/statuspage"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -86,7 +87,8 @@ type gateway struct {
 }
 
 // newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics,
-// /webhooks/pagerduty (when its secret is set) and the GUI at /. It makes sure the first admin exists (or prints the setup link).
+// /webhooks/pagerduty (when its secret is set), the public /status/SLUG pages
+// and /badge/KEY.svg badges, and the GUI at /. It makes sure the first admin exists (or prints the setup link).
 func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error) {
 	setup, err := ensureAdmin(ctx, d, stdout)
 	if err != nil {
@@ -136,6 +138,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		mux.Handle(pagerduty.WebhookPath, pd)
 	}
 	mux.Handle("GET /metrics", d.metrics.Handler())
+	statuspage.New(statuspage.Config{Store: d.store, Log: d.log.With("component", "statuspage")}).Mount(mux)
 	mux.Handle("/", frontend.Handler())
 	return &gateway{d: d, queue: q, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
 }

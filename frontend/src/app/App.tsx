@@ -25,6 +25,8 @@ const IncidentsPage = lazy(() => import('../features/incidents/IncidentsPage').t
 const ImportPage = lazy(() => import('../features/import/ImportPage').then((m) => ({ default: m.ImportPage })));
 const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m) => ({ default: m.TokensPage })));
 const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
+const StatusPagesPage = lazy(() => import('../features/status/StatusPagesPage').then((m) => ({ default: m.StatusPagesPage })));
+const StatusPageFormPage = lazy(() => import('../features/status/StatusPageFormPage').then((m) => ({ default: m.StatusPageFormPage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 /**
@@ -62,6 +64,9 @@ function makeRouter(onReset: () => void) {
           <Route path="monitors/:id" element={<MonitorFormPage />} />
           <Route path="channels" element={<ChannelsPage />} />
           <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="status-pages" element={<StatusPagesPage />} />
+          <Route path="status-pages/new" element={<StatusPageFormPage />} />
+          <Route path="status-pages/:id" element={<StatusPageFormPage />} />
           <Route path="settings/tokens" element={<TokensPage />} />
           <Route path="settings/users" element={<UsersPage />} />
           <Route path="settings/account" element={<AccountPage />} />

@@ -14,6 +14,7 @@ import {
   IconSun,
   IconUser,
   IconUsers,
+  IconWorld,
 } from '@tabler/icons-react';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
@@ -27,6 +28,7 @@ const NAV = [
   { to: '/monitors', label: 'Monitors', icon: IconActivityHeartbeat },
   { to: '/incidents', label: 'Incidents', icon: IconAlertTriangle },
   { to: '/channels', label: 'Alert channels', icon: IconBell },
+  { to: '/status-pages', label: 'Status pages', icon: IconWorld },
   { to: '/import', label: 'Import', icon: IconFileImport },
 ];
 

@@ -67,6 +67,17 @@ type Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": typeof types.UpdateUserDocument,
     "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": typeof types.DeleteUserDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  fragment StatusPageFields on StatusPage {\n    id\n    slug\n    title\n    description\n    showLatency\n    path\n    updatedAt\n    groups {\n      name\n      monitors {\n        monitorId\n        displayName\n        monitor {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.StatusPageFieldsFragmentDoc,
+    "\n  query StatusPages {\n    statusPages {\n      ...StatusPageFields\n    }\n  }\n": typeof types.StatusPagesDocument,
+    "\n  query StatusPage($id: ID!) {\n    statusPage(id: $id) {\n      ...StatusPageFields\n    }\n  }\n": typeof types.StatusPageDocument,
+    "\n  query StatusPageMonitors {\n    monitors(first: 500) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.StatusPageMonitorsDocument,
+    "\n  mutation CreateStatusPage($input: StatusPageInput!) {\n    createStatusPage(input: $input) {\n      ...StatusPageFields\n    }\n  }\n": typeof types.CreateStatusPageDocument,
+    "\n  mutation UpdateStatusPage($id: ID!, $input: StatusPageInput!) {\n    updateStatusPage(id: $id, input: $input) {\n      ...StatusPageFields\n    }\n  }\n": typeof types.UpdateStatusPageDocument,
+    "\n  mutation DeleteStatusPage($id: ID!) {\n    deleteStatusPage(id: $id)\n  }\n": typeof types.DeleteStatusPageDocument,
+    "\n  query MonitorBadge($id: ID!) {\n    monitor(id: $id) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n": typeof types.MonitorBadgeDocument,
+    "\n  mutation SetMonitorBadge($id: ID!, $enabled: Boolean!) {\n    setMonitorBadge(id: $id, enabled: $enabled) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n": typeof types.SetMonitorBadgeDocument,
+    "\n  query IncidentPublicNote($id: ID!) {\n    incidentPublicNote(incidentId: $id) {\n      body\n      updatedAt\n    }\n  }\n": typeof types.IncidentPublicNoteDocument,
+    "\n  mutation SetIncidentPublicNote($id: ID!, $note: String!) {\n    setIncidentPublicNote(id: $id, note: $note) {\n      id\n      publicNote {\n        body\n        updatedAt\n      }\n    }\n  }\n": typeof types.SetIncidentPublicNoteDocument,
     "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": typeof types.ViewerDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": typeof types.RunUpdatedDocument,
@@ -127,6 +138,17 @@ const documents: Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n      role\n    }\n  }\n": types.UpdateUserDocument,
     "\n  mutation DeleteUser($id: ID!) {\n    deleteUser(id: $id)\n  }\n": types.DeleteUserDocument,
     "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": types.ChangePasswordDocument,
+    "\n  fragment StatusPageFields on StatusPage {\n    id\n    slug\n    title\n    description\n    showLatency\n    path\n    updatedAt\n    groups {\n      name\n      monitors {\n        monitorId\n        displayName\n        monitor {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.StatusPageFieldsFragmentDoc,
+    "\n  query StatusPages {\n    statusPages {\n      ...StatusPageFields\n    }\n  }\n": types.StatusPagesDocument,
+    "\n  query StatusPage($id: ID!) {\n    statusPage(id: $id) {\n      ...StatusPageFields\n    }\n  }\n": types.StatusPageDocument,
+    "\n  query StatusPageMonitors {\n    monitors(first: 500) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.StatusPageMonitorsDocument,
+    "\n  mutation CreateStatusPage($input: StatusPageInput!) {\n    createStatusPage(input: $input) {\n      ...StatusPageFields\n    }\n  }\n": types.CreateStatusPageDocument,
+    "\n  mutation UpdateStatusPage($id: ID!, $input: StatusPageInput!) {\n    updateStatusPage(id: $id, input: $input) {\n      ...StatusPageFields\n    }\n  }\n": types.UpdateStatusPageDocument,
+    "\n  mutation DeleteStatusPage($id: ID!) {\n    deleteStatusPage(id: $id)\n  }\n": types.DeleteStatusPageDocument,
+    "\n  query MonitorBadge($id: ID!) {\n    monitor(id: $id) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n": types.MonitorBadgeDocument,
+    "\n  mutation SetMonitorBadge($id: ID!, $enabled: Boolean!) {\n    setMonitorBadge(id: $id, enabled: $enabled) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n": types.SetMonitorBadgeDocument,
+    "\n  query IncidentPublicNote($id: ID!) {\n    incidentPublicNote(incidentId: $id) {\n      body\n      updatedAt\n    }\n  }\n": types.IncidentPublicNoteDocument,
+    "\n  mutation SetIncidentPublicNote($id: ID!, $note: String!) {\n    setIncidentPublicNote(id: $id, note: $note) {\n      id\n      publicNote {\n        body\n        updatedAt\n      }\n    }\n  }\n": types.SetIncidentPublicNoteDocument,
     "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": types.ViewerDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": types.RunUpdatedDocument,
@@ -360,6 +382,50 @@ export function graphql(source: "\n  mutation DeleteUser($id: ID!) {\n    delete
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment StatusPageFields on StatusPage {\n    id\n    slug\n    title\n    description\n    showLatency\n    path\n    updatedAt\n    groups {\n      name\n      monitors {\n        monitorId\n        displayName\n        monitor {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment StatusPageFields on StatusPage {\n    id\n    slug\n    title\n    description\n    showLatency\n    path\n    updatedAt\n    groups {\n      name\n      monitors {\n        monitorId\n        displayName\n        monitor {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatusPages {\n    statusPages {\n      ...StatusPageFields\n    }\n  }\n"): (typeof documents)["\n  query StatusPages {\n    statusPages {\n      ...StatusPageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatusPage($id: ID!) {\n    statusPage(id: $id) {\n      ...StatusPageFields\n    }\n  }\n"): (typeof documents)["\n  query StatusPage($id: ID!) {\n    statusPage(id: $id) {\n      ...StatusPageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatusPageMonitors {\n    monitors(first: 500) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query StatusPageMonitors {\n    monitors(first: 500) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateStatusPage($input: StatusPageInput!) {\n    createStatusPage(input: $input) {\n      ...StatusPageFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateStatusPage($input: StatusPageInput!) {\n    createStatusPage(input: $input) {\n      ...StatusPageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateStatusPage($id: ID!, $input: StatusPageInput!) {\n    updateStatusPage(id: $id, input: $input) {\n      ...StatusPageFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateStatusPage($id: ID!, $input: StatusPageInput!) {\n    updateStatusPage(id: $id, input: $input) {\n      ...StatusPageFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteStatusPage($id: ID!) {\n    deleteStatusPage(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteStatusPage($id: ID!) {\n    deleteStatusPage(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MonitorBadge($id: ID!) {\n    monitor(id: $id) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n"): (typeof documents)["\n  query MonitorBadge($id: ID!) {\n    monitor(id: $id) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetMonitorBadge($id: ID!, $enabled: Boolean!) {\n    setMonitorBadge(id: $id, enabled: $enabled) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SetMonitorBadge($id: ID!, $enabled: Boolean!) {\n    setMonitorBadge(id: $id, enabled: $enabled) {\n      id\n      badge {\n        key\n        path\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query IncidentPublicNote($id: ID!) {\n    incidentPublicNote(incidentId: $id) {\n      body\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  query IncidentPublicNote($id: ID!) {\n    incidentPublicNote(incidentId: $id) {\n      body\n      updatedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetIncidentPublicNote($id: ID!, $note: String!) {\n    setIncidentPublicNote(id: $id, note: $note) {\n      id\n      publicNote {\n        body\n        updatedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SetIncidentPublicNote($id: ID!, $note: String!) {\n    setIncidentPublicNote(id: $id, note: $note) {\n      id\n      publicNote {\n        body\n        updatedAt\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -8,6 +8,7 @@ import { FormErrors } from '../../components/FormErrors';
 import type { IncidentsQuery } from '../../gql/graphql';
 import { fieldErrors, onFields } from '../../lib/errors';
 import { dateTime, relativeTime } from '../../lib/format';
+import { PublicNoteEditor } from '../status/PublicNoteEditor';
 import { AcknowledgeIncidentDocument, AddIncidentNoteDocument, AssigneesDocument, AssignIncidentDocument, SnoozeIncidentDocument } from './api';
 
 type Incident = IncidentsQuery['incidents'][number];
@@ -116,6 +117,7 @@ export function IncidentActions({ incident: i, onChanged }: { incident: Incident
           </Group>
         </Stack>
       </form>
+      <PublicNoteEditor incidentId={i.id} />
     </Stack>
   );
 }

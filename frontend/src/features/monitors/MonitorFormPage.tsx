@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ErrorState, Loading, PageHeader } from '../../components/States';
+import { BadgePanel } from '../status/BadgePanel';
 import { StatusBadge } from '../../components/StatusBadge';
 import { getFragmentData } from '../../gql';
 import type { ErroredMode, MonitorInput } from '../../gql/graphql';
@@ -186,6 +187,7 @@ export function MonitorFormPage() {
         </PageHeader>
         <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations')} />
         {editing && m && <MonitorStatsPanel monitorId={m.id} />}
+        {editing && m && <BadgePanel monitorId={m.id} />}
         <TextInput label="Name" required value={f.name} onChange={(e) => set({ name: e.currentTarget.value })} error={errs.name} placeholder="Checkout every 5 minutes" />
         <Paper withBorder p="md">
           <Stack gap="sm">
