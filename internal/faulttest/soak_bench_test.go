@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
@@ -177,6 +178,7 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 	sleepUntil(b, first, serve)
 	b.StartTimer()
 	atFirst := sampler.now()
+	pgFirst := backendCPU(b, pool)
 	// Park the monitors just before the slot after the window, so it never
 	// fires; the last measured slot's runs finish after.
 	sleepUntil(b, end.Add(-3*time.Second), serve)
@@ -185,6 +187,7 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 	}
 	sleepUntil(b, end, serve)
 	atEnd := sampler.now()
+	pgEnd := backendCPU(b, pool)
 	b.StopTimer()
 	drained := waitDrained(b, pool, 3*time.Minute)
 	hwm := vmHWM(serve.cmd.Process.Pid)
@@ -209,7 +212,9 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 		rssPeakKiB: sampler.peakRSS(), hwmKiB: hwm,
 		sizeBefore: sizeBefore, sizeAfter: sizeAfter,
 		doctor: verdict, doctorCode: doctorCode,
-		logWarn: countLevel(serve.out.String(), "WARN"), logError: countLevel(serve.out.String(), "ERROR"),
+		postgres: pgEnd.minus(pgFirst),
+		logWarn:  countLevel(serve.out.String(), "WARN"), logError: countLevel(serve.out.String(), "ERROR"),
+		logLines: problemLines(serve.out.String(), 5),
 	}
 	r.query(b, pool, ids, jitters)
 	r.log(b)
@@ -217,17 +222,13 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 
 // waitHTTP polls url until it answers 200, failing if p exits first or a
 // minute passes.
-func waitHTTP(b *testing.B, url string, p *proc) {
+func waitHTTP(b testing.TB, url string, p *proc) {
 	b.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		last := get(url, 2*time.Second)
+		if last.err == nil && last.status == http.StatusOK {
+			return
 		}
 		select {
 		case <-p.done:
@@ -235,7 +236,7 @@ func waitHTTP(b *testing.B, url string, p *proc) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("%s did not answer %s within a minute: %v", p.name, url, err)
+			b.Fatalf("%s did not answer %s with 200 within a minute: %s", p.name, url, last)
 		}
 	}
 }
@@ -290,6 +291,49 @@ func doctor(b *testing.B, dbURL string) (string, int) {
 		b.Fatalf("catena doctor: %v\n%s", err, out)
 		return "", -1
 	}
+}
+
+// backendCPU sums the CPU time so far of the Postgres backends serving the
+// soak's database (the pool's connections live through the window; a
+// backend that ended before the second reading is left out of both).
+type backendTimes map[int]time.Duration
+
+func backendCPU(b *testing.B, pool *pgxpool.Pool) backendTimes {
+	b.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := backendTimes{}
+	for _, pid := range pids {
+		out[int(pid)] = readProcStat(int(pid)).cpu
+	}
+	return out
+}
+
+// minus is the CPU the backends in t used since before: those that were
+// already there count from then, new ones from their start.
+func (t backendTimes) minus(before backendTimes) procStat {
+	var sum time.Duration
+	for pid, cpu := range t {
+		sum += cpu - before[pid]
+	}
+	return procStat{cpu: sum}
+}
+
+// problemLines returns up to n WARN or ERROR lines of a JSON log.
+func problemLines(log string, n int) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if len(out) < n && (strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`)) {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // countLevel counts JSON log lines at level.
@@ -475,6 +519,8 @@ type soakReport struct {
 	doctor                string
 	doctorCode            int
 	logWarn, logError     int
+	logLines              []string
+	postgres              procStat
 
 	slots                               []soakSlot
 	runsDone, stepsDone                 int
@@ -611,6 +657,8 @@ func (r *soakReport) log(b *testing.B) {
 	add("| runs left after the window drained in | %.1f s |", r.drained.Seconds())
 	add("| serve CPU (utime+stime) over the window | %.1f s = %.2f cores, %.0f µs per step |",
 		r.serve.cpu.Seconds(), r.serve.cpu.Seconds()/window, float64(r.serve.cpu.Microseconds())/float64(max(r.finishedInWindowSteps, 1)))
+	add("| Postgres backends of the soak's database, CPU over the window | %.1f s = %.2f cores, %.0f µs per step |",
+		r.postgres.cpu.Seconds(), r.postgres.cpu.Seconds()/window, float64(r.postgres.cpu.Microseconds())/float64(max(r.finishedInWindowSteps, 1)))
 	add("| demo API CPU over the window | %.1f s = %.2f cores |", r.api.cpu.Seconds(), r.api.cpu.Seconds()/window)
 	add("| machine busy over the window (all processes, 2 cores) | %.0f %% |", 100*r.machineBusy)
 	add("| load average at start / end | %s / %s |", r.loadStart, r.loadEnd)
@@ -626,6 +674,9 @@ func (r *soakReport) log(b *testing.B) {
 	add("| serve log lines at WARN / ERROR | %d / %d |", r.logWarn, r.logError)
 	add("| `catena doctor --since 2h` | exit %d: %s |", r.doctorCode, strings.ReplaceAll(lastLines(r.doctor, 5), "\n", "; "))
 	b.Logf("soak report:\n%s", strings.Join(lines, "\n"))
+	for _, l := range r.logLines {
+		b.Logf("serve logged: %s", l)
+	}
 	b.ReportMetric(float64(r.stepsDone)/minutes, "steps/min")
 	b.ReportMetric(float64(r.runsDone)/minutes, "runs/min")
 	b.ReportMetric(r.lagP99*1000, "p99_slot_lag_ms")
