@@ -30,8 +30,9 @@ import (
 // and an order created, read back and deleted (so the demo API holds nothing).
 var soakSteps = []string{"login", "me", "create_order", "get_order", "delete_order"}
 
-// soakJitter is serve's default CATENA_SCHEDULER_JITTER, which the soak keeps.
-const soakJitter = 2 * time.Second
+// defaultJitter is serve's default CATENA_SCHEDULER_JITTER; the soak passes
+// CATENA_SCHEDULER_JITTER on to serve when it is set.
+const defaultJitter = 2 * time.Second
 
 // BenchmarkSoak is `make soak`: the built binary's `catena serve` (API,
 // local scheduler and a runner at its default concurrency, in one process)
@@ -55,8 +56,16 @@ func BenchmarkSoak(b *testing.B) {
 		}
 		duration = d
 	}
+	jitter := defaultJitter
+	if s := os.Getenv("CATENA_SCHEDULER_JITTER"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			b.Fatalf("CATENA_SCHEDULER_JITTER=%q: want a duration such as 6s", s)
+		}
+		jitter = d
+	}
 	for range b.N {
-		soak(b, monitors, duration)
+		soak(b, monitors, duration, jitter)
 	}
 }
 
@@ -72,7 +81,7 @@ func envInt(b *testing.B, name string, def int) int {
 	return n
 }
 
-func soak(b *testing.B, monitors int, duration time.Duration) {
+func soak(b *testing.B, monitors int, duration, jitter time.Duration) {
 	b.StopTimer()
 	ctx := context.Background()
 	pool, dbURL := dbtest.NewDBURL(b)
@@ -140,7 +149,7 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 		if err := rows.Scan(&id); err != nil {
 			b.Fatal(err)
 		}
-		j := schedulespec.Jitter(id, sched, soakJitter)
+		j := schedulespec.Jitter(id, sched, jitter)
 		at := first.Add(j)
 		next[id] = &at
 		ids, jitters = append(ids, int64(id)), append(jitters, j.Seconds())
@@ -162,7 +171,7 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 		"CATENA_LOG_FORMAT=json",
 		"CATENA_LOG_LEVEL=warn",
 	}
-	for _, name := range []string{"CATENA_RUNNER_CONCURRENCY", "GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {
+	for _, name := range []string{"CATENA_RUNNER_CONCURRENCY", "CATENA_SCHEDULER_JITTER", "GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {
 		if v, ok := os.LookupEnv(name); ok {
 			environ = append(environ, name+"="+v)
 		}
@@ -204,7 +213,7 @@ func soak(b *testing.B, monitors int, duration time.Duration) {
 	verdict, doctorCode := doctor(b, dbURL)
 
 	r := soakReport{
-		monitors: monitors, steps: len(steps), duration: duration,
+		monitors: monitors, steps: len(steps), duration: duration, jitter: jitter,
 		first: first, end: end, drained: drained,
 		serve: atEnd.procs[0].minus(atFirst.procs[0]), api: atEnd.procs[1].minus(atFirst.procs[1]),
 		machineBusy: atEnd.machine.busyFraction(atFirst.machine),
@@ -508,7 +517,7 @@ type soakSlot struct {
 
 type soakReport struct {
 	monitors, steps       int
-	duration              time.Duration
+	duration, jitter      time.Duration
 	first, end            time.Time
 	drained               time.Duration
 	serve, api            procStat
@@ -645,7 +654,7 @@ func (r *soakReport) log(b *testing.B) {
 	add("")
 	add("| figure | value |")
 	add("|---|---|")
-	add("| monitors × steps, schedule | %d × %d, every 1m, jitter ≤ %s |", r.monitors, r.steps, soakJitter)
+	add("| monitors × steps, schedule | %d × %d, every 1m, jitter ≤ %s |", r.monitors, r.steps, min(r.jitter, 6*time.Second))
 	add("| slots measured | %d (%s to %s UTC) |", len(r.slots), r.first.UTC().Format(time.TimeOnly), r.end.UTC().Format(time.TimeOnly))
 	add("| runs completed per minute (mean over slots) | %.0f |", float64(r.runsDone)/minutes)
 	add("| steps per minute (mean over slots; fewest in one slot) | %.0f; %d |", float64(r.stepsDone)/minutes, minSteps)
