@@ -268,6 +268,42 @@ func (p *proc) logged(s string) bool {
 	return false
 }
 
+// waitHTTP polls url until it answers 200, failing if p exits first or a
+// minute passes.
+func waitHTTP(b testing.TB, url string, p *proc) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		last := get(url, 2*time.Second)
+		if last.err == nil && last.status == http.StatusOK {
+			return
+		}
+		select {
+		case <-p.done:
+			b.Fatalf("%s exited before answering %s: %v\n%s", p.name, url, p.err, p.out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s did not answer %s with 200 within a minute: %s", p.name, url, last)
+		}
+	}
+}
+
+// sealingStore is a store on pool that seals secrets with key (the
+// CATENA_SECRET_KEY the processes get), for tests that save secrets.
+func sealingStore(tb testing.TB, pool *pgxpool.Pool, key string) *store.Store {
+	tb.Helper()
+	raw, err := secret.ParseKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	box, err := secret.New(raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return store.New(pool, box)
+}
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

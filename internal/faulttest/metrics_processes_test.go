@@ -39,15 +39,7 @@ func TestMetricsOfSeparateProcesses(t *testing.T) {
 	t.Parallel()
 	pool, dbURL := dbtest.NewDBURL(t)
 	key := secret.NewKey()
-	raw, err := secret.ParseKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := secret.New(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(pool, box)
+	st := sealingStore(t, pool, key)
 	ctx := context.Background()
 
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

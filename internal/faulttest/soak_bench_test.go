@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -23,7 +22,6 @@ import (
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/demoapi"
 	"github.com/catena-monitor/catena/internal/secret"
-	"github.com/catena-monitor/catena/internal/store"
 )
 
 // soakSteps are the demo chain's steps a soak monitor runs: a login, a read
@@ -86,15 +84,7 @@ func soak(b *testing.B, monitors int, duration, jitter time.Duration) {
 	ctx := context.Background()
 	pool, dbURL := dbtest.NewDBURL(b)
 	key := secret.NewKey()
-	raw, err := secret.ParseKey(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	box, err := secret.New(raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := store.New(pool, box)
+	st := sealingStore(b, pool, key)
 
 	apiAddr := fmt.Sprintf("127.0.0.1:%d", freePort(b))
 	api := startCatena(b, "demo-api", nil, "demo-api", "--addr", apiAddr)
@@ -227,27 +217,6 @@ func soak(b *testing.B, monitors int, duration, jitter time.Duration) {
 	}
 	r.query(b, pool, ids, jitters)
 	r.log(b)
-}
-
-// waitHTTP polls url until it answers 200, failing if p exits first or a
-// minute passes.
-func waitHTTP(b testing.TB, url string, p *proc) {
-	b.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		last := get(url, 2*time.Second)
-		if last.err == nil && last.status == http.StatusOK {
-			return
-		}
-		select {
-		case <-p.done:
-			b.Fatalf("%s exited before answering %s: %v\n%s", p.name, url, p.err, p.out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s did not answer %s with 200 within a minute: %s", p.name, url, last)
-		}
-	}
 }
 
 // sleepUntil waits for t, failing if p exits meanwhile.
