@@ -152,6 +152,19 @@ bench-scale: build
 	awk -f scripts/bench-scale-report.awk $$out; \
 	exit $$st
 
+## soak: issue 14's soak (not part of `make test`): the built binary's `catena serve` and
+## `catena demo-api` on loopback, SOAK_MONITORS (2000) monitors of a 5-step collection
+## every 1m for SOAK_DURATION (10m), in a database of its own dropped after; prints runs and
+## steps per minute, slot lag p50/p99, serve CPU and RSS, database growth and the
+## auditor's verdict (see docs/performance.md, "Soak")
+.PHONY: soak
+soak:
+	@mkdir -p .catena; pg=$$(scripts/postgres.sh); export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$pg}; \
+	export CATENA_TEST_DB_PREFIX=$${CATENA_TEST_DB_PREFIX:-catena_soak$$$$_}; \
+	trap 'scripts/drop-test-dbs.sh "$$TEST_DATABASE_URL" "$$CATENA_TEST_DB_PREFIX"' EXIT; \
+	$(GO) test -run '^$$' -bench '^BenchmarkSoak$$' -benchtime 1x -timeout 60m -v ./internal/faulttest/ | tee .catena/soak.txt; \
+	exit $${PIPESTATUS[0]}
+
 ## lambda: scheduler-lambda for the provided.al2023 runtime on arm64, as lambda.zip (see docs/scheduling.md)
 lambda:
 	@command -v zip >/dev/null 2>&1 || { echo "lambda: installing Debian's zip"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip; }

@@ -42,6 +42,9 @@ type Config struct {
 	// CheckChannel validates an alert channel's settings as its provider
 	// would (alerting.ValidateChannel); nil skips the check at save time.
 	CheckChannel func(collection.AlertChannel) error
+	// RunCancelled, when set, is told about each queued run the API ended
+	// cancelled (a running run is finished, and counted, by its runner).
+	RunCancelled func(ctx context.Context, run *collection.Run)
 	// Scheduler may be nil (the local scheduler reads monitors from the database).
 	Scheduler MonitorScheduler
 	Log       *slog.Logger

@@ -60,9 +60,12 @@ func (r *mutationResolver) CancelRun(ctx context.Context, id string) (*collectio
 	if err != nil {
 		return nil, err
 	}
-	run, err := r.Store.CancelRun(ctx, rid)
+	run, ended, err := r.Store.CancelRun(ctx, rid)
 	if err != nil {
 		return nil, err
+	}
+	if ended && r.RunCancelled != nil {
+		r.RunCancelled(ctx, &run)
 	}
 	return &run, nil
 }

@@ -194,6 +194,38 @@ func (c *monitorNames) get(ctx context.Context, tx pgx.Tx, id collection.Monitor
 	return name
 }
 
+// observedSweeper counts the runs the sweep ended errored (their runner was
+// lost) in catena_runs_total: no runner finished them, so nothing else does.
+type observedSweeper struct {
+	*store.Store
+	metrics *metrics.Metrics
+	log     *slog.Logger
+}
+
+func (s observedSweeper) SweepLostRuns(ctx context.Context) ([]collection.RunID, error) {
+	ids, err := s.Store.SweepLostRuns(ctx)
+	if err == nil && len(ids) > 0 {
+		countEnded(ctx, s.Store, s.metrics, s.log, ids)
+	}
+	return ids, err
+}
+
+// countEnded counts runs that ended without a runner finishing them. A
+// failed read loses only those counts (logged), never the sweep or cancel.
+func countEnded(ctx context.Context, st *store.Store, m *metrics.Metrics, log *slog.Logger, ids []collection.RunID) {
+	if m == nil {
+		return
+	}
+	ended, err := st.EndedRuns(ctx, ids)
+	if err != nil {
+		log.WarnContext(ctx, "reading ended runs for metrics", "runs", len(ids), "error", err)
+		return
+	}
+	for _, e := range ended {
+		m.RunEnded(e.Monitor, e.Collection, e.Location, e.Trigger, e.Status)
+	}
+}
+
 // observedEnqueuer reports the runs each scheduler batch created and the lag
 // of every slot it enqueued.
 type observedEnqueuer struct {

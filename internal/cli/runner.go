@@ -286,7 +286,9 @@ func (r *runWorkers) Run(ctx context.Context) error {
 		defer r.browser.Close() // after the queue client stopped: no browser step is left
 	}
 	g.Go(func() error { return r.worker.Run(gctx) })
-	g.Go(func() error { return collectionrunner.Sweep(gctx, r.store, r.sweep, log) })
+	g.Go(func() error {
+		return collectionrunner.Sweep(gctx, observedSweeper{r.store, r.d.metrics, log}, r.sweep, log)
+	})
 	g.Go(func() error {
 		<-gctx.Done()
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -284,7 +284,7 @@ func TestRunnerCancelsARunningRun(t *testing.T) {
 	e.startRunner(runnerOptions{})
 	run := e.enqueue(c)
 	<-target.entered // the run is inside its slow step
-	if _, err := e.store.CancelRun(context.Background(), run.ID); err != nil {
+	if _, _, err := e.store.CancelRun(context.Background(), run.ID); err != nil {
 		t.Fatalf("cancelling: %v", err)
 	}
 	got := e.waitRun(run.ID, "final", final)

@@ -121,6 +121,9 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		Store: d.store, Queue: q, Progress: progress, Alerts: alerts, Scheduler: sched,
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, deps) },
 		Log:          d.log.With("component", "api"), SetupToken: setup, SessionTTL: d.cfg.SessionTTL,
+		RunCancelled: func(ctx context.Context, run *collection.Run) {
+			countEnded(ctx, d.store, d.metrics, d.log, []collection.RunID{run.ID})
+		},
 	})
 	api := graph.NewHandler(resolver, graph.HandlerConfig{
 		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},

@@ -148,7 +148,7 @@ func (c *cluster) migrate() *pgxpool.Pool {
 	return pool
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -212,7 +212,7 @@ func TestPostgresConnectionsTerminated(t *testing.T) {
 	ctx := context.Background()
 	var cancelErr error
 	waitFor(t, 10*time.Second, "the cancel to be accepted", func() (bool, string) {
-		_, cancelErr = e.store.CancelRun(ctx, id)
+		_, _, cancelErr = e.store.CancelRun(ctx, id)
 		return cancelErr == nil, fmt.Sprint(cancelErr)
 	})
 	took := waitFor(t, 10*time.Second, "the cancelled run to end", e.allFinal([]collection.RunID{id}))

@@ -200,27 +200,33 @@ func (e *env) startRunner(name string, extra ...string) *proc {
 // startProc starts `catena args...` as startRunner does.
 func (e *env) startProc(name string, args ...string) *proc {
 	e.t.Helper()
-	cmd := exec.Command(catenaBin, args...)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + os.Getenv("HOME"),
+	return startCatena(e.t, name, []string{
 		"DATABASE_URL=" + e.dbURL,
 		"CATENA_SECRET_KEY=" + e.key,
 		"CATENA_LOG_FORMAT=json",
 		"CATENA_LOG_LEVEL=info",
 		"CATENA_METRICS_ADDR=127.0.0.1:0", // several runners at once: any free port
-	}
+	}, args...)
+}
+
+// startCatena starts the built binary with PATH, HOME and environ as its
+// whole environment. It is killed at cleanup if it is still there, and its
+// log shown if the test failed.
+func startCatena(tb testing.TB, name string, environ []string, args ...string) *proc {
+	tb.Helper()
+	cmd := exec.Command(catenaBin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, environ...)
 	dieWithParent(cmd)
 	p := &proc{name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	e.t.Cleanup(func() {
+	tb.Cleanup(func() {
 		select {
 		case <-p.done:
 		default:
@@ -228,8 +234,8 @@ func (e *env) startProc(name string, args ...string) *proc {
 			_ = cmd.Process.Kill()
 			<-p.done
 		}
-		if e.t.Failed() {
-			e.t.Logf("log of runner %s (pid %d):\n%s", p.name, cmd.Process.Pid, p.out.String())
+		if tb.Failed() {
+			tb.Logf("log of catena %s (pid %d):\n%s", p.name, cmd.Process.Pid, p.out.String())
 		}
 	})
 	return p
@@ -260,6 +266,42 @@ func (p *proc) logged(s string) bool {
 		}
 	}
 	return false
+}
+
+// waitHTTP polls url until it answers 200, failing if p exits first or a
+// minute passes.
+func waitHTTP(b testing.TB, url string, p *proc) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		last := get(url, 2*time.Second)
+		if last.err == nil && last.status == http.StatusOK {
+			return
+		}
+		select {
+		case <-p.done:
+			b.Fatalf("%s exited before answering %s: %v\n%s", p.name, url, p.err, p.out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s did not answer %s with 200 within a minute: %s", p.name, url, last)
+		}
+	}
+}
+
+// sealingStore is a store on pool that seals secrets with key (the
+// CATENA_SECRET_KEY the processes get), for tests that save secrets.
+func sealingStore(tb testing.TB, pool *pgxpool.Pool, key string) *store.Store {
+	tb.Helper()
+	raw, err := secret.ParseKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	box, err := secret.New(raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return store.New(pool, box)
 }
 
 type syncBuffer struct {

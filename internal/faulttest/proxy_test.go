@@ -8,7 +8,8 @@ import (
 
 // proxy is a loopback TCP proxy in front of Postgres that can blackhole the
 // database (connections are accepted, bytes are held and nothing is
-// forwarded either way, as when packets are dropped).
+// forwarded either way, as when packets are dropped) or cut it (every
+// connection closed, new ones closed as soon as they are accepted).
 type proxy struct {
 	l        net.Listener
 	upstream string
@@ -16,6 +17,7 @@ type proxy struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	holed   bool
+	cutOff  bool
 	conns   map[net.Conn]struct{}
 	closing bool
 	wg      sync.WaitGroup
@@ -61,7 +63,7 @@ func (p *proxy) track(c net.Conn) bool {
 
 func (p *proxy) serve(client net.Conn) {
 	defer p.wg.Done()
-	if !p.track(client) {
+	if !p.track(client) || p.isCut() {
 		_ = client.Close()
 		return
 	}
@@ -71,7 +73,7 @@ func (p *proxy) serve(client net.Conn) {
 		return
 	}
 	server, err := net.Dial("tcp", p.upstream)
-	if err != nil || !p.track(server) {
+	if err != nil || !p.track(server) || p.isCut() {
 		_ = client.Close()
 		if server != nil {
 			_ = server.Close()
@@ -113,6 +115,24 @@ func (p *proxy) waitOpen() bool {
 		p.cond.Wait()
 	}
 	return !p.closing
+}
+
+func (p *proxy) isCut() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cutOff
+}
+
+// cut starts or ends the cut: starting it closes every open connection.
+func (p *proxy) cut(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cutOff = on
+	if on {
+		for c := range p.conns {
+			_ = c.Close()
+		}
+	}
 }
 
 // blackhole starts or ends the blackhole.

@@ -181,6 +181,16 @@ func (m *Metrics) RunFinished(run *collection.Run, monitor string) {
 	}
 }
 
+// RunEnded counts, in catena_runs_total only, a run that ended without a
+// runner finishing it (swept as errored when its runner was lost, cancelled
+// while queued): it has no duration or steps to observe.
+func (m *Metrics) RunEnded(monitor, collectionName, location string, trig collection.Trigger, status collection.RunStatus) {
+	if m == nil {
+		return
+	}
+	m.runs.inc(labelValue(monitor), labelValue(collectionName), labelValue(location), trigger(trig), runOutcome(status))
+}
+
 // SlotEnqueued records runs enqueued for a slot: n targets, lag after the slot.
 func (m *Metrics) SlotEnqueued(n int, lag time.Duration) { m.SlotsEnqueued(n, []time.Duration{lag}) }
 
@@ -204,7 +214,7 @@ func (m *Metrics) SlotMissed(monitor, collectionName, location, reason string) {
 		return
 	}
 	m.slots.WithLabelValues("missed_" + missedReason(reason)).Inc()
-	m.runs.inc(labelValue(monitor), labelValue(collectionName), labelValue(location), string(collection.TriggerSchedule), string(collection.RunMissed))
+	m.RunEnded(monitor, collectionName, location, collection.TriggerSchedule, collection.RunMissed)
 }
 
 // Alert delivery outcomes.

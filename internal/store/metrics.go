@@ -61,6 +61,34 @@ func (s *Store) QueueStats(ctx context.Context) ([]QueueStat, error) {
 	return out, nil
 }
 
+// EndedRun is what the metrics label a run with that ended without a runner
+// finishing it: swept (its runner was lost) or cancelled while queued.
+type EndedRun struct {
+	Monitor    string // the monitor's name; "" for a run no monitor started
+	Collection string
+	Location   string
+	Trigger    collection.Trigger
+	Status     collection.RunStatus
+}
+
+// EndedRuns returns the labels of the runs ids, in no particular order.
+func (s *Store) EndedRuns(ctx context.Context, ids []collection.RunID) ([]EndedRun, error) {
+	rows, err := s.pool.Query(ctx, `SELECT coalesce(m.name, ''), r.collection_name, r.location, r.trigger, r.status
+		FROM runs r LEFT JOIN monitors m ON m.id = r.monitor_id WHERE r.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading ended runs: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (EndedRun, error) {
+		var e EndedRun
+		err := row.Scan(&e.Monitor, &e.Collection, &e.Location, &e.Trigger, &e.Status)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading ended runs: %w", translate(err))
+	}
+	return out, nil
+}
+
 // MonitorName returns a monitor's name (the label its runs carry in metrics).
 func (s *Store) MonitorName(ctx context.Context, db DB, id collection.MonitorID) (string, error) {
 	var name string

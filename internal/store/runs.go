@@ -558,10 +558,12 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 // CancelRun cancels a queued run at once; a running run is flagged
 // (cancel_requested) and its runner stops at the next check and finishes it
 // cancelled. Cancelling a finished run is a conflict, except that cancelling a
-// cancelled run returns it unchanged.
-func (s *Store) CancelRun(ctx context.Context, id collection.RunID) (collection.Run, error) {
+// cancelled run returns it unchanged. ended reports whether this call ended a
+// queued run (nothing else will count it as finished).
+func (s *Store) CancelRun(ctx context.Context, id collection.RunID) (_ collection.Run, ended bool, _ error) {
 	var out collection.Run
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		ended = false
 		var status collection.RunStatus
 		if err := tx.QueryRow(ctx, `SELECT status FROM runs WHERE id = $1 FOR UPDATE`, id).Scan(&status); err != nil {
 			return fmt.Errorf("run %d: %w", id, translate(err))
@@ -570,6 +572,7 @@ func (s *Store) CancelRun(ctx context.Context, id collection.RunID) (collection.
 		switch status {
 		case collection.RunQueued:
 			q = `UPDATE runs SET status = 'cancelled', error = 'cancelled', finished_at = now(), cancel_requested = true WHERE id = $1`
+			ended = true
 		case collection.RunRunning:
 			q = `UPDATE runs SET cancel_requested = true WHERE id = $1`
 		case collection.RunCancelled:
@@ -588,7 +591,7 @@ func (s *Store) CancelRun(ctx context.Context, id collection.RunID) (collection.
 		out = r
 		return nil
 	})
-	return out, err
+	return out, ended && err == nil, err
 }
 
 // CancelRequested reports whether someone asked to cancel the run; the runner

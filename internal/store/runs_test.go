@@ -348,19 +348,20 @@ func TestCancelRun(t *testing.T) {
 		prepare       func(t *testing.T, id collection.RunID)
 		wantStatus    collection.RunStatus
 		wantRequested bool
+		wantEnded     bool // this call ended the run (only a queued one)
 		wantErr       error
 	}{
-		{"queued is cancelled at once", func(*testing.T, collection.RunID) {}, collection.RunCancelled, true, nil},
+		{"queued is cancelled at once", func(*testing.T, collection.RunID) {}, collection.RunCancelled, true, true, nil},
 		{"running is flagged", func(t *testing.T, id collection.RunID) {
 			if _, err := s.StartRun(ctx, id, 1, lease); err != nil {
 				t.Fatal(err)
 			}
-		}, collection.RunRunning, true, nil},
+		}, collection.RunRunning, true, false, nil},
 		{"cancelled stays cancelled", func(t *testing.T, id collection.RunID) {
-			if _, err := s.CancelRun(ctx, id); err != nil {
+			if _, _, err := s.CancelRun(ctx, id); err != nil {
 				t.Fatal(err)
 			}
-		}, collection.RunCancelled, true, nil},
+		}, collection.RunCancelled, true, false, nil},
 		{"finished is a conflict", func(t *testing.T, id collection.RunID) {
 			if _, err := s.StartRun(ctx, id, 1, lease); err != nil {
 				t.Fatal(err)
@@ -368,15 +369,18 @@ func TestCancelRun(t *testing.T) {
 			if err := finish(t, s, pool, collection.FinishRunParams{ID: id, Attempt: 1, Status: collection.RunPassed}); err != nil {
 				t.Fatal(err)
 			}
-		}, collection.RunPassed, false, collection.ErrConflict},
+		}, collection.RunPassed, false, false, collection.ErrConflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			run, _ := newRun(t, s, pool)
 			tc.prepare(t, run.ID)
-			got, err := s.CancelRun(ctx, run.ID)
+			got, ended, err := s.CancelRun(ctx, run.ID)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("CancelRun err = %v; want %v", err, tc.wantErr)
+			}
+			if ended != tc.wantEnded {
+				t.Errorf("CancelRun ended = %v; want %v", ended, tc.wantEnded)
 			}
 			if err == nil && got.Status != tc.wantStatus {
 				t.Errorf("CancelRun returned status %s; want %s", got.Status, tc.wantStatus)
@@ -394,7 +398,7 @@ func TestCancelRun(t *testing.T) {
 	t.Run("a cancelled queued run never starts", func(t *testing.T) {
 		t.Parallel()
 		run, _ := newRun(t, s, pool)
-		if _, err := s.CancelRun(ctx, run.ID); err != nil {
+		if _, _, err := s.CancelRun(ctx, run.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.StartRun(ctx, run.ID, 1, lease); !errors.Is(err, collection.ErrConflict) {
@@ -407,14 +411,14 @@ func TestCancelRun(t *testing.T) {
 		if _, err := s.StartRun(ctx, run.ID, 1, lease); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CancelRun(ctx, run.ID); err != nil {
+		if _, _, err := s.CancelRun(ctx, run.ID); err != nil {
 			t.Fatal(err)
 		}
 		if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 1, Status: collection.RunCancelled, Error: "cancelled"}); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if _, err := s.CancelRun(ctx, 55555555); !errors.Is(err, collection.ErrNotFound) {
+	if _, _, err := s.CancelRun(ctx, 55555555); !errors.Is(err, collection.ErrNotFound) {
 		t.Errorf("CancelRun(missing): %v", err)
 	}
 	if _, err := s.CancelRequested(ctx, 55555555); !errors.Is(err, collection.ErrNotFound) {

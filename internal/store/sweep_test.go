@@ -127,7 +127,7 @@ func TestHeartbeatRunExtendsTheLeaseAndReportsCancel(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT lease_expires_at FROM runs WHERE id = $1`, id).Scan(&lease); err != nil || time.Until(lease) < 50*time.Minute {
 		t.Errorf("lease %v not extended (%v)", lease, err)
 	}
-	if _, err := e.store.CancelRun(ctx, id); err != nil {
+	if _, _, err := e.store.CancelRun(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	if cancel, err := e.store.HeartbeatRun(ctx, id, 1, time.Now().Add(time.Hour)); err != nil || !cancel {
