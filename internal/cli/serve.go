@@ -85,7 +85,7 @@ type gateway struct {
 	schedulerLoop func(context.Context) error
 }
 
-// newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics,
+// newGateway builds the HTTP side: /graphql, /api/audit.jsonl, /healthz, /readyz, /metrics,
 // /webhooks/pagerduty (when its secret is set) and the GUI at /. It makes sure the first admin exists (or prints the setup link).
 func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error) {
 	setup, err := ensureAdmin(ctx, d, stdout)
@@ -120,14 +120,16 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		CheckChannel: func(ch collection.AlertChannel) error { return alerting.ValidateChannel(ch, deps) },
 		Log:          d.log.With("component", "api"), SetupToken: setup, SessionTTL: d.cfg.SessionTTL,
 	})
+	authn := &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()}
 	api := graph.NewHandler(resolver, graph.HandlerConfig{
-		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},
+		Auth:      authn,
 		PublicURL: d.cfg.PublicURL,
 		Metrics:   graph.NewMetrics(d.metrics.Registry()),
 	})
 	mux := http.NewServeMux()
 	mountHealth(mux, d.pool)
 	mux.Handle("/graphql", api)
+	mux.Handle("/api/audit.jsonl", graph.AuditExportHandler(d.store, authn, d.log.With("component", "api"), nil))
 	if d.cfg.PagerDutyWebhookSecret != "" {
 		pd, err := pagerduty.NewWebhook(pagerduty.WebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
 		if err != nil {

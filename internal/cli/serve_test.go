@@ -122,7 +122,7 @@ func TestTokenCreate(t *testing.T) {
 	}
 	k, _ := secret.ParseKey(key)
 	box, _ := secret.New(k)
-	u, err := store.New(pool, box).TokenUser(context.Background(), auth.HashToken(tok))
+	u, _, err := store.New(pool, box).TokenUser(context.Background(), auth.HashToken(tok))
 	if err != nil || u.Email != "ops@example.com" || u.Role != "admin" {
 		t.Fatalf("token user %+v, %v", u, err)
 	}
