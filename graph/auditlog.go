@@ -177,6 +177,9 @@ var secretListItems = []string{"secrets", "config"}
 // credentialHeaders carry a credential whatever their value.
 var credentialHeaders = []string{"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 
+// minPastedSecret is the shortest removed value also masked elsewhere in the summary.
+const minPastedSecret = 6
+
 // maxAuditString bounds each string kept in a summary.
 const maxAuditString = 500
 
@@ -241,7 +244,11 @@ func redactArgs(action string, args map[string]any) json.RawMessage {
 	}
 	secrets := make(map[string]string, len(removed))
 	for i, s := range removed {
-		secrets[fmt.Sprint(i)] = s
+		// A very short value would mask every place its letters occur; the
+		// structural pass has already hidden it where it was given.
+		if len(s) >= minPastedSecret {
+			secrets[fmt.Sprint(i)] = s
+		}
 	}
 	return json.RawMessage(secret.NewRedactor(secrets).Redact(string(b)))
 }
