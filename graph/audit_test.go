@@ -321,7 +321,9 @@ func TestRestoreCollectionVersion(t *testing.T) {
 
 	var run struct{ RunCollection struct{ ID string } }
 	e.mustPost(editor, `mutation($id: ID!) { runCollection(id: $id) { id } }`, map[string]any{"id": id}, &run)
-	var read struct{ Run struct{ CollectionVersion *int } }
+	var read struct {
+		Run struct{ CollectionVersion *int }
+	}
 	e.mustPost(viewer, `query($id: ID!) { run(id: $id) { collectionVersion } }`, map[string]any{"id": run.RunCollection.ID}, &read)
 	if read.Run.CollectionVersion == nil || *read.Run.CollectionVersion != 3 {
 		t.Errorf("run's collection version = %v; want 3", read.Run.CollectionVersion)
