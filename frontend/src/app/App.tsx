@@ -25,6 +25,7 @@ const IncidentsPage = lazy(() => import('../features/incidents/IncidentsPage').t
 const ImportPage = lazy(() => import('../features/import/ImportPage').then((m) => ({ default: m.ImportPage })));
 const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m) => ({ default: m.TokensPage })));
 const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
+const AuditLogPage = lazy(() => import('../features/settings/AuditLogPage').then((m) => ({ default: m.AuditLogPage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 /**
@@ -64,6 +65,7 @@ function makeRouter(onReset: () => void) {
           <Route path="incidents" element={<IncidentsPage />} />
           <Route path="settings/tokens" element={<TokensPage />} />
           <Route path="settings/users" element={<UsersPage />} />
+          <Route path="settings/audit" element={<AuditLogPage />} />
           <Route path="settings/account" element={<AccountPage />} />
           <Route path="home" element={<Navigate to="/" replace />} />
           <Route path="*" element={<NotFoundPage />} />
