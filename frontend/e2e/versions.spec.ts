@@ -59,7 +59,7 @@ test('edit a collection twice, see the diff in its history, restore the older ve
   await expect(history.getByTestId('version-1')).toContainText('created');
   await expect(history.getByTestId('version-3')).toContainText(env('CATENA_E2E_EMAIL'));
 
-  await history.getByRole('button', { name: 'Version 2' }).click();
+  await history.getByRole('button', { name: 'Version 2', exact: true }).click();
   const diff = history.getByTestId('version-diff');
   await expect(diff.locator('[data-kind="del"]')).toContainText(['url: http://127.0.0.1:1/first']);
   await expect(diff.locator('[data-kind="add"]')).toContainText(['url: http://127.0.0.1:1/second']);
@@ -67,7 +67,7 @@ test('edit a collection twice, see the diff in its history, restore the older ve
   await history.getByRole('button', { name: 'Restore this version' }).click();
   await expect(history.getByTestId('version-4')).toContainText('restored version 2');
   await expect(page.getByRole('tab', { name: 'History (v4)' })).toBeVisible();
-  await history.getByRole('button', { name: 'Version 2' }).click();
+  await history.getByRole('button', { name: 'Version 2', exact: true }).click();
   await expect(history.getByTestId('version-diff')).toHaveAttribute('data-empty', 'true');
 
   await page.getByRole('tab', { name: /Steps/ }).click();
