@@ -60,3 +60,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at_idx ON audit_log (at DESC, id DESC);
 CREATE INDEX audit_log_actor_idx ON audit_log (actor_user_id, id DESC);
 CREATE INDEX audit_log_object_idx ON audit_log (object_type, object_id, id DESC);
+
+---- create above / drop below ----
+
+DROP TABLE audit_log;
+DROP TRIGGER runs_collection_version ON runs;
+DROP FUNCTION runs_collection_version();
+ALTER TABLE runs DROP COLUMN collection_version;
+DROP TABLE object_versions;
