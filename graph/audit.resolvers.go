@@ -11,8 +11,7 @@ import (
 	"fmt"
 	"strconv"
 
-	udiff "github.com/aymanbagabas/go-udiff"
-
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/catena-monitor/catena/graph/generated"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"

@@ -3,6 +3,10 @@
 // find it back in the editor; then the run page links the version it ran and
 // the audit log (admins) lists the changes.
 import { expect, test, type Page } from '@playwright/test';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const shots = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 
 const env = (k: string): string => {
   const v = process.env[k];
@@ -63,6 +67,7 @@ test('edit a collection twice, see the diff in its history, restore the older ve
   const diff = history.getByTestId('version-diff');
   await expect(diff.locator('[data-kind="del"]')).toContainText(['url: http://127.0.0.1:1/first']);
   await expect(diff.locator('[data-kind="add"]')).toContainText(['url: http://127.0.0.1:1/second']);
+  await page.screenshot({ path: join(shots, 'versions-history.png'), style: '.mantine-Notifications-root { display: none !important; }' });
 
   await history.getByRole('button', { name: 'Restore this version' }).click();
   await expect(history.getByTestId('version-4')).toContainText('restored version 2');
