@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -220,7 +222,14 @@ func ensureEnvAdmin(ctx context.Context, d *deps) error {
 		return fmt.Errorf("creating the admin from CATENA_ADMIN_EMAIL: %w", err)
 	}
 	d.log.InfoContext(ctx, "created admin from CATENA_ADMIN_EMAIL", "user_id", u.ID, "email", u.Email)
-	return nil
+	summary, err := json.Marshal(map[string]any{"email": u.Email, "role": u.Role, "from": "CATENA_ADMIN_EMAIL"})
+	if err != nil {
+		return fmt.Errorf("recording the admin's creation: %w", err)
+	}
+	return d.store.InsertAuditEntry(ctx, collection.AuditEntry{
+		Actor: "system", Action: "createUser", ObjectType: "user", ObjectID: strconv.FormatInt(int64(u.ID), 10),
+		Outcome: collection.AuditOK, Summary: summary,
+	})
 }
 
 // mountHealth adds /healthz (the process answers) and /readyz (the database
