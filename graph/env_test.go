@@ -135,12 +135,14 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		Store:        st, Queue: q, Progress: progress, Log: log, Limiter: e.limiter, Alerts: alerts,
 		SetupToken: setup, BcryptCost: bcrypt.MinCost,
 	})
+	authn := &auth.Authenticator{Users: st, Log: log}
 	h := graph.NewHandler(r, graph.HandlerConfig{
-		Auth:      &auth.Authenticator{Users: st, Log: log},
+		Auth:      authn,
 		PublicURL: "https://catena.example.com",
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
+	mux.Handle("/api/audit.jsonl", graph.AuditExportHandler(st, authn, log, nil))
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	if !cfg.noUsers {

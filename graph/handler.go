@@ -77,6 +77,8 @@ func NewHandler(r *Resolver, hc HandlerConfig) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(loader.With(ctx, loader.New(r.Store, r.Now)))
 	})
+	// Every mutation: the actor for versions, and one audit log entry.
+	srv.AroundFields(r.auditFields)
 
 	if hc.Metrics != nil {
 		srv.AroundResponses(hc.Metrics.aroundResponses)

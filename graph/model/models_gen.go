@@ -41,6 +41,29 @@ type Assignee struct {
 	Email string `json:"email"`
 }
 
+type AuditEntryConnection struct {
+	Edges    []AuditEntryEdge `json:"edges"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+}
+
+type AuditEntryEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *collection.AuditEntry `json:"node"`
+}
+
+// Narrows the audit log; fields left null match everything.
+type AuditFilter struct {
+	ActorUserID *string                  `json:"actorUserId,omitempty"`
+	Action      *string                  `json:"action,omitempty"`
+	ObjectType  *string                  `json:"objectType,omitempty"`
+	ObjectID    *string                  `json:"objectId,omitempty"`
+	Outcome     *collection.AuditOutcome `json:"outcome,omitempty"`
+	// Entries at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Entries before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
+
 type BrowserActionResult struct {
 	Index int `json:"index"`
 	// The action as done, secrets replaced by ••••.
@@ -462,6 +485,16 @@ type Variable struct {
 type VariableInput struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+type VersionConnection struct {
+	Edges    []VersionEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type VersionEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *collection.Version `json:"node"`
 }
 
 type BrowserActionStatus string

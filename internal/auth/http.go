@@ -19,7 +19,7 @@ const SessionCookie = "catena_session"
 // return collection.ErrNotFound for an unknown, expired or revoked credential.
 type Users interface {
 	SessionUser(ctx context.Context, tokenHash []byte) (*collection.User, error)
-	TokenUser(ctx context.Context, tokenHash []byte) (*collection.User, error)
+	TokenUser(ctx context.Context, tokenHash []byte) (user *collection.User, tokenName string, err error)
 }
 
 // Authenticator resolves the principal of each request from an
@@ -68,13 +68,13 @@ func (a *Authenticator) FromAPIToken(ctx context.Context, token string) (*Princi
 	if !IsAPIToken(token) {
 		return nil, nil
 	}
-	u, err := a.Users.TokenUser(ctx, HashToken(token))
+	u, name, err := a.Users.TokenUser(ctx, HashToken(token))
 	if errors.Is(err, collection.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	return &Principal{User: *u, ViaToken: true}, nil
+	return &Principal{User: *u, ViaToken: true, TokenName: name}, nil
 }
 
 // FromSession resolves a session token; nil when unknown or expired.

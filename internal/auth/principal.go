@@ -23,6 +23,8 @@ type Principal struct {
 	SessionHash []byte
 	// ViaToken is set when the request came with an API token.
 	ViaToken bool
+	// TokenName names that token, for versions and the audit log.
+	TokenName string
 }
 
 type principalKey struct{}

@@ -57,6 +57,7 @@ func commands() []command {
 		{"schedules", "repair drift between monitors and EventBridge schedules (schedules reconcile)", runSchedules},
 		{"migrate", "apply (up), roll back (down) or show (status) database migrations", runMigrate},
 		{"token", "manage API tokens (token create NAME)", runToken},
+		{"audit", "export the audit log as JSON lines (audit export --since 24h)", runAudit},
 		{"doctor", "check the run and alert invariants in the database (--since 24h); exit 1 on a violation", runDoctor},
 		{"demo-api", "serve the chained demo API used by the quick start and benchmarks", runDemoAPI},
 		{"version", "print the version", runVersion},

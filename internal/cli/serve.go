@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +88,7 @@ type gateway struct {
 	schedulerLoop func(context.Context) error
 }
 
-// newGateway builds the HTTP side: /graphql, /healthz, /readyz, /metrics,
+// newGateway builds the HTTP side: /graphql, /api/audit.jsonl, /healthz, /readyz, /metrics,
 // /webhooks/pagerduty (when its secret is set), the public /status/SLUG pages
 // and /badge/KEY.svg badges, and the GUI at /. It makes sure the first admin exists (or prints the setup link).
 func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error) {
@@ -125,14 +127,16 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 			countEnded(ctx, d.store, d.metrics, d.log, []collection.RunID{run.ID})
 		},
 	})
+	authn := &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()}
 	api := graph.NewHandler(resolver, graph.HandlerConfig{
-		Auth:      &auth.Authenticator{Users: d.store, Log: d.log, SecureCookies: d.cfg.SecureCookies()},
+		Auth:      authn,
 		PublicURL: d.cfg.PublicURL,
 		Metrics:   graph.NewMetrics(d.metrics.Registry()),
 	})
 	mux := http.NewServeMux()
 	mountHealth(mux, d.pool)
 	mux.Handle("/graphql", api)
+	mux.Handle("/api/audit.jsonl", graph.AuditExportHandler(d.store, authn, d.log.With("component", "api"), nil))
 	if d.cfg.PagerDutyWebhookSecret != "" {
 		pd, err := pagerduty.NewWebhook(pagerduty.WebhookConfig{Secret: d.cfg.PagerDutyWebhookSecret, Store: d.store, Log: d.log})
 		if err != nil {
@@ -224,7 +228,14 @@ func ensureEnvAdmin(ctx context.Context, d *deps) error {
 		return fmt.Errorf("creating the admin from CATENA_ADMIN_EMAIL: %w", err)
 	}
 	d.log.InfoContext(ctx, "created admin from CATENA_ADMIN_EMAIL", "user_id", u.ID, "email", u.Email)
-	return nil
+	summary, err := json.Marshal(map[string]any{"email": u.Email, "role": u.Role, "from": "CATENA_ADMIN_EMAIL"})
+	if err != nil {
+		return fmt.Errorf("recording the admin's creation: %w", err)
+	}
+	return d.store.InsertAuditEntry(ctx, collection.AuditEntry{
+		Actor: "system", Action: "createUser", ObjectType: "user", ObjectID: strconv.FormatInt(int64(u.ID), 10),
+		Outcome: collection.AuditOK, Summary: summary,
+	})
 }
 
 // mountHealth adds /healthz (the process answers) and /readyz (the database

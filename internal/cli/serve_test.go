@@ -122,9 +122,23 @@ func TestTokenCreate(t *testing.T) {
 	}
 	k, _ := secret.ParseKey(key)
 	box, _ := secret.New(k)
-	u, err := store.New(pool, box).TokenUser(context.Background(), auth.HashToken(tok))
+	u, _, err := store.New(pool, box).TokenUser(context.Background(), auth.HashToken(tok))
 	if err != nil || u.Email != "ops@example.com" || u.Role != "admin" {
 		t.Fatalf("token user %+v, %v", u, err)
+	}
+	// Both the admin's creation and the token are in the audit log, and
+	// catena audit export prints them, without the token.
+	var export bytes.Buffer
+	if err := Run(context.Background(), []string{"audit", "export", "--since", "1h"}, getenv, &export); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(export.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"action":"createUser"`) || !strings.Contains(lines[1], `"action":"createApiToken"`) ||
+		!strings.Contains(lines[1], `"actor":"cli"`) || strings.Contains(export.String(), tok) {
+		t.Errorf("audit export:\n%s", export.String())
+	}
+	if err := Run(context.Background(), []string{"audit", "export", "--since", "soon"}, getenv, &export); err == nil {
+		t.Error("audit export accepted --since soon")
 	}
 
 	// Without any admin the command says how to make one.

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +60,15 @@ func runToken(ctx context.Context, e env, args []string) error {
 		expires = &t
 	}
 	tok := auth.NewAPIToken()
-	if _, err := d.store.CreateAPIToken(ctx, admin.ID, name, tok.Prefix, tok.Hash, expires); err != nil {
+	created, err := d.store.CreateAPIToken(ctx, admin.ID, name, tok.Prefix, tok.Hash, expires)
+	if err != nil {
+		return err
+	}
+	summary, _ := json.Marshal(map[string]any{"name": name, "expiresInDays": *days, "user": admin.Email})
+	if err := d.store.InsertAuditEntry(ctx, collection.AuditEntry{
+		Actor: "cli", Action: "createApiToken", ObjectType: "token", ObjectID: strconv.FormatInt(int64(created.ID), 10),
+		Outcome: collection.AuditOK, Summary: summary,
+	}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "created API token %q for %s; it is shown only now:\n", name, admin.Email)

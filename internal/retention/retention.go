@@ -83,9 +83,31 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[Args]) error {
 	if err != nil {
 		return fmt.Errorf("pruning: %w", err)
 	}
+	audit, err := w.pruneAuditLog(ctx, now)
+	if err != nil {
+		return err
+	}
 	w.cfg.Log.InfoContext(ctx, "retention pass", "rolled_up_until", reached, "bodies_dropped", res.BodiesDropped,
-		"steps_deleted", res.StepsDeleted, "runs_deleted", res.RunsDeleted, "rollups_pruned", res.RollupsPruned)
+		"steps_deleted", res.StepsDeleted, "runs_deleted", res.RunsDeleted, "rollups_pruned", res.RollupsPruned,
+		"audit_entries_deleted", audit)
 	return nil
+}
+
+// pruneAuditLog deletes audit entries older than store.DefaultAuditRetention,
+// a batch per transaction.
+func (w *Worker) pruneAuditLog(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for range w.cfg.MaxBatches {
+		n, err := w.cfg.Store.PruneAuditLog(ctx, now.Add(-store.DefaultAuditRetention), w.cfg.Batch)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < w.cfg.Batch {
+			break
+		}
+	}
+	return total, nil
 }
 
 // PeriodicJob enqueues the job every interval (and once at start).

@@ -68,8 +68,10 @@ func (s *Store) CreateChannel(ctx context.Context, ch *collection.AlertChannel) 
 		if _, err := tx.Exec(ctx, `UPDATE alert_channels SET config_ciphertext = $2 WHERE id = $1`, id, sealed); err != nil {
 			return fmt.Errorf("sealing alert channel %d: %w", id, translate(err))
 		}
-		out, err = s.getChannel(ctx, tx, id)
-		return err
+		if out, err = s.getChannel(ctx, tx, id); err != nil {
+			return err
+		}
+		return recordChannel(ctx, tx, &out, false)
 	})
 	if err != nil {
 		return nil, err
@@ -102,8 +104,10 @@ WHERE id = $1`, ch.ID, strings.TrimSpace(ch.Name), ch.Type, sealed, s.box.KeyID(
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("alert channel %d: %w", ch.ID, collection.ErrNotFound)
 		}
-		out, err = s.getChannel(ctx, tx, ch.ID)
-		return err
+		if out, err = s.getChannel(ctx, tx, ch.ID); err != nil {
+			return err
+		}
+		return recordChannel(ctx, tx, &out, ch.Config != nil)
 	})
 	if err != nil {
 		return nil, err
@@ -160,13 +164,16 @@ func (s *Store) ListChannels(ctx context.Context) ([]collection.AlertChannel, er
 }
 
 // DeleteChannel deletes a channel; monitors stop using it and its deliveries go with it.
+// Its versions go with it.
 func (s *Store) DeleteChannel(ctx context.Context, id collection.ChannelID) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM alert_channels WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("deleting alert channel %d: %w", id, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("alert channel %d: %w", id, collection.ErrNotFound)
-	}
-	return nil
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM alert_channels WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("deleting alert channel %d: %w", id, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("alert channel %d: %w", id, collection.ErrNotFound)
+		}
+		return deleteVersions(ctx, tx, collection.ObjectChannel, int64(id))
+	})
 }

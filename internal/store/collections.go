@@ -100,8 +100,10 @@ func (s *Store) CreateCollection(ctx context.Context, c *collection.Collection) 
 			return err
 		}
 		var err error
-		out, err = s.validated(ctx, tx, id, c.Secrets != nil)
-		return err
+		if out, err = s.validated(ctx, tx, id, c.Secrets != nil); err != nil {
+			return err
+		}
+		return recordCollection(ctx, tx, nil, out, true)
 	})
 	if err != nil {
 		return nil, err
@@ -442,6 +444,8 @@ func (s *Store) edit(ctx context.Context, id collection.CollectionID, fn func(c 
 		if err != nil {
 			return err
 		}
+		before := *c
+		before.Steps, before.Variables, before.Secrets = slices.Clone(c.Steps), maps.Clone(c.Variables), maps.Clone(c.Secrets)
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -456,7 +460,7 @@ func (s *Store) edit(ctx context.Context, id collection.CollectionID, fn func(c 
 			return fmt.Errorf("touching collection %d: %w", id, err)
 		}
 		out = c
-		return nil
+		return recordCollection(ctx, tx, &before, c, false)
 	})
 	if err != nil {
 		return nil, err
@@ -538,8 +542,10 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		if err := s.writeContents(ctx, tx, id, in, replaceSecrets); err != nil {
 			return err
 		}
-		out, err = s.validated(ctx, tx, id, replaceSecrets)
-		return err
+		if out, err = s.validated(ctx, tx, id, replaceSecrets); err != nil {
+			return err
+		}
+		return recordCollection(ctx, tx, cur, out, false)
 	})
 	if err != nil {
 		return nil, err
@@ -549,15 +555,18 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 
 // DeleteCollection deletes a collection with its steps, variables and secrets.
 // Its runs stay: their collection_id becomes NULL and the snapshot keeps the name.
+// Its versions go with it (the audit log keeps the deletion).
 func (s *Store) DeleteCollection(ctx context.Context, id collection.CollectionID) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM collections WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("deleting collection %d: %w", id, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("collection %d: %w", id, collection.ErrNotFound)
-	}
-	return nil
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM collections WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("deleting collection %d: %w", id, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("collection %d: %w", id, collection.ErrNotFound)
+		}
+		return deleteVersions(ctx, tx, collection.ObjectCollection, int64(id))
+	})
 }
 
 // collectionOfStep finds the collection a step belongs to.
@@ -727,14 +736,29 @@ func (s *Store) SetSecret(ctx context.Context, id collection.CollectionID, name,
 	if !secretNameRE.MatchString(name) {
 		return collection.Invalid("name", "secret name %q may hold only letters, digits, _ and -", name)
 	}
-	_, err := s.pool.Exec(ctx, `
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		c, err := s.loadCollection(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
 INSERT INTO collection_secrets (collection_id, name, ciphertext, key_id) VALUES ($1, $2, $3, $4)
 ON CONFLICT (collection_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, key_id = excluded.key_id, updated_at = now()`,
-		id, name, s.box.Seal([]byte(value), secretContext(id, name)), s.box.KeyID())
-	if err != nil {
-		return fmt.Errorf("setting secret %q of collection %d: %w", name, id, translate(err))
-	}
-	return nil
+			id, name, s.box.Seal([]byte(value), secretContext(id, name)), s.box.KeyID()); err != nil {
+			return fmt.Errorf("setting secret %q of collection %d: %w", name, id, translate(err))
+		}
+		// The value never reaches the version: its document names the secret only.
+		verb := "changed"
+		if _, ok := c.Secrets[name]; !ok {
+			verb = "added"
+		}
+		c.Secrets[name] = ""
+		doc, err := collection.CollectionDocument(c)
+		if err != nil {
+			return err
+		}
+		return recordVersion(ctx, tx, collection.ObjectCollection, int64(id), doc, fmt.Sprintf("secret '%s' %s", name, verb), true)
+	})
 }
 
 // DeleteSecret removes a secret; removing one a step still uses is rejected.

@@ -200,6 +200,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, monito
 		if err := runHooks(ctx, tx, in.ID, hooks); err != nil {
 			return err
 		}
+		if err := recordMonitor(ctx, tx, in.ID, ""); err != nil {
+			return err
+		}
 		out, err = getMonitor(ctx, tx, in.ID)
 		return err
 	})
@@ -232,6 +235,9 @@ WHERE id = $1`, append([]any{in.ID}, monitorArgs(in)...)...)
 			return err
 		}
 		if err := runHooks(ctx, tx, in.ID, hooks); err != nil {
+			return err
+		}
+		if err := recordMonitor(ctx, tx, in.ID, ""); err != nil {
 			return err
 		}
 		out, err = getMonitor(ctx, tx, in.ID)
@@ -308,7 +314,7 @@ type prefixScan struct {
 
 func (p prefixScan) Scan(dest ...any) error { return p.row.Scan(append([]any{p.first}, dest...)...) }
 
-// DeleteMonitor deletes a monitor; its runs stay with monitor_id NULL.
+// DeleteMonitor deletes a monitor and its versions; its runs stay with monitor_id NULL.
 func (s *Store) DeleteMonitor(ctx context.Context, id collection.MonitorID, hooks ...MonitorHook) error {
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM monitors WHERE id = $1`, id)
@@ -317,6 +323,9 @@ func (s *Store) DeleteMonitor(ctx context.Context, id collection.MonitorID, hook
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
+		}
+		if err := deleteVersions(ctx, tx, collection.ObjectMonitor, int64(id)); err != nil {
+			return err
 		}
 		return runHooks(ctx, tx, id, hooks)
 	})
@@ -331,6 +340,13 @@ func (s *Store) SetMonitorEnabled(ctx context.Context, id collection.MonitorID, 
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("monitor %d: %w", id, collection.ErrNotFound)
+		}
+		summary := "paused"
+		if enabled {
+			summary = "resumed"
+		}
+		if err := recordMonitor(ctx, tx, id, summary); err != nil {
+			return err
 		}
 		return runHooks(ctx, tx, id, hooks)
 	})

@@ -161,20 +161,29 @@ RETURNING `+tokenColumns, userID, strings.TrimSpace(name), prefix, hash, expires
 }
 
 // TokenUser returns the user of a valid (unrevoked, unexpired) token and
-// records its use; anything else is ErrNotFound.
-func (s *Store) TokenUser(ctx context.Context, hash []byte) (*collection.User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+// the token's name, and records its use; ErrNotFound otherwise.
+func (s *Store) TokenUser(ctx context.Context, hash []byte) (*collection.User, string, error) {
+	var name string
+	u, err := scanUser(suffixScan{s.pool.QueryRow(ctx, `
 WITH used AS (
     UPDATE api_tokens SET last_used_at = now()
     WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-    RETURNING user_id
+    RETURNING user_id, name
 )
-SELECT `+userColumns+` FROM users u JOIN used ON used.user_id = u.id`, hash))
+SELECT `+userColumns+`, used.name FROM users u JOIN used ON used.user_id = u.id`, hash), &name})
 	if err != nil {
-		return nil, fmt.Errorf("API token: %w", translate(err))
+		return nil, "", fmt.Errorf("API token: %w", translate(err))
 	}
-	return &u, nil
+	return &u, name, nil
 }
+
+// suffixScan scans a trailing column into last after the rest.
+type suffixScan struct {
+	row  pgx.Row
+	last any
+}
+
+func (p suffixScan) Scan(dest ...any) error { return p.row.Scan(append(dest, p.last)...) }
 
 // ListAPITokens returns a user's tokens (never their hashes), newest first.
 func (s *Store) ListAPITokens(ctx context.Context, userID collection.UserID) ([]collection.APIToken, error) {

@@ -176,9 +176,9 @@ func TestAPITokens(t *testing.T) {
 		hash string
 		ok   bool
 	}{{"ci-hash", true}, {"laptop-hash", true}, {"old-hash", false}, {"unknown", false}} {
-		got, err := s.TokenUser(ctx, []byte(tc.hash))
-		if tc.ok && (err != nil || got.ID != ada.ID) {
-			t.Errorf("TokenUser(%s) = %+v, %v", tc.hash, got, err)
+		got, name, err := s.TokenUser(ctx, []byte(tc.hash))
+		if tc.ok && (err != nil || got.ID != ada.ID || name == "") {
+			t.Errorf("TokenUser(%s) = %+v, %q, %v", tc.hash, got, name, err)
 		}
 		if !tc.ok && !errors.Is(err, collection.ErrNotFound) {
 			t.Errorf("TokenUser(%s): %v; want ErrNotFound", tc.hash, err)
@@ -200,7 +200,7 @@ func TestAPITokens(t *testing.T) {
 	if err := s.RevokeAPIToken(ctx, ada.ID, ci.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.TokenUser(ctx, []byte("ci-hash")); !errors.Is(err, collection.ErrNotFound) {
+	if _, _, err := s.TokenUser(ctx, []byte("ci-hash")); !errors.Is(err, collection.ErrNotFound) {
 		t.Errorf("revoked token still works: %v", err)
 	}
 	if err := s.RevokeAPIToken(ctx, ada.ID, ci.ID); !errors.Is(err, collection.ErrNotFound) {

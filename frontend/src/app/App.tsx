@@ -27,6 +27,7 @@ const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m)
 const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
 const StatusPagesPage = lazy(() => import('../features/status/StatusPagesPage').then((m) => ({ default: m.StatusPagesPage })));
 const StatusPageFormPage = lazy(() => import('../features/status/StatusPageFormPage').then((m) => ({ default: m.StatusPageFormPage })));
+const AuditLogPage = lazy(() => import('../features/settings/AuditLogPage').then((m) => ({ default: m.AuditLogPage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 /**
@@ -69,6 +70,7 @@ function makeRouter(onReset: () => void) {
           <Route path="status-pages/:id" element={<StatusPageFormPage />} />
           <Route path="settings/tokens" element={<TokensPage />} />
           <Route path="settings/users" element={<UsersPage />} />
+          <Route path="settings/audit" element={<AuditLogPage />} />
           <Route path="settings/account" element={<AccountPage />} />
           <Route path="home" element={<Navigate to="/" replace />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -4,6 +4,7 @@ import {
   IconActivityHeartbeat,
   IconAlertTriangle,
   IconBell,
+  IconClipboardList,
   IconFileImport,
   IconHistory,
   IconKey,
@@ -92,6 +93,11 @@ export function Shell() {
                     Users
                   </Menu.Item>
                 )}
+                {user?.isAdmin && (
+                  <Menu.Item component={Link} to="/settings/audit" leftSection={<IconClipboardList size={16} />}>
+                    Audit log
+                  </Menu.Item>
+                )}
                 <Menu.Divider />
                 <Menu.Item leftSection={<IconLogout size={16} />} onClick={() => void signOut()}>
                   Sign out
@@ -119,6 +125,9 @@ export function Shell() {
           <NavLink component={Link} to="/settings/tokens" label="API tokens" leftSection={<IconKey size={18} stroke={1.6} />} active={isActive('/settings/tokens')} onClick={close} />
           {user?.isAdmin && (
             <NavLink component={Link} to="/settings/users" label="Users" leftSection={<IconUsers size={18} stroke={1.6} />} active={isActive('/settings/users')} onClick={close} />
+          )}
+          {user?.isAdmin && (
+            <NavLink component={Link} to="/settings/audit" label="Audit log" leftSection={<IconClipboardList size={18} stroke={1.6} />} active={isActive('/settings/audit')} onClick={close} />
           )}
         </AppShell.Section>
       </AppShell.Navbar>

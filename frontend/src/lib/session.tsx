@@ -32,6 +32,8 @@ export interface SessionUser {
   email: string;
   name: string;
   isAdmin: boolean;
+  /** Editors and admins change collections, monitors and channels. */
+  canWrite: boolean;
 }
 
 interface Session {
@@ -70,7 +72,7 @@ export function SessionProvider({ children, onReset }: { children: ReactNode; on
   const v = result.data?.me ?? null;
   const value = useMemo<Session>(
     () => ({
-      user: v ? { id: v.id, email: v.email, name: v.name, isAdmin: v.role === 'ADMIN' } : null,
+      user: v ? { id: v.id, email: v.email, name: v.name, isAdmin: v.role === 'ADMIN', canWrite: v.role !== 'VIEWER' } : null,
       setupRequired: result.data?.setupRequired ?? false,
       refresh,
       signOut,

@@ -6,7 +6,7 @@ import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy, IconDownload, IconHistory, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useBlocker, useParams } from 'react-router';
+import { Link, useBlocker, useParams, useSearchParams } from 'react-router';
 import { useClient, useMutation, useQuery } from 'urql';
 import { ErrorState, Loading } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -26,6 +26,7 @@ import { referenceProblems, type ReferenceContext } from './references';
 import { SecretsPanel } from './SecretsPanel';
 import { StepEditor } from './StepEditor';
 import { StepList } from './StepList';
+import { HistoryPanel } from '../versions/HistoryPanel';
 
 function stepProblemCount(s: StepDraft, ctx: ReferenceContext): number {
   const fields = [s.url, s.body, ...s.headers.map((h) => h.value), ...s.assertions.map((a) => a.target)];
@@ -59,7 +60,9 @@ export function EditorPage() {
   const [draft, setDraft] = useState<CollectionDraft | null>(null);
   const [saved, setSaved] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
-  const [tab, setTab] = useState<string | null>('steps');
+  const [search] = useSearchParams();
+  const linkedVersion = Number(search.get('version')) || null;
+  const [tab, setTab] = useState<string | null>(search.get('tab') === 'history' ? 'history' : 'steps');
   const [startedRun, setStartedRun] = useState<FragmentType<typeof RunFieldsDoc> | null>(null);
   // A draft restored from localStorage: when it was written, and whether the saved collection changed since.
   const [restored, setRestored] = useState<{ at: string; stale: boolean } | null>(null);
@@ -127,6 +130,20 @@ export function EditorPage() {
     const r = await runCollection({ id });
     if (r.error) notifications.show({ color: 'red', title: 'Could not start the run', message: errorMessage(r.error) });
     else if (r.data) setStartedRun(r.data.runCollection);
+  };
+
+  // After a restore the saved collection is the restored one: the working
+  // copy follows it (the panel asked first when there were unsaved edits).
+  const reloadFromServer = async () => {
+    const r = await client.query(CollectionEditorDocument, { id }, { requestPolicy: 'network-only' }).toPromise();
+    const fresh = r.data?.collection;
+    if (!fresh) return;
+    const d = draftFromServer(fresh);
+    clearDraft(id);
+    setRestored(null);
+    setDraft(d);
+    setSaved(fingerprint(d));
+    setSelected(d.steps[0]?.key ?? null);
   };
 
   useHotkeys([
@@ -298,6 +315,7 @@ export function EditorPage() {
           <Tabs.Tab value="variables">Variables ({draft.variables.length})</Tabs.Tab>
           <Tabs.Tab value="secrets">Secrets ({c.secrets.length})</Tabs.Tab>
           <Tabs.Tab value="about">Description</Tabs.Tab>
+          <Tabs.Tab value="history">History{c.latestVersion ? ` (v${c.latestVersion})` : ''}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="steps" pt="md">
           <Grid gutter="md">
@@ -371,6 +389,17 @@ export function EditorPage() {
           <Box maw={800}>
             <SecretsPanel collectionId={id} secrets={c.secrets} />
           </Box>
+        </Tabs.Panel>
+        <Tabs.Panel value="history" pt="md">
+          {tab === 'history' && (
+            <HistoryPanel
+              objectType="COLLECTION"
+              objectId={id}
+              initialVersion={linkedVersion}
+              beforeRestore={() => !dirty || window.confirm('Restoring replaces your unsaved changes. Restore anyway?')}
+              onRestored={() => void reloadFromServer()}
+            />
+          )}
         </Tabs.Panel>
         <Tabs.Panel value="about" pt="md">
           <Textarea label="Description" value={draft.description} onChange={(e) => setDraft({ ...draft, description: e.currentTarget.value })} autosize minRows={3} maw={800} error={errs.description} />

@@ -7,6 +7,7 @@ export const CollectionEditorDocument = graphql(`
       name
       description
       updatedAt
+      latestVersion
       variables {
         name
         value

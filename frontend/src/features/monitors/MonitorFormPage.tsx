@@ -19,6 +19,7 @@ import { CreateMonitorDocument, MonitorDocument, MonitorFormOptionsDocument, Pau
 import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
 import { MonitorStatsPanel } from './MonitorStatsPanel';
+import { HistoryPanel } from '../versions/HistoryPanel';
 
 interface FormState {
   name: string;
@@ -93,7 +94,7 @@ function SchedulePreviewBox({ schedule, timeZone, serverError }: { schedule: str
 export function MonitorFormPage() {
   const { id } = useParams();
   const editing = id !== undefined;
-  const [existing] = useQuery({ query: MonitorDocument, variables: { id: id ?? '' }, pause: !editing });
+  const [existing, refetchMonitor] = useQuery({ query: MonitorDocument, variables: { id: id ?? '' }, pause: !editing });
   const [opts] = useQuery({ query: MonitorFormOptionsDocument });
   const [createResult, create] = useMutation(CreateMonitorDocument);
   const [updateResult, update] = useMutation(UpdateMonitorDocument);
@@ -289,6 +290,21 @@ export function MonitorFormPage() {
             {editing ? 'Save monitor' : 'Create monitor'}
           </Button>
         </Group>
+        {editing && id && (
+          <Paper withBorder p="md">
+            <Stack gap="sm">
+              <Title order={4}>History</Title>
+              <HistoryPanel
+                objectType="MONITOR"
+                objectId={id}
+                onRestored={() => {
+                  setLoaded(false);
+                  refetchMonitor({ requestPolicy: 'network-only' });
+                }}
+              />
+            </Stack>
+          </Paper>
+        )}
       </Stack>
     </form>
   );

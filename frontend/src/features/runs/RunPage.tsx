@@ -33,6 +33,7 @@ export function RunPage() {
   if (res.fetching && !res.data) return <Loading />;
   if (!run) return <ErrorState message={`There is no run ${id}.`} />;
   const failed = run.status === 'FAILED' || run.status === 'ERRORED';
+  const version = res.data?.run?.collectionVersion;
   return (
     <Stack>
       <PageHeader
@@ -64,13 +65,22 @@ export function RunPage() {
         )}
       </PageHeader>
       <Paper withBorder p="md">
-        <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }}>
+        <SimpleGrid cols={{ base: 2, sm: 4, md: 7 }}>
           <Fact label="Trigger">{run.trigger.toLowerCase()}</Fact>
           <Fact label="Monitor">{run.monitor ? <Anchor component={Link} to={`/monitors/${run.monitor.id}`}>{run.monitor.name}</Anchor> : '—'}</Fact>
           <Fact label="Location">{run.location}</Fact>
           <Fact label="Queued">{dateTime(run.queuedAt)}</Fact>
           <Fact label="Duration">{isFinal(run.status) ? formatMs(run.durationMs) : 'running…'}</Fact>
           <Fact label="Attempt">{run.attempt}</Fact>
+          <Fact label="Collection version">
+            {version && run.collection ? (
+              <Anchor component={Link} to={`/collections/${run.collection.id}?tab=history&version=${version}`} data-testid="run-collection-version">
+                v{version}
+              </Anchor>
+            ) : (
+              '—'
+            )}
+          </Fact>
         </SimpleGrid>
       </Paper>
       {run.error && (

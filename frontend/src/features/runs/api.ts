@@ -4,6 +4,7 @@ export const RunDocument = graphql(`
   query Run($id: ID!) {
     run(id: $id) {
       ...RunFields
+      collectionVersion
     }
   }
 `);
