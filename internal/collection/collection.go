@@ -43,7 +43,10 @@ type Collection struct {
 	// references against its keys.
 	Secrets   map[string]string `json:"-" yaml:"-"`
 	Steps     []Step            `json:"steps" yaml:"steps"`
-	CreatedAt time.Time         `json:"-" yaml:"-"`
+	// Tags group collections in the GUI and the API (ValidateTags); they are
+	// not part of the file format nor of a run's snapshot.
+	Tags      []string  `json:"-" yaml:"-"`
+	CreatedAt time.Time `json:"-" yaml:"-"`
 	UpdatedAt time.Time         `json:"-" yaml:"-"`
 }
 
