@@ -27,8 +27,8 @@ type Monitor struct {
 	// and channels (collection.ValidateTags).
 	Tags      []string
 	NextRunAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ErroredMode says how runs that could not execute count for alerting.
