@@ -189,6 +189,31 @@ func (s *Store) WindowsForMonitors(ctx context.Context, db DB, ids []collection.
 	return out, nil
 }
 
+// MonitorHolds is what may hold a monitor's notifications: the windows
+// covering it and its mutes in force.
+type MonitorHolds struct {
+	Windows []collection.MaintenanceWindow
+	Mutes   []collection.Mute
+}
+
+// HoldsOfMonitors reads the windows and mutes in force at now of several
+// monitors, in two queries (the API's dataloader).
+func (s *Store) HoldsOfMonitors(ctx context.Context, ids []collection.MonitorID, now time.Time) (map[collection.MonitorID]MonitorHolds, error) {
+	ws, err := s.WindowsForMonitors(ctx, s.pool, ids)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.ActiveMutes(ctx, s.pool, ids, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[collection.MonitorID]MonitorHolds, len(ids))
+	for _, id := range ids {
+		out[id] = MonitorHolds{Windows: ws[id], Mutes: ms[id]}
+	}
+	return out, nil
+}
+
 // prefixed scans one leading column into first, then the rest into dest.
 type prefixed struct {
 	row   pgx.Row
@@ -229,13 +254,18 @@ func (s *Store) EndMutes(ctx context.Context, monitor collection.MonitorID, coll
 	return int(tag.RowsAffected()), nil
 }
 
-// ActiveMutes returns, per monitor, its mutes still in force at now.
+// ActiveMutes returns, per monitor, its mutes still in force at now; every
+// monitor's when ids is nil.
 func (s *Store) ActiveMutes(ctx context.Context, db DB, ids []collection.MonitorID, now time.Time) (map[collection.MonitorID][]collection.Mute, error) {
-	raw := make([]int64, len(ids))
-	for i, id := range ids {
-		raw[i] = int64(id)
+	var raw []int64 // nil: NULL, every monitor
+	for _, id := range ids {
+		raw = append(raw, int64(id))
 	}
-	rows, err := db.Query(ctx, `SELECT `+muteColumns+` FROM mutes WHERE monitor_id = ANY($1) AND muted_until > $2 ORDER BY monitor_id, muted_until DESC`, raw, now)
+	if ids != nil && raw == nil {
+		raw = []int64{}
+	}
+	rows, err := db.Query(ctx, `SELECT `+muteColumns+` FROM mutes WHERE ($1::bigint[] IS NULL OR monitor_id = ANY($1)) AND muted_until > $2
+		ORDER BY monitor_id, muted_until DESC`, raw, now)
 	if err != nil {
 		return nil, fmt.Errorf("listing mutes: %w", translate(err))
 	}
@@ -320,28 +350,6 @@ func (s *Store) MarkRunQuiet(ctx context.Context, db DB, id collection.RunID, re
 		return fmt.Errorf("marking run %d quiet: %w", id, translate(err))
 	}
 	return nil
-}
-
-// RunsQuiet returns why each of the runs was quiet; runs that were not are absent.
-func (s *Store) RunsQuiet(ctx context.Context, ids []collection.RunID) (map[collection.RunID]string, error) {
-	raw := make([]int64, len(ids))
-	for i, id := range ids {
-		raw[i] = int64(id)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id, quiet FROM runs WHERE id = ANY($1) AND quiet IS NOT NULL`, raw)
-	if err != nil {
-		return nil, fmt.Errorf("reading quiet runs: %w", translate(err))
-	}
-	out := map[collection.RunID]string{}
-	var (
-		id     collection.RunID
-		reason string
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &reason}, func() error { out[id] = reason; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("reading quiet runs: %w", translate(err))
-	}
-	return out, nil
 }
 
 // SetMonitorTags replaces a monitor's tags (validated by the caller).
