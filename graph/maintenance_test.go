@@ -167,9 +167,13 @@ func TestTagsFilterAndCoverage(t *testing.T) {
 	e.mustPost(editor, `mutation($id: ID!) { setCollectionTags(id: $id, tags: ["search"]) { id } }`, map[string]any{"id": c2}, nil)
 
 	var lists struct {
-		Monitors    struct{ Edges []struct{ Node struct{ ID string } } }
-		Collections struct{ Edges []struct{ Node struct{ ID string } } }
-		Tags        []string
+		Monitors struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		Collections struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		Tags []string
 	}
 	e.mustPost(viewer, `{ monitors(tag: "prod") { edges { node { id } } } collections(tag: "search") { edges { node { id } } } tags }`, nil, &lists)
 	if len(lists.Monitors.Edges) != 1 || lists.Monitors.Edges[0].Node.ID != m1 {
@@ -194,7 +198,11 @@ func TestTagsFilterAndCoverage(t *testing.T) {
 	}
 	for tag, want := range map[string]string{"team-pay": "pay", "search": "search"} {
 		var rs struct {
-			Runs struct{ Edges []struct{ Node struct{ CollectionName string } } }
+			Runs struct {
+				Edges []struct {
+					Node struct{ CollectionName string }
+				}
+			}
 		}
 		e.mustPost(viewer, `query($t: String) { runs(tag: $t) { edges { node { collectionName } } } }`, map[string]any{"t": tag}, &rs)
 		if len(rs.Runs.Edges) != 1 || rs.Runs.Edges[0].Node.CollectionName != want {
@@ -216,7 +224,9 @@ func TestTagsFilterAndCoverage(t *testing.T) {
 		t.Fatalf("recurring window %+v", w)
 	}
 	var mm struct {
-		A, B struct{ Maintenance *struct{ Window *struct{ Mode string } } }
+		A, B struct {
+			Maintenance *struct{ Window *struct{ Mode string } }
+		}
 	}
 	e.mustPost(viewer, `query($a: ID!, $b: ID!) { a: monitor(id: $a) { maintenance { window { mode } } } b: monitor(id: $b) { maintenance { window { mode } } } }`, map[string]any{"a": m1, "b": m2}, &mm)
 	if mm.A.Maintenance == nil || mm.A.Maintenance.Window == nil || mm.A.Maintenance.Window.Mode != "SKIP" || mm.B.Maintenance != nil {
