@@ -25,6 +25,7 @@ const IncidentsPage = lazy(() => import('../features/incidents/IncidentsPage').t
 const ImportPage = lazy(() => import('../features/import/ImportPage').then((m) => ({ default: m.ImportPage })));
 const TokensPage = lazy(() => import('../features/settings/TokensPage').then((m) => ({ default: m.TokensPage })));
 const AccountPage = lazy(() => import('../features/settings/AccountPage').then((m) => ({ default: m.AccountPage })));
+const MaintenancePage = lazy(() => import('../features/maintenance/MaintenancePage').then((m) => ({ default: m.MaintenancePage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 /**
@@ -62,6 +63,7 @@ function makeRouter(onReset: () => void) {
           <Route path="monitors/:id" element={<MonitorFormPage />} />
           <Route path="channels" element={<ChannelsPage />} />
           <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="maintenance" element={<MaintenancePage />} />
           <Route path="settings/tokens" element={<TokensPage />} />
           <Route path="settings/users" element={<UsersPage />} />
           <Route path="settings/account" element={<AccountPage />} />

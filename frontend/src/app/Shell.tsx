@@ -12,6 +12,7 @@ import {
   IconLogout,
   IconMoon,
   IconSun,
+  IconTool,
   IconUser,
   IconUsers,
 } from '@tabler/icons-react';
@@ -26,6 +27,7 @@ const NAV = [
   { to: '/runs', label: 'History', icon: IconHistory },
   { to: '/monitors', label: 'Monitors', icon: IconActivityHeartbeat },
   { to: '/incidents', label: 'Incidents', icon: IconAlertTriangle },
+  { to: '/maintenance', label: 'Maintenance', icon: IconTool },
   { to: '/channels', label: 'Alert channels', icon: IconBell },
   { to: '/import', label: 'Import', icon: IconFileImport },
 ];
