@@ -243,6 +243,9 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	if err := br.QueryRow().Scan(&c.ID, &c.Name, &c.Description, &c.Tags, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("loading collection %d: %w", id, translate(err))
 	}
+	if len(c.Tags) == 0 {
+		c.Tags = nil // untagged reads as a collection built in memory
+	}
 	rows, _ := br.Query()
 	vars, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
 		var kv [2]string
