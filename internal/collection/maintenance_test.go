@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -31,8 +32,8 @@ func TestTags(t *testing.T) {
 		case tt.bad == "" && err != nil:
 			t.Errorf("ValidateTags(%q) = %v", tt.tags, err)
 		case tt.bad != "":
-			ve, ok := err.(*ValidationError)
-			if !ok || ve.Fields[0].Path != tt.bad || !strings.Contains(ve.Fields[0].Message, "tag") {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Fields[0].Path != tt.bad || !strings.Contains(ve.Fields[0].Message, "tag") {
 				t.Errorf("ValidateTags(%q) = %v, want a problem on %s", tt.tags, err, tt.bad)
 			}
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -313,7 +314,7 @@ func (s *Store) AlertHolds(ctx context.Context, db DB, m collection.MonitorID, c
 	defer func() { _ = br.Close() }()
 	var since *time.Time
 	err := br.QueryRow().Scan(&since, &hc.Held.Runs, &hc.Held.Notices, &hc.Held.Trigger, &hc.Held.Reason)
-	if err != nil && err != pgx.ErrNoRows {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return hc, fmt.Errorf("reading held alerts: %w", translate(err))
 	}
 	if since != nil {
