@@ -10,6 +10,9 @@ import (
 	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 )
 
+// maxOpenings bounds MaintenanceWindow.openings.
+const maxOpenings = 500
+
 // maxMuteMinutes bounds a mute: 30 days.
 const maxMuteMinutes = int(collection.MaxMuteDuration / time.Minute)
 

@@ -76,6 +76,17 @@ func (r *maintenanceWindowResolver) NextOpening(ctx context.Context, obj *collec
 	return &sp, nil
 }
 
+func (r *maintenanceWindowResolver) Openings(ctx context.Context, obj *collection.MaintenanceWindow, from time.Time, to time.Time) ([]schedulespec.Span, error) {
+	if !to.After(from) || to.Sub(from) > 366*24*time.Hour {
+		return nil, collection.Invalid("to", "to must be after from, at most 366 days later")
+	}
+	out := schedulespec.WindowSpans(obj, from, to, maxOpenings)
+	if out == nil {
+		out = []schedulespec.Span{}
+	}
+	return out, nil
+}
+
 func (r *monitorResolver) Tags(ctx context.Context, obj *collection.Monitor) ([]string, error) {
 	return orEmpty(obj.Tags), nil
 }
@@ -86,6 +97,17 @@ func (r *monitorResolver) Maintenance(ctx context.Context, obj *collection.Monit
 		return nil, err
 	}
 	return monitorMaintenance(h.Windows, h.Mutes, r.Now()), nil
+}
+
+func (r *monitorResolver) MaintenanceWindows(ctx context.Context, obj *collection.Monitor) ([]collection.MaintenanceWindow, error) {
+	h, err := loader.For(ctx).Holds.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	if h.Windows == nil {
+		return []collection.MaintenanceWindow{}, nil
+	}
+	return h.Windows, nil
 }
 
 func (r *mutationResolver) CreateMaintenanceWindow(ctx context.Context, input model.MaintenanceWindowInput) (*collection.MaintenanceWindow, error) {

@@ -223,7 +223,20 @@ func TestTagsFilterAndCoverage(t *testing.T) {
 	if w := cw.CreateMaintenanceWindow; w.Cron == nil || *w.Cron != "* * * * *" || w.DurationMinutes == nil || *w.DurationMinutes != 5 || w.Tag == nil || w.StartsAt != nil {
 		t.Fatalf("recurring window %+v", w)
 	}
-	var mm struct {
+	var ow struct {
+		Monitor struct {
+			MaintenanceWindows []struct {
+				Openings []struct{ Start, End time.Time }
+			}
+		}
+	}
+	from := time.Now().UTC().Truncate(time.Minute)
+	e.mustPost(viewer, `query($id: ID!, $f: Time!, $t: Time!) { monitor(id: $id) { maintenanceWindows { openings(from: $f, to: $t) { start end } } } }`,
+		map[string]any{"id": m1, "f": from, "t": from.Add(10 * time.Minute)}, &ow)
+	if ws := ow.Monitor.MaintenanceWindows; len(ws) != 1 || len(ws[0].Openings) != 14 { // 4 already open at from, 10 starting before to
+		t.Errorf("openings over 10 minutes of a 5-minute window every minute: %+v", ws)
+	}
+		var mm struct {
 		A, B struct {
 			Maintenance *struct{ Window *struct{ Mode string } }
 		}

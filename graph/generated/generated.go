@@ -251,6 +251,7 @@ type ComplexityRoot struct {
 		Monitors        func(childComplexity int) int
 		Name            func(childComplexity int) int
 		NextOpening     func(childComplexity int) int
+		Openings        func(childComplexity int, from time.Time, to time.Time) int
 		StartsAt        func(childComplexity int) int
 		Tag             func(childComplexity int) int
 		TimeZone        func(childComplexity int) int
@@ -258,23 +259,24 @@ type ComplexityRoot struct {
 	}
 
 	Monitor struct {
-		Channels       func(childComplexity int) int
-		Collections    func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Enabled        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Locations      func(childComplexity int) int
-		Maintenance    func(childComplexity int) int
-		Name           func(childComplexity int) int
-		NextRunAt      func(childComplexity int) int
-		Policy         func(childComplexity int) int
-		Schedule       func(childComplexity int) int
-		ScheduleStatus func(childComplexity int) int
-		State          func(childComplexity int) int
-		Stats          func(childComplexity int) int
-		Tags           func(childComplexity int) int
-		TimeZone       func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Channels           func(childComplexity int) int
+		Collections        func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Locations          func(childComplexity int) int
+		Maintenance        func(childComplexity int) int
+		MaintenanceWindows func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NextRunAt          func(childComplexity int) int
+		Policy             func(childComplexity int) int
+		Schedule           func(childComplexity int) int
+		ScheduleStatus     func(childComplexity int) int
+		State              func(childComplexity int) int
+		Stats              func(childComplexity int) int
+		Tags               func(childComplexity int) int
+		TimeZone           func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
 	}
 
 	MonitorConnection struct {
@@ -663,6 +665,7 @@ type MaintenanceWindowResolver interface {
 	Tag(ctx context.Context, obj *collection.MaintenanceWindow) (*string, error)
 	Active(ctx context.Context, obj *collection.MaintenanceWindow) (bool, error)
 	NextOpening(ctx context.Context, obj *collection.MaintenanceWindow) (*schedulespec.Span, error)
+	Openings(ctx context.Context, obj *collection.MaintenanceWindow, from time.Time, to time.Time) ([]schedulespec.Span, error)
 }
 type MonitorResolver interface {
 	Collections(ctx context.Context, obj *collection.Monitor) ([]collection.Collection, error)
@@ -674,6 +677,7 @@ type MonitorResolver interface {
 
 	Tags(ctx context.Context, obj *collection.Monitor) ([]string, error)
 	Maintenance(ctx context.Context, obj *collection.Monitor) (*model.MonitorMaintenance, error)
+	MaintenanceWindows(ctx context.Context, obj *collection.Monitor) ([]collection.MaintenanceWindow, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*collection.User, error)
@@ -1601,6 +1605,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MaintenanceWindow.NextOpening(childComplexity), true
+	case "MaintenanceWindow.openings":
+		if e.ComplexityRoot.MaintenanceWindow.Openings == nil {
+			break
+		}
+
+		args, err := ec.field_MaintenanceWindow_openings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Openings(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "MaintenanceWindow.startsAt":
 		if e.ComplexityRoot.MaintenanceWindow.StartsAt == nil {
 			break
@@ -1668,6 +1683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Maintenance(childComplexity), true
+	case "Monitor.maintenanceWindows":
+		if e.ComplexityRoot.Monitor.MaintenanceWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.MaintenanceWindows(childComplexity), true
 	case "Monitor.name":
 		if e.ComplexityRoot.Monitor.Name == nil {
 			break
@@ -4162,6 +4183,8 @@ type MaintenanceWindow {
   active: Boolean!
   "The opening in force now, or else the next one; null when it never opens again."
   nextOpening: WindowOpening
+  "The openings that overlap from–to, oldest first (at most 500): bands on a chart."
+  openings(from: Time!, to: Time!): [WindowOpening!]!
   createdAt: Time!
   updatedAt: Time!
 }
@@ -4200,6 +4223,8 @@ extend type Monitor {
   tags: [String!]!
   "Whether notifications are held now (in maintenance, muted); null when they are not."
   maintenance: MonitorMaintenance
+  "The maintenance windows covering the monitor: listing it or carrying one of its tags."
+  maintenanceWindows: [MaintenanceWindow!]!
 }
 
 extend type Collection {
@@ -5249,6 +5274,8 @@ func (ec *executionContext) childFields_MaintenanceWindow(ctx context.Context, f
 		return ec.fieldContext_MaintenanceWindow_active(ctx, field)
 	case "nextOpening":
 		return ec.fieldContext_MaintenanceWindow_nextOpening(ctx, field)
+	case "openings":
+		return ec.fieldContext_MaintenanceWindow_openings(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_MaintenanceWindow_createdAt(ctx, field)
 	case "updatedAt":
@@ -5293,6 +5320,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_tags(ctx, field)
 	case "maintenance":
 		return ec.fieldContext_Monitor_maintenance(ctx, field)
+	case "maintenanceWindows":
+		return ec.fieldContext_Monitor_maintenanceWindows(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Monitor", field.Name)
 }
@@ -5926,6 +5955,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_MaintenanceWindow_openings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -10499,6 +10550,50 @@ func (ec *executionContext) fieldContext_MaintenanceWindow_nextOpening(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _MaintenanceWindow_openings(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MaintenanceWindow().Openings(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedulespec.Span) graphql.Marshaler {
+			return ec.marshalNWindowOpening2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_openings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MaintenanceWindow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WindowOpening(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MaintenanceWindow_openings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MaintenanceWindow_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10985,6 +11080,38 @@ func (ec *executionContext) fieldContext_Monitor_maintenance(_ context.Context, 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MonitorMaintenance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Monitor_maintenanceWindows(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_maintenanceWindows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().MaintenanceWindows(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalNMaintenanceWindow2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_maintenanceWindows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22438,6 +22565,44 @@ func (ec *executionContext) _MaintenanceWindow(ctx context.Context, sel ast.Sele
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "openings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_openings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._MaintenanceWindow_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22770,6 +22935,44 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 				}()
 				res = ec._Monitor_maintenance(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "maintenanceWindows":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_maintenanceWindows(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -28650,6 +28853,26 @@ func (ec *executionContext) marshalNVariable2ᚕgithubᚗcomᚋcatenaᚑmonitor�
 func (ec *executionContext) unmarshalNVariableInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐVariableInput(ctx context.Context, v any) (model.VariableInput, error) {
 	res, err := ec.unmarshalInputVariableInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWindowOpening2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx context.Context, sel ast.SelectionSet, v schedulespec.Span) graphql.Marshaler {
+	return ec._WindowOpening(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWindowOpening2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpanᚄ(ctx context.Context, sel ast.SelectionSet, v []schedulespec.Span) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWindowOpening2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

@@ -123,3 +123,25 @@ func ActiveWindow(windows []collection.MaintenanceWindow, t time.Time) (*collect
 	}
 	return found, span, found != nil
 }
+
+// WindowSpans returns the openings of w that overlap [from, to), oldest
+// first, at most limit of them (limit > 0).
+func WindowSpans(w *collection.MaintenanceWindow, from, to time.Time, limit int) []Span {
+	var out []Span
+	if !w.Recurring() {
+		if w.StartsAt != nil && w.EndsAt != nil && w.StartsAt.Before(to) && w.EndsAt.After(from) {
+			out = append(out, Span{Start: *w.StartsAt, End: *w.EndsAt})
+		}
+		return out
+	}
+	s, err := Parse(w.Cron, w.TimeZone)
+	if err != nil || w.Duration <= 0 {
+		return nil
+	}
+	// Slots are after < At <= until; an opening starting at from-Duration
+	// has ended by from, one starting at to has not begun.
+	for _, sl := range s.Slots(from.Add(-w.Duration), to.Add(-time.Nanosecond), limit) {
+		out = append(out, Span{Start: sl.At, End: sl.At.Add(w.Duration)})
+	}
+	return out
+}

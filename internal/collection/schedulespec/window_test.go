@@ -153,3 +153,27 @@ func TestCheckWindow(t *testing.T) {
 		})
 	}
 }
+
+func TestWindowSpans(t *testing.T) {
+	t.Parallel()
+	// Nightly 02:30 for 2 h in Berlin, over the spring-forward week-end.
+	nightly := recurring("30 2 * * *", "Europe/Berlin", 2*time.Hour)
+	got := WindowSpans(nightly, mustTime(t, "2026-03-28T02:00:00Z"), mustTime(t, "2026-03-30T00:30:00Z"), 0)
+	want := []string{"2026-03-28T01:30:00Z", "2026-03-29T01:30:00Z"} // the 30 March opening starts at 00:30Z, the end of the range
+	if len(got) != len(want) {
+		t.Fatalf("spans %+v, want starts %v", got, want)
+	}
+	for i, w := range want {
+		if !got[i].Start.Equal(mustTime(t, w)) || got[i].End.Sub(got[i].Start) != 2*time.Hour {
+			t.Errorf("span %d = %+v, want a 2 h opening at %s", i, got[i], w)
+		}
+	}
+	if n := len(WindowSpans(recurring("* * * * *", "UTC", time.Minute), mustTime(t, "2026-01-01T00:00:00Z"), mustTime(t, "2026-01-02T00:00:00Z"), 500)); n != 500 {
+		t.Errorf("limit: %d spans", n)
+	}
+	start, end := mustTime(t, "2026-06-01T10:00:00Z"), mustTime(t, "2026-06-01T12:00:00Z")
+	once := &collection.MaintenanceWindow{StartsAt: &start, EndsAt: &end}
+	if len(WindowSpans(once, end, end.Add(time.Hour), 0)) != 0 || len(WindowSpans(once, start.Add(-time.Hour), start.Add(time.Minute), 0)) != 1 {
+		t.Error("one-off overlap is wrong")
+	}
+}
