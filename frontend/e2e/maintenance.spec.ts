@@ -140,4 +140,11 @@ test('after the window, a persisting failure sends one summary with a mute link'
   await expect(page.getByTestId('mutes')).toContainText('maintained monitor');
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('monitor-card').filter({ hasText: 'maintained monitor' }).getByTestId('muted')).toBeVisible();
+  // And the monitor's page, which offers to unmute.
+  await page.goto(`/monitors/${monitorID}`);
+  const panel = page.getByTestId('monitor-maintenance');
+  await expect(panel.getByTestId('muted')).toBeVisible();
+  await panel.getByRole('button', { name: 'Unmute' }).click();
+  await expect(panel.getByRole('button', { name: 'Mute for 2 h' })).toBeVisible();
+  await expect(panel.getByTestId('muted')).toHaveCount(0);
 });

@@ -53,6 +53,7 @@ type Documents = {
     "\n  mutation UnmuteMonitor($id: ID!) {\n    unmuteMonitor(id: $id)\n  }\n": typeof types.UnmuteMonitorDocument,
     "\n  query MonitorMaintenance($id: ID!) {\n    monitor(id: $id) {\n      id\n      name\n      tags\n      maintenance {\n        window {\n          id\n          name\n          mode\n        }\n        windowEndsAt\n        mutedUntil\n      }\n    }\n  }\n": typeof types.MonitorMaintenanceDocument,
     "\n  mutation SetMonitorTags($id: ID!, $tags: [String!]!) {\n    setMonitorTags(id: $id, tags: $tags) {\n      id\n      tags\n    }\n  }\n": typeof types.SetMonitorTagsDocument,
+    "\n  query MonitorOpenings($id: ID!, $from: Time!, $to: Time!) {\n    monitor(id: $id) {\n      id\n      maintenanceWindows {\n        id\n        openings(from: $from, to: $to) {\n          start\n          end\n        }\n      }\n    }\n  }\n": typeof types.MonitorOpeningsDocument,
     "\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n": typeof types.MonitorDocument,
     "\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    locations {\n      name\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n": typeof types.MonitorFormOptionsDocument,
     "\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n": typeof types.SchedulePreviewDocument,
@@ -122,6 +123,7 @@ const documents: Documents = {
     "\n  mutation UnmuteMonitor($id: ID!) {\n    unmuteMonitor(id: $id)\n  }\n": types.UnmuteMonitorDocument,
     "\n  query MonitorMaintenance($id: ID!) {\n    monitor(id: $id) {\n      id\n      name\n      tags\n      maintenance {\n        window {\n          id\n          name\n          mode\n        }\n        windowEndsAt\n        mutedUntil\n      }\n    }\n  }\n": types.MonitorMaintenanceDocument,
     "\n  mutation SetMonitorTags($id: ID!, $tags: [String!]!) {\n    setMonitorTags(id: $id, tags: $tags) {\n      id\n      tags\n    }\n  }\n": types.SetMonitorTagsDocument,
+    "\n  query MonitorOpenings($id: ID!, $from: Time!, $to: Time!) {\n    monitor(id: $id) {\n      id\n      maintenanceWindows {\n        id\n        openings(from: $from, to: $to) {\n          start\n          end\n        }\n      }\n    }\n  }\n": types.MonitorOpeningsDocument,
     "\n  query Monitor($id: ID!) {\n    monitor(id: $id) {\n      ...MonitorCard\n      channels {\n        id\n        name\n        type\n      }\n      policy {\n        failureThreshold\n        recoveryEnabled\n        recoveryThreshold\n        reminderIntervalMinutes\n        erroredMode\n        minFailedLocations\n      }\n    }\n  }\n": types.MonitorDocument,
     "\n  query MonitorFormOptions {\n    collections(first: 200) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n    locations {\n      name\n    }\n    alertChannels {\n      id\n      name\n      type\n    }\n  }\n": types.MonitorFormOptionsDocument,
     "\n  query SchedulePreview($schedule: String!, $timeZone: String) {\n    schedulePreview(schedule: $schedule, timeZone: $timeZone, count: 5)\n  }\n": types.SchedulePreviewDocument,
@@ -322,6 +324,10 @@ export function graphql(source: "\n  query MonitorMaintenance($id: ID!) {\n    m
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetMonitorTags($id: ID!, $tags: [String!]!) {\n    setMonitorTags(id: $id, tags: $tags) {\n      id\n      tags\n    }\n  }\n"): (typeof documents)["\n  mutation SetMonitorTags($id: ID!, $tags: [String!]!) {\n    setMonitorTags(id: $id, tags: $tags) {\n      id\n      tags\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MonitorOpenings($id: ID!, $from: Time!, $to: Time!) {\n    monitor(id: $id) {\n      id\n      maintenanceWindows {\n        id\n        openings(from: $from, to: $to) {\n          start\n          end\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MonitorOpenings($id: ID!, $from: Time!, $to: Time!) {\n    monitor(id: $id) {\n      id\n      maintenanceWindows {\n        id\n        openings(from: $from, to: $to) {\n          start\n          end\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -126,3 +126,18 @@ export const SetMonitorTagsDocument = graphql(`
     }
   }
 `);
+
+export const MonitorOpeningsDocument = graphql(`
+  query MonitorOpenings($id: ID!, $from: Time!, $to: Time!) {
+    monitor(id: $id) {
+      id
+      maintenanceWindows {
+        id
+        openings(from: $from, to: $to) {
+          start
+          end
+        }
+      }
+    }
+  }
+`);
