@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/schedule"
 )
 
 // window stores a recurring maintenance window.
@@ -115,4 +116,32 @@ func TestLocalSkipWindowNewYorkFallBack(t *testing.T) {
 		`2026-11-02T07:30:00Z local `+skipped,
 		`2026-11-02T08:00:00Z local passed ""`,
 		`2026-11-02T08:30:00Z local passed ""`)
+}
+
+// In EventBridge mode the delivery of a slot inside a skip window records it
+// missed (maintenance) the same way; a slot after the window runs.
+func TestDeliverSkipWindow(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-06-01T10:00:00Z"))
+	c := h.collection("checkout")
+	m := h.monitor("every 5m", "UTC", []string{"local", "eu-west-1"}, c)
+	start, end := at("2026-06-01T10:00:00Z"), at("2026-06-01T10:10:00Z")
+	if _, err := h.store.CreateWindow(context.Background(), &collection.MaintenanceWindow{Name: "deploy", Mode: collection.WindowSkip, StartsAt: &start, EndsAt: &end, MonitorIDs: []collection.MonitorID{m.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := schedule.NewDeliverer(schedule.DelivererConfig{Pool: h.pool, Store: h.store, Queue: h.queue, Now: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, slot := range []string{"2026-06-01T10:05:00Z", "2026-06-01T10:10:00Z"} {
+		h.clock.Set(at(slot).Add(2 * time.Second))
+		if out, err := d.Deliver(context.Background(), m.ID, at(slot)); err != nil || out != schedule.DeliveryEnqueued {
+			t.Fatalf("deliver %s: %v %v", slot, out, err)
+		}
+	}
+	wantRuns(t, h.runs(m.ID),
+		`2026-06-01T10:05:00Z eu-west-1 missed "maintenance: window \"deploy\""`,
+		`2026-06-01T10:05:00Z local missed "maintenance: window \"deploy\""`,
+		`2026-06-01T10:10:00Z eu-west-1 queued ""`,
+		`2026-06-01T10:10:00Z local queued ""`)
 }
