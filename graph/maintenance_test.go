@@ -236,7 +236,7 @@ func TestTagsFilterAndCoverage(t *testing.T) {
 	if ws := ow.Monitor.MaintenanceWindows; len(ws) != 1 || len(ws[0].Openings) != 14 { // 4 already open at from, 10 starting before to
 		t.Errorf("openings over 10 minutes of a 5-minute window every minute: %+v", ws)
 	}
-		var mm struct {
+	var mm struct {
 		A, B struct {
 			Maintenance *struct{ Window *struct{ Mode string } }
 		}
