@@ -239,7 +239,7 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 	return &model.ImportPayload{Collection: c, Warnings: warnings}, nil
 }
 
-func (r *queryResolver) Collections(ctx context.Context, search *string, first *int, after *string) (*model.CollectionConnection, error) {
+func (r *queryResolver) Collections(ctx context.Context, search *string, first *int, after *string, tag *string) (*model.CollectionConnection, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}
@@ -256,7 +256,11 @@ func (r *queryResolver) Collections(ctx context.Context, search *string, first *
 		return conn, nil
 	}
 	// One more than asked tells whether another page exists.
-	list, err := r.Store.ListCollections(ctx, store.ListCollectionsParams{Search: deref(search), First: n + 1, After: afterID})
+	t, err := tagFilter(tag)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.Store.ListCollections(ctx, store.ListCollectionsParams{Search: deref(search), Tag: t, First: n + 1, After: afterID})
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,13 @@ func listCost(n int) func(int) int {
 // Complexity returns the list-aware complexity functions.
 func Complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
-	c.Query.Collections = func(child int, _ *string, first *int, _ *string) int {
+	c.Query.Collections = func(child int, _ *string, first *int, _, _ *string) int {
 		return pageCost(child, first, defaultCollectionsPg)
 	}
-	c.Query.Runs = func(child int, _, _ *string, _ []collection.RunStatus, _ *string, _, _ *time.Time, first *int, _ *string) int {
+	c.Query.Runs = func(child int, _, _ *string, _ []collection.RunStatus, _ *string, _, _ *time.Time, first *int, _, _ *string) int {
 		return pageCost(child, first, defaultRunsPg)
 	}
-	c.Query.Monitors = func(child int, first *int, _ *string) int { return pageCost(child, first, defaultCollectionsPg) }
+	c.Query.Monitors = func(child int, first *int, _, _ *string) int { return pageCost(child, first, defaultCollectionsPg) }
 	c.Query.Incidents = func(child int, _ *string, _ []collection.IncidentStatus, first *int) int {
 		return pageCost(child, first, defaultCollectionsPg)
 	}

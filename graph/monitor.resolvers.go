@@ -143,7 +143,7 @@ func (r *mutationResolver) ResumeMonitor(ctx context.Context, id string) (*colle
 	return r.setEnabled(ctx, id, true)
 }
 
-func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error) {
+func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string, tag *string) (*model.MonitorConnection, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,11 @@ func (r *queryResolver) Monitors(ctx context.Context, first *int, after *string)
 	if n == 0 {
 		return conn, nil
 	}
-	list, err := r.Store.ListMonitors(ctx, store.ListMonitorsParams{First: n + 1, After: afterID})
+	t, err := tagFilter(tag)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.Store.ListMonitors(ctx, store.ListMonitorsParams{First: n + 1, After: afterID, Tag: t})
 	if err != nil {
 		return nil, err
 	}

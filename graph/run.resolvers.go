@@ -70,7 +70,7 @@ func (r *mutationResolver) CancelRun(ctx context.Context, id string) (*collectio
 	return &run, nil
 }
 
-func (r *queryResolver) Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) (*model.RunConnection, error) {
+func (r *queryResolver) Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string, tag *string) (*model.RunConnection, error) {
 	if _, err := viewer(ctx); err != nil {
 		return nil, err
 	}
@@ -78,7 +78,11 @@ func (r *queryResolver) Runs(ctx context.Context, collectionID *string, monitorI
 	if err != nil {
 		return nil, err
 	}
-	p := store.ListRunsParams{Statuses: status, Location: deref(location), Since: since, Until: until, First: n + 1}
+	t, err := tagFilter(tag)
+	if err != nil {
+		return nil, err
+	}
+	p := store.ListRunsParams{Statuses: status, Location: deref(location), Tag: t, Since: since, Until: until, First: n + 1}
 	if p.CollectionID, err = optID[collection.CollectionID](collectionID); err != nil {
 		return emptyRuns(), nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,8 +38,10 @@ type ResolverRoot interface {
 	Delivery() DeliveryResolver
 	Incident() IncidentResolver
 	IncidentNote() IncidentNoteResolver
+	MaintenanceWindow() MaintenanceWindowResolver
 	Monitor() MonitorResolver
 	Mutation() MutationResolver
+	Mute() MuteResolver
 	Query() QueryResolver
 	ReceivedResponse() ReceivedResponseResolver
 	Retry() RetryResolver
@@ -65,6 +68,7 @@ type ComplexityRoot struct {
 		LastError   func(childComplexity int) int
 		LastErrorAt func(childComplexity int) int
 		Name        func(childComplexity int) int
+		TargetTags  func(childComplexity int) int
 		Type        func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 	}
@@ -164,6 +168,7 @@ type ComplexityRoot struct {
 		Name          func(childComplexity int) int
 		Secrets       func(childComplexity int) int
 		Steps         func(childComplexity int) int
+		Tags          func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 		Variables     func(childComplexity int) int
 	}
@@ -269,23 +274,44 @@ type ComplexityRoot struct {
 		QueuedRuns          func(childComplexity int) int
 	}
 
+	MaintenanceWindow struct {
+		Active          func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Cron            func(childComplexity int) int
+		DurationMinutes func(childComplexity int) int
+		EndsAt          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		Monitors        func(childComplexity int) int
+		Name            func(childComplexity int) int
+		NextOpening     func(childComplexity int) int
+		Openings        func(childComplexity int, from time.Time, to time.Time) int
+		StartsAt        func(childComplexity int) int
+		Tag             func(childComplexity int) int
+		TimeZone        func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
 	Monitor struct {
-		Badge          func(childComplexity int) int
-		Channels       func(childComplexity int) int
-		Collections    func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Enabled        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Locations      func(childComplexity int) int
-		Name           func(childComplexity int) int
-		NextRunAt      func(childComplexity int) int
-		Policy         func(childComplexity int) int
-		Schedule       func(childComplexity int) int
-		ScheduleStatus func(childComplexity int) int
-		State          func(childComplexity int) int
-		Stats          func(childComplexity int) int
-		TimeZone       func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Badge              func(childComplexity int) int
+		Channels           func(childComplexity int) int
+		Collections        func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Locations          func(childComplexity int) int
+		Maintenance        func(childComplexity int) int
+		MaintenanceWindows func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NextRunAt          func(childComplexity int) int
+		Policy             func(childComplexity int) int
+		Schedule           func(childComplexity int) int
+		ScheduleStatus     func(childComplexity int) int
+		State              func(childComplexity int) int
+		Stats              func(childComplexity int) int
+		Tags               func(childComplexity int) int
+		TimeZone           func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
 	}
 
 	MonitorBadge struct {
@@ -301,6 +327,12 @@ type ComplexityRoot struct {
 	MonitorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MonitorMaintenance struct {
+		MutedUntil   func(childComplexity int) int
+		Window       func(childComplexity int) int
+		WindowEndsAt func(childComplexity int) int
 	}
 
 	MonitorObjectives struct {
@@ -338,11 +370,13 @@ type ComplexityRoot struct {
 		CreateAPIToken           func(childComplexity int, name string, expiresInDays *int) int
 		CreateAlertChannel       func(childComplexity int, input model.AlertChannelInput) int
 		CreateCollection         func(childComplexity int, input model.CollectionInput) int
+		CreateMaintenanceWindow  func(childComplexity int, input model.MaintenanceWindowInput) int
 		CreateMonitor            func(childComplexity int, input model.MonitorInput) int
 		CreateStatusPage         func(childComplexity int, input model.StatusPageInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteAlertChannel       func(childComplexity int, id string) int
 		DeleteCollection         func(childComplexity int, id string) int
+		DeleteMaintenanceWindow  func(childComplexity int, id string) int
 		DeleteMonitor            func(childComplexity int, id string) int
 		DeleteStatusPage         func(childComplexity int, id string) int
 		DeleteStep               func(childComplexity int, id string) int
@@ -351,6 +385,8 @@ type ComplexityRoot struct {
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int) int
 		MoveStep                 func(childComplexity int, collectionID string, id string, position int) int
+		MuteIncident             func(childComplexity int, id string, minutes *int, until *time.Time) int
+		MuteMonitor              func(childComplexity int, id string, minutes *int, until *time.Time) int
 		PauseMonitor             func(childComplexity int, id string) int
 		PinRun                   func(childComplexity int, id string, pinned bool) int
 		ReplaceCollection        func(childComplexity int, id string, input model.CollectionInput) int
@@ -360,19 +396,33 @@ type ComplexityRoot struct {
 		RevokeAPIToken           func(childComplexity int, id string) int
 		RunCollection            func(childComplexity int, id string, location *string) int
 		RunMonitorNow            func(childComplexity int, id string) int
+		SetChannelTargetTags     func(childComplexity int, id string, tags []string) int
+		SetCollectionTags        func(childComplexity int, id string, tags []string) int
 		SetIncidentPublicNote    func(childComplexity int, id string, note string) int
 		SetMonitorBadge          func(childComplexity int, id string, enabled bool) int
 		SetMonitorObjectives     func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
+		SetMonitorTags           func(childComplexity int, id string, tags []string) int
 		SetSecret                func(childComplexity int, collectionID string, name string, value *string) int
 		Setup                    func(childComplexity int, token string, email string, name string, password string) int
 		SnoozeIncident           func(childComplexity int, id string, minutes int) int
 		TestAlertChannel         func(childComplexity int, id string) int
+		UnmuteMonitor            func(childComplexity int, id string) int
 		UpdateAlertChannel       func(childComplexity int, id string, input model.AlertChannelInput) int
 		UpdateCollection         func(childComplexity int, id string, input model.UpdateCollectionInput) int
+		UpdateMaintenanceWindow  func(childComplexity int, id string, input model.MaintenanceWindowInput) int
 		UpdateMonitor            func(childComplexity int, id string, input model.MonitorInput) int
 		UpdateStatusPage         func(childComplexity int, id string, input model.StatusPageInput) int
 		UpdateStep               func(childComplexity int, id string, input model.StepInput) int
 		UpdateUser               func(childComplexity int, id string, input model.UpdateUserInput) int
+	}
+
+	Mute struct {
+		Collection func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Incident   func(childComplexity int) int
+		Monitor    func(childComplexity int) int
+		Until      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -395,23 +445,27 @@ type ComplexityRoot struct {
 		Assignees          func(childComplexity int) int
 		AuditLog           func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
 		Collection         func(childComplexity int, id string) int
-		Collections        func(childComplexity int, search *string, first *int, after *string) int
+		Collections        func(childComplexity int, search *string, first *int, after *string, tag *string) int
 		Deliveries         func(childComplexity int, incidentID *string, channelID *string, first *int) int
 		ExportCollection   func(childComplexity int, id string, format *model.ExportFormat) int
 		IncidentPublicNote func(childComplexity int, incidentID string) int
 		Incidents          func(childComplexity int, monitorID *string, status []collection.IncidentStatus, first *int) int
 		Locations          func(childComplexity int) int
+		MaintenanceWindow  func(childComplexity int, id string) int
+		MaintenanceWindows func(childComplexity int) int
 		Me                 func(childComplexity int) int
 		Monitor            func(childComplexity int, id string) int
 		MonitorObjectives  func(childComplexity int, monitorID string) int
 		MonitorStats       func(childComplexity int, monitorID string, rangeArg model.StatsRange, collectionID *string) int
-		Monitors           func(childComplexity int, first *int, after *string) int
+		Monitors           func(childComplexity int, first *int, after *string, tag *string) int
+		Mutes              func(childComplexity int, monitorID *string) int
 		Run                func(childComplexity int, id string) int
-		Runs               func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) int
+		Runs               func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string, tag *string) int
 		SchedulePreview    func(childComplexity int, schedule string, timeZone *string, count *int) int
 		SetupRequired      func(childComplexity int) int
 		StatusPage         func(childComplexity int, id string) int
 		StatusPages        func(childComplexity int) int
+		Tags               func(childComplexity int) int
 		Users              func(childComplexity int) int
 		Version            func(childComplexity int, objectType collection.ObjectType, objectID string, version int) int
 		Versions           func(childComplexity int, objectType collection.ObjectType, objectID string, first *int, after *string) int
@@ -448,6 +502,7 @@ type ComplexityRoot struct {
 		Location          func(childComplexity int) int
 		Monitor           func(childComplexity int) int
 		QueuedAt          func(childComplexity int) int
+		Quiet             func(childComplexity int) int
 		ScheduledFor      func(childComplexity int) int
 		StartedAt         func(childComplexity int) int
 		Status            func(childComplexity int) int
@@ -632,6 +687,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	WindowOpening struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	WindowStats struct {
 		Apdex            func(childComplexity int) int
 		ApdexThresholdMs func(childComplexity int) int
@@ -662,6 +722,8 @@ type ComplexityRoot struct {
 
 type AlertChannelResolver interface {
 	Config(ctx context.Context, obj *collection.AlertChannel) ([]model.ConfigEntry, error)
+
+	TargetTags(ctx context.Context, obj *collection.AlertChannel) ([]string, error)
 }
 type AlertPolicyResolver interface {
 	ReminderIntervalMinutes(ctx context.Context, obj *collection.AlertPolicy) (int, error)
@@ -679,6 +741,7 @@ type CollectionResolver interface {
 	Monitors(ctx context.Context, obj *collection.Collection) ([]collection.Monitor, error)
 
 	LatestVersion(ctx context.Context, obj *collection.Collection) (*int, error)
+	Tags(ctx context.Context, obj *collection.Collection) ([]string, error)
 }
 type DeliveryResolver interface {
 	Incident(ctx context.Context, obj *collection.Delivery) (*collection.Incident, error)
@@ -700,6 +763,16 @@ type IncidentNoteResolver interface {
 	ID(ctx context.Context, obj *collection.IncidentNote) (string, error)
 	Author(ctx context.Context, obj *collection.IncidentNote) (*collection.User, error)
 }
+type MaintenanceWindowResolver interface {
+	Cron(ctx context.Context, obj *collection.MaintenanceWindow) (*string, error)
+	DurationMinutes(ctx context.Context, obj *collection.MaintenanceWindow) (*int, error)
+
+	Monitors(ctx context.Context, obj *collection.MaintenanceWindow) ([]collection.Monitor, error)
+	Tag(ctx context.Context, obj *collection.MaintenanceWindow) (*string, error)
+	Active(ctx context.Context, obj *collection.MaintenanceWindow) (bool, error)
+	NextOpening(ctx context.Context, obj *collection.MaintenanceWindow) (*schedulespec.Span, error)
+	Openings(ctx context.Context, obj *collection.MaintenanceWindow, from time.Time, to time.Time) ([]schedulespec.Span, error)
+}
 type MonitorResolver interface {
 	Collections(ctx context.Context, obj *collection.Monitor) ([]collection.Collection, error)
 	Channels(ctx context.Context, obj *collection.Monitor) ([]collection.AlertChannel, error)
@@ -708,6 +781,9 @@ type MonitorResolver interface {
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
 	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
 
+	Tags(ctx context.Context, obj *collection.Monitor) ([]string, error)
+	Maintenance(ctx context.Context, obj *collection.Monitor) (*model.MonitorMaintenance, error)
+	MaintenanceWindows(ctx context.Context, obj *collection.Monitor) ([]collection.MaintenanceWindow, error)
 	Badge(ctx context.Context, obj *collection.Monitor) (*model.MonitorBadge, error)
 }
 type MutationResolver interface {
@@ -734,6 +810,15 @@ type MutationResolver interface {
 	SnoozeIncident(ctx context.Context, id string, minutes int) (*collection.Incident, error)
 	AddIncidentNote(ctx context.Context, id string, body string) (*collection.IncidentNote, error)
 	RunMonitorNow(ctx context.Context, id string) ([]collection.Run, error)
+	CreateMaintenanceWindow(ctx context.Context, input model.MaintenanceWindowInput) (*collection.MaintenanceWindow, error)
+	UpdateMaintenanceWindow(ctx context.Context, id string, input model.MaintenanceWindowInput) (*collection.MaintenanceWindow, error)
+	DeleteMaintenanceWindow(ctx context.Context, id string) (string, error)
+	MuteMonitor(ctx context.Context, id string, minutes *int, until *time.Time) (*collection.Mute, error)
+	MuteIncident(ctx context.Context, id string, minutes *int, until *time.Time) (*collection.Mute, error)
+	UnmuteMonitor(ctx context.Context, id string) (int, error)
+	SetMonitorTags(ctx context.Context, id string, tags []string) (*collection.Monitor, error)
+	SetCollectionTags(ctx context.Context, id string, tags []string) (*collection.Collection, error)
+	SetChannelTargetTags(ctx context.Context, id string, tags []string) (*collection.AlertChannel, error)
 	CreateMonitor(ctx context.Context, input model.MonitorInput) (*collection.Monitor, error)
 	UpdateMonitor(ctx context.Context, id string, input model.MonitorInput) (*collection.Monitor, error)
 	DeleteMonitor(ctx context.Context, id string) (string, error)
@@ -756,6 +841,11 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, name string, expiresInDays *int) (*model.CreatedAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id string) (*collection.APIToken, error)
 }
+type MuteResolver interface {
+	Monitor(ctx context.Context, obj *collection.Mute) (*collection.Monitor, error)
+	Collection(ctx context.Context, obj *collection.Mute) (*collection.Collection, error)
+	Incident(ctx context.Context, obj *collection.Mute) (*collection.Incident, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*collection.User, error)
 	SetupRequired(ctx context.Context) (bool, error)
@@ -766,15 +856,19 @@ type QueryResolver interface {
 	Versions(ctx context.Context, objectType collection.ObjectType, objectID string, first *int, after *string) (*model.VersionConnection, error)
 	Version(ctx context.Context, objectType collection.ObjectType, objectID string, version int) (*collection.Version, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditEntryConnection, error)
-	Collections(ctx context.Context, search *string, first *int, after *string) (*model.CollectionConnection, error)
+	Collections(ctx context.Context, search *string, first *int, after *string, tag *string) (*model.CollectionConnection, error)
 	Collection(ctx context.Context, id string) (*collection.Collection, error)
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
 	Assignees(ctx context.Context) ([]model.Assignee, error)
-	Monitors(ctx context.Context, first *int, after *string) (*model.MonitorConnection, error)
+	MaintenanceWindows(ctx context.Context) ([]collection.MaintenanceWindow, error)
+	MaintenanceWindow(ctx context.Context, id string) (*collection.MaintenanceWindow, error)
+	Mutes(ctx context.Context, monitorID *string) ([]collection.Mute, error)
+	Tags(ctx context.Context) ([]string, error)
+	Monitors(ctx context.Context, first *int, after *string, tag *string) (*model.MonitorConnection, error)
 	Monitor(ctx context.Context, id string) (*collection.Monitor, error)
 	Locations(ctx context.Context) ([]model.Location, error)
 	SchedulePreview(ctx context.Context, schedule string, timeZone *string, count *int) ([]time.Time, error)
-	Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string) (*model.RunConnection, error)
+	Runs(ctx context.Context, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string, tag *string) (*model.RunConnection, error)
 	Run(ctx context.Context, id string) (*collection.Run, error)
 	MonitorStats(ctx context.Context, monitorID string, rangeArg model.StatsRange, collectionID *string) (*model.WindowStats, error)
 	MonitorObjectives(ctx context.Context, monitorID string) (*model.MonitorObjectives, error)
@@ -798,6 +892,7 @@ type RunResolver interface {
 	DurationMs(ctx context.Context, obj *collection.Run) (int, error)
 	Steps(ctx context.Context, obj *collection.Run) ([]collection.StepResult, error)
 	CollectionVersion(ctx context.Context, obj *collection.Run) (*int, error)
+	Quiet(ctx context.Context, obj *collection.Run) (*string, error)
 }
 type ScreenshotResolver interface {
 	DataURL(ctx context.Context, obj *model.Screenshot) (string, error)
@@ -897,6 +992,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AlertChannel.Name(childComplexity), true
+	case "AlertChannel.targetTags":
+		if e.ComplexityRoot.AlertChannel.TargetTags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertChannel.TargetTags(childComplexity), true
 	case "AlertChannel.type":
 		if e.ComplexityRoot.AlertChannel.Type == nil {
 			break
@@ -1304,6 +1405,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Collection.Steps(childComplexity), true
+	case "Collection.tags":
+		if e.ComplexityRoot.Collection.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Tags(childComplexity), true
 	case "Collection.updatedAt":
 		if e.ComplexityRoot.Collection.UpdatedAt == nil {
 			break
@@ -1685,6 +1792,102 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Location.QueuedRuns(childComplexity), true
 
+	case "MaintenanceWindow.active":
+		if e.ComplexityRoot.MaintenanceWindow.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Active(childComplexity), true
+	case "MaintenanceWindow.createdAt":
+		if e.ComplexityRoot.MaintenanceWindow.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.CreatedAt(childComplexity), true
+	case "MaintenanceWindow.cron":
+		if e.ComplexityRoot.MaintenanceWindow.Cron == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Cron(childComplexity), true
+	case "MaintenanceWindow.durationMinutes":
+		if e.ComplexityRoot.MaintenanceWindow.DurationMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.DurationMinutes(childComplexity), true
+	case "MaintenanceWindow.endsAt":
+		if e.ComplexityRoot.MaintenanceWindow.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.EndsAt(childComplexity), true
+	case "MaintenanceWindow.id":
+		if e.ComplexityRoot.MaintenanceWindow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.ID(childComplexity), true
+	case "MaintenanceWindow.mode":
+		if e.ComplexityRoot.MaintenanceWindow.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Mode(childComplexity), true
+	case "MaintenanceWindow.monitors":
+		if e.ComplexityRoot.MaintenanceWindow.Monitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Monitors(childComplexity), true
+	case "MaintenanceWindow.name":
+		if e.ComplexityRoot.MaintenanceWindow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Name(childComplexity), true
+	case "MaintenanceWindow.nextOpening":
+		if e.ComplexityRoot.MaintenanceWindow.NextOpening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.NextOpening(childComplexity), true
+	case "MaintenanceWindow.openings":
+		if e.ComplexityRoot.MaintenanceWindow.Openings == nil {
+			break
+		}
+
+		args, err := ec.field_MaintenanceWindow_openings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Openings(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "MaintenanceWindow.startsAt":
+		if e.ComplexityRoot.MaintenanceWindow.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.StartsAt(childComplexity), true
+	case "MaintenanceWindow.tag":
+		if e.ComplexityRoot.MaintenanceWindow.Tag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Tag(childComplexity), true
+	case "MaintenanceWindow.timeZone":
+		if e.ComplexityRoot.MaintenanceWindow.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.TimeZone(childComplexity), true
+	case "MaintenanceWindow.updatedAt":
+		if e.ComplexityRoot.MaintenanceWindow.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.UpdatedAt(childComplexity), true
+
 	case "Monitor.badge":
 		if e.ComplexityRoot.Monitor.Badge == nil {
 			break
@@ -1727,6 +1930,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Locations(childComplexity), true
+	case "Monitor.maintenance":
+		if e.ComplexityRoot.Monitor.Maintenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Maintenance(childComplexity), true
+	case "Monitor.maintenanceWindows":
+		if e.ComplexityRoot.Monitor.MaintenanceWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.MaintenanceWindows(childComplexity), true
 	case "Monitor.name":
 		if e.ComplexityRoot.Monitor.Name == nil {
 			break
@@ -1769,6 +1984,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Stats(childComplexity), true
+	case "Monitor.tags":
+		if e.ComplexityRoot.Monitor.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Tags(childComplexity), true
 	case "Monitor.timeZone":
 		if e.ComplexityRoot.Monitor.TimeZone == nil {
 			break
@@ -1820,6 +2041,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
+
+	case "MonitorMaintenance.mutedUntil":
+		if e.ComplexityRoot.MonitorMaintenance.MutedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorMaintenance.MutedUntil(childComplexity), true
+	case "MonitorMaintenance.window":
+		if e.ComplexityRoot.MonitorMaintenance.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorMaintenance.Window(childComplexity), true
+	case "MonitorMaintenance.windowEndsAt":
+		if e.ComplexityRoot.MonitorMaintenance.WindowEndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorMaintenance.WindowEndsAt(childComplexity), true
 
 	case "MonitorObjectives.apdexThresholdMs":
 		if e.ComplexityRoot.MonitorObjectives.ApdexThresholdMs == nil {
@@ -2019,6 +2259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCollection(childComplexity, args["input"].(model.CollectionInput)), true
+	case "Mutation.createMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.CreateMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMaintenanceWindow(childComplexity, args["input"].(model.MaintenanceWindowInput)), true
 	case "Mutation.createMonitor":
 		if e.ComplexityRoot.Mutation.CreateMonitor == nil {
 			break
@@ -2074,6 +2325,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCollection(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.DeleteMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMaintenanceWindow(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteMonitor":
 		if e.ComplexityRoot.Mutation.DeleteMonitor == nil {
 			break
@@ -2157,6 +2419,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveStep(childComplexity, args["collectionId"].(string), args["id"].(string), args["position"].(int)), true
+	case "Mutation.muteIncident":
+		if e.ComplexityRoot.Mutation.MuteIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteIncident(childComplexity, args["id"].(string), args["minutes"].(*int), args["until"].(*time.Time)), true
+	case "Mutation.muteMonitor":
+		if e.ComplexityRoot.Mutation.MuteMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteMonitor(childComplexity, args["id"].(string), args["minutes"].(*int), args["until"].(*time.Time)), true
 	case "Mutation.pauseMonitor":
 		if e.ComplexityRoot.Mutation.PauseMonitor == nil {
 			break
@@ -2256,6 +2540,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunMonitorNow(childComplexity, args["id"].(string)), true
+	case "Mutation.setChannelTargetTags":
+		if e.ComplexityRoot.Mutation.SetChannelTargetTags == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setChannelTargetTags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetChannelTargetTags(childComplexity, args["id"].(string), args["tags"].([]string)), true
+	case "Mutation.setCollectionTags":
+		if e.ComplexityRoot.Mutation.SetCollectionTags == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCollectionTags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCollectionTags(childComplexity, args["id"].(string), args["tags"].([]string)), true
 	case "Mutation.setIncidentPublicNote":
 		if e.ComplexityRoot.Mutation.SetIncidentPublicNote == nil {
 			break
@@ -2289,6 +2595,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetMonitorObjectives(childComplexity, args["monitorId"].(string), args["input"].(model.MonitorObjectivesInput)), true
+	case "Mutation.setMonitorTags":
+		if e.ComplexityRoot.Mutation.SetMonitorTags == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMonitorTags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMonitorTags(childComplexity, args["id"].(string), args["tags"].([]string)), true
 	case "Mutation.setSecret":
 		if e.ComplexityRoot.Mutation.SetSecret == nil {
 			break
@@ -2333,6 +2650,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestAlertChannel(childComplexity, args["id"].(string)), true
+	case "Mutation.unmuteMonitor":
+		if e.ComplexityRoot.Mutation.UnmuteMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unmuteMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnmuteMonitor(childComplexity, args["id"].(string)), true
 	case "Mutation.updateAlertChannel":
 		if e.ComplexityRoot.Mutation.UpdateAlertChannel == nil {
 			break
@@ -2355,6 +2683,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCollection(childComplexity, args["id"].(string), args["input"].(model.UpdateCollectionInput)), true
+	case "Mutation.updateMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.UpdateMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMaintenanceWindow(childComplexity, args["id"].(string), args["input"].(model.MaintenanceWindowInput)), true
 	case "Mutation.updateMonitor":
 		if e.ComplexityRoot.Mutation.UpdateMonitor == nil {
 			break
@@ -2399,6 +2738,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(string), args["input"].(model.UpdateUserInput)), true
+
+	case "Mute.collection":
+		if e.ComplexityRoot.Mute.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.Collection(childComplexity), true
+	case "Mute.createdAt":
+		if e.ComplexityRoot.Mute.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.CreatedAt(childComplexity), true
+	case "Mute.id":
+		if e.ComplexityRoot.Mute.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.ID(childComplexity), true
+	case "Mute.incident":
+		if e.ComplexityRoot.Mute.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.Incident(childComplexity), true
+	case "Mute.monitor":
+		if e.ComplexityRoot.Mute.Monitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.Monitor(childComplexity), true
+	case "Mute.until":
+		if e.ComplexityRoot.Mute.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mute.Until(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2505,7 +2881,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Collections(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Collections(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["tag"].(*string)), true
 	case "Query.deliveries":
 		if e.ComplexityRoot.Query.Deliveries == nil {
 			break
@@ -2557,6 +2933,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Locations(childComplexity), true
+	case "Query.maintenanceWindow":
+		if e.ComplexityRoot.Query.MaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Query_maintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MaintenanceWindow(childComplexity, args["id"].(string)), true
+	case "Query.maintenanceWindows":
+		if e.ComplexityRoot.Query.MaintenanceWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MaintenanceWindows(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2606,7 +2999,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Monitors(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Monitors(childComplexity, args["first"].(*int), args["after"].(*string), args["tag"].(*string)), true
+	case "Query.mutes":
+		if e.ComplexityRoot.Query.Mutes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mutes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Mutes(childComplexity, args["monitorId"].(*string)), true
 	case "Query.run":
 		if e.ComplexityRoot.Query.Run == nil {
 			break
@@ -2628,7 +3032,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Runs(childComplexity, args["collectionId"].(*string), args["monitorId"].(*string), args["status"].([]collection.RunStatus), args["location"].(*string), args["since"].(*time.Time), args["until"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Runs(childComplexity, args["collectionId"].(*string), args["monitorId"].(*string), args["status"].([]collection.RunStatus), args["location"].(*string), args["since"].(*time.Time), args["until"].(*time.Time), args["first"].(*int), args["after"].(*string), args["tag"].(*string)), true
 	case "Query.schedulePreview":
 		if e.ComplexityRoot.Query.SchedulePreview == nil {
 			break
@@ -2663,6 +3067,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StatusPages(childComplexity), true
+	case "Query.tags":
+		if e.ComplexityRoot.Query.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Tags(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2821,6 +3231,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.QueuedAt(childComplexity), true
+	case "Run.quiet":
+		if e.ComplexityRoot.Run.Quiet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Quiet(childComplexity), true
 	case "Run.scheduledFor":
 		if e.ComplexityRoot.Run.ScheduledFor == nil {
 			break
@@ -3562,6 +3978,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VersionEdge.Node(childComplexity), true
 
+	case "WindowOpening.end":
+		if e.ComplexityRoot.WindowOpening.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowOpening.End(childComplexity), true
+	case "WindowOpening.start":
+		if e.ComplexityRoot.WindowOpening.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WindowOpening.Start(childComplexity), true
+
 	case "WindowStats.apdex":
 		if e.ComplexityRoot.WindowStats.Apdex == nil {
 			break
@@ -3699,6 +4128,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputConfigEntryInput,
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputHeaderInput,
+		ec.unmarshalInputMaintenanceWindowInput,
 		ec.unmarshalInputMonitorInput,
 		ec.unmarshalInputMonitorObjectivesInput,
 		ec.unmarshalInputRetryInput,
@@ -4353,7 +4783,8 @@ type ImportPayload {
 }
 
 extend type Query {
-  collections(search: String, first: Int = 50, after: String): CollectionConnection!
+  "tag keeps the collections carrying it."
+  collections(search: String, first: Int = 50, after: String, tag: String): CollectionConnection!
   collection(id: ID!): Collection
   "The collection as a Catena file (secrets are never included)."
   exportCollection(id: ID!, format: ExportFormat = YAML): String!
@@ -4427,6 +4858,169 @@ extend type Mutation {
   schedule slot would (alerts follow its policy), marked manual. Returns the runs.
   """
   runMonitorNow(id: ID!): [Run!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/maintenance.graphqls", Input: `# Maintenance windows, mutes and tags (docs/maintenance.md). Everyone signed
+# in can read them; editors and admins create, change and delete windows,
+# mute and unmute, and set tags.
+
+"What a maintenance window does to the slots inside it."
+enum MaintenanceMode {
+  "Runs still run and are recorded, but never notify (the default)."
+  QUIET
+  """
+  The scheduler does not run the slot: it is recorded MISSED with the error
+  ` + "`" + `maintenance: window "NAME"` + "`" + `. A run started by hand inside it is quiet.
+  """
+  SKIP
+}
+
+"""
+A stretch of time in which the monitors it covers do not alert: one-off
+(startsAt to endsAt) or recurring (cron read in timeZone, open for
+durationMinutes of elapsed time from each fire). It covers the monitors
+listed and every monitor carrying its tag. Notifications held back are
+summarised by one message after it if the failure persists.
+"""
+type MaintenanceWindow {
+  id: ID!
+  name: String!
+  mode: MaintenanceMode!
+  "When a one-off window opens; null for a recurring window."
+  startsAt: Time
+  "When a one-off window closes; null for a recurring window."
+  endsAt: Time
+  """
+  When a recurring window opens: a 5-field cron (the monitors' schedule
+  grammar); a fire in the spring-forward gap opens at the same instant one
+  hour later by the clock, a wall time repeated by the fall-back opens once.
+  Null for a one-off window.
+  """
+  cron: String
+  "How long a recurring window stays open; null for a one-off window."
+  durationMinutes: Int
+  "The IANA zone the cron is read in (UTC by default)."
+  timeZone: String!
+  "The monitors listed by id."
+  monitors: [Monitor!]!
+  "Every monitor carrying this tag is covered too; null when none."
+  tag: String
+  "Whether the window is open now."
+  active: Boolean!
+  "The opening in force now, or else the next one; null when it never opens again."
+  nextOpening: WindowOpening
+  "The openings that overlap from–to, oldest first (at most 500): bands on a chart."
+  openings(from: Time!, to: Time!): [WindowOpening!]!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"One opening of a maintenance window, start included, end excluded."
+type WindowOpening {
+  start: Time!
+  end: Time!
+}
+
+"A mute: a monitor's notifications (or one incident's) held until a time, like a quiet window."
+type Mute {
+  id: ID!
+  monitor: Monitor!
+  "Set when an incident was muted: only this collection's notifications are held."
+  collection: Collection
+  "The incident that was muted; null when the whole monitor was."
+  incident: Incident
+  "Notifications are held until then."
+  until: Time!
+  createdAt: Time!
+}
+
+"Whether a monitor's notifications are held now."
+type MonitorMaintenance {
+  "The open window covering the monitor (a SKIP one first); null when none."
+  window: MaintenanceWindow
+  "When that window's current opening ends; null when none is open."
+  windowEndsAt: Time
+  "When the last of the monitor's mutes in force ends; null when it is not muted."
+  mutedUntil: Time
+}
+
+extend type Monitor {
+  "Lower-case tags (letters, digits, joined by - _ . /), at most 20."
+  tags: [String!]!
+  "Whether notifications are held now (in maintenance, muted); null when they are not."
+  maintenance: MonitorMaintenance
+  "The maintenance windows covering the monitor: listing it or carrying one of its tags."
+  maintenanceWindows: [MaintenanceWindow!]!
+}
+
+extend type Collection {
+  "Lower-case tags (letters, digits, joined by - _ . /), at most 20."
+  tags: [String!]!
+}
+
+extend type AlertChannel {
+  "The channel also gets the alerts of every monitor carrying one of these tags."
+  targetTags: [String!]!
+}
+
+extend type Run {
+  """
+  Why the run's notifications were held (` + "`" + `maintenance window "NAME"` + "`" + `, ` + "`" + `a
+  mute` + "`" + `); null when they were not.
+  """
+  quiet: String
+}
+
+"""
+A maintenance window: give startsAt and endsAt for a one-off window, or cron
+and durationMinutes for a recurring one; and monitorIds, a tag, or both.
+"""
+input MaintenanceWindowInput {
+  name: String!
+  "Default QUIET."
+  mode: MaintenanceMode
+  startsAt: Time
+  endsAt: Time
+  cron: String
+  "1 to 10080 (a week)."
+  durationMinutes: Int
+  "Default UTC."
+  timeZone: String
+  monitorIds: [ID!]
+  tag: String
+}
+
+extend type Query {
+  "Every maintenance window, by id."
+  maintenanceWindows: [MaintenanceWindow!]!
+  maintenanceWindow(id: ID!): MaintenanceWindow
+  "The mutes in force now, of one monitor or of all."
+  mutes(monitorId: ID): [Mute!]!
+  "Every tag on a monitor or collection, sorted."
+  tags: [String!]!
+}
+
+extend type Mutation {
+  "Create a window; INVALID names each field that is wrong."
+  createMaintenanceWindow(input: MaintenanceWindowInput!): MaintenanceWindow!
+  updateMaintenanceWindow(id: ID!, input: MaintenanceWindowInput!): MaintenanceWindow!
+  "Returns the deleted id."
+  deleteMaintenanceWindow(id: ID!): ID!
+  """
+  Hold a monitor's notifications for minutes (1 to 43200, 30 days) or until
+  a time; give one of the two.
+  """
+  muteMonitor(id: ID!, minutes: Int, until: Time): Mute!
+  "Hold the notifications of an incident's monitor and collection, as muteMonitor."
+  muteIncident(id: ID!, minutes: Int, until: Time): Mute!
+  "End a monitor's mutes now; returns how many were in force."
+  unmuteMonitor(id: ID!): Int!
+  "Replace a monitor's tags."
+  setMonitorTags(id: ID!, tags: [String!]!): Monitor!
+  "Replace a collection's tags."
+  setCollectionTags(id: ID!, tags: [String!]!): Collection!
+  "Replace the tags whose monitors' alerts a channel also gets."
+  setChannelTargetTags(id: ID!, tags: [String!]!): AlertChannel!
 }
 `, BuiltIn: false},
 	{Name: "../schema/monitor.graphqls", Input: `# Monitors: run collections on a schedule, from locations, alerting channels.
@@ -4576,7 +5170,8 @@ input MonitorInput {
 }
 
 extend type Query {
-  monitors(first: Int = 50, after: String): MonitorConnection!
+  "tag keeps the monitors carrying it."
+  monitors(first: Int = 50, after: String, tag: String): MonitorConnection!
   monitor(id: ID!): Monitor
   "Every location named by a monitor or a queued run, by name, with its queue."
   locations: [Location!]!
@@ -4741,6 +5336,8 @@ extend type Query {
     until: Time
     first: Int = 20
     after: String
+    "Runs of the monitors or collections carrying this tag."
+    tag: String
   ): RunConnection!
   run(id: ID!): Run
 }
@@ -5149,6 +5746,8 @@ func (ec *executionContext) childFields_AlertChannel(ctx context.Context, field 
 		return ec.fieldContext_AlertChannel_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_AlertChannel_updatedAt(ctx, field)
+	case "targetTags":
+		return ec.fieldContext_AlertChannel_targetTags(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AlertChannel", field.Name)
 }
@@ -5347,6 +5946,8 @@ func (ec *executionContext) childFields_Collection(ctx context.Context, field gr
 		return ec.fieldContext_Collection_updatedAt(ctx, field)
 	case "latestVersion":
 		return ec.fieldContext_Collection_latestVersion(ctx, field)
+	case "tags":
+		return ec.fieldContext_Collection_tags(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Collection", field.Name)
 }
@@ -5553,6 +6154,42 @@ func (ec *executionContext) childFields_Location(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
 }
 
+func (ec *executionContext) childFields_MaintenanceWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MaintenanceWindow_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MaintenanceWindow_name(ctx, field)
+	case "mode":
+		return ec.fieldContext_MaintenanceWindow_mode(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_MaintenanceWindow_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_MaintenanceWindow_endsAt(ctx, field)
+	case "cron":
+		return ec.fieldContext_MaintenanceWindow_cron(ctx, field)
+	case "durationMinutes":
+		return ec.fieldContext_MaintenanceWindow_durationMinutes(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_MaintenanceWindow_timeZone(ctx, field)
+	case "monitors":
+		return ec.fieldContext_MaintenanceWindow_monitors(ctx, field)
+	case "tag":
+		return ec.fieldContext_MaintenanceWindow_tag(ctx, field)
+	case "active":
+		return ec.fieldContext_MaintenanceWindow_active(ctx, field)
+	case "nextOpening":
+		return ec.fieldContext_MaintenanceWindow_nextOpening(ctx, field)
+	case "openings":
+		return ec.fieldContext_MaintenanceWindow_openings(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MaintenanceWindow_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MaintenanceWindow_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaintenanceWindow", field.Name)
+}
+
 func (ec *executionContext) childFields_Monitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5585,6 +6222,12 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Monitor_updatedAt(ctx, field)
+	case "tags":
+		return ec.fieldContext_Monitor_tags(ctx, field)
+	case "maintenance":
+		return ec.fieldContext_Monitor_maintenance(ctx, field)
+	case "maintenanceWindows":
+		return ec.fieldContext_Monitor_maintenanceWindows(ctx, field)
 	case "badge":
 		return ec.fieldContext_Monitor_badge(ctx, field)
 	}
@@ -5619,6 +6262,18 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 		return ec.fieldContext_MonitorEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorMaintenance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "window":
+		return ec.fieldContext_MonitorMaintenance_window(ctx, field)
+	case "windowEndsAt":
+		return ec.fieldContext_MonitorMaintenance_windowEndsAt(ctx, field)
+	case "mutedUntil":
+		return ec.fieldContext_MonitorMaintenance_mutedUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorMaintenance", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorObjectives(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5669,6 +6324,24 @@ func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field 
 		return ec.fieldContext_MonitorStats_latency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorStats", field.Name)
+}
+
+func (ec *executionContext) childFields_Mute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Mute_id(ctx, field)
+	case "monitor":
+		return ec.fieldContext_Mute_monitor(ctx, field)
+	case "collection":
+		return ec.fieldContext_Mute_collection(ctx, field)
+	case "incident":
+		return ec.fieldContext_Mute_incident(ctx, field)
+	case "until":
+		return ec.fieldContext_Mute_until(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Mute_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mute", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5769,6 +6442,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_steps(ctx, field)
 	case "collectionVersion":
 		return ec.fieldContext_Run_collectionVersion(ctx, field)
+	case "quiet":
+		return ec.fieldContext_Run_quiet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Run", field.Name)
 }
@@ -6119,6 +6794,16 @@ func (ec *executionContext) childFields_VersionEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type VersionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_WindowOpening(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_WindowOpening_start(ctx, field)
+	case "end":
+		return ec.fieldContext_WindowOpening_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WindowOpening", field.Name)
+}
+
 func (ec *executionContext) childFields_WindowStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "from":
@@ -6280,6 +6965,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_MaintenanceWindow_openings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_acknowledgeIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -6455,6 +7162,20 @@ func (ec *executionContext) field_Mutation_createCollection_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createMaintenanceWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MaintenanceWindowInput, error) {
+			return ec.unmarshalNMaintenanceWindowInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMaintenanceWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createMonitor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6512,6 +7233,20 @@ func (ec *executionContext) field_Mutation_deleteAlertChannel_args(ctx context.C
 }
 
 func (ec *executionContext) field_Mutation_deleteCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteMaintenanceWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -6660,6 +7395,66 @@ func (ec *executionContext) field_Mutation_moveStep_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["position"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteMonitor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minutes",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minutes"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "until",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["until"] = arg2
 	return args, nil
 }
 
@@ -6829,6 +7624,50 @@ func (ec *executionContext) field_Mutation_runMonitorNow_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setChannelTargetTags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tags",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tags"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCollectionTags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tags",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tags"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setIncidentPublicNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6892,6 +7731,28 @@ func (ec *executionContext) field_Mutation_setMonitorObjectives_args(ctx context
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMonitorTags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tags",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tags"] = arg1
 	return args, nil
 }
 
@@ -6999,6 +7860,20 @@ func (ec *executionContext) field_Mutation_testAlertChannel_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unmuteMonitor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAlertChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7035,6 +7910,28 @@ func (ec *executionContext) field_Mutation_updateCollection_args(ctx context.Con
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateCollectionInput, error) {
 			return ec.unmarshalNUpdateCollectionInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐUpdateCollectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMaintenanceWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MaintenanceWindowInput, error) {
+			return ec.unmarshalNMaintenanceWindowInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMaintenanceWindowInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7230,6 +8127,14 @@ func (ec *executionContext) field_Query_collections_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "tag",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tag"] = arg3
 	return args, nil
 }
 
@@ -7329,6 +8234,20 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_maintenanceWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_monitorObjectives_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7406,6 +8325,28 @@ func (ec *executionContext) field_Query_monitors_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "tag",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tag"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mutes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "monitorId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["monitorId"] = arg0
 	return args, nil
 }
 
@@ -7490,6 +8431,14 @@ func (ec *executionContext) field_Query_runs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "tag",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tag"] = arg8
 	return args, nil
 }
 
@@ -7870,6 +8819,29 @@ func (ec *executionContext) _AlertChannel_updatedAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_AlertChannel_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AlertChannel", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AlertChannel_targetTags(ctx context.Context, field graphql.CollectedField, obj *collection.AlertChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertChannel_targetTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AlertChannel().TargetTags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertChannel_targetTags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertChannel", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _AlertPolicy_failureThreshold(ctx context.Context, field graphql.CollectedField, obj *collection.AlertPolicy) (ret graphql.Marshaler) {
@@ -9507,6 +10479,29 @@ func (ec *executionContext) fieldContext_Collection_latestVersion(_ context.Cont
 	return graphql.NewScalarFieldContext("Collection", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _Collection_tags(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Collection().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _CollectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11008,6 +12003,390 @@ func (ec *executionContext) fieldContext_Location_monitors(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Location", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _MaintenanceWindow_id(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v collection.WindowID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_name(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_mode(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v collection.WindowMode) graphql.Marshaler {
+			return ec.marshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type MaintenanceMode does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_startsAt(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_endsAt(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_cron(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_cron(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().Cron(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_cron(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_durationMinutes(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_durationMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().DurationMinutes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_durationMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_timeZone(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_monitors(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_monitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().Monitors(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Monitor) graphql.Marshaler {
+			return ec.marshalNMonitor2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_monitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MaintenanceWindow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MaintenanceWindow_tag(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_tag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().Tag(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_tag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_active(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().Active(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_nextOpening(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_nextOpening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MaintenanceWindow().NextOpening(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schedulespec.Span) graphql.Marshaler {
+			return ec.marshalOWindowOpening2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_nextOpening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MaintenanceWindow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WindowOpening(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MaintenanceWindow_openings(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_openings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MaintenanceWindow().Openings(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedulespec.Span) graphql.Marshaler {
+			return ec.marshalNWindowOpening2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_openings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MaintenanceWindow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WindowOpening(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MaintenanceWindow_openings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MaintenanceWindow_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MaintenanceWindow_updatedAt(ctx context.Context, field graphql.CollectedField, obj *collection.MaintenanceWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaintenanceWindow_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaintenanceWindow_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Monitor_id(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11398,6 +12777,93 @@ func (ec *executionContext) fieldContext_Monitor_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Monitor_tags(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().Tags(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Monitor", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Monitor_maintenance(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_maintenance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().Maintenance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorMaintenance) graphql.Marshaler {
+			return ec.marshalOMonitorMaintenance2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorMaintenance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_maintenance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorMaintenance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Monitor_maintenanceWindows(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_maintenanceWindows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().MaintenanceWindows(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalNMaintenanceWindow2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_maintenanceWindows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Monitor_badge(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11593,6 +13059,84 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorMaintenance_window(ctx context.Context, field graphql.CollectedField, obj *model.MonitorMaintenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorMaintenance_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalOMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorMaintenance_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MonitorMaintenance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MonitorMaintenance_windowEndsAt(ctx context.Context, field graphql.CollectedField, obj *model.MonitorMaintenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorMaintenance_windowEndsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowEndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorMaintenance_windowEndsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorMaintenance", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorMaintenance_mutedUntil(ctx context.Context, field graphql.CollectedField, obj *model.MonitorMaintenance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorMaintenance_mutedUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MutedUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorMaintenance_mutedUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorMaintenance", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorObjectives_apdexThresholdMs(ctx context.Context, field graphql.CollectedField, obj *model.MonitorObjectives) (ret graphql.Marshaler) {
@@ -12963,6 +14507,402 @@ func (ec *executionContext) fieldContext_Mutation_runMonitorNow(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMaintenanceWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMaintenanceWindow(ctx, fc.Args["input"].(model.MaintenanceWindowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalNMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMaintenanceWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMaintenanceWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMaintenanceWindow(ctx, fc.Args["id"].(string), fc.Args["input"].(model.MaintenanceWindowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalNMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMaintenanceWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMaintenanceWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMaintenanceWindow(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMaintenanceWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMaintenanceWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteMonitor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteMonitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteMonitor(ctx, fc.Args["id"].(string), fc.Args["minutes"].(*int), fc.Args["until"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Mute) graphql.Marshaler {
+			return ec.marshalNMute2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteMonitor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteMonitor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteIncident(ctx, fc.Args["id"].(string), fc.Args["minutes"].(*int), fc.Args["until"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Mute) graphql.Marshaler {
+			return ec.marshalNMute2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unmuteMonitor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unmuteMonitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnmuteMonitor(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unmuteMonitor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unmuteMonitor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMonitorTags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMonitorTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMonitorTags(ctx, fc.Args["id"].(string), fc.Args["tags"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Monitor) graphql.Marshaler {
+			return ec.marshalNMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMonitorTags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMonitorTags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCollectionTags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCollectionTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCollectionTags(ctx, fc.Args["id"].(string), fc.Args["tags"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCollectionTags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCollectionTags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setChannelTargetTags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setChannelTargetTags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetChannelTargetTags(ctx, fc.Args["id"].(string), fc.Args["tags"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.AlertChannel) graphql.Marshaler {
+			return ec.marshalNAlertChannel2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐAlertChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setChannelTargetTags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertChannel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setChannelTargetTags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createMonitor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13887,6 +15827,171 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiToken(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mute_id(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v collection.MuteID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMuteID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Mute_monitor(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_monitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mute().Monitor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Monitor) graphql.Marshaler {
+			return ec.marshalNMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_monitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mute_collection(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mute().Collection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Collection) graphql.Marshaler {
+			return ec.marshalOCollection2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐCollection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mute_incident(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mute().Incident(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Incident) graphql.Marshaler {
+			return ec.marshalOIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mute_until(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Mute_createdAt(ctx context.Context, field graphql.CollectedField, obj *collection.Mute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mute_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mute_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14409,7 +16514,7 @@ func (ec *executionContext) _Query_collections(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Collections(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Collections(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["tag"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CollectionConnection) graphql.Marshaler {
@@ -14563,6 +16668,149 @@ func (ec *executionContext) fieldContext_Query_assignees(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_maintenanceWindows(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_maintenanceWindows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MaintenanceWindows(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalNMaintenanceWindow2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_maintenanceWindows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_maintenanceWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_maintenanceWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MaintenanceWindow(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+			return ec.marshalOMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_maintenanceWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaintenanceWindow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_maintenanceWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mutes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Mutes(ctx, fc.Args["monitorId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Mute) graphql.Marshaler {
+			return ec.marshalNMute2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMuteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mutes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mutes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Tags(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Query_monitors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14573,7 +16821,7 @@ func (ec *executionContext) _Query_monitors(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Monitors(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Monitors(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["tag"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorConnection) graphql.Marshaler {
@@ -14737,7 +16985,7 @@ func (ec *executionContext) _Query_runs(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Runs(ctx, fc.Args["collectionId"].(*string), fc.Args["monitorId"].(*string), fc.Args["status"].([]collection.RunStatus), fc.Args["location"].(*string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Runs(ctx, fc.Args["collectionId"].(*string), fc.Args["monitorId"].(*string), fc.Args["status"].([]collection.RunStatus), fc.Args["location"].(*string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["tag"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RunConnection) graphql.Marshaler {
@@ -15795,6 +18043,29 @@ func (ec *executionContext) _Run_collectionVersion(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Run_collectionVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Run_quiet(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_quiet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Quiet(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_quiet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _RunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RunConnection) (ret graphql.Marshaler) {
@@ -18620,6 +20891,52 @@ func (ec *executionContext) fieldContext_VersionEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _WindowOpening_start(ctx context.Context, field graphql.CollectedField, obj *schedulespec.Span) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowOpening_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowOpening_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowOpening", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WindowOpening_end(ctx context.Context, field graphql.CollectedField, obj *schedulespec.Span) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WindowOpening_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WindowOpening_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WindowOpening", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _WindowStats_from(ctx context.Context, field graphql.CollectedField, obj *model.WindowStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20572,6 +22889,92 @@ func (ec *executionContext) unmarshalInputHeaderInput(ctx context.Context, obj a
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMaintenanceWindowInput(ctx context.Context, obj any) (model.MaintenanceWindowInput, error) {
+	var it model.MaintenanceWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "mode", "startsAt", "endsAt", "cron", "durationMinutes", "timeZone", "monitorIds", "tag"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "cron":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cron"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cron = data
+		case "durationMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationMinutes = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "monitorIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonitorIds = data
+		case "tag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tag = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj any) (model.MonitorInput, error) {
 	var it model.MonitorInput
 	if obj == nil {
@@ -21298,6 +23701,44 @@ func (ec *executionContext) _AlertChannel(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "targetTags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AlertChannel_targetTags(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22261,6 +24702,44 @@ func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSe
 				}()
 				res = ec._Collection_latestVersion(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "tags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Collection_tags(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -23462,6 +25941,345 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var maintenanceWindowImplementors = []string{"MaintenanceWindow"}
+
+func (ec *executionContext) _MaintenanceWindow(ctx context.Context, sel ast.SelectionSet, obj *collection.MaintenanceWindow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, maintenanceWindowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MaintenanceWindow")
+		case "id":
+			out.Values[i] = ec._MaintenanceWindow_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._MaintenanceWindow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._MaintenanceWindow_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._MaintenanceWindow_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._MaintenanceWindow_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cron":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_cron(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "durationMinutes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_durationMinutes(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "timeZone":
+			out.Values[i] = ec._MaintenanceWindow_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "monitors":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_monitors(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "tag":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_tag(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "active":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_active(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "nextOpening":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_nextOpening(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "openings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MaintenanceWindow_openings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._MaintenanceWindow_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MaintenanceWindow_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var monitorImplementors = []string{"Monitor"}
 
 func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, obj *collection.Monitor) graphql.Marshaler {
@@ -23714,6 +26532,120 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_tags(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "maintenance":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_maintenance(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "maintenanceWindows":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_maintenanceWindows(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "badge":
 			field := field
 
@@ -23879,6 +26811,54 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._MonitorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorMaintenanceImplementors = []string{"MonitorMaintenance"}
+
+func (ec *executionContext) _MonitorMaintenance(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorMaintenance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorMaintenanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorMaintenance")
+		case "window":
+			out.Values[i] = ec._MonitorMaintenance_window(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "windowEndsAt":
+			out.Values[i] = ec._MonitorMaintenance_windowEndsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mutedUntil":
+			out.Values[i] = ec._MonitorMaintenance_mutedUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -24262,6 +27242,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createMaintenanceWindow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMaintenanceWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMaintenanceWindow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMaintenanceWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMaintenanceWindow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMaintenanceWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteMonitor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteMonitor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmuteMonitor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unmuteMonitor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMonitorTags":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMonitorTags(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCollectionTags":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCollectionTags(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setChannelTargetTags":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setChannelTargetTags(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createMonitor":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createMonitor(ctx, field)
@@ -24408,6 +27451,168 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var muteImplementors = []string{"Mute"}
+
+func (ec *executionContext) _Mute(ctx context.Context, sel ast.SelectionSet, obj *collection.Mute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, muteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mute")
+		case "id":
+			out.Values[i] = ec._Mute_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "monitor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Mute_monitor(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "collection":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Mute_collection(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "incident":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Mute_incident(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "until":
+			out.Values[i] = ec._Mute_until(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Mute_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24825,6 +28030,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_assignees(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "maintenanceWindows":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_maintenanceWindows(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "maintenanceWindow":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_maintenanceWindow(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "mutes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_mutes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "tags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_tags(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -25635,6 +28928,44 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 					}
 				}()
 				res = ec._Run_collectionVersion(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "quiet":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_quiet(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -27490,6 +30821,49 @@ func (ec *executionContext) _VersionEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var windowOpeningImplementors = []string{"WindowOpening"}
+
+func (ec *executionContext) _WindowOpening(ctx context.Context, sel ast.SelectionSet, obj *schedulespec.Span) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, windowOpeningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WindowOpening")
+		case "start":
+			out.Values[i] = ec._WindowOpening_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._WindowOpening_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var windowStatsImplementors = []string{"WindowStats"}
 
 func (ec *executionContext) _WindowStats(ctx context.Context, sel ast.SelectionSet, obj *model.WindowStats) graphql.Marshaler {
@@ -28819,6 +32193,22 @@ func (ec *executionContext) marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatena�
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMuteID(ctx context.Context, v any) (collection.MuteID, error) {
+	res, err := model.UnmarshalMuteID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMuteID(ctx context.Context, sel ast.SelectionSet, v collection.MuteID) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalMuteID(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunID(ctx context.Context, v any) (collection.RunID, error) {
 	res, err := model.UnmarshalRunID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28875,6 +32265,22 @@ func (ec *executionContext) unmarshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcaten
 func (ec *executionContext) marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐUserID(ctx context.Context, sel ast.SelectionSet, v collection.UserID) graphql.Marshaler {
 	_ = sel
 	res := model.MarshalUserID(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowID(ctx context.Context, v any) (collection.WindowID, error) {
+	res, err := model.UnmarshalWindowID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowID(ctx context.Context, sel ast.SelectionSet, v collection.WindowID) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalWindowID(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -29110,6 +32516,69 @@ func (ec *executionContext) marshalNLocation2ᚕgithubᚗcomᚋcatenaᚑmonitor�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx context.Context, v any) (collection.WindowMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx context.Context, sel ast.SelectionSet, v collection.WindowMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode = map[string]collection.WindowMode{
+		"QUIET": collection.WindowQuiet,
+		"SKIP":  collection.WindowSkip,
+	}
+	marshalNMaintenanceMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode = map[collection.WindowMode]string{
+		collection.WindowQuiet: "QUIET",
+		collection.WindowSkip:  "SKIP",
+	}
+)
+
+func (ec *executionContext) marshalNMaintenanceWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx context.Context, sel ast.SelectionSet, v collection.MaintenanceWindow) graphql.Marshaler {
+	return ec._MaintenanceWindow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMaintenanceWindow2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindowᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.MaintenanceWindow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMaintenanceWindow2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx context.Context, sel ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MaintenanceWindow(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMaintenanceWindowInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMaintenanceWindowInput(ctx context.Context, v any) (model.MaintenanceWindowInput, error) {
+	res, err := ec.unmarshalInputMaintenanceWindowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMonitor2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx context.Context, sel ast.SelectionSet, v collection.Monitor) graphql.Marshaler {
 	return ec._Monitor(ctx, sel, &v)
 }
@@ -29208,6 +32677,36 @@ func (ec *executionContext) marshalNMonitorStats2ᚖgithubᚗcomᚋcatenaᚑmoni
 		return graphql.Null
 	}
 	return ec._MonitorStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMute2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMute(ctx context.Context, sel ast.SelectionSet, v collection.Mute) graphql.Marshaler {
+	return ec._Mute(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMute2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMuteᚄ(ctx context.Context, sel ast.SelectionSet, v []collection.Mute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMute2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMute2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMute(ctx context.Context, sel ast.SelectionSet, v *collection.Mute) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Mute(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -29987,6 +33486,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNWindowOpening2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx context.Context, sel ast.SelectionSet, v schedulespec.Span) graphql.Marshaler {
+	return ec._WindowOpening(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWindowOpening2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpanᚄ(ctx context.Context, sel ast.SelectionSet, v []schedulespec.Span) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWindowOpening2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -30432,6 +33951,43 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx context.Context, v any) (*collection.WindowMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx context.Context, sel ast.SelectionSet, v *collection.WindowMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode[*v])
+	return res
+}
+
+var (
+	unmarshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode = map[string]collection.WindowMode{
+		"QUIET": collection.WindowQuiet,
+		"SKIP":  collection.WindowSkip,
+	}
+	marshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode = map[collection.WindowMode]string{
+		collection.WindowQuiet: "QUIET",
+		collection.WindowSkip:  "SKIP",
+	}
+)
+
+func (ec *executionContext) marshalOMaintenanceWindow2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMaintenanceWindow(ctx context.Context, sel ast.SelectionSet, v *collection.MaintenanceWindow) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MaintenanceWindow(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMonitor2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐMonitor(ctx context.Context, sel ast.SelectionSet, v *collection.Monitor) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30444,6 +34000,13 @@ func (ec *executionContext) marshalOMonitorBadge2ᚖgithubᚗcomᚋcatenaᚑmoni
 		return graphql.Null
 	}
 	return ec._MonitorBadge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMonitorMaintenance2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorMaintenance(ctx context.Context, sel ast.SelectionSet, v *model.MonitorMaintenance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MonitorMaintenance(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectives(ctx context.Context, sel ast.SelectionSet, v *model.MonitorObjectives) graphql.Marshaler {
@@ -30714,6 +34277,13 @@ func (ec *executionContext) marshalOVersion2ᚖgithubᚗcomᚋcatenaᚑmonitor�
 		return graphql.Null
 	}
 	return ec._Version(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWindowOpening2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚋschedulespecᚐSpan(ctx context.Context, sel ast.SelectionSet, v *schedulespec.Span) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WindowOpening(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWindowStats2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐWindowStats(ctx context.Context, sel ast.SelectionSet, v *model.WindowStats) graphql.Marshaler {

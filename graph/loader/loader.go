@@ -64,6 +64,8 @@ type Loaders struct {
 	Collection *dataloadgen.Loader[collection.CollectionID, *collection.Collection]
 	Monitor    *dataloadgen.Loader[collection.MonitorID, *collection.Monitor]
 	Run        *dataloadgen.Loader[collection.RunID, *collection.Run]
+	// Holds are each monitor's maintenance windows and mutes in force.
+	Holds *Batch[collection.MonitorID, store.MonitorHolds]
 	// ScheduleSync holds each monitor's EventBridge outbox row (nil: none).
 	ScheduleSync *Batch[collection.MonitorID, *store.ScheduleSync]
 }
@@ -107,6 +109,9 @@ func New(s *store.Store, now func() time.Time) *Loaders {
 		Monitor:      dataloadgen.NewLoader(each(s.GetMonitor), noWait),
 		Run:          dataloadgen.NewLoader(each(s.GetRun), noWait),
 		ScheduleSync: newBatch(mapped(s.ScheduleSyncs)),
+		Holds: newBatch(mapped(func(ctx context.Context, ids []collection.MonitorID) (map[collection.MonitorID]store.MonitorHolds, error) {
+			return s.HoldsOfMonitors(ctx, ids, now())
+		})),
 	}
 }
 

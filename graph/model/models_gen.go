@@ -189,6 +189,23 @@ type Location struct {
 	Monitors int `json:"monitors"`
 }
 
+// A maintenance window: give startsAt and endsAt for a one-off window, or cron
+// and durationMinutes for a recurring one; and monitorIds, a tag, or both.
+type MaintenanceWindowInput struct {
+	Name string `json:"name"`
+	// Default QUIET.
+	Mode     *collection.WindowMode `json:"mode,omitempty"`
+	StartsAt *time.Time             `json:"startsAt,omitempty"`
+	EndsAt   *time.Time             `json:"endsAt,omitempty"`
+	Cron     *string                `json:"cron,omitempty"`
+	// 1 to 10080 (a week).
+	DurationMinutes *int `json:"durationMinutes,omitempty"`
+	// Default UTC.
+	TimeZone   *string  `json:"timeZone,omitempty"`
+	MonitorIds []string `json:"monitorIds,omitempty"`
+	Tag        *string  `json:"tag,omitempty"`
+}
+
 // A monitor's public badge; its key is random and unrelated to the monitor's id.
 type MonitorBadge struct {
 	Key string `json:"key"`
@@ -219,6 +236,16 @@ type MonitorInput struct {
 	ChannelIds    []string `json:"channelIds,omitempty"`
 	// Default: failureThreshold 2, recovery on after 1 pass, no reminders, errored as failure, 1 location.
 	Policy *AlertPolicyInput `json:"policy,omitempty"`
+}
+
+// Whether a monitor's notifications are held now.
+type MonitorMaintenance struct {
+	// The open window covering the monitor (a SKIP one first); null when none.
+	Window *collection.MaintenanceWindow `json:"window,omitempty"`
+	// When that window's current opening ends; null when none is open.
+	WindowEndsAt *time.Time `json:"windowEndsAt,omitempty"`
+	// When the last of the monitor's mutes in force ends; null when it is not muted.
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
 }
 
 // What a monitor is held to and how long its history is kept.

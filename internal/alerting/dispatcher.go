@@ -194,6 +194,9 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		before.Open = append(before.Open, oi)
 	}
 	after, actions := Decide(pol, before, outcome, now)
+	if actions, err = d.hold(ctx, tx, run, after, actions, outcome, now); err != nil {
+		return err
+	}
 
 	st.ConsecutiveFailures, st.ConsecutiveErrors, st.ConsecutivePasses = after.ConsecutiveFailures, after.ConsecutiveErrors, after.ConsecutivePasses
 	st.LastStatus = string(run.Status)
@@ -232,7 +235,11 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		case alert.KindReminder:
 			ev.FailingSince = after.FailingSince
 			incident = byKind[a.IncidentKind]
-			err = d.cfg.Store.LinkIncidentRun(ctx, tx, incident.ID, run.ID, &now)
+			var notified *time.Time
+			if a.Notify {
+				notified = &now
+			}
+			err = d.cfg.Store.LinkIncidentRun(ctx, tx, incident.ID, run.ID, notified)
 		case alert.KindResolve:
 			incident = byKind[a.IncidentKind]
 			if err = d.cfg.Store.ResolveIncident(ctx, tx, incident.ID, run.ID, now); err == nil {
@@ -246,13 +253,22 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 			continue
 		}
 		ev.IncidentID = int64(incident.ID)
+		if a.Event != alert.KindResolve {
+			ev.MuteURL = d.muteURL(mID, incident.ID)
+		}
+		if h := a.Held; h != nil {
+			ev.Held = &alert.HeldBack{Runs: h.Runs, Since: h.Since, Reason: h.Reason}
+			if h.Unannounced {
+				ev.Kind = alert.KindTrigger
+			}
+		}
 		payload, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encoding alert: %w", err)
 		}
 		for _, ch := range target.ChannelIDs {
 			id := incident.ID
-			del, err := d.cfg.Store.InsertDelivery(ctx, tx, store.InsertDeliveryParams{IncidentID: &id, ChannelID: ch, Event: string(a.Event), Payload: payload})
+			del, err := d.cfg.Store.InsertDelivery(ctx, tx, store.InsertDeliveryParams{IncidentID: &id, ChannelID: ch, Event: string(ev.Kind), Payload: payload})
 			if err != nil {
 				return err
 			}

@@ -104,6 +104,9 @@ type Action struct {
 	// Notify is false for a resolve when recovery notices are off: the
 	// incident closes without a message.
 	Notify bool
+	// Held is set on the one message sent after a maintenance window or mute
+	// (ApplyHold in maintenance.go).
+	Held *HeldSummary
 }
 
 // Normalize fills zero fields of a policy with the defaults.

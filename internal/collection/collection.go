@@ -41,10 +41,13 @@ type Collection struct {
 	// Secrets holds secret values in memory only: files never carry them and the
 	// API never returns them. When non-nil, validation checks @<<secrets.NAME>>
 	// references against its keys.
-	Secrets   map[string]string `json:"-" yaml:"-"`
-	Steps     []Step            `json:"steps" yaml:"steps"`
-	CreatedAt time.Time         `json:"-" yaml:"-"`
-	UpdatedAt time.Time         `json:"-" yaml:"-"`
+	Secrets map[string]string `json:"-" yaml:"-"`
+	Steps   []Step            `json:"steps" yaml:"steps"`
+	// Tags group collections in the GUI and the API (ValidateTags); they are
+	// not part of the file format nor of a run's snapshot.
+	Tags      []string  `json:"-" yaml:"-"`
+	CreatedAt time.Time `json:"-" yaml:"-"`
+	UpdatedAt time.Time `json:"-" yaml:"-"`
 }
 
 // Step is one HTTP request with the assertions that judge its response, or

@@ -23,9 +23,12 @@ type Monitor struct {
 	CollectionIDs []CollectionID
 	ChannelIDs    []ChannelID
 	Policy        AlertPolicy
-	NextRunAt     *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Tags group monitors for the dashboard's filter, maintenance windows
+	// and channels (collection.ValidateTags).
+	Tags      []string
+	NextRunAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ErroredMode says how runs that could not execute count for alerting.
@@ -80,6 +83,9 @@ type AlertChannel struct {
 	Name   string
 	Type   ChannelType
 	Config map[string]string
+	// TargetTags: the channel also gets the alerts of every monitor carrying
+	// one of these tags, besides the monitors that list it.
+	TargetTags []string
 	// LastError is the channel's last permanent delivery failure, set by
 	// alerting and cleared by the next success; "" when the channel works.
 	LastError   string

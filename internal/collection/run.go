@@ -68,7 +68,10 @@ type Run struct {
 	// Error says why a run errored, was missed or cancelled ("cancelled", "runner_lost", "overlap").
 	Error   string
 	Attempt int
-	Steps   []StepResult
+	// Quiet says why the run's alerts were held (`maintenance window "NAME"`,
+	// `a mute`); "" when they were not.
+	Quiet string
+	Steps []StepResult
 }
 
 // StepStatus is the outcome of one step.

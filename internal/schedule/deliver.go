@@ -120,7 +120,11 @@ func (d *Deliverer) Deliver(ctx context.Context, id collection.MonitorID, schedu
 		if err != nil {
 			return err
 		}
-		res, err := fire(ctx, tx, m, slot, now, busy, snaps)
+		windows, err := d.cfg.Store.WindowsForMonitors(ctx, tx, []collection.MonitorID{m.ID})
+		if err != nil {
+			return err
+		}
+		res, err := fire(ctx, tx, m, slot, now, busy, windows[m.ID], snaps)
 		if err != nil {
 			return err
 		}

@@ -340,6 +340,10 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.T
 		if err != nil {
 			return err
 		}
+		windows, err := l.cfg.Store.WindowsForMonitors(ctx, tx, mids)
+		if err != nil {
+			return err
+		}
 		busy := map[collection.MonitorID][]store.ActiveRun{}
 		for _, a := range active {
 			busy[a.MonitorID] = append(busy[a.MonitorID], a)
@@ -351,7 +355,7 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.T
 		next := make(map[collection.MonitorID]*time.Time, len(monitors))
 		for i := range monitors {
 			m := &monitors[i]
-			res, nextAt, err := l.fireMonitor(ctx, tx, m, now, live, busy[m.ID], snaps)
+			res, nextAt, err := l.fireMonitor(ctx, tx, m, now, live, busy[m.ID], windows[m.ID], snaps)
 			if err != nil {
 				return err
 			}
@@ -394,7 +398,7 @@ type monitorResult struct {
 //   - a `missed` dst_gap row for a wall time that did not exist,
 //
 // and returns the monitor's next next_run_at.
-func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, now, live time.Time, busy []store.ActiveRun, snaps *snapshotCache) (monitorResult, *time.Time, error) {
+func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monitor, now, live time.Time, busy []store.ActiveRun, windows []collection.MaintenanceWindow, snaps *snapshotCache) (monitorResult, *time.Time, error) {
 	var res monitorResult
 	s, err := schedulespec.Parse(m.Schedule, m.TimeZone)
 	if err != nil {
@@ -475,7 +479,7 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 		l.cfg.Log.WarnContext(ctx, "the scheduler fell behind a monitor's slots", "monitor_id", m.ID, "slots", len(lagged), "behind", behind)
 	}
 	if latest != nil {
-		fr, err := fire(ctx, tx, m, latest.At, now, busy, snaps)
+		fr, err := fire(ctx, tx, m, latest.At, now, busy, windows, snaps)
 		if err != nil {
 			return res, nil, err
 		}

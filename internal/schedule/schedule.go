@@ -4,7 +4,8 @@
 // EventBridge Scheduler schedule per monitor whose deliveries reach
 // scheduler-lambda and Deliverer. Both end every slot as exactly one run row:
 // enqueued through the queue with the slot's idempotency key, or `missed` with
-// a reason (overlap, stale, scheduler_down, scheduler_lag, dst_gap).
+// a reason (overlap, stale, scheduler_down, scheduler_lag, dst_gap, or
+// maintenance for a slot inside a maintenance window in skip mode).
 package schedule
 
 import (
@@ -141,12 +142,20 @@ type fireResult struct {
 	missed []store.MissedRunParams
 }
 
-// fire plans slot for m: each collection × location whose previous run is
-// still queued or running gets a `missed` (overlap) row instead, so runs
-// never pile up; the rest are runs to enqueue. busy holds the in-flight runs
-// of m; tx only reads a snapshot the cache lacks.
-func fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.Time, busy []store.ActiveRun, snaps *snapshotCache) (fireResult, error) {
+// fire plans slot for m: when a maintenance window in skip mode covers the
+// slot, every collection × location gets a `missed` (maintenance) row; else
+// each whose previous run is still queued or running gets a `missed`
+// (overlap) row instead, so runs never pile up; the rest are runs to
+// enqueue. busy holds the in-flight runs of m, windows the maintenance
+// windows covering m; tx only reads a snapshot the cache lacks.
+func fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.Time, busy []store.ActiveRun, windows []collection.MaintenanceWindow, snaps *snapshotCache) (fireResult, error) {
 	var res fireResult
+	if w, _, ok := schedulespec.ActiveWindow(windows, slot); ok && w.Mode == collection.WindowSkip {
+		reason := fmt.Sprintf("%s: window %q", collection.MissedMaintenance, w.Name)
+		rows, err := missAll(ctx, tx, m, slot, now, func(c collection.CollectionID, loc string) string { return SlotKey(m.ID, c, loc, slot) }, reason, snaps)
+		res.missed = rows
+		return res, err
+	}
 	inFlight := map[target]bool{}
 	for _, a := range busy {
 		if a.ScheduledFor != nil && a.ScheduledFor.Equal(slot) {

@@ -66,7 +66,8 @@ type AlertTarget struct {
 	ChannelIDs  []collection.ChannelID
 }
 
-// AlertTarget reads a monitor's name, locations, policy and channels.
+// AlertTarget reads a monitor's name, locations, policy and channels: those
+// it lists and those targeting one of its tags, each once.
 func (s *Store) AlertTarget(ctx context.Context, db DB, id collection.MonitorID) (AlertTarget, error) {
 	var t AlertTarget
 	var reminderS int64
@@ -74,7 +75,8 @@ func (s *Store) AlertTarget(ctx context.Context, db DB, id collection.MonitorID)
 	err := db.QueryRow(ctx, `
 		SELECT name, locations, failure_threshold, recovery_enabled, recovery_threshold, reminder_interval_s,
 			errored_mode, min_failed_locations,
-			COALESCE((SELECT array_agg(channel_id ORDER BY channel_id) FROM monitor_channels WHERE monitor_id = m.id), '{}')
+			COALESCE((SELECT array_agg(id ORDER BY id) FROM alert_channels ch
+				WHERE ch.id IN (SELECT channel_id FROM monitor_channels WHERE monitor_id = m.id) OR ch.target_tags && m.tags), '{}')
 		FROM monitors m WHERE id = $1`, id).
 		Scan(&t.MonitorName, &t.Locations, &t.Policy.FailureThreshold, &t.Policy.RecoveryEnabled, &t.Policy.RecoveryThreshold,
 			&reminderS, &errored, &t.Policy.MinFailedLocations, &t.ChannelIDs)

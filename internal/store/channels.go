@@ -115,12 +115,12 @@ WHERE id = $1`, ch.ID, strings.TrimSpace(ch.Name), ch.Type, sealed, s.box.KeyID(
 	return &out, nil
 }
 
-const channelColumns = `id, name, type, config_ciphertext, last_error, last_error_at, created_at, updated_at`
+const channelColumns = `id, name, type, config_ciphertext, last_error, last_error_at, created_at, updated_at, target_tags`
 
 func (s *Store) scanChannel(row pgx.Row) (collection.AlertChannel, error) {
 	var ch collection.AlertChannel
 	var sealed []byte
-	if err := row.Scan(&ch.ID, &ch.Name, &ch.Type, &sealed, &ch.LastError, &ch.LastErrorAt, &ch.CreatedAt, &ch.UpdatedAt); err != nil {
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.Type, &sealed, &ch.LastError, &ch.LastErrorAt, &ch.CreatedAt, &ch.UpdatedAt, &ch.TargetTags); err != nil {
 		return ch, err
 	}
 	plain, err := s.box.Open(sealed, channelContext(ch.ID))

@@ -27,6 +27,8 @@ import (
 type ListCollectionsParams struct {
 	// Search matches a substring of the name, case-insensitively.
 	Search string
+	// Tag keeps only collections carrying it ("" = all).
+	Tag string
 	// First is the page size (default 50, at most 500).
 	First int
 	// After is the last id of the previous page (0 = from the start).
@@ -225,7 +227,7 @@ func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.Collecti
 // only (Secrets maps each name to ""): only RunSecrets opens values. lock takes
 // the row FOR NO KEY UPDATE.
 func (s *Store) loadCollection(ctx context.Context, db DB, id collection.CollectionID, lock bool) (*collection.Collection, error) {
-	q := `SELECT id, name, description, created_at, updated_at FROM collections WHERE id = $1`
+	q := `SELECT id, name, description, tags, created_at, updated_at FROM collections WHERE id = $1`
 	if lock {
 		// NO KEY UPDATE serializes edits of one collection without blocking
 		// inserts that only reference it (runs, monitor links take KEY SHARE).
@@ -240,8 +242,11 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	defer func() { _ = br.Close() }()
 
 	c := &collection.Collection{}
-	if err := br.QueryRow().Scan(&c.ID, &c.Name, &c.Description, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := br.QueryRow().Scan(&c.ID, &c.Name, &c.Description, &c.Tags, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("loading collection %d: %w", id, translate(err))
+	}
+	if len(c.Tags) == 0 {
+		c.Tags = nil // untagged reads as a collection built in memory
 	}
 	rows, _ := br.Query()
 	vars, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
@@ -376,17 +381,17 @@ func (s *Store) RunSecrets(ctx context.Context, id collection.CollectionID) (map
 func (s *Store) ListCollections(ctx context.Context, p ListCollectionsParams) ([]collection.Collection, error) {
 	rows, err := s.pool.Query(ctx, `
 SELECT c.id, c.name, c.description, c.created_at, c.updated_at,
-    (SELECT jsonb_object_agg(v.name, v.value) FROM collection_variables v WHERE v.collection_id = c.id)
+    (SELECT jsonb_object_agg(v.name, v.value) FROM collection_variables v WHERE v.collection_id = c.id), c.tags
 FROM collections c
-WHERE c.id > $1 AND ($2 = '' OR c.name ILIKE '%' || $2 || '%' ESCAPE '\')
+WHERE c.id > $1 AND ($2 = '' OR c.name ILIKE '%' || $2 || '%' ESCAPE '\') AND ($4 = '' OR $4 = ANY(c.tags))
 ORDER BY c.id
-LIMIT $3`, p.After, escapeLike(p.Search), pageSize(p.First))
+LIMIT $3`, p.After, escapeLike(p.Search), pageSize(p.First), p.Tag)
 	if err != nil {
 		return nil, fmt.Errorf("listing collections: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (collection.Collection, error) {
 		var c collection.Collection
-		err := r.Scan(&c.ID, &c.Name, &c.Description, &c.CreatedAt, &c.UpdatedAt, &c.Variables)
+		err := r.Scan(&c.ID, &c.Name, &c.Description, &c.CreatedAt, &c.UpdatedAt, &c.Variables, &c.Tags)
 		return c, err
 	})
 	if err != nil {

@@ -18,6 +18,8 @@ type ListMonitorsParams struct {
 	First int
 	// After is the last id of the previous page (0 = from the start).
 	After collection.MonitorID
+	// Tag keeps only monitors carrying it ("" = all).
+	Tag string
 }
 
 const monitorColumns = `m.id, m.name, m.schedule, m.time_zone, m.enabled, m.locations, m.failure_threshold,
@@ -26,7 +28,8 @@ const monitorColumns = `m.id, m.name, m.schedule, m.time_zone, m.enabled, m.loca
     COALESCE((SELECT array_agg(mc.collection_id ORDER BY mc.position, mc.collection_id)
         FROM monitor_collections mc WHERE mc.monitor_id = m.id), '{}'),
     COALESCE((SELECT array_agg(mch.channel_id ORDER BY mch.channel_id)
-        FROM monitor_channels mch WHERE mch.monitor_id = m.id), '{}')`
+        FROM monitor_channels mch WHERE mch.monitor_id = m.id), '{}'),
+    m.tags`
 
 func scanMonitor(row pgx.Row) (collection.Monitor, error) {
 	var (
@@ -37,7 +40,7 @@ func scanMonitor(row pgx.Row) (collection.Monitor, error) {
 	)
 	err := row.Scan(&m.ID, &m.Name, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.Policy.FailureThreshold,
 		&m.Policy.RecoveryEnabled, &m.Policy.RecoveryThreshold, &reminder, &m.Policy.Errored,
-		&m.Policy.MinFailedLocations, &m.NextRunAt, &m.CreatedAt, &m.UpdatedAt, &cols, &chans)
+		&m.Policy.MinFailedLocations, &m.NextRunAt, &m.CreatedAt, &m.UpdatedAt, &cols, &chans, &m.Tags)
 	if err != nil {
 		return m, err
 	}
@@ -268,7 +271,8 @@ func (s *Store) GetMonitor(ctx context.Context, id collection.MonitorID) (*colle
 
 // ListMonitors returns a page of monitors ordered by id.
 func (s *Store) ListMonitors(ctx context.Context, p ListMonitorsParams) ([]collection.Monitor, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+monitorColumns+` FROM monitors m WHERE m.id > $1 ORDER BY m.id LIMIT $2`, p.After, pageSize(p.First))
+	rows, err := s.pool.Query(ctx, `SELECT `+monitorColumns+` FROM monitors m
+		WHERE m.id > $1 AND ($3 = '' OR $3 = ANY(m.tags)) ORDER BY m.id LIMIT $2`, p.After, pageSize(p.First), p.Tag)
 	if err != nil {
 		return nil, fmt.Errorf("listing monitors: %w", err)
 	}

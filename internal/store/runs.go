@@ -44,6 +44,8 @@ type ListRunsParams struct {
 	MonitorID    *collection.MonitorID
 	Statuses     []collection.RunStatus
 	Location     string
+	// Tag keeps runs of monitors or collections carrying it ("" = all).
+	Tag string
 	// Since and Until bound queued_at: Since <= queued_at < Until.
 	Since, Until *time.Time
 	// First is the page size (default 50, at most 500).
@@ -88,7 +90,7 @@ func DecodeRunCursor(s string) (RunCursor, error) {
 // runColumns are scanned by scanRun; the snapshot column is last so lists can
 // replace it with the name only.
 const runColumns = `id, collection_id, monitor_id, location, trigger, status, idempotency_key, scheduled_for,
-    queued_at, started_at, finished_at, COALESCE(duration_ms, 0), error, attempt, collection_name`
+    queued_at, started_at, finished_at, COALESCE(duration_ms, 0), error, attempt, collection_name, COALESCE(quiet, '')`
 
 const runColumnsWithSnapshot = runColumns + `, snapshot`
 
@@ -99,7 +101,7 @@ func scanRun(row pgx.Row, withSnapshot bool) (collection.Run, error) {
 		name string
 	)
 	dest := []any{&r.ID, &r.CollectionID, &r.MonitorID, &r.Location, &r.Trigger, &r.Status, &r.IdempotencyKey,
-		&r.ScheduledFor, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &ms, &r.Error, &r.Attempt, &name}
+		&r.ScheduledFor, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &ms, &r.Error, &r.Attempt, &name, &r.Quiet}
 	if withSnapshot {
 		dest = append(dest, &r.Snapshot)
 	}
@@ -270,6 +272,10 @@ func (s *Store) ListRuns(ctx context.Context, p ListRunsParams) ([]collection.Ru
 	}
 	if p.Location != "" {
 		where = append(where, "location = "+arg(p.Location))
+	}
+	if p.Tag != "" {
+		t := arg(p.Tag)
+		where = append(where, "(monitor_id IN (SELECT id FROM monitors WHERE "+t+" = ANY(tags)) OR collection_id IN (SELECT id FROM collections WHERE "+t+" = ANY(tags)))")
 	}
 	if p.Since != nil {
 		where = append(where, "queued_at >= "+arg(*p.Since))

@@ -28,6 +28,7 @@ const AccountPage = lazy(() => import('../features/settings/AccountPage').then((
 const StatusPagesPage = lazy(() => import('../features/status/StatusPagesPage').then((m) => ({ default: m.StatusPagesPage })));
 const StatusPageFormPage = lazy(() => import('../features/status/StatusPageFormPage').then((m) => ({ default: m.StatusPageFormPage })));
 const AuditLogPage = lazy(() => import('../features/settings/AuditLogPage').then((m) => ({ default: m.AuditLogPage })));
+const MaintenancePage = lazy(() => import('../features/maintenance/MaintenancePage').then((m) => ({ default: m.MaintenancePage })));
 const UsersPage = lazy(() => import('../features/settings/UsersPage').then((m) => ({ default: m.UsersPage })));
 
 /**
@@ -68,6 +69,7 @@ function makeRouter(onReset: () => void) {
           <Route path="status-pages" element={<StatusPagesPage />} />
           <Route path="status-pages/new" element={<StatusPageFormPage />} />
           <Route path="status-pages/:id" element={<StatusPageFormPage />} />
+          <Route path="maintenance" element={<MaintenancePage />} />
           <Route path="settings/tokens" element={<TokensPage />} />
           <Route path="settings/users" element={<UsersPage />} />
           <Route path="settings/audit" element={<AuditLogPage />} />

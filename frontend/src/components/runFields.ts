@@ -17,6 +17,7 @@ export const RunFieldsDoc = graphql(`
     location
     trigger
     status
+    quiet
     attempt
     error
     scheduledFor

@@ -19,6 +19,15 @@ export const MonitorCardDoc = graphql(`
     state
     locations
     nextRunAt
+    tags
+    maintenance {
+      window {
+        name
+        mode
+      }
+      windowEndsAt
+      mutedUntil
+    }
     collections {
       id
       name

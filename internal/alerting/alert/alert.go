@@ -75,6 +75,26 @@ type Event struct {
 	Locations    []string  `json:"locations,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitzero"`
 	At           time.Time `json:"at"`
+	// Held is set on the one message sent when a maintenance window or mute
+	// ends while the failure persists: what was held back meanwhile.
+	Held *HeldBack `json:"held,omitempty"`
+	// MuteURL opens the GUI's mute dialog for the incident (PublicURL/maintenance?…).
+	MuteURL string `json:"mute_url,omitempty"`
+}
+
+// HeldBack summarises the notifications a window or mute held back.
+type HeldBack struct {
+	// Runs is how many failing runs finished while held.
+	Runs int `json:"runs"`
+	// Since is when the first of them finished.
+	Since time.Time `json:"since"`
+	// Reason names what held them: `maintenance window "nightly deploy"`, `a mute`.
+	Reason string `json:"reason"`
+}
+
+// Line is the summary as one line of text.
+func (h HeldBack) Line() string {
+	return fmt.Sprintf("Held back during %s: %d failed run(s) since %s", h.Reason, h.Runs, h.Since.UTC().Format(time.RFC3339))
 }
 
 // FailedStep is the step that broke a run and why.
@@ -130,6 +150,9 @@ func (e Event) Lines() []string {
 		return []string{"This is a test alert from Catena. If you can read it, the channel works."}
 	}
 	var l []string
+	if e.Held != nil {
+		l = append(l, e.Held.Line())
+	}
 	l = append(l, "Monitor: "+e.MonitorName, "Collection: "+e.CollectionName)
 	if e.Kind == KindResolve {
 		if d := e.FailingFor(); d > 0 {
@@ -160,6 +183,9 @@ func (e Event) Lines() []string {
 	}
 	if e.RunURL != "" {
 		l = append(l, "Run: "+e.RunURL)
+	}
+	if e.MuteURL != "" && e.Kind != KindResolve {
+		l = append(l, "Mute for 2 h: "+e.MuteURL)
 	}
 	return l
 }

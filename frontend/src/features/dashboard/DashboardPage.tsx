@@ -1,9 +1,10 @@
 // The monitors at a glance: open incidents first, then every monitor with its
 // state, last run, uptime and p95 latency over 24 h and 7 d, and a sparkline.
-import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconMapPin, IconPlus } from '@tabler/icons-react';
 import { useEffect } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
+import { MaintenanceBadge, TagBadges } from '../maintenance/badges';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -48,8 +49,12 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
         <Anchor component={Link} to={`/monitors/${m.id}`} fw={600} truncate>
           {m.name}
         </Anchor>
-        <StatusBadge status={m.state} />
+        <Group gap={4} wrap="nowrap">
+          <MaintenanceBadge m={m.maintenance} />
+          <StatusBadge status={m.state} />
+        </Group>
       </Group>
+      <TagBadges tags={m.tags} />
       <Group justify="space-between" align="flex-end" wrap="nowrap">
         <SimpleGrid cols={2} spacing="xs" verticalSpacing={4}>
           <Figure label="Uptime 24 h" value={formatPercent(m.stats.uptime24h)} />
@@ -130,7 +135,10 @@ function LocationsPanel({ locations }: { locations: ReadonlyArray<LocationQueueF
 export function DashboardPage() {
   const [res, refetch] = useQuery({ query: DashboardDocument, context: DASHBOARD_CTX });
   const pages = useMonitorPages(DASHBOARD_CTX);
-  const monitors = [...pages.monitors].sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
+  const [params, setParams] = useSearchParams();
+  const tag = params.get('tag');
+  const allTags = Array.from(new Set(pages.monitors.flatMap((m) => m.tags))).sort();
+  const monitors = [...pages.monitors].filter((m) => !tag || m.tags.includes(tag)).sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name));
   const incidents = res.data?.incidents ?? [];
   const mres = pages.res;
   // Incidents and location queues change without a mutation here: refresh them.
@@ -171,6 +179,18 @@ export function DashboardPage() {
         </Stack>
       )}
       <LocationsPanel locations={getFragmentData(LocationQueueDoc, res.data?.locations) ?? []} />
+      {allTags.length > 0 && (
+        <Select
+          label="Tag"
+          placeholder="every monitor"
+          data={allTags}
+          value={tag}
+          onChange={(v) => setParams(v ? { tag: v } : {})}
+          clearable
+          w={220}
+          data-testid="dashboard-tag-filter"
+        />
+      )}
       {(res.error && !res.data) || (mres.error && !mres.data) ? (
         <ErrorState
           message={errorMessage(res.error ?? mres.error) ?? ''}

@@ -20,6 +20,7 @@ import { locationSuggestions } from './locations';
 import { PRESETS, formatInZone, previewSchedule } from './schedule';
 import { MonitorStatsPanel } from './MonitorStatsPanel';
 import { HistoryPanel } from '../versions/HistoryPanel';
+import { MonitorMaintenancePanel } from '../maintenance/MonitorMaintenancePanel';
 
 interface FormState {
   name: string;
@@ -187,6 +188,7 @@ export function MonitorFormPage() {
           )}
         </PageHeader>
         <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations')} />
+        {editing && m && <MonitorMaintenancePanel id={m.id} />}
         {editing && m && <MonitorStatsPanel monitorId={m.id} />}
         {editing && m && <BadgePanel monitorId={m.id} />}
         <TextInput label="Name" required value={f.name} onChange={(e) => set({ name: e.currentTarget.value })} error={errs.name} placeholder="Checkout every 5 minutes" />

@@ -7,6 +7,7 @@ import { errorMessage } from '../../lib/errors';
 import { formatMs, formatPercent } from '../../lib/format';
 import { MonitorWindowStatsDocument } from './statsApi';
 import { budgetLabel, seriesRows, stepPhaseRows } from './stats';
+import { bandAreas, useMaintenanceBands } from '../maintenance/MaintenanceBands';
 
 const WINDOWS: { value: StatsWindow; label: string }[] = [
   { value: 'HOUR', label: '1 h' },
@@ -34,6 +35,7 @@ export function MonitorStatsPanel({ monitorId }: { monitorId: string }) {
   const [window, setWindow] = useState<StatsWindow>('DAY');
   const [res] = useQuery({ query: MonitorWindowStatsDocument, variables: { id: monitorId, window } });
   const st = res.data?.monitorStats;
+  const maintenance = bandAreas(useMaintenanceBands(monitorId, st?.series.points ?? [], st?.series.stepSeconds ?? 0));
   return (
     <Paper withBorder p="md">
       <Stack gap="sm">
@@ -59,11 +61,15 @@ export function MonitorStatsPanel({ monitorId }: { monitorId: string }) {
               <SimpleGrid cols={{ base: 1, md: 2 }}>
                 <Stack gap={4}>
                   <Text size="sm">Uptime %</Text>
-                  <BarChart h={160} data={seriesRows(st.series.points)} dataKey="at" series={[{ name: 'uptime', color: 'teal' }]} yAxisProps={{ domain: [0, 100] }} xAxisProps={{ hide: true }} />
+                  <BarChart h={160} data={seriesRows(st.series.points)} dataKey="at" series={[{ name: 'uptime', color: 'teal' }]} yAxisProps={{ domain: [0, 100] }} xAxisProps={{ hide: true }}>
+                    {maintenance}
+                  </BarChart>
                 </Stack>
                 <Stack gap={4}>
                   <Text size="sm">Apdex</Text>
-                  <LineChart h={160} data={seriesRows(st.series.points)} dataKey="at" series={[{ name: 'apdex', color: 'blue' }]} yAxisProps={{ domain: [0, 1] }} xAxisProps={{ hide: true }} connectNulls={false} />
+                  <LineChart h={160} data={seriesRows(st.series.points)} dataKey="at" series={[{ name: 'apdex', color: 'blue' }]} yAxisProps={{ domain: [0, 1] }} xAxisProps={{ hide: true }} connectNulls={false}>
+                    {maintenance}
+                  </LineChart>
                 </Stack>
               </SimpleGrid>
             )}

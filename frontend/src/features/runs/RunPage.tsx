@@ -1,3 +1,4 @@
+import { QuietBadge } from '../maintenance/badges';
 import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import { IconArrowsDiff, IconPlayerStop } from '@tabler/icons-react';
 import { Link, useParams } from 'react-router';
@@ -41,6 +42,7 @@ export function RunPage() {
           <Group gap="sm">
             <span>Run #{run.id}</span>
             <StatusBadge status={run.status} size="md" />
+            <QuietBadge reason={run.quiet} />
           </Group>
         }
         description={

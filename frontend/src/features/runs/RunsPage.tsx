@@ -5,6 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { EmptyState, ErrorState, Loading, PageHeader } from '../../components/States';
 import { StatusBadge } from '../../components/StatusBadge';
+import { QuietBadge } from '../maintenance/badges';
 import type { RunStatus, RunsQuery } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, formatMs, relativeTime } from '../../lib/format';
@@ -47,6 +48,7 @@ function RunCard({ r, checked, onCheck }: { r: RunRow; checked: boolean; onCheck
               #{r.id}
             </Anchor>
             <StatusBadge status={r.status} />
+            <QuietBadge reason={r.quiet} />
           </Group>
           <Text size="sm" truncate>
             {r.collectionName}
@@ -76,6 +78,7 @@ export function RunsPage() {
   const collection = params.get('collection');
   const monitor = params.get('monitor');
   const location = params.get('location');
+  const tag = params.get('tag');
   const range = params.get('range') ?? '';
   const after = params.get('after');
   const since = RANGES[range] ? new Date(Date.now() - RANGES[range]).toISOString() : null;
@@ -83,7 +86,7 @@ export function RunsPage() {
   const sinceKey = since ? `${since.slice(0, 16)}:00Z` : null;
   const [res, refetch] = useQuery({
     query: RunsDocument,
-    variables: { status: status.length ? status : null, collectionId: collection, monitorId: monitor, location, since: sinceKey, first: 25, after },
+    variables: { status: status.length ? status : null, collectionId: collection, monitorId: monitor, location, since: sinceKey, first: 25, after, tag },
   });
   const [opts] = useQuery({ query: RunFilterOptionsDocument });
   const phone = useMediaQuery('(max-width: 48em)');
@@ -105,7 +108,7 @@ export function RunsPage() {
   };
   const locations = Array.from(new Set(['local', ...(opts.data?.monitors.edges.flatMap((e) => e.node.locations) ?? [])]));
   const edges = res.data?.runs.edges ?? [];
-  const filtered = status.length > 0 || collection || monitor || location || range;
+  const filtered = status.length > 0 || collection || monitor || location || range || tag;
   return (
     <Stack>
       <PageHeader title="History" description="Every run, newest first." />
@@ -114,6 +117,7 @@ export function RunsPage() {
         <Select label="Collection" placeholder="any" data={opts.data?.collections.edges.map((e) => ({ value: e.node.id, label: e.node.name })) ?? []} value={collection} onChange={(v) => set('collection', v)} clearable searchable w={200} />
         <Select label="Monitor" placeholder="any" data={opts.data?.monitors.edges.map((e) => ({ value: e.node.id, label: e.node.name })) ?? []} value={monitor} onChange={(v) => set('monitor', v)} clearable searchable w={200} />
         <Select label="Location" placeholder="any" data={locations} value={location} onChange={(v) => set('location', v)} clearable w={150} />
+        <Select label="Tag" placeholder="any" data={opts.data?.tags ?? []} value={tag} onChange={(v) => set('tag', v)} clearable searchable w={150} />
         <Select
           label="Time range"
           placeholder="all time"
@@ -184,7 +188,10 @@ export function RunsPage() {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <StatusBadge status={r.status} />
+                    <Group gap={4}>
+                      <StatusBadge status={r.status} />
+                      <QuietBadge reason={r.quiet} />
+                    </Group>
                     {r.error && (
                       <Text size="xs" c="dimmed" lineClamp={1} maw={220}>
                         {r.error}

@@ -19,8 +19,8 @@ export const CancelRunDocument = graphql(`
 `);
 
 export const RunsDocument = graphql(`
-  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String) {
-    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after) {
+  query Runs($collectionId: ID, $monitorId: ID, $status: [RunStatus!], $location: String, $since: Time, $until: Time, $first: Int, $after: String, $tag: String) {
+    runs(collectionId: $collectionId, monitorId: $monitorId, status: $status, location: $location, since: $since, until: $until, first: $first, after: $after, tag: $tag) {
       edges {
         cursor
         node {
@@ -37,6 +37,7 @@ export const RunsDocument = graphql(`
           trigger
           status
           error
+          quiet
           queuedAt
           finishedAt
           durationMs
@@ -81,5 +82,6 @@ export const RunFilterOptionsDocument = graphql(`
         }
       }
     }
+    tags
   }
 `);
