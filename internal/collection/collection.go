@@ -41,10 +41,13 @@ type Collection struct {
 	// Secrets holds secret values in memory only: files never carry them and the
 	// API never returns them. When non-nil, validation checks @<<secrets.NAME>>
 	// references against its keys.
-	Secrets   map[string]string `json:"-" yaml:"-"`
-	Steps     []Step            `json:"steps" yaml:"steps"`
-	CreatedAt time.Time         `json:"-" yaml:"-"`
-	UpdatedAt time.Time         `json:"-" yaml:"-"`
+	Secrets map[string]string `json:"-" yaml:"-"`
+	// Environments are the named variable sets a run may pick (see
+	// environment.go); a run's snapshot holds none (ForEnvironment).
+	Environments map[string]Environment `json:"environments,omitempty" yaml:"environments,omitempty"`
+	Steps        []Step                 `json:"steps" yaml:"steps"`
+	CreatedAt    time.Time              `json:"-" yaml:"-"`
+	UpdatedAt    time.Time              `json:"-" yaml:"-"`
 }
 
 // Step is one HTTP request with the assertions that judge its response, or

@@ -32,6 +32,8 @@ const (
 	TriggerSchedule Trigger = "schedule"
 	TriggerCLI      Trigger = "cli"
 	TriggerAPI      Trigger = "api"
+	// TriggerRetry: a monitor's retry before alerting (MonitorRetry).
+	TriggerRetry Trigger = "retry"
 )
 
 // Missed-run reasons.
@@ -69,6 +71,10 @@ type Run struct {
 	Error   string
 	Attempt int
 	Steps   []StepResult
+	// Environment is the environment the run used ("" for none).
+	Environment string
+	// Chain links a monitor's retries to the run they retry.
+	Chain RetryChain
 }
 
 // StepStatus is the outcome of one step.
