@@ -16,7 +16,7 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-func (r *mutationResolver) RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error) {
+func (r *mutationResolver) RunCollection(ctx context.Context, id string, location *string, environment *string) (*collection.Run, error) {
 	p, err := editor(ctx)
 	if err != nil {
 		return nil, err
@@ -44,6 +44,7 @@ func (r *mutationResolver) RunCollection(ctx context.Context, id string, locatio
 		Trigger:      collection.TriggerManual,
 		Snapshot:     *c,
 		CreatedBy:    &p.User.ID,
+		Environment:  deref(environment),
 	})
 	if err != nil {
 		return nil, err
