@@ -191,19 +191,6 @@ func (s *Store) SetEnvironment(ctx context.Context, p SetEnvironmentParams) (col
 // only the environments define.
 func (s *Store) DeleteEnvironment(ctx context.Context, id *collection.CollectionID, name string) error {
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if id != nil {
-			c, err := s.loadCollection(ctx, tx, *id, true)
-			if err != nil {
-				return err
-			}
-			if env, ok := c.Environments[name]; !ok || env.Shared {
-				return fmt.Errorf("environment %q of collection %d: %w", name, *id, collection.ErrNotFound)
-			}
-			delete(c.Environments, name)
-			if err := c.Validate(); err != nil {
-				return err
-			}
-		}
 		var monitor string
 		err := tx.QueryRow(ctx, `
 SELECT m.name FROM monitor_collections mc JOIN monitors m ON m.id = mc.monitor_id
@@ -216,6 +203,19 @@ ORDER BY m.id LIMIT 1`, id, name).Scan(&monitor)
 			return &collection.ConflictError{Field: "name", Message: fmt.Sprintf("monitor %q runs in environment %q; choose another environment for it first", monitor, name)}
 		case !errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("checking monitors of environment %q: %w", name, err)
+		}
+		if id != nil {
+			c, err := s.loadCollection(ctx, tx, *id, true)
+			if err != nil {
+				return err
+			}
+			if env, ok := c.Environments[name]; !ok || env.Shared {
+				return fmt.Errorf("environment %q of collection %d: %w", name, *id, collection.ErrNotFound)
+			}
+			delete(c.Environments, name)
+			if err := c.Validate(); err != nil {
+				return err
+			}
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM environments WHERE collection_id IS NOT DISTINCT FROM $1 AND name = $2`, id, name)
 		if err != nil {
