@@ -123,7 +123,9 @@ func TestEnvironmentsAPI(t *testing.T) {
 	}
 
 	// Run now in an environment: the run records it; an unknown one is refused by name.
-	var ran struct{ RunCollection struct{ ID, Environment string } }
+	var ran struct {
+		RunCollection struct{ ID, Environment string }
+	}
 	must(editor, `mutation($id: ID!) { runCollection(id: $id, environment: "staging") { id environment } }`, map[string]any{"id": id}, &ran)
 	if ran.RunCollection.Environment != "staging" {
 		t.Errorf("the run records environment %q, want staging", ran.RunCollection.Environment)
