@@ -1,4 +1,4 @@
-package collection_test
+package collection
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/catena-monitor/catena/internal/collection"
 )
 
 func TestEnvironmentsFile(t *testing.T) {
@@ -16,7 +14,7 @@ func TestEnvironmentsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := collection.Parse(data, "environments.yaml")
+	c, err := Parse(data, "environments.yaml")
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -47,8 +45,8 @@ func TestEnvironmentsFile(t *testing.T) {
 	}
 
 	_, err = c.ForEnvironment("qa")
-	var unknown *collection.UnknownEnvironmentError
-	if !errors.As(err, &unknown) || !errors.Is(err, collection.ErrInvalid) {
+	var unknown *UnknownEnvironmentError
+	if !errors.As(err, &unknown) || !errors.Is(err, ErrInvalid) {
 		t.Fatalf("ForEnvironment(qa) = %v, want an UnknownEnvironmentError", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, `"qa"`) || !strings.Contains(msg, "prod, staging") {
@@ -56,12 +54,12 @@ func TestEnvironmentsFile(t *testing.T) {
 	}
 
 	// Round trip: the file written back parses to the same environments.
-	for _, f := range []collection.Format{collection.FormatYAML, collection.FormatJSON} {
-		out, err := collection.Marshal(c, f)
+	for _, f := range []Format{FormatYAML, FormatJSON} {
+		out, err := Marshal(c, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := collection.Parse(out, "back")
+		back, err := Parse(out, "back")
 		if err != nil {
 			t.Fatalf("%s round trip: %v\n%s", f, err, out)
 		}
@@ -72,8 +70,8 @@ func TestEnvironmentsFile(t *testing.T) {
 
 	// A shared environment is not part of the file.
 	withShared := *c
-	withShared.Environments = map[string]collection.Environment{"prod": c.Environments["prod"], "team": {Shared: true, Variables: map[string]string{"base": "x"}}}
-	out, _ := collection.Marshal(&withShared, collection.FormatYAML)
+	withShared.Environments = map[string]Environment{"prod": c.Environments["prod"], "team": {Shared: true, Variables: map[string]string{"base": "x"}}}
+	out, _ := Marshal(&withShared, FormatYAML)
 	if strings.Contains(string(out), "team") {
 		t.Errorf("the file holds the shared environment team:\n%s", out)
 	}
@@ -81,34 +79,34 @@ func TestEnvironmentsFile(t *testing.T) {
 
 func TestEnvironmentsValidate(t *testing.T) {
 	t.Parallel()
-	base := func() *collection.Collection {
-		return &collection.Collection{
+	base := func() *Collection {
+		return &Collection{
 			Name:  "c",
-			Steps: []collection.Step{{Name: "a", Method: "GET", URL: "@<<vars.base>>/x"}},
+			Steps: []Step{{Name: "a", Method: "GET", URL: "@<<vars.base>>/x"}},
 		}
 	}
 	tests := []struct {
 		name string
-		envs map[string]collection.Environment
+		envs map[string]Environment
 		vars map[string]string
 		want []string // substrings of the error; nil: valid
 	}{
-		{"a variable every environment defines resolves", map[string]collection.Environment{
+		{"a variable every environment defines resolves", map[string]Environment{
 			"dev": {Variables: map[string]string{"base": "http://127.0.0.1:1"}}, "prod": {Variables: map[string]string{"base": "http://127.0.0.1:2"}},
 		}, nil, nil},
-		{"a variable one environment lacks names that environment", map[string]collection.Environment{
+		{"a variable one environment lacks names that environment", map[string]Environment{
 			"dev": {Variables: map[string]string{"base": "http://127.0.0.1:1"}}, "prod": {},
 		}, nil, []string{"steps[0].url", `environment "prod"`, `"base"`}},
-		{"a collection variable covers every environment", map[string]collection.Environment{"prod": {}}, map[string]string{"base": "http://127.0.0.1:1"}, nil},
-		{"bad environment name", map[string]collection.Environment{"pr od": {Variables: map[string]string{"base": "x"}}}, nil,
+		{"a collection variable covers every environment", map[string]Environment{"prod": {}}, map[string]string{"base": "http://127.0.0.1:1"}, nil},
+		{"bad environment name", map[string]Environment{"pr od": {Variables: map[string]string{"base": "x"}}}, nil,
 			[]string{"environments.pr od", `environment name "pr od"`}},
-		{"bad variable name names environment and key", map[string]collection.Environment{"dev": {Variables: map[string]string{"base": "x", "a b": "1"}}}, nil,
+		{"bad variable name names environment and key", map[string]Environment{"dev": {Variables: map[string]string{"base": "x", "a b": "1"}}}, nil,
 			[]string{"environments.dev.variables.a b", `environment "dev"`, `"a b"`}},
-		{"a reference in an environment value", map[string]collection.Environment{"dev": {Variables: map[string]string{"base": "@<<vars.other>>"}}}, nil,
+		{"a reference in an environment value", map[string]Environment{"dev": {Variables: map[string]string{"base": "@<<vars.other>>"}}}, nil,
 			[]string{"environments.dev.variables.base", "never expanded"}},
-		{"secret listed twice", map[string]collection.Environment{"dev": {Variables: map[string]string{"base": "x"}, Secrets: []string{"k", "k"}}}, nil,
+		{"secret listed twice", map[string]Environment{"dev": {Variables: map[string]string{"base": "x"}, Secrets: []string{"k", "k"}}}, nil,
 			[]string{"environments.dev.secrets[1]", "listed twice"}},
-		{"a name both variable and secret", map[string]collection.Environment{"dev": {Variables: map[string]string{"base": "x"}, Secrets: []string{"base"}}}, nil,
+		{"a name both variable and secret", map[string]Environment{"dev": {Variables: map[string]string{"base": "x"}, Secrets: []string{"base"}}}, nil,
 			[]string{"environments.dev.secrets[0]", "both a variable and a secret"}},
 		{"no environment and no variable", nil, nil, []string{`unknown variable "base"`}},
 	}
@@ -138,11 +136,11 @@ func TestEnvironmentsValidate(t *testing.T) {
 
 func TestEnvironmentSecretReferences(t *testing.T) {
 	t.Parallel()
-	c := &collection.Collection{
+	c := &Collection{
 		Name:         "c",
 		Secrets:      map[string]string{},
-		Environments: map[string]collection.Environment{"prod": {Secrets: []string{"token"}}},
-		Steps:        []collection.Step{{Name: "a", Method: "GET", URL: "http://127.0.0.1/", Headers: map[string]string{"A": "@<<secrets.token>>"}}},
+		Environments: map[string]Environment{"prod": {Secrets: []string{"token"}}},
+		Steps:        []Step{{Name: "a", Method: "GET", URL: "http://127.0.0.1/", Headers: map[string]string{"A": "@<<secrets.token>>"}}},
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("a secret an environment declares should resolve: %v", err)
@@ -156,18 +154,18 @@ func TestEnvironmentSecretReferences(t *testing.T) {
 func TestMonitorRetryValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		retry collection.MonitorRetry
+		retry MonitorRetry
 		want  string
 	}{
-		{collection.MonitorRetry{Retries: 2, Delay: 30e9}, ""},
-		{collection.MonitorRetry{Retries: 6}, "retry.retries"},
-		{collection.MonitorRetry{Retries: -1}, "retry.retries"},
-		{collection.MonitorRetry{Retries: 1, Delay: 11 * 60e9}, "retry.delay"},
-		{collection.MonitorRetry{Retries: 1, Delay: 1500e6}, "retry.delay"},
-		{collection.MonitorRetry{Retries: 1, Location: "EU West"}, "retry.location"},
+		{MonitorRetry{Retries: 2, Delay: 30e9}, ""},
+		{MonitorRetry{Retries: 6}, "retry.retries"},
+		{MonitorRetry{Retries: -1}, "retry.retries"},
+		{MonitorRetry{Retries: 1, Delay: 11 * 60e9}, "retry.delay"},
+		{MonitorRetry{Retries: 1, Delay: 1500e6}, "retry.delay"},
+		{MonitorRetry{Retries: 1, Location: "EU West"}, "retry.location"},
 	}
 	for _, tt := range tests {
-		m := collection.Monitor{Name: "m", Schedule: "every 5m", Retry: tt.retry}
+		m := Monitor{Name: "m", Schedule: "every 5m", Retry: tt.retry}
 		m.Normalize()
 		err := m.Validate()
 		switch {
