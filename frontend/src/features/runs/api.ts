@@ -4,6 +4,18 @@ export const RunDocument = graphql(`
   query Run($id: ID!) {
     run(id: $id) {
       ...RunFields
+      environment
+      retryAttempt
+      retryLimit
+      retried
+      retryOf {
+        id
+      }
+      retryChain {
+        id
+        status
+        retryAttempt
+      }
     }
   }
 `);
@@ -36,6 +48,9 @@ export const RunsDocument = graphql(`
           trigger
           status
           error
+          environment
+          retryAttempt
+          retried
           queuedAt
           finishedAt
           durationMs
