@@ -275,7 +275,7 @@ func stepOutcome(s collection.StepStatus) string {
 
 func trigger(t collection.Trigger) string {
 	switch t {
-	case collection.TriggerManual, collection.TriggerSchedule, collection.TriggerCLI, collection.TriggerAPI:
+	case collection.TriggerManual, collection.TriggerSchedule, collection.TriggerCLI, collection.TriggerAPI, collection.TriggerRetry:
 		return string(t)
 	}
 	return "other"
