@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func (b *bundle) retryOf(first collection.RunID, n int) collection.RunID {
 	b.t.Helper()
 	var id collection.RunID
 	err := b.pool.QueryRow(context.Background(), `SELECT id FROM runs WHERE retry_of = $1 AND retry_attempt = $2`, first, n).Scan(&id)
-	if err != nil && err != pgx.ErrNoRows {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		b.t.Fatal(err)
 	}
 	return id
