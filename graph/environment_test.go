@@ -199,7 +199,24 @@ func TestEnvironmentsAPI(t *testing.T) {
 		t.Errorf("deleting prod answered false")
 	}
 
-	must(viewer, `query($id: ID!) { exportCollection(id: $id) }`, map[string]any{"id": id}, nil)
+	// The GUI's save (replaceCollection without environments) keeps them and their secrets.
+	must(editor, `mutation($id: ID!, $in: CollectionInput!) { replaceCollection(id: $id, input: $in) { id } }`, map[string]any{"id": id, "in": map[string]any{
+		"name": "stages", "variables": []map[string]any{{"name": "base", "value": "http://127.0.0.1:9"}, {"name": "stage", "value": "local"}},
+		"steps": []map[string]any{{"name": "who", "method": "GET", "url": "@<<vars.base>>/who", "headers": []map[string]any{{"name": "X-Key", "value": "@<<secrets.key>>"}}}},
+	}}, nil)
+	var kept struct {
+		Collection struct{ Environments []struct{ Name string } }
+	}
+	must(viewer, `query($id: ID!) { collection(id: $id) { environments { name } } }`, map[string]any{"id": id}, &kept)
+	if len(kept.Collection.Environments) != 2 {
+		t.Errorf("after a save without environments: %+v, want staging and the shared team", kept.Collection.Environments)
+	}
+
+	var exported struct{ ExportCollection string }
+	must(viewer, `query($id: ID!) { exportCollection(id: $id) }`, map[string]any{"id": id}, &exported)
+	if !strings.Contains(exported.ExportCollection, "environments:") || !strings.Contains(exported.ExportCollection, "staging:") || strings.Contains(exported.ExportCollection, "team") {
+		t.Errorf("the export should hold staging and not the shared team:\n%s", exported.ExportCollection)
+	}
 	for i, a := range answers {
 		if secrettest.Leaks(a) {
 			t.Errorf("answer %d shows the environment secret: %s", i, a)
