@@ -45,6 +45,10 @@ const (
 	// MissedSchedulerLag: a slot passed while the scheduler ran but was behind;
 	// a later slot of the monitor ran in its place.
 	MissedSchedulerLag = "scheduler_lag"
+	// MissedUnknownEnvironment: the monitor picked an environment the
+	// collection no longer has (deleting one a monitor uses is refused, so
+	// only a race gets here).
+	MissedUnknownEnvironment = "unknown_environment"
 )
 
 // DefaultLocation is where runs go when no location is chosen.

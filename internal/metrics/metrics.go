@@ -286,7 +286,7 @@ func trigger(t collection.Trigger) string {
 func missedReason(e string) string {
 	reason, _, _ := strings.Cut(e, ":")
 	switch reason = strings.TrimSpace(reason); reason {
-	case collection.MissedOverlap, collection.MissedSchedulerDown, collection.MissedDSTGap, collection.MissedStale:
+	case collection.MissedOverlap, collection.MissedSchedulerDown, collection.MissedDSTGap, collection.MissedStale, collection.MissedUnknownEnvironment:
 		return reason
 	}
 	return "other"

@@ -222,8 +222,10 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 		if !ok {
 			return nil, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", m.ID, cid, collection.ErrNotFound)
 		}
+		env := m.Environments[cid]
+		_, known := snap.Environments[env]
 		for _, loc := range locations {
-			run, _, err := c.EnqueueRun(ctx, tx, store.InsertRunParams{
+			p := store.InsertRunParams{
 				CollectionID:   &cid,
 				MonitorID:      &mid,
 				Location:       loc,
@@ -231,8 +233,20 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 				ScheduledFor:   &slotUTC,
 				IdempotencyKey: MonitorRunKey(m.ID, cid, loc, slotUTC),
 				Snapshot:       snap,
-				Environment:    m.Environments[cid],
-			})
+				Environment:    env,
+			}
+			if env != "" && !known {
+				// The environment went away since the monitor chose it: the
+				// slot is recorded missed with the reason, not retried forever.
+				p.Status, p.Error, p.Environment = collection.RunMissed, collection.MissedUnknownEnvironment, ""
+				run, _, err := c.store.InsertRun(ctx, tx, p)
+				if err != nil {
+					return nil, err
+				}
+				runs = append(runs, run)
+				continue
+			}
+			run, _, err := c.EnqueueRun(ctx, tx, p)
 			if err != nil {
 				return nil, err
 			}

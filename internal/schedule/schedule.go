@@ -141,10 +141,6 @@ type fireResult struct {
 	missed []store.MissedRunParams
 }
 
-// MissedUnknownEnvironment is the reason of a slot whose monitor picked an
-// environment the collection no longer has.
-const MissedUnknownEnvironment = "unknown_environment"
-
 // fire plans slot for m: each collection × location whose previous run is
 // still queued or running gets a `missed` (overlap) row instead, so runs
 // never pile up; the rest are runs to enqueue. busy holds the in-flight runs
@@ -181,11 +177,9 @@ func fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.
 			}
 			env := m.Environments[c]
 			if _, known := snap.Environments[env]; env != "" && !known {
-				// Deleted since the monitor chose it (deletion is refused while
-				// a monitor uses it, so only a race gets here): say so on the slot.
 				res.missed = append(res.missed, store.MissedRunParams{
 					MonitorID: m.ID, CollectionID: c, Location: loc, ScheduledFor: slot,
-					IdempotencyKey: SlotKey(m.ID, c, loc, slot), Error: MissedUnknownEnvironment,
+					IdempotencyKey: SlotKey(m.ID, c, loc, slot), Error: collection.MissedUnknownEnvironment,
 					Snapshot: *snap, At: now,
 				})
 				continue
