@@ -134,6 +134,21 @@ func TestEnvironmentsAPI(t *testing.T) {
 	if unknown.code() != "INVALID" || !strings.Contains(unknown.Errors[0].Message, `"qa"`) || !strings.Contains(unknown.Errors[0].Message, "prod, staging, team") {
 		t.Errorf("an unknown environment: %+v", unknown.Errors)
 	}
+	// A collection whose variable only its environments define cannot run without one.
+	var only struct {
+		ImportCollection struct{ Collection struct{ ID string } }
+	}
+	must(editor, `mutation($d: String!) { importCollection(format: CATENA, document: $d) { collection { id } } }`, map[string]any{"d": `name: env only
+environments:
+  dev: {variables: {base: "http://127.0.0.1:9"}}
+steps:
+  - {name: a, url: "@<<vars.base>>/x"}
+`}, &only)
+	if r := post(editor, `mutation($id: ID!) { runCollection(id: $id) { id } }`, map[string]any{"id": only.ImportCollection.Collection.ID}); r.code() != "INVALID" || !strings.Contains(string(mustJSON(t, r.Errors)), `unknown variable \"base\"`) {
+		t.Errorf("running without the environment its variable needs: %+v", r.Errors)
+	}
+	must(editor, `mutation($id: ID!) { runCollection(id: $id, environment: "dev") { id } }`, map[string]any{"id": only.ImportCollection.Collection.ID}, nil)
+
 	var got struct {
 		Run struct {
 			Environment  string

@@ -38,6 +38,11 @@ func (r *mutationResolver) RunCollection(ctx context.Context, id string, locatio
 	if len(c.Steps) == 0 {
 		return nil, collection.Invalid("steps", "collection %q has no steps to run; add a step first", c.Name)
 	}
+	if len(c.Environments) > 0 {
+		if err := c.CheckEnvironment(deref(environment)); err != nil {
+			return nil, err
+		}
+	}
 	run, err := r.enqueueRun(ctx, store.InsertRunParams{
 		CollectionID: &cid,
 		Location:     loc,

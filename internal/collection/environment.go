@@ -220,3 +220,17 @@ func withoutShared(c *Collection) *Collection {
 	}
 	return &out
 }
+
+// CheckEnvironment validates c as a run in environment env would use it (""
+// for none), so that every @<<vars.NAME>> resolves there. Secret references
+// are left to the runner, as for a collection without environments. It is
+// how "run now" and a monitor refuse, before anything is queued, a run that
+// would stop at its first unresolved variable.
+func (c *Collection) CheckEnvironment(env string) error {
+	out, err := c.ForEnvironment(env)
+	if err != nil {
+		return err
+	}
+	out.Secrets = nil
+	return out.Validate()
+}
