@@ -44,9 +44,10 @@ type RunStore interface {
 	// StartRun marks the run running for attempt with a lease until leaseUntil
 	// and returns it with its snapshot.
 	StartRun(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (collection.Run, error)
-	// RunSecrets opens the secret values a collection holds now (none when it
-	// has none). Only the runner calls it, as it starts a run.
-	RunSecrets(ctx context.Context, id collection.CollectionID) (map[string]string, error)
+	// RunSecrets opens the secret values a collection holds now, with those of
+	// the run's environment env laid over them ("" for none; none when it has
+	// none). Only the runner calls it, as it starts a run.
+	RunSecrets(ctx context.Context, id collection.CollectionID, env string) (map[string]string, error)
 	// HeartbeatRun extends the lease and reports whether a user asked to cancel.
 	HeartbeatRun(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (cancelRequested bool, err error)
 	// RecordSteps upserts finished steps of a long run (keyed run, attempt, position).
@@ -174,7 +175,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	// Only the runner opens secrets: the stored snapshot never holds them.
 	secrets := map[string]string{}
 	if run.CollectionID != nil { // nil: the collection was deleted, its secrets with it
-		if secrets, err = w.cfg.Store.RunSecrets(ctx, *run.CollectionID); err != nil {
+		if secrets, err = w.cfg.Store.RunSecrets(ctx, *run.CollectionID, run.Environment); err != nil {
 			return fmt.Errorf("loading secrets of run %d: %w", id, err)
 		}
 	}

@@ -145,6 +145,9 @@ func monitorFromInput(in model.MonitorInput) (*collection.Monitor, error) {
 	} else {
 		m.Policy = collection.DefaultAlertPolicy()
 	}
+	if err := monitorExtrasFromInput(m, in); err != nil {
+		return nil, err
+	}
 	m.Normalize()
 	return m, nil
 }

@@ -37,6 +37,12 @@ func (r *Resolver) checkMonitor(ctx context.Context, input model.MonitorInput) (
 			// A draft may have no steps, but a monitor of one would pass forever having checked nothing.
 			return nil, collection.Invalid("collectionIds", "collection %s (%q) has no steps; add a step before monitoring it", model.FormatID(id), c.Name)
 		}
+		if _, known := c.Environments[m.Environments[id]]; len(c.Environments) > 0 && (known || m.Environments[id] == "") {
+			// An unknown environment is the store's to refuse, with the list of known ones.
+			if err := c.CheckEnvironment(m.Environments[id]); err != nil {
+				return nil, err
+			}
+		}
 		cs = append(cs, *c)
 	}
 	if err := m.ValidateTimeouts(s.MinInterval(), cs); err != nil {

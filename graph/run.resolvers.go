@@ -16,7 +16,7 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-func (r *mutationResolver) RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error) {
+func (r *mutationResolver) RunCollection(ctx context.Context, id string, location *string, environment *string) (*collection.Run, error) {
 	p, err := editor(ctx)
 	if err != nil {
 		return nil, err
@@ -38,12 +38,18 @@ func (r *mutationResolver) RunCollection(ctx context.Context, id string, locatio
 	if len(c.Steps) == 0 {
 		return nil, collection.Invalid("steps", "collection %q has no steps to run; add a step first", c.Name)
 	}
+	if len(c.Environments) > 0 {
+		if err := c.CheckEnvironment(deref(environment)); err != nil {
+			return nil, err
+		}
+	}
 	run, err := r.enqueueRun(ctx, store.InsertRunParams{
 		CollectionID: &cid,
 		Location:     loc,
 		Trigger:      collection.TriggerManual,
 		Snapshot:     *c,
 		CreatedBy:    &p.User.ID,
+		Environment:  deref(environment),
 	})
 	if err != nil {
 		return nil, err

@@ -50,6 +50,7 @@ func (r *Resolver) runMonitorNow(ctx context.Context, m *collection.Monitor, use
 					ScheduledFor: &slot,
 					Snapshot:     snaps[cid],
 					CreatedBy:    &user,
+					Environment:  m.Environments[cid],
 				})
 				if err != nil {
 					return err

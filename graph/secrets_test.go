@@ -40,7 +40,7 @@ func TestReplaceCollectionKeepsSecretValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.store.RunSecrets(context.Background(), cid)
+	got, err := e.store.RunSecrets(context.Background(), cid, "")
 	want := map[string]string{"password": "hunter2-very-secret", "extra": "extra-value"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("stored secrets = %v, %v; want %v", got, err, want)

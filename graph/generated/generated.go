@@ -161,6 +161,7 @@ type ComplexityRoot struct {
 	Collection struct {
 		CreatedAt     func(childComplexity int) int
 		Description   func(childComplexity int) int
+		Environments  func(childComplexity int) int
 		ID            func(childComplexity int) int
 		LastRun       func(childComplexity int) int
 		LatestVersion func(childComplexity int) int
@@ -203,6 +204,13 @@ type ComplexityRoot struct {
 		Incident    func(childComplexity int) int
 		LastError   func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	Environment struct {
+		Name      func(childComplexity int) int
+		Secrets   func(childComplexity int) int
+		Shared    func(childComplexity int) int
+		Variables func(childComplexity int) int
 	}
 
 	ExtractedValue struct {
@@ -298,6 +306,7 @@ type ComplexityRoot struct {
 		Collections        func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		Enabled            func(childComplexity int) int
+		Environments       func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Locations          func(childComplexity int) int
 		Maintenance        func(childComplexity int) int
@@ -305,6 +314,7 @@ type ComplexityRoot struct {
 		Name               func(childComplexity int) int
 		NextRunAt          func(childComplexity int) int
 		Policy             func(childComplexity int) int
+		Retry              func(childComplexity int) int
 		Schedule           func(childComplexity int) int
 		ScheduleStatus     func(childComplexity int) int
 		State              func(childComplexity int) int
@@ -329,6 +339,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MonitorEnvironment struct {
+		Collection  func(childComplexity int) int
+		Environment func(childComplexity int) int
+	}
+
 	MonitorMaintenance struct {
 		MutedUntil   func(childComplexity int) int
 		Window       func(childComplexity int) int
@@ -341,6 +356,12 @@ type ComplexityRoot struct {
 		RetentionRunsDays    func(childComplexity int) int
 		RetentionTimingsDays func(childComplexity int) int
 		SloTarget            func(childComplexity int) int
+	}
+
+	MonitorRetry struct {
+		DelaySeconds func(childComplexity int) int
+		Location     func(childComplexity int) int
+		Retries      func(childComplexity int) int
 	}
 
 	MonitorScheduleStatus struct {
@@ -376,6 +397,7 @@ type ComplexityRoot struct {
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DeleteAlertChannel       func(childComplexity int, id string) int
 		DeleteCollection         func(childComplexity int, id string) int
+		DeleteEnvironment        func(childComplexity int, collectionID *string, name string) int
 		DeleteMaintenanceWindow  func(childComplexity int, id string) int
 		DeleteMonitor            func(childComplexity int, id string) int
 		DeleteStatusPage         func(childComplexity int, id string) int
@@ -394,10 +416,11 @@ type ComplexityRoot struct {
 		RestoreMonitorVersion    func(childComplexity int, id string, version int) int
 		ResumeMonitor            func(childComplexity int, id string) int
 		RevokeAPIToken           func(childComplexity int, id string) int
-		RunCollection            func(childComplexity int, id string, location *string) int
+		RunCollection            func(childComplexity int, id string, location *string, environment *string) int
 		RunMonitorNow            func(childComplexity int, id string) int
 		SetChannelTargetTags     func(childComplexity int, id string, tags []string) int
 		SetCollectionTags        func(childComplexity int, id string, tags []string) int
+		SetEnvironment           func(childComplexity int, collectionID *string, input model.EnvironmentInput) int
 		SetIncidentPublicNote    func(childComplexity int, id string, note string) int
 		SetMonitorBadge          func(childComplexity int, id string, enabled bool) int
 		SetMonitorObjectives     func(childComplexity int, monitorID string, input model.MonitorObjectivesInput) int
@@ -463,6 +486,7 @@ type ComplexityRoot struct {
 		Runs               func(childComplexity int, collectionID *string, monitorID *string, status []collection.RunStatus, location *string, since *time.Time, until *time.Time, first *int, after *string, tag *string) int
 		SchedulePreview    func(childComplexity int, schedule string, timeZone *string, count *int) int
 		SetupRequired      func(childComplexity int) int
+		SharedEnvironments func(childComplexity int) int
 		StatusPage         func(childComplexity int, id string) int
 		StatusPages        func(childComplexity int) int
 		Tags               func(childComplexity int) int
@@ -496,6 +520,7 @@ type ComplexityRoot struct {
 		CollectionName    func(childComplexity int) int
 		CollectionVersion func(childComplexity int) int
 		DurationMs        func(childComplexity int) int
+		Environment       func(childComplexity int) int
 		Error             func(childComplexity int) int
 		FinishedAt        func(childComplexity int) int
 		ID                func(childComplexity int) int
@@ -503,6 +528,11 @@ type ComplexityRoot struct {
 		Monitor           func(childComplexity int) int
 		QueuedAt          func(childComplexity int) int
 		Quiet             func(childComplexity int) int
+		Retried           func(childComplexity int) int
+		RetryAttempt      func(childComplexity int) int
+		RetryChain        func(childComplexity int) int
+		RetryLimit        func(childComplexity int) int
+		RetryOf           func(childComplexity int) int
 		ScheduledFor      func(childComplexity int) int
 		StartedAt         func(childComplexity int) int
 		Status            func(childComplexity int) int
@@ -741,6 +771,7 @@ type CollectionResolver interface {
 	Monitors(ctx context.Context, obj *collection.Collection) ([]collection.Monitor, error)
 
 	LatestVersion(ctx context.Context, obj *collection.Collection) (*int, error)
+	Environments(ctx context.Context, obj *collection.Collection) ([]model.Environment, error)
 	Tags(ctx context.Context, obj *collection.Collection) ([]string, error)
 }
 type DeliveryResolver interface {
@@ -781,6 +812,8 @@ type MonitorResolver interface {
 	Stats(ctx context.Context, obj *collection.Monitor) (*model.MonitorStats, error)
 	ScheduleStatus(ctx context.Context, obj *collection.Monitor) (*model.MonitorScheduleStatus, error)
 
+	Environments(ctx context.Context, obj *collection.Monitor) ([]model.MonitorEnvironment, error)
+	Retry(ctx context.Context, obj *collection.Monitor) (*model.MonitorRetry, error)
 	Tags(ctx context.Context, obj *collection.Monitor) ([]string, error)
 	Maintenance(ctx context.Context, obj *collection.Monitor) (*model.MonitorMaintenance, error)
 	MaintenanceWindows(ctx context.Context, obj *collection.Monitor) ([]collection.MaintenanceWindow, error)
@@ -806,6 +839,8 @@ type MutationResolver interface {
 	MoveStep(ctx context.Context, collectionID string, id string, position int) (*collection.Collection, error)
 	SetSecret(ctx context.Context, collectionID string, name string, value *string) (*collection.Collection, error)
 	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error)
+	SetEnvironment(ctx context.Context, collectionID *string, input model.EnvironmentInput) (*model.Environment, error)
+	DeleteEnvironment(ctx context.Context, collectionID *string, name string) (bool, error)
 	AssignIncident(ctx context.Context, id string, userID *string) (*collection.Incident, error)
 	SnoozeIncident(ctx context.Context, id string, minutes int) (*collection.Incident, error)
 	AddIncidentNote(ctx context.Context, id string, body string) (*collection.IncidentNote, error)
@@ -824,7 +859,7 @@ type MutationResolver interface {
 	DeleteMonitor(ctx context.Context, id string) (string, error)
 	PauseMonitor(ctx context.Context, id string) (*collection.Monitor, error)
 	ResumeMonitor(ctx context.Context, id string) (*collection.Monitor, error)
-	RunCollection(ctx context.Context, id string, location *string) (*collection.Run, error)
+	RunCollection(ctx context.Context, id string, location *string, environment *string) (*collection.Run, error)
 	CancelRun(ctx context.Context, id string) (*collection.Run, error)
 	SetMonitorObjectives(ctx context.Context, monitorID string, input model.MonitorObjectivesInput) (*model.MonitorObjectives, error)
 	PinRun(ctx context.Context, id string, pinned bool) (bool, error)
@@ -859,6 +894,7 @@ type QueryResolver interface {
 	Collections(ctx context.Context, search *string, first *int, after *string, tag *string) (*model.CollectionConnection, error)
 	Collection(ctx context.Context, id string) (*collection.Collection, error)
 	ExportCollection(ctx context.Context, id string, format *model.ExportFormat) (string, error)
+	SharedEnvironments(ctx context.Context) ([]model.Environment, error)
 	Assignees(ctx context.Context) ([]model.Assignee, error)
 	MaintenanceWindows(ctx context.Context) ([]collection.MaintenanceWindow, error)
 	MaintenanceWindow(ctx context.Context, id string) (*collection.MaintenanceWindow, error)
@@ -892,6 +928,12 @@ type RunResolver interface {
 	DurationMs(ctx context.Context, obj *collection.Run) (int, error)
 	Steps(ctx context.Context, obj *collection.Run) ([]collection.StepResult, error)
 	CollectionVersion(ctx context.Context, obj *collection.Run) (*int, error)
+	Environment(ctx context.Context, obj *collection.Run) (*string, error)
+	RetryOf(ctx context.Context, obj *collection.Run) (*collection.Run, error)
+	RetryAttempt(ctx context.Context, obj *collection.Run) (int, error)
+	RetryLimit(ctx context.Context, obj *collection.Run) (int, error)
+	Retried(ctx context.Context, obj *collection.Run) (bool, error)
+	RetryChain(ctx context.Context, obj *collection.Run) ([]collection.Run, error)
 	Quiet(ctx context.Context, obj *collection.Run) (*string, error)
 }
 type ScreenshotResolver interface {
@@ -1363,6 +1405,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Collection.Description(childComplexity), true
+	case "Collection.environments":
+		if e.ComplexityRoot.Collection.Environments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Environments(childComplexity), true
 	case "Collection.id":
 		if e.ComplexityRoot.Collection.ID == nil {
 			break
@@ -1530,6 +1578,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+
+	case "Environment.name":
+		if e.ComplexityRoot.Environment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Name(childComplexity), true
+	case "Environment.secrets":
+		if e.ComplexityRoot.Environment.Secrets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Secrets(childComplexity), true
+	case "Environment.shared":
+		if e.ComplexityRoot.Environment.Shared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Shared(childComplexity), true
+	case "Environment.variables":
+		if e.ComplexityRoot.Environment.Variables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Environment.Variables(childComplexity), true
 
 	case "ExtractedValue.name":
 		if e.ComplexityRoot.ExtractedValue.Name == nil {
@@ -1918,6 +1991,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Enabled(childComplexity), true
+	case "Monitor.environments":
+		if e.ComplexityRoot.Monitor.Environments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Environments(childComplexity), true
 	case "Monitor.id":
 		if e.ComplexityRoot.Monitor.ID == nil {
 			break
@@ -1960,6 +2039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Policy(childComplexity), true
+	case "Monitor.retry":
+		if e.ComplexityRoot.Monitor.Retry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Retry(childComplexity), true
 	case "Monitor.schedule":
 		if e.ComplexityRoot.Monitor.Schedule == nil {
 			break
@@ -2042,6 +2127,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
 
+	case "MonitorEnvironment.collection":
+		if e.ComplexityRoot.MonitorEnvironment.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorEnvironment.Collection(childComplexity), true
+	case "MonitorEnvironment.environment":
+		if e.ComplexityRoot.MonitorEnvironment.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorEnvironment.Environment(childComplexity), true
+
 	case "MonitorMaintenance.mutedUntil":
 		if e.ComplexityRoot.MonitorMaintenance.MutedUntil == nil {
 			break
@@ -2091,6 +2189,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MonitorObjectives.SloTarget(childComplexity), true
+
+	case "MonitorRetry.delaySeconds":
+		if e.ComplexityRoot.MonitorRetry.DelaySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorRetry.DelaySeconds(childComplexity), true
+	case "MonitorRetry.location":
+		if e.ComplexityRoot.MonitorRetry.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorRetry.Location(childComplexity), true
+	case "MonitorRetry.retries":
+		if e.ComplexityRoot.MonitorRetry.Retries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorRetry.Retries(childComplexity), true
 
 	case "MonitorScheduleStatus.attempts":
 		if e.ComplexityRoot.MonitorScheduleStatus.Attempts == nil {
@@ -2325,6 +2442,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCollection(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteEnvironment":
+		if e.ComplexityRoot.Mutation.DeleteEnvironment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteEnvironment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteEnvironment(childComplexity, args["collectionId"].(*string), args["name"].(string)), true
 	case "Mutation.deleteMaintenanceWindow":
 		if e.ComplexityRoot.Mutation.DeleteMaintenanceWindow == nil {
 			break
@@ -2528,7 +2656,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RunCollection(childComplexity, args["id"].(string), args["location"].(*string)), true
+		return e.ComplexityRoot.Mutation.RunCollection(childComplexity, args["id"].(string), args["location"].(*string), args["environment"].(*string)), true
 	case "Mutation.runMonitorNow":
 		if e.ComplexityRoot.Mutation.RunMonitorNow == nil {
 			break
@@ -2562,6 +2690,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCollectionTags(childComplexity, args["id"].(string), args["tags"].([]string)), true
+	case "Mutation.setEnvironment":
+		if e.ComplexityRoot.Mutation.SetEnvironment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEnvironment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEnvironment(childComplexity, args["collectionId"].(*string), args["input"].(model.EnvironmentInput)), true
 	case "Mutation.setIncidentPublicNote":
 		if e.ComplexityRoot.Mutation.SetIncidentPublicNote == nil {
 			break
@@ -3050,6 +3189,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SetupRequired(childComplexity), true
+	case "Query.sharedEnvironments":
+		if e.ComplexityRoot.Query.SharedEnvironments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SharedEnvironments(childComplexity), true
 	case "Query.statusPage":
 		if e.ComplexityRoot.Query.StatusPage == nil {
 			break
@@ -3195,6 +3340,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.DurationMs(childComplexity), true
+	case "Run.environment":
+		if e.ComplexityRoot.Run.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Environment(childComplexity), true
 	case "Run.error":
 		if e.ComplexityRoot.Run.Error == nil {
 			break
@@ -3237,6 +3388,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Quiet(childComplexity), true
+	case "Run.retried":
+		if e.ComplexityRoot.Run.Retried == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Retried(childComplexity), true
+	case "Run.retryAttempt":
+		if e.ComplexityRoot.Run.RetryAttempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.RetryAttempt(childComplexity), true
+	case "Run.retryChain":
+		if e.ComplexityRoot.Run.RetryChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.RetryChain(childComplexity), true
+	case "Run.retryLimit":
+		if e.ComplexityRoot.Run.RetryLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.RetryLimit(childComplexity), true
+	case "Run.retryOf":
+		if e.ComplexityRoot.Run.RetryOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.RetryOf(childComplexity), true
 	case "Run.scheduledFor":
 		if e.ComplexityRoot.Run.ScheduledFor == nil {
 			break
@@ -4127,10 +4308,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCollectionInput,
 		ec.unmarshalInputConfigEntryInput,
 		ec.unmarshalInputCreateUserInput,
+		ec.unmarshalInputEnvironmentInput,
 		ec.unmarshalInputHeaderInput,
 		ec.unmarshalInputMaintenanceWindowInput,
+		ec.unmarshalInputMonitorEnvironmentInput,
 		ec.unmarshalInputMonitorInput,
 		ec.unmarshalInputMonitorObjectivesInput,
+		ec.unmarshalInputMonitorRetryInput,
 		ec.unmarshalInputRetryInput,
 		ec.unmarshalInputSecretInput,
 		ec.unmarshalInputStatsRange,
@@ -4810,6 +4994,122 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/environment.graphqls", Input: `# Environments (named variable sets a run picks: dev, staging, prod) and a
+# monitor's retry before alerting. docs/environments.md and docs/alerts.md.
+
+"""
+A named set of variables and secrets laid over a collection's own when a run
+picks it: its values override the collection's, and @<<vars.NAME>> and
+@<<secrets.NAME>> resolve through it. An environment belongs to one collection
+(defined in its file under environments:) or is shared by every collection; a
+collection's own environment wins over a shared one of the same name.
+"""
+type Environment {
+  "Letters, digits, _ and - (at most 100 characters)."
+  name: String!
+  "True for a shared environment (stored outside any collection, referenced by name)."
+  shared: Boolean!
+  variables: [Variable!]!
+  "Secret names only: values are write-only, stored encrypted and never returned."
+  secrets: [Secret!]!
+}
+
+extend type Collection {
+  "The environments a run of this collection can pick: its own and the shared ones, by name."
+  environments: [Environment!]!
+}
+
+input EnvironmentInput {
+  name: String!
+  "Replaces the environment's variables when given; null keeps them."
+  variables: [VariableInput!]
+  "Secrets to set (value) or delete (null); the others are kept."
+  secrets: [SecretInput!]
+}
+
+"The environment a monitor runs one of its collections in."
+type MonitorEnvironment {
+  collection: Collection!
+  environment: String!
+}
+
+input MonitorEnvironmentInput {
+  collectionId: ID!
+  "An environment the collection has (its own or a shared one); empty for none."
+  environment: String!
+}
+
+"""
+Retry before alerting: a scheduled run that fails or errors is run again, up to
+retries times, delaySeconds apart (at location when set, else where it ran);
+only the last run of the chain counts for the alert policy and the dashboard,
+and history keeps every attempt, linked.
+"""
+type MonitorRetry {
+  "0 (off) to 5."
+  retries: Int!
+  "0 to 600."
+  delaySeconds: Int!
+  "Where retries run; null: the failed run's location."
+  location: String
+}
+
+input MonitorRetryInput {
+  retries: Int!
+  "Default 0."
+  delaySeconds: Int
+  location: String
+}
+
+extend type Monitor {
+  "The environment of each collection that runs in one."
+  environments: [MonitorEnvironment!]!
+  retry: MonitorRetry!
+}
+
+extend input MonitorInput {
+  "Environments per collection; a collection left out runs without one."
+  environments: [MonitorEnvironmentInput!]
+  "Default: no retries."
+  retry: MonitorRetryInput
+}
+
+extend enum Trigger {
+  "A monitor's retry before alerting of a failed or errored scheduled run."
+  RETRY
+}
+
+extend type Run {
+  "The environment the run used; null when it used none."
+  environment: String
+  "For a retry: the first run of its chain (the scheduled run that failed)."
+  retryOf: Run
+  "0 for a first run, n for the nth retry of its chain."
+  retryAttempt: Int!
+  "How many retries the chain's monitor allows now (0 when none)."
+  retryLimit: Int!
+  "True when a retry superseded this run: it does not count for alerts or the dashboard."
+  retried: Boolean!
+  "Every run of this run's chain, first to last; just this run when it was never retried."
+  retryChain: [Run!]!
+}
+
+extend type Query {
+  "The environments shared by every collection."
+  sharedEnvironments: [Environment!]!
+}
+
+extend type Mutation {
+  """
+  Create or change an environment of a collection, or (collectionId null) a
+  shared one. Refused when a step would then use a variable some environment
+  lacks. Editors and admins.
+  """
+  setEnvironment(collectionId: ID, input: EnvironmentInput!): Environment!
+  "Delete an environment with its secrets; refused while a monitor runs in it. Returns true."
+  deleteEnvironment(collectionId: ID, name: String!): Boolean!
+}
+`, BuiltIn: false},
 	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
 # running a monitor now. Acknowledge is acknowledgeIncident (alert.graphqls).
 
@@ -5343,8 +5643,12 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Queue a run now; returns the queued run at once. Follow it with runUpdated."
-  runCollection(id: ID!, location: String): Run!
+  """
+  Queue a run now; returns the queued run at once. Follow it with runUpdated.
+  environment picks one of the collection's environments (collection.environments);
+  null runs without one.
+  """
+  runCollection(id: ID!, location: String, environment: String): Run!
   "Cancel a queued run at once, or ask the runner to stop a running one."
   cancelRun(id: ID!): Run!
 }
@@ -5946,6 +6250,8 @@ func (ec *executionContext) childFields_Collection(ctx context.Context, field gr
 		return ec.fieldContext_Collection_updatedAt(ctx, field)
 	case "latestVersion":
 		return ec.fieldContext_Collection_latestVersion(ctx, field)
+	case "environments":
+		return ec.fieldContext_Collection_environments(ctx, field)
 	case "tags":
 		return ec.fieldContext_Collection_tags(ctx, field)
 	}
@@ -6014,6 +6320,20 @@ func (ec *executionContext) childFields_Delivery(ctx context.Context, field grap
 		return ec.fieldContext_Delivery_deliveredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_Environment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Environment_name(ctx, field)
+	case "shared":
+		return ec.fieldContext_Environment_shared(ctx, field)
+	case "variables":
+		return ec.fieldContext_Environment_variables(ctx, field)
+	case "secrets":
+		return ec.fieldContext_Environment_secrets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Environment", field.Name)
 }
 
 func (ec *executionContext) childFields_ExtractedValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6222,6 +6542,10 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Monitor_updatedAt(ctx, field)
+	case "environments":
+		return ec.fieldContext_Monitor_environments(ctx, field)
+	case "retry":
+		return ec.fieldContext_Monitor_retry(ctx, field)
 	case "tags":
 		return ec.fieldContext_Monitor_tags(ctx, field)
 	case "maintenance":
@@ -6264,6 +6588,16 @@ func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MonitorEnvironment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collection":
+		return ec.fieldContext_MonitorEnvironment_collection(ctx, field)
+	case "environment":
+		return ec.fieldContext_MonitorEnvironment_environment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorEnvironment", field.Name)
+}
+
 func (ec *executionContext) childFields_MonitorMaintenance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "window":
@@ -6290,6 +6624,18 @@ func (ec *executionContext) childFields_MonitorObjectives(ctx context.Context, f
 		return ec.fieldContext_MonitorObjectives_retentionRunsDays(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorObjectives", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorRetry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "retries":
+		return ec.fieldContext_MonitorRetry_retries(ctx, field)
+	case "delaySeconds":
+		return ec.fieldContext_MonitorRetry_delaySeconds(ctx, field)
+	case "location":
+		return ec.fieldContext_MonitorRetry_location(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorRetry", field.Name)
 }
 
 func (ec *executionContext) childFields_MonitorScheduleStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6442,6 +6788,18 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_steps(ctx, field)
 	case "collectionVersion":
 		return ec.fieldContext_Run_collectionVersion(ctx, field)
+	case "environment":
+		return ec.fieldContext_Run_environment(ctx, field)
+	case "retryOf":
+		return ec.fieldContext_Run_retryOf(ctx, field)
+	case "retryAttempt":
+		return ec.fieldContext_Run_retryAttempt(ctx, field)
+	case "retryLimit":
+		return ec.fieldContext_Run_retryLimit(ctx, field)
+	case "retried":
+		return ec.fieldContext_Run_retried(ctx, field)
+	case "retryChain":
+		return ec.fieldContext_Run_retryChain(ctx, field)
 	case "quiet":
 		return ec.fieldContext_Run_quiet(ctx, field)
 	}
@@ -7246,6 +7604,28 @@ func (ec *executionContext) field_Mutation_deleteCollection_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteEnvironment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "collectionId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collectionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteMaintenanceWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7607,6 +7987,14 @@ func (ec *executionContext) field_Mutation_runCollection_args(ctx context.Contex
 		return nil, err
 	}
 	args["location"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "environment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["environment"] = arg2
 	return args, nil
 }
 
@@ -7665,6 +8053,28 @@ func (ec *executionContext) field_Mutation_setCollectionTags_args(ctx context.Co
 		return nil, err
 	}
 	args["tags"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEnvironment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "collectionId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["collectionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EnvironmentInput, error) {
+			return ec.unmarshalNEnvironmentInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -10479,6 +10889,38 @@ func (ec *executionContext) fieldContext_Collection_latestVersion(_ context.Cont
 	return graphql.NewScalarFieldContext("Collection", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _Collection_environments(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_environments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Collection().Environments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_environments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Collection_tags(ctx context.Context, field graphql.CollectedField, obj *collection.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10945,6 +11387,116 @@ func (ec *executionContext) _Delivery_deliveredAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Delivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Environment_name(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Environment_shared(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_shared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_shared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Environment", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Environment_variables(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_variables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Variable) graphql.Marshaler {
+			return ec.marshalNVariable2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐVariableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_variables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Variable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Environment_secrets(ctx context.Context, field graphql.CollectedField, obj *model.Environment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Environment_secrets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secrets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Secret) graphql.Marshaler {
+			return ec.marshalNSecret2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecretᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Environment_secrets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Environment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Secret(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ExtractedValue_name(ctx context.Context, field graphql.CollectedField, obj *model.ExtractedValue) (ret graphql.Marshaler) {
@@ -12777,6 +13329,70 @@ func (ec *executionContext) fieldContext_Monitor_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Monitor_environments(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_environments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().Environments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MonitorEnvironment) graphql.Marshaler {
+			return ec.marshalNMonitorEnvironment2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_environments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorEnvironment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Monitor_retry(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Monitor_retry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Monitor().Retry(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MonitorRetry) graphql.Marshaler {
+			return ec.marshalNMonitorRetry2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorRetry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Monitor_retry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Monitor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MonitorRetry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Monitor_tags(ctx context.Context, field graphql.CollectedField, obj *collection.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13061,6 +13677,61 @@ func (ec *executionContext) fieldContext_MonitorEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _MonitorEnvironment_collection(ctx context.Context, field graphql.CollectedField, obj *model.MonitorEnvironment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorEnvironment_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorEnvironment_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MonitorEnvironment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MonitorEnvironment_environment(ctx context.Context, field graphql.CollectedField, obj *model.MonitorEnvironment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorEnvironment_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Environment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorEnvironment_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorEnvironment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _MonitorMaintenance_window(ctx context.Context, field graphql.CollectedField, obj *model.MonitorMaintenance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13252,6 +13923,75 @@ func (ec *executionContext) _MonitorObjectives_retentionRunsDays(ctx context.Con
 }
 func (ec *executionContext) fieldContext_MonitorObjectives_retentionRunsDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MonitorObjectives", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorRetry_retries(ctx context.Context, field graphql.CollectedField, obj *model.MonitorRetry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorRetry_retries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorRetry_retries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorRetry", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorRetry_delaySeconds(ctx context.Context, field graphql.CollectedField, obj *model.MonitorRetry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorRetry_delaySeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DelaySeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorRetry_delaySeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorRetry", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorRetry_location(ctx context.Context, field graphql.CollectedField, obj *model.MonitorRetry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorRetry_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorRetry_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorRetry", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _MonitorScheduleStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.MonitorScheduleStatus) (ret graphql.Marshaler) {
@@ -14331,6 +15071,94 @@ func (ec *executionContext) fieldContext_Mutation_importCollection(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setEnvironment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEnvironment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEnvironment(ctx, fc.Args["collectionId"].(*string), fc.Args["input"].(model.EnvironmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEnvironment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEnvironment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteEnvironment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteEnvironment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteEnvironment(ctx, fc.Args["collectionId"].(*string), fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteEnvironment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteEnvironment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_assignIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15133,7 +15961,7 @@ func (ec *executionContext) _Mutation_runCollection(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RunCollection(ctx, fc.Args["id"].(string), fc.Args["location"].(*string))
+			return ec.Resolvers.Mutation().RunCollection(ctx, fc.Args["id"].(string), fc.Args["location"].(*string), fc.Args["environment"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *collection.Run) graphql.Marshaler {
@@ -16636,6 +17464,38 @@ func (ec *executionContext) fieldContext_Query_exportCollection(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_sharedEnvironments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sharedEnvironments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SharedEnvironments(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Environment) graphql.Marshaler {
+			return ec.marshalNEnvironment2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sharedEnvironments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Environment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_assignees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18043,6 +18903,162 @@ func (ec *executionContext) _Run_collectionVersion(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Run_collectionVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Run_environment(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Environment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Run_retryOf(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_retryOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().RetryOf(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *collection.Run) graphql.Marshaler {
+			return ec.marshalORun2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_retryOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_retryAttempt(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_retryAttempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().RetryAttempt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_retryAttempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Run_retryLimit(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_retryLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().RetryLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_retryLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Run_retried(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_retried(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Retried(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_retried(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Run_retryChain(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_retryChain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().RetryChain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []collection.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_retryChain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Run_quiet(ctx context.Context, field graphql.CollectedField, obj *collection.Run) (ret graphql.Marshaler) {
@@ -22852,6 +23868,50 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputEnvironmentInput(ctx context.Context, obj any) (model.EnvironmentInput, error) {
+	var it model.EnvironmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "variables", "secrets"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "variables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variables"))
+			data, err := ec.unmarshalOVariableInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐVariableInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variables = data
+		case "secrets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secrets"))
+			data, err := ec.unmarshalOSecretInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐSecretInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secrets = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputHeaderInput(ctx context.Context, obj any) (model.HeaderInput, error) {
 	var it model.HeaderInput
 	if obj == nil {
@@ -22975,6 +24035,43 @@ func (ec *executionContext) unmarshalInputMaintenanceWindowInput(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMonitorEnvironmentInput(ctx context.Context, obj any) (model.MonitorEnvironmentInput, error) {
+	var it model.MonitorEnvironmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "environment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj any) (model.MonitorInput, error) {
 	var it model.MonitorInput
 	if obj == nil {
@@ -22986,7 +24083,7 @@ func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "schedule", "timeZone", "enabled", "locations", "collectionIds", "channelIds", "policy"}
+	fieldsInOrder := [...]string{"name", "schedule", "timeZone", "enabled", "locations", "collectionIds", "channelIds", "policy", "environments", "retry"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23049,6 +24146,20 @@ func (ec *executionContext) unmarshalInputMonitorInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Policy = data
+		case "environments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environments"))
+			data, err := ec.unmarshalOMonitorEnvironmentInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environments = data
+		case "retry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retry"))
+			data, err := ec.unmarshalOMonitorRetryInput2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorRetryInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retry = data
 		}
 	}
 	return it, nil
@@ -23107,6 +24218,50 @@ func (ec *executionContext) unmarshalInputMonitorObjectivesInput(ctx context.Con
 				return it, err
 			}
 			it.RetentionRunsDays = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputMonitorRetryInput(ctx context.Context, obj any) (model.MonitorRetryInput, error) {
+	var it model.MonitorRetryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"retries", "delaySeconds", "location"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "retries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retries"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retries = data
+		case "delaySeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("delaySeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DelaySeconds = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
 		}
 	}
 	return it, nil
@@ -24729,6 +25884,44 @@ func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "environments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Collection_environments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "tags":
 			field := field
 
@@ -25082,6 +26275,59 @@ func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._Delivery_deliveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var environmentImplementors = []string{"Environment"}
+
+func (ec *executionContext) _Environment(ctx context.Context, sel ast.SelectionSet, obj *model.Environment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, environmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Environment")
+		case "name":
+			out.Values[i] = ec._Environment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shared":
+			out.Values[i] = ec._Environment_shared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variables":
+			out.Values[i] = ec._Environment_variables(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secrets":
+			out.Values[i] = ec._Environment_secrets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26532,6 +27778,82 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "environments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_environments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retry":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Monitor_retry(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "tags":
 			field := field
 
@@ -26834,6 +28156,49 @@ func (ec *executionContext) _MonitorEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var monitorEnvironmentImplementors = []string{"MonitorEnvironment"}
+
+func (ec *executionContext) _MonitorEnvironment(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorEnvironment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorEnvironmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorEnvironment")
+		case "collection":
+			out.Values[i] = ec._MonitorEnvironment_collection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "environment":
+			out.Values[i] = ec._MonitorEnvironment_environment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var monitorMaintenanceImplementors = []string{"MonitorMaintenance"}
 
 func (ec *executionContext) _MonitorMaintenance(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorMaintenance) graphql.Marshaler {
@@ -26917,6 +28282,54 @@ func (ec *executionContext) _MonitorObjectives(ctx context.Context, sel ast.Sele
 		case "retentionRunsDays":
 			out.Values[i] = ec._MonitorObjectives_retentionRunsDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var monitorRetryImplementors = []string{"MonitorRetry"}
+
+func (ec *executionContext) _MonitorRetry(ctx context.Context, sel ast.SelectionSet, obj *model.MonitorRetry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, monitorRetryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MonitorRetry")
+		case "retries":
+			out.Values[i] = ec._MonitorRetry_retries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delaySeconds":
+			out.Values[i] = ec._MonitorRetry_delaySeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._MonitorRetry_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -27210,6 +28623,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "importCollection":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEnvironment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEnvironment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteEnvironment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteEnvironment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28008,6 +29435,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_exportCollection(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "sharedEnvironments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_sharedEnvironments(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -28929,6 +30378,234 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				}()
 				res = ec._Run_collectionVersion(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "environment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_environment(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retryOf":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_retryOf(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retryAttempt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_retryAttempt(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retryLimit":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_retryLimit(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retried":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_retried(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retryChain":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Run_retryChain(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -32002,6 +33679,41 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEnvironment2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v model.Environment) graphql.Marshaler {
+	return ec._Environment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEnvironment2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironmentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Environment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnvironment2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnvironment2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *model.Environment) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Environment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEnvironmentInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐEnvironmentInput(ctx context.Context, v any) (model.EnvironmentInput, error) {
+	res, err := ec.unmarshalInputEnvironmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNErroredMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐErroredMode(ctx context.Context, v any) (collection.ErroredMode, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNErroredMode2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐErroredMode[tmp]
@@ -32639,6 +34351,31 @@ func (ec *executionContext) marshalNMonitorEdge2ᚕgithubᚗcomᚋcatenaᚑmonit
 	return ret
 }
 
+func (ec *executionContext) marshalNMonitorEnvironment2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironment(ctx context.Context, sel ast.SelectionSet, v model.MonitorEnvironment) graphql.Marshaler {
+	return ec._MonitorEnvironment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMonitorEnvironment2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MonitorEnvironment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMonitorEnvironment2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMonitorEnvironmentInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentInput(ctx context.Context, v any) (model.MonitorEnvironmentInput, error) {
+	res, err := ec.unmarshalInputMonitorEnvironmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMonitorInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorInput(ctx context.Context, v any) (model.MonitorInput, error) {
 	res, err := ec.unmarshalInputMonitorInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32657,6 +34394,16 @@ func (ec *executionContext) marshalNMonitorObjectives2ᚖgithubᚗcomᚋcatena�
 func (ec *executionContext) unmarshalNMonitorObjectivesInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorObjectivesInput(ctx context.Context, v any) (model.MonitorObjectivesInput, error) {
 	res, err := ec.unmarshalInputMonitorObjectivesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMonitorRetry2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorRetry(ctx context.Context, sel ast.SelectionSet, v *model.MonitorRetry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MonitorRetry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMonitorState2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorState(ctx context.Context, v any) (model.MonitorState, error) {
@@ -33342,12 +35089,14 @@ var (
 		"SCHEDULE": collection.TriggerSchedule,
 		"CLI":      collection.TriggerCLI,
 		"API":      collection.TriggerAPI,
+		"RETRY":    collection.TriggerRetry,
 	}
 	marshalNTrigger2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐTrigger = map[collection.Trigger]string{
 		collection.TriggerManual:   "MANUAL",
 		collection.TriggerSchedule: "SCHEDULE",
 		collection.TriggerCLI:      "CLI",
 		collection.TriggerAPI:      "API",
+		collection.TriggerRetry:    "RETRY",
 	}
 )
 
@@ -34002,6 +35751,23 @@ func (ec *executionContext) marshalOMonitorBadge2ᚖgithubᚗcomᚋcatenaᚑmoni
 	return ec._MonitorBadge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOMonitorEnvironmentInput2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentInputᚄ(ctx context.Context, v any) ([]model.MonitorEnvironmentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MonitorEnvironmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMonitorEnvironmentInput2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorEnvironmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOMonitorMaintenance2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorMaintenance(ctx context.Context, sel ast.SelectionSet, v *model.MonitorMaintenance) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34014,6 +35780,14 @@ func (ec *executionContext) marshalOMonitorObjectives2ᚖgithubᚗcomᚋcatena�
 		return graphql.Null
 	}
 	return ec._MonitorObjectives(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMonitorRetryInput2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorRetryInput(ctx context.Context, v any) (*model.MonitorRetryInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMonitorRetryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMonitorScheduleStatus2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐMonitorScheduleStatus(ctx context.Context, sel ast.SelectionSet, v *model.MonitorScheduleStatus) graphql.Marshaler {

@@ -131,6 +131,29 @@ type CreatedAPIToken struct {
 	APIToken *collection.APIToken `json:"apiToken"`
 }
 
+// A named set of variables and secrets laid over a collection's own when a run
+// picks it: its values override the collection's, and @<<vars.NAME>> and
+// @<<secrets.NAME>> resolve through it. An environment belongs to one collection
+// (defined in its file under environments:) or is shared by every collection; a
+// collection's own environment wins over a shared one of the same name.
+type Environment struct {
+	// Letters, digits, _ and - (at most 100 characters).
+	Name string `json:"name"`
+	// True for a shared environment (stored outside any collection, referenced by name).
+	Shared    bool       `json:"shared"`
+	Variables []Variable `json:"variables"`
+	// Secret names only: values are write-only, stored encrypted and never returned.
+	Secrets []Secret `json:"secrets"`
+}
+
+type EnvironmentInput struct {
+	Name string `json:"name"`
+	// Replaces the environment's variables when given; null keeps them.
+	Variables []VariableInput `json:"variables,omitempty"`
+	// Secrets to set (value) or delete (null); the others are kept.
+	Secrets []SecretInput `json:"secrets,omitempty"`
+}
+
 type ExtractedValue struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
@@ -223,6 +246,18 @@ type MonitorEdge struct {
 	Node   *collection.Monitor `json:"node"`
 }
 
+// The environment a monitor runs one of its collections in.
+type MonitorEnvironment struct {
+	Collection  *collection.Collection `json:"collection"`
+	Environment string                 `json:"environment"`
+}
+
+type MonitorEnvironmentInput struct {
+	CollectionID string `json:"collectionId"`
+	// An environment the collection has (its own or a shared one); empty for none.
+	Environment string `json:"environment"`
+}
+
 type MonitorInput struct {
 	Name     string `json:"name"`
 	Schedule string `json:"schedule"`
@@ -236,6 +271,10 @@ type MonitorInput struct {
 	ChannelIds    []string `json:"channelIds,omitempty"`
 	// Default: failureThreshold 2, recovery on after 1 pass, no reminders, errored as failure, 1 location.
 	Policy *AlertPolicyInput `json:"policy,omitempty"`
+	// Environments per collection; a collection left out runs without one.
+	Environments []MonitorEnvironmentInput `json:"environments,omitempty"`
+	// Default: no retries.
+	Retry *MonitorRetryInput `json:"retry,omitempty"`
 }
 
 // Whether a monitor's notifications are held now.
@@ -266,6 +305,26 @@ type MonitorObjectivesInput struct {
 	RetentionBodiesDays  *int     `json:"retentionBodiesDays,omitempty"`
 	RetentionTimingsDays *int     `json:"retentionTimingsDays,omitempty"`
 	RetentionRunsDays    *int     `json:"retentionRunsDays,omitempty"`
+}
+
+// Retry before alerting: a scheduled run that fails or errors is run again, up to
+// retries times, delaySeconds apart (at location when set, else where it ran);
+// only the last run of the chain counts for the alert policy and the dashboard,
+// and history keeps every attempt, linked.
+type MonitorRetry struct {
+	// 0 (off) to 5.
+	Retries int `json:"retries"`
+	// 0 to 600.
+	DelaySeconds int `json:"delaySeconds"`
+	// Where retries run; null: the failed run's location.
+	Location *string `json:"location,omitempty"`
+}
+
+type MonitorRetryInput struct {
+	Retries int `json:"retries"`
+	// Default 0.
+	DelaySeconds *int    `json:"delaySeconds,omitempty"`
+	Location     *string `json:"location,omitempty"`
 }
 
 // The EventBridge schedule of a monitor, as last written by Catena.

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,6 +70,15 @@ type Config struct {
 	Now       func() time.Time
 	// Metrics, when set, counts sends and settled deliveries.
 	Metrics DeliveryObserver
+	// Retries enqueues a monitor's retries before alerting (the queue client
+	// satisfies it); nil runs no retries.
+	Retries RunRetrier
+}
+
+// RunRetrier enqueues a retry run in the caller's transaction, its job
+// available at at; queue.Client.EnqueueRetry.
+type RunRetrier interface {
+	EnqueueRetry(ctx context.Context, tx pgx.Tx, p store.InsertRunParams, at time.Time) (collection.Run, bool, error)
 }
 
 // Dispatcher turns finished runs into incidents and delivery jobs, and its
@@ -130,7 +140,21 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		return err
 	}
 	pol := Normalize(target.Policy)
-	this := Classify(run.Status, pol.Errored)
+	retrying, err := d.retry(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	this := RetryOutcome(Classify(run.Status, pol.Errored), retrying)
+	if retrying {
+		return nil // the retry decides: the policy's state waits for it
+	}
+	slot, exclude := run.ScheduledFor, run.ID
+	if run.Chain.Of != nil {
+		exclude = *run.Chain.Of
+		if slot, err = d.cfg.Store.ChainSlot(ctx, tx, exclude); err != nil {
+			return err
+		}
+	}
 
 	// Lock first, then read the slot: another location's run finishing at the
 	// same moment waits here and then sees this one.
@@ -143,13 +167,13 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		locations = []string{run.Location}
 	}
 	if pol.MinFailedLocations > 1 {
-		if run.ScheduledFor == nil {
+		if slot == nil {
 			// Not part of a slot: alone it cannot show K locations failing.
 			if this.Failing() {
 				outcome = OutcomeNone
 			}
 		} else {
-			others, err := d.cfg.Store.SlotRuns(ctx, tx, mID, cID, *run.ScheduledFor, run.ID)
+			others, err := d.cfg.Store.SlotRuns(ctx, tx, mID, cID, *slot, exclude)
 			if err != nil {
 				return err
 			}
@@ -283,6 +307,50 @@ func (d *Dispatcher) RunFinished(ctx context.Context, tx pgx.Tx, run *collection
 		}
 	}
 	return nil
+}
+
+// retry enqueues the next retry of a failed or errored scheduled run when
+// its monitor has retries left, links it to the chain's first run, and marks
+// this run retried, all in the finishing transaction. The retry's key is
+// collection.RetryRunKey, so a finish that is replayed (a runner lost after
+// the commit) enqueues nothing twice. It reports whether the run is retried.
+func (d *Dispatcher) retry(ctx context.Context, tx pgx.Tx, run *collection.Run) (bool, error) {
+	if d.cfg.Retries == nil {
+		return false, nil
+	}
+	r, err := d.cfg.Store.MonitorRetry(ctx, tx, *run.MonitorID)
+	if err != nil {
+		return false, err
+	}
+	m := collection.Monitor{ID: *run.MonitorID, Retry: r}
+	n, ok := m.NextRetry(run)
+	if !ok {
+		return false, nil
+	}
+	first := run.ID
+	if run.Chain.Of != nil {
+		first = *run.Chain.Of
+	}
+	at := d.cfg.Now().Add(r.Delay)
+	retry, _, err := d.cfg.Retries.EnqueueRetry(ctx, tx, store.InsertRunParams{
+		CollectionID:   run.CollectionID,
+		MonitorID:      run.MonitorID,
+		Location:       cmp.Or(r.Location, run.Location),
+		Trigger:        collection.TriggerRetry,
+		IdempotencyKey: collection.RetryRunKey(first, n),
+		Snapshot:       run.Snapshot,
+		Environment:    run.Environment,
+		Chain:          collection.RetryChain{Of: &first, Attempt: n},
+	}, at)
+	if err != nil {
+		return false, fmt.Errorf("enqueueing retry %d of run %d: %w", n, first, err)
+	}
+	if err := d.cfg.Store.MarkRetried(ctx, tx, run.ID); err != nil {
+		return false, err
+	}
+	d.cfg.Log.InfoContext(ctx, "run retried before alerting", "run_id", int64(run.ID), "retry_run_id", int64(retry.ID),
+		"retry", n, "of", r.Retries, "at", at)
+	return true, nil
 }
 
 func (d *Dispatcher) insertOpts() *river.InsertOpts {

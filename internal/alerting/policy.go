@@ -194,3 +194,16 @@ func Decide(p collection.AlertPolicy, s State, o Outcome, now time.Time) (State,
 	}
 	return s, acts
 }
+
+// Retry before alerting (a monitor's retries): a failing scheduled run that
+// will be retried says nothing yet; its retry decides. Only the last run of a
+// chain reaches Decide, so a chain counts as one slot whatever its length.
+
+// RetryOutcome is the outcome a run brings to the policy when retrying says
+// whether it is being retried: none while it is, its own otherwise.
+func RetryOutcome(o Outcome, retrying bool) Outcome {
+	if retrying {
+		return OutcomeNone
+	}
+	return o
+}

@@ -42,7 +42,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 	out := fs.String("out", "", "write the Catena YAML here instead of stdout (.json writes JSON)")
 	name := fs.String("name", "", "collection name for har and curl input")
 	var envs multiFlag
-	fs.Var(&envs, "env", "a Postman environment or globals file whose values become variables and secrets (repeatable; later files win)")
+	fs.Var(&envs, "env", "a Postman environment file (becomes an environment of the collection, named after the file's name) or globals file (becomes the collection's variables and secrets); repeatable, later files win")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: catena import FILE [--format postman|openapi|har|curl] [--out catena.yaml] [--env ENV.json]... [--tag TAG]\n\nConverts a collection from another tool into a Catena file. FILE - reads stdin.\nExit 0: converted (warnings on stderr); 2: refused.")
 		fs.PrintDefaults()
@@ -104,6 +104,12 @@ func runImport(ctx context.Context, e env, args []string) error {
 	if len(c.Secrets) > 0 {
 		fmt.Fprintf(e.stderr, "secrets (values not written; pass them to catena run with --secret NAME=VALUE): %s\n",
 			strings.Join(slices.Sorted(maps.Keys(c.Secrets)), ", "))
+	}
+	for _, name := range c.EnvironmentNames() {
+		if env := c.Environments[name]; len(env.Secrets) > 0 {
+			fmt.Fprintf(e.stderr, "environment %s: secrets (values not written; pass them to catena run --env %s with --secret NAME=VALUE): %s\n",
+				name, name, strings.Join(env.Secrets, ", "))
+		}
 	}
 	if *out == "" {
 		_, err = e.stdout.Write(doc)

@@ -188,6 +188,9 @@ func TestImportCLIFormats(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "APIURL: http://127.0.0.1:9/api") || !strings.Contains(r.stdout, "@<<secrets.PASSWORD>>") || strings.Contains(r.stdout, "from-env") {
 		t.Errorf("postman import with an environment: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	if !strings.Contains(r.stdout, "environments:\n  dev:\n") || !strings.Contains(r.stderr, "environment dev: secrets") {
+		t.Errorf("the environment file should become environment dev of the collection:\n%s%s", r.stdout, r.stderr)
+	}
 	for _, tt := range []struct {
 		args []string
 		want string

@@ -32,6 +32,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 	var deny cidrFlag
 	fs.Var(&vars, "var", "set a collection variable NAME=VALUE, overriding the file (repeatable)")
 	fs.Var(&secrets, "secret", "set a secret NAME=VALUE for @<<secrets.NAME>>; never printed (repeatable)")
+	envName := fs.String("env", "", "run in this environment of each file (its variables and secrets override the collection's)")
 	asJSON := fs.Bool("json", false, "print one JSON object per file, one per line")
 	junitPath := fs.String("junit", "", "also write a JUnit XML report to this path")
 	fs.Var(&deny, "deny-cidr", "refuse to connect to addresses in this CIDR (repeatable)")
@@ -40,7 +41,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 	redactValues := fs.Bool("redact-values", false, "mask every value read from a response in the output (assertion actual, expected and target values, bodies)")
 	shotsDir := fs.String("screenshots", "", "write browser steps' screenshots into this directory")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values] [--screenshots DIR]\n\n"+
+		fmt.Fprintln(fs.Output(), "Usage: catena run FILE... [--env NAME] [--var NAME=VALUE]... [--secret NAME=VALUE]... [--json] [--junit PATH] [--deny-cidr CIDR]... [--sensitive REF]... [--redact-values] [--screenshots DIR]\n\n"+
 			"Runs each file's collection (files in parallel) and prints the results in file order.\n"+
 			"Exit 0: all passed; 1: a run failed; 2: a run errored or an input was invalid.")
 		fs.PrintDefaults()
@@ -89,7 +90,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			r := runFile(ctx, exec, f, vars.m, secretValues, red)
+			r := runFile(ctx, exec, f, *envName, vars.m, secretValues, red)
 			maskResults(r, mask)
 			done[i] <- r
 		})
@@ -146,6 +147,7 @@ func runRun(ctx context.Context, e env, args []string) error {
 type fileResult struct {
 	file     string
 	name     string
+	env      string // the environment run in (--env), "" for none
 	status   collection.RunStatus
 	invalid  bool
 	problems []string // why the file is invalid
@@ -155,10 +157,17 @@ type fileResult struct {
 	steps    []collection.StepResult
 }
 
-func runFile(ctx context.Context, exec *collectionrunner.Executor, file string, vars, secrets map[string]string, red *secret.Redactor) *fileResult {
-	c, problems := loadCollection(file, vars, secrets)
+func runFile(ctx context.Context, exec *collectionrunner.Executor, file, env string, vars, secrets map[string]string, red *secret.Redactor) *fileResult {
+	c, problems := loadCollection(file, vars, secrets, env)
+	if len(problems) == 0 && env == "" && len(c.Environments) > 0 {
+		// Without --env the collection runs alone: a variable only its
+		// environments define would not resolve.
+		if _, err := inEnvironment(c, "", vars, secrets); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v (the file defines environments %s: choose one with --env)", file, err, strings.Join(c.EnvironmentNames(), ", ")))
+		}
+	}
 	if len(problems) > 0 {
-		r := &fileResult{file: file, name: file, status: collection.RunErrored, invalid: true, started: time.Now()}
+		r := &fileResult{file: file, name: file, env: env, status: collection.RunErrored, invalid: true, started: time.Now()}
 		if c != nil && c.Name != "" {
 			r.name = red.Redact(c.Name)
 		}
@@ -171,6 +180,7 @@ func runFile(ctx context.Context, exec *collectionrunner.Executor, file string, 
 	r := &fileResult{
 		file:     file,
 		name:     red.Redact(c.Name),
+		env:      env,
 		status:   out.Status,
 		err:      red.Redact(out.Error),
 		started:  out.StartedAt,

@@ -12,10 +12,12 @@ import (
 // exactly the fields of the contract in docs/architecture.md.
 
 type jsonRun struct {
-	Name       string     `json:"name"`
-	Status     string     `json:"status"`
-	DurationMS int64      `json:"duration_ms"`
-	Steps      []jsonStep `json:"steps"`
+	Name string `json:"name"`
+	// Environment is the environment the file ran in (--env), absent for none.
+	Environment string     `json:"environment,omitempty"`
+	Status      string     `json:"status"`
+	DurationMS  int64      `json:"duration_ms"`
+	Steps       []jsonStep `json:"steps"`
 }
 
 type jsonStep struct {
@@ -59,7 +61,7 @@ func stepError(s collection.StepResult) string {
 }
 
 func writeJSONResult(w io.Writer, r *fileResult) {
-	out := jsonRun{Name: r.name, Status: string(r.status), DurationMS: r.duration.Milliseconds(), Steps: []jsonStep{}}
+	out := jsonRun{Name: r.name, Environment: r.env, Status: string(r.status), DurationMS: r.duration.Milliseconds(), Steps: []jsonStep{}}
 	for _, s := range r.steps {
 		js := jsonStep{
 			Name:       s.Name,

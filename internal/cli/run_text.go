@@ -53,7 +53,11 @@ var stepLabels = map[collection.StepStatus]string{
 
 func writeHumanResult(w io.Writer, r *fileResult, color bool) {
 	p := painter(color)
-	fmt.Fprintf(w, "%s %s\n", p.paint(ansiBold, r.name), p.paint(ansiDim, "("+r.file+")"))
+	where := r.file
+	if r.env != "" {
+		where += ", environment " + r.env
+	}
+	fmt.Fprintf(w, "%s %s\n", p.paint(ansiBold, r.name), p.paint(ansiDim, "("+where+")"))
 	if r.invalid {
 		for _, prob := range r.problems {
 			fmt.Fprintf(w, "  %s %s\n", p.paint(ansiYellow, "invalid:"), prob)

@@ -97,6 +97,7 @@ func withAlerting(ctx context.Context, d *deps, opts runnerOptions) (runnerOptio
 		Log:       d.log.With("component", "alerting"),
 		Metrics:   d.metrics,
 		Retry:     alerting.RetryConfig{SendTimeout: opts.AlertSendTimeout},
+		Retries:   inserter,
 	})
 	if err != nil {
 		return opts, fmt.Errorf("creating the alert dispatcher: %w", err)

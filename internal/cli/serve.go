@@ -108,7 +108,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 	}
 	alerts, err := alerting.NewDispatcher(alerting.Config{
 		Store: d.store, Channels: d.store, River: q.River(), Providers: deps,
-		PublicURL: d.cfg.PublicURL, Log: d.log, Metrics: d.metrics,
+		PublicURL: d.cfg.PublicURL, Log: d.log, Metrics: d.metrics, Retries: q,
 	})
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func runValidate(_ context.Context, e env, args []string) error {
 	}
 	bad := 0
 	for _, f := range files {
-		c, problems := loadCollection(f, vars.m, nil)
+		c, problems := loadCollection(f, vars.m, nil, "")
 		if len(problems) > 0 {
 			bad++
 			for _, p := range problems {
@@ -60,7 +60,7 @@ func runValidate(_ context.Context, e env, args []string) error {
 // values available, so references to other secrets are reported. Each problem
 // is a line that names the file (with line:col for syntax errors), the step
 // and the field.
-func loadCollection(file string, vars, secrets map[string]string) (*collection.Collection, []string) {
+func loadCollection(file string, vars, secrets map[string]string, env string) (*collection.Collection, []string) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		var pe *os.PathError
@@ -82,6 +82,9 @@ func loadCollection(file string, vars, secrets map[string]string) (*collection.C
 	}
 	c.Secrets = secrets
 	err = errors.Join(c.Validate(), c.RequireSteps())
+	if err == nil && env != "" {
+		c, err = inEnvironment(c, env, vars, secrets)
+	}
 	if err == nil {
 		return c, nil
 	}
@@ -156,4 +159,31 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// inEnvironment is c as it runs in environment env (--env): the environment's
+// variables over the collection's, --var over both, and checked again, so a
+// variable another environment defines or a secret the environment declares
+// but --secret did not give is an error before anything is sent.
+func inEnvironment(c *collection.Collection, env string, vars, secrets map[string]string) (*collection.Collection, error) {
+	declared := c.Environments[env].Secrets
+	out, err := c.ForEnvironment(env)
+	if err != nil {
+		return c, err
+	}
+	if len(vars) > 0 {
+		out.Variables = maps.Clone(out.Variables)
+		if out.Variables == nil {
+			out.Variables = map[string]string{}
+		}
+		maps.Copy(out.Variables, vars)
+	}
+	out.Secrets = secrets
+	var missing []error
+	for _, name := range declared {
+		if _, ok := secrets[name]; !ok {
+			missing = append(missing, collection.Invalid("environments."+env+".secrets", "environment %q needs secret %q: pass --secret %s=VALUE", env, name, name))
+		}
+	}
+	return out, errors.Join(append(missing, out.Validate())...)
 }

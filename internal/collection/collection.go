@@ -42,7 +42,10 @@ type Collection struct {
 	// API never returns them. When non-nil, validation checks @<<secrets.NAME>>
 	// references against its keys.
 	Secrets map[string]string `json:"-" yaml:"-"`
-	Steps   []Step            `json:"steps" yaml:"steps"`
+	// Environments are the named variable sets a run may pick (see
+	// environment.go); a run's snapshot holds none (ForEnvironment).
+	Environments map[string]Environment `json:"environments,omitempty" yaml:"environments,omitempty"`
+	Steps        []Step                 `json:"steps" yaml:"steps"`
 	// Tags group collections in the GUI and the API (ValidateTags); they are
 	// not part of the file format nor of a run's snapshot.
 	Tags      []string  `json:"-" yaml:"-"`

@@ -353,7 +353,9 @@ func position(data []byte, off int64) (line, col int) {
 }
 
 // Marshal writes a collection as a Catena file in the given format.
+// Shared environments belong to no one file and are left out.
 func Marshal(c *Collection, f Format) ([]byte, error) {
+	c = withoutShared(c)
 	switch f {
 	case FormatJSON:
 		var b bytes.Buffer

@@ -29,6 +29,12 @@ type Monitor struct {
 	NextRunAt *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Environments picks, per collection, the environment its runs use; a
+	// collection absent from it (or mapped to "") runs without one.
+	Environments map[CollectionID]string
+	// Retry re-runs a failed or errored scheduled run before the result
+	// counts for the alert policy (retry.go).
+	Retry MonitorRetry
 }
 
 // ErroredMode says how runs that could not execute count for alerting.
@@ -260,6 +266,8 @@ func (m *Monitor) Validate() error {
 	if p.MinFailedLocations < 1 || (len(m.Locations) > 0 && p.MinFailedLocations > len(m.Locations)) {
 		v.add("policy.minFailedLocations", "", "minimum failed locations %d must be between 1 and the number of locations (%d)", p.MinFailedLocations, len(m.Locations))
 	}
+	validateMonitorEnvironments(v, m)
+	validateRetry(v, m)
 	return v.err()
 }
 

@@ -32,6 +32,8 @@ const (
 	TriggerSchedule Trigger = "schedule"
 	TriggerCLI      Trigger = "cli"
 	TriggerAPI      Trigger = "api"
+	// TriggerRetry: a monitor's retry before alerting (MonitorRetry).
+	TriggerRetry Trigger = "retry"
 )
 
 // Missed-run reasons.
@@ -43,6 +45,10 @@ const (
 	// MissedSchedulerLag: a slot passed while the scheduler ran but was behind;
 	// a later slot of the monitor ran in its place.
 	MissedSchedulerLag = "scheduler_lag"
+	// MissedUnknownEnvironment: the monitor picked an environment the
+	// collection no longer has (deleting one a monitor uses is refused, so
+	// only a race gets here).
+	MissedUnknownEnvironment = "unknown_environment"
 )
 
 // DefaultLocation is where runs go when no location is chosen.
@@ -72,6 +78,10 @@ type Run struct {
 	// `a mute`); "" when they were not.
 	Quiet string
 	Steps []StepResult
+	// Environment is the environment the run used ("" for none).
+	Environment string
+	// Chain links a monitor's retries to the run they retry.
+	Chain RetryChain
 }
 
 // StepStatus is the outcome of one step.

@@ -69,6 +69,7 @@ func (c *Collection) Validate() error {
 			checkVariableRefs(v, c.Variables, k)
 		}
 	}
+	validateEnvironments(v, c)
 	if len(c.Steps) > MaxSteps {
 		v.add("steps", "", "%d steps; a collection holds at most %d", len(c.Steps), MaxSteps)
 	}
@@ -350,15 +351,9 @@ func checkRefs(v *ValidationError, c *Collection, i int, path, label, text strin
 func unresolvable(c *Collection, i int, r Reference) string {
 	switch r.Kind {
 	case RefVar:
-		if _, ok := c.Variables[r.Name]; !ok {
-			return fmt.Sprintf("unknown variable %q in %s; variables: %s", r.Name, r.Raw, listOrNone(sortedKeys(c.Variables)))
-		}
+		return unresolvableVar(c, r)
 	case RefSecret:
-		if c.Secrets != nil {
-			if _, ok := c.Secrets[r.Name]; !ok {
-				return fmt.Sprintf("unknown secret %q in %s; secrets: %s", r.Name, r.Raw, listOrNone(sortedKeys(c.Secrets)))
-			}
-		}
+		return unresolvableSecret(c, r)
 	case RefStep:
 		j := StepIndex(c.Steps, r.Step)
 		switch {

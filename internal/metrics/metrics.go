@@ -285,7 +285,7 @@ func stepOutcome(s collection.StepStatus) string {
 
 func trigger(t collection.Trigger) string {
 	switch t {
-	case collection.TriggerManual, collection.TriggerSchedule, collection.TriggerCLI, collection.TriggerAPI:
+	case collection.TriggerManual, collection.TriggerSchedule, collection.TriggerCLI, collection.TriggerAPI, collection.TriggerRetry:
 		return string(t)
 	}
 	return "other"
@@ -296,7 +296,7 @@ func trigger(t collection.Trigger) string {
 func missedReason(e string) string {
 	reason, _, _ := strings.Cut(e, ":")
 	switch reason = strings.TrimSpace(reason); reason {
-	case collection.MissedOverlap, collection.MissedSchedulerDown, collection.MissedDSTGap, collection.MissedStale:
+	case collection.MissedOverlap, collection.MissedSchedulerDown, collection.MissedDSTGap, collection.MissedStale, collection.MissedUnknownEnvironment:
 		return reason
 	}
 	return "other"

@@ -171,6 +171,32 @@ func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p store.InsertRunPar
 	return run, true, nil
 }
 
+// EnqueueRetry is EnqueueRun for a monitor's retry before alerting: the run
+// row is inserted now (queued, linked by p.Chain) and its job becomes
+// available at at, after the retry delay. p.IdempotencyKey should be
+// collection.RetryRunKey, so a replayed finish enqueues nothing twice.
+func (c *Client) EnqueueRetry(ctx context.Context, tx pgx.Tx, p store.InsertRunParams, at time.Time) (collection.Run, bool, error) {
+	if p.Status != "" && p.Status != collection.RunQueued {
+		return collection.Run{}, false, collection.Invalid("status", "an enqueued run starts queued, not %q", p.Status)
+	}
+	if p.Location == "" {
+		p.Location = collection.DefaultLocation
+	}
+	run, created, err := c.store.InsertRun(ctx, tx, p)
+	if err != nil || !created {
+		return run, false, err
+	}
+	if _, err := c.river.InsertTx(ctx, tx, collection.RunJob{RunID: run.ID}, &river.InsertOpts{
+		Queue:       RunQueue(p.Location),
+		MaxAttempts: RunMaxAttempts,
+		ScheduledAt: at,
+	}); err != nil {
+		return collection.Run{}, false, fmt.Errorf("enqueueing retry run %d: %w", run.ID, err)
+	}
+	c.log.DebugContext(ctx, "retry enqueued", "run_id", run.ID, "location", p.Location, "at", at)
+	return run, true, nil
+}
+
 // MonitorRunKey is the idempotency key of one scheduled slot of a monitor's
 // collection at a location.
 func MonitorRunKey(m collection.MonitorID, c collection.CollectionID, location string, slot time.Time) string {
@@ -196,8 +222,10 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 		if !ok {
 			return nil, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", m.ID, cid, collection.ErrNotFound)
 		}
+		env := m.Environments[cid]
+		_, known := snap.Environments[env]
 		for _, loc := range locations {
-			run, _, err := c.EnqueueRun(ctx, tx, store.InsertRunParams{
+			p := store.InsertRunParams{
 				CollectionID:   &cid,
 				MonitorID:      &mid,
 				Location:       loc,
@@ -205,7 +233,20 @@ func (c *Client) EnqueueMonitor(ctx context.Context, tx pgx.Tx, m *collection.Mo
 				ScheduledFor:   &slotUTC,
 				IdempotencyKey: MonitorRunKey(m.ID, cid, loc, slotUTC),
 				Snapshot:       snap,
-			})
+				Environment:    env,
+			}
+			if env != "" && !known {
+				// The environment went away since the monitor chose it: the
+				// slot is recorded missed with the reason, not retried forever.
+				p.Status, p.Error, p.Environment = collection.RunMissed, collection.MissedUnknownEnvironment, ""
+				run, _, err := c.store.InsertRun(ctx, tx, p)
+				if err != nil {
+					return nil, err
+				}
+				runs = append(runs, run)
+				continue
+			}
+			run, _, err := c.EnqueueRun(ctx, tx, p)
 			if err != nil {
 				return nil, err
 			}
@@ -221,9 +262,12 @@ type ScheduledRun struct {
 	CollectionID collection.CollectionID
 	Location     string
 	Slot         time.Time
-	// Snapshot is the collection as it will run; runs sharing a pointer share
-	// one encoding. Its secret values are never stored.
+	// Snapshot is the collection as it will run; runs sharing a pointer (and
+	// environment) share one encoding. Its secret values are never stored.
 	Snapshot *collection.Collection
+	// Environment is the environment the run uses ("" for none): the snapshot
+	// is stored with its variables (collection.ForEnvironment).
+	Environment string
 }
 
 // EnqueueScheduled is EnqueueMonitor for many slots at once, as the local
@@ -236,20 +280,28 @@ func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []Schedul
 		return 0, nil
 	}
 	params := make([]store.ScheduledRunParams, len(runs))
-	index := map[*collection.Collection]int{}
+	type encoding struct {
+		snap *collection.Collection
+		env  string
+	}
+	index := map[encoding]int{}
 	var snapshots [][]byte
 	for i, r := range runs {
 		if r.Snapshot == nil {
 			return 0, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", r.MonitorID, r.CollectionID, collection.ErrNotFound)
 		}
-		n, ok := index[r.Snapshot]
+		n, ok := index[encoding{r.Snapshot, r.Environment}]
 		if !ok {
-			b, err := json.Marshal(r.Snapshot) // Secrets are json:"-"
+			inEnv, err := r.Snapshot.ForEnvironment(r.Environment)
+			if err != nil {
+				return 0, fmt.Errorf("enqueueing monitor %d: %w", r.MonitorID, err)
+			}
+			b, err := json.Marshal(inEnv) // Secrets are json:"-"
 			if err != nil {
 				return 0, fmt.Errorf("encoding snapshot of collection %d: %w", r.CollectionID, err)
 			}
 			n = len(snapshots)
-			index[r.Snapshot] = n
+			index[encoding{r.Snapshot, r.Environment}] = n
 			snapshots = append(snapshots, b)
 		}
 		loc := cmp.Or(r.Location, collection.DefaultLocation)
@@ -257,6 +309,7 @@ func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []Schedul
 		params[i] = store.ScheduledRunParams{
 			MonitorID: r.MonitorID, CollectionID: r.CollectionID, Location: loc, ScheduledFor: slot,
 			IdempotencyKey: MonitorRunKey(r.MonitorID, r.CollectionID, loc, slot), Name: r.Snapshot.Name, Snapshot: n,
+			Environment: r.Environment,
 		}
 	}
 	created, err := c.store.InsertScheduledRuns(ctx, tx, params, snapshots)

@@ -184,7 +184,16 @@ func fire(ctx context.Context, tx pgx.Tx, m *collection.Monitor, slot, now time.
 				})
 				continue
 			}
-			res.runs = append(res.runs, queue.ScheduledRun{MonitorID: m.ID, CollectionID: c, Location: loc, Slot: slot, Snapshot: snap})
+			env := m.Environments[c]
+			if _, known := snap.Environments[env]; env != "" && !known {
+				res.missed = append(res.missed, store.MissedRunParams{
+					MonitorID: m.ID, CollectionID: c, Location: loc, ScheduledFor: slot,
+					IdempotencyKey: SlotKey(m.ID, c, loc, slot), Error: collection.MissedUnknownEnvironment,
+					Snapshot: *snap, At: now,
+				})
+				continue
+			}
+			res.runs = append(res.runs, queue.ScheduledRun{MonitorID: m.ID, CollectionID: c, Location: loc, Slot: slot, Snapshot: snap, Environment: env})
 		}
 	}
 	return res, nil

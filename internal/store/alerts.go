@@ -96,13 +96,19 @@ type SlotRun struct {
 }
 
 // SlotRuns lists the other finished runs of a monitor's collection for the
-// same scheduled time (one per location), excluding run exclude.
+// same scheduled time (one per location), excluding run exclude (for a retry:
+// the first run of its chain). A run being retried counts with its chain's
+// last run, and not at all while that one is still in flight.
 func (s *Store) SlotRuns(ctx context.Context, db DB, m collection.MonitorID, c collection.CollectionID, scheduledFor time.Time, exclude collection.RunID) ([]SlotRun, error) {
 	rows, err := db.Query(ctx, `
-		SELECT id, location, status FROM runs
-		WHERE monitor_id = $1 AND collection_id = $2 AND scheduled_for = $3 AND id <> $4
-			AND status IN ('passed', 'failed', 'errored')
-		ORDER BY location, id`, m, c, scheduledFor, exclude)
+		SELECT r.id, r.location, COALESCE(last.status, r.status) FROM runs r
+		LEFT JOIN LATERAL (
+			-- a retried run counts as its chain's latest retry (retry before alerting)
+			SELECT x.status FROM runs x WHERE r.retried AND x.retry_of = r.id ORDER BY x.retry_attempt DESC LIMIT 1
+		) last ON true
+		WHERE r.monitor_id = $1 AND r.collection_id = $2 AND r.scheduled_for = $3 AND r.id <> $4
+			AND r.retry_of IS NULL AND COALESCE(last.status, r.status) IN ('passed', 'failed', 'errored')
+		ORDER BY r.location, r.id`, m, c, scheduledFor, exclude)
 	if err != nil {
 		return nil, fmt.Errorf("listing slot runs: %w", translate(err))
 	}

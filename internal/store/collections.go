@@ -101,6 +101,9 @@ func (s *Store) CreateCollection(ctx context.Context, c *collection.Collection) 
 		if err := s.writeContents(ctx, tx, id, in, true); err != nil {
 			return err
 		}
+		if err := s.replaceEnvironments(ctx, tx, id, in); err != nil {
+			return err
+		}
 		var err error
 		if out, err = s.validated(ctx, tx, id, c.Secrets != nil); err != nil {
 			return err
@@ -118,6 +121,7 @@ func prepare(c *collection.Collection) *collection.Collection {
 	in := *c
 	in.Steps = slices.Clone(c.Steps)
 	in.Secrets = maps.Clone(c.Secrets)
+	in.Environments = maps.Clone(c.Environments)
 	in.Normalize()
 	return &in
 }
@@ -238,6 +242,7 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	b.Queue(`SELECT name, value FROM collection_variables WHERE collection_id = $1`, id)
 	b.Queue(stepsSQL, []collection.CollectionID{id})
 	b.Queue(`SELECT name FROM collection_secrets WHERE collection_id = $1`, id)
+	b.Queue(environmentsSQL, id)
 	br := db.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
 
@@ -280,6 +285,10 @@ func (s *Store) loadCollection(ctx context.Context, db DB, id collection.Collect
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("loading secrets of collection %d: %w", id, err)
+	}
+	rows, _ = br.Query()
+	if c.Environments, err = scanEnvironments(rows); err != nil {
+		return nil, fmt.Errorf("collection %d: %w", id, err)
 	}
 	return c, nil
 }
@@ -348,10 +357,23 @@ func (s *Store) GetCollection(ctx context.Context, id collection.CollectionID) (
 	return s.loadCollection(ctx, s.pool, id, false)
 }
 
-// RunSecrets returns the decrypted secret values of a collection. It is the
-// one read that opens secrets, and only the runner calls it, as it starts a
-// run (snapshots never hold the values).
-func (s *Store) RunSecrets(ctx context.Context, id collection.CollectionID) (map[string]string, error) {
+// RunSecrets returns the decrypted secret values a run of collection id in
+// environment env uses: the collection's, with the environment's laid over
+// them (env "" for none). It is the one read that opens secrets, and only the
+// runner calls it, as it starts a run (snapshots never hold the values).
+func (s *Store) RunSecrets(ctx context.Context, id collection.CollectionID, env string) (map[string]string, error) {
+	own, err := s.collectionSecrets(ctx, id)
+	if err != nil || env == "" {
+		return own, err
+	}
+	envSecrets, err := s.environmentSecrets(ctx, id, env)
+	if err != nil {
+		return nil, err
+	}
+	return collection.MergeSecrets(own, envSecrets), nil
+}
+
+func (s *Store) collectionSecrets(ctx context.Context, id collection.CollectionID) (map[string]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT name, ciphertext FROM collection_secrets WHERE collection_id = $1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("loading secrets of collection %d: %w", id, err)
@@ -522,6 +544,9 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		// References are checked against the secrets the collection will have:
 		// the stored names, less the deleted, plus the given.
 		check := *in
+		if check.Environments == nil {
+			check.Environments = cur.Environments
+		}
 		if replaceSecrets {
 			names := maps.Clone(cur.Secrets)
 			for _, n := range deleteSecrets {
@@ -546,6 +571,12 @@ func (s *Store) ReplaceCollection(ctx context.Context, id collection.CollectionI
 		}
 		if err := s.writeContents(ctx, tx, id, in, replaceSecrets); err != nil {
 			return err
+		}
+		// A document without environments keeps the stored ones.
+		if in.Environments != nil {
+			if err := s.replaceEnvironments(ctx, tx, id, in); err != nil {
+				return err
+			}
 		}
 		if out, err = s.validated(ctx, tx, id, replaceSecrets); err != nil {
 			return err

@@ -183,7 +183,7 @@ func TestCreateAndGetCollectionRoundTrip(t *testing.T) {
 		t.Errorf("GetCollection differs from what was created:\n got %+v\nwant %+v", comparable(got), want)
 	}
 
-	secrets, err := s.RunSecrets(ctx, created.ID)
+	secrets, err := s.RunSecrets(ctx, created.ID, "")
 	if err != nil || secrets["password"] != testSecretValue {
 		t.Errorf("RunSecrets = %v, %v; want the password", secrets, err)
 	}
@@ -439,7 +439,7 @@ func TestReplaceCollection(t *testing.T) {
 		if got.ID != c.ID || got.Name != "checkout flow v2" || !slices.Equal(stepNames(got), []string{"login", "me"}) {
 			t.Errorf("replaced = %+v", got)
 		}
-		sec, err := s.RunSecrets(ctx, c.ID)
+		sec, err := s.RunSecrets(ctx, c.ID, "")
 		if err != nil || sec["password"] != testSecretValue {
 			t.Errorf("secrets after import = %v, %v; want kept", sec, err)
 		}
@@ -458,7 +458,7 @@ func TestReplaceCollection(t *testing.T) {
 		if _, err := s.ReplaceCollection(ctx, c.ID, next, []string{"old"}); err != nil {
 			t.Fatal(err)
 		}
-		sec, err := s.RunSecrets(ctx, c.ID)
+		sec, err := s.RunSecrets(ctx, c.ID, "")
 		want := map[string]string{"password": "new-value", "other": "o", "kept": "kept-value"}
 		if err != nil || !reflect.DeepEqual(sec, want) {
 			t.Errorf("secrets = %v, %v; want %v", sec, err, want)
@@ -476,7 +476,7 @@ func TestReplaceCollection(t *testing.T) {
 		if err != nil || len(got.Steps) != 4 {
 			t.Errorf("after rejected replace: %+v, %v", got, err)
 		}
-		if sec, err := s.RunSecrets(ctx, c.ID); err != nil || sec["password"] != testSecretValue {
+		if sec, err := s.RunSecrets(ctx, c.ID, ""); err != nil || sec["password"] != testSecretValue {
 			t.Errorf("after rejected replace: secrets %v, %v", sec, err)
 		}
 	})
@@ -735,7 +735,7 @@ func TestSecrets(t *testing.T) {
 	if err := s.SetSecret(ctx, c.ID, "password", "rotated-secret-value"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.RunSecrets(ctx, c.ID)
+	got, err := s.RunSecrets(ctx, c.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -791,7 +791,7 @@ func TestSecrets(t *testing.T) {
 SELECT $1, name, ciphertext, key_id FROM collection_secrets WHERE collection_id = $2 AND name = 'api_key'`, other.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RunSecrets(ctx, other.ID); err == nil {
+	if _, err := s.RunSecrets(ctx, other.ID, ""); err == nil {
 		t.Error("a secret copied to another collection opened")
 	}
 

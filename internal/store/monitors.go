@@ -29,21 +29,26 @@ const monitorColumns = `m.id, m.name, m.schedule, m.time_zone, m.enabled, m.loca
         FROM monitor_collections mc WHERE mc.monitor_id = m.id), '{}'),
     COALESCE((SELECT array_agg(mch.channel_id ORDER BY mch.channel_id)
         FROM monitor_channels mch WHERE mch.monitor_id = m.id), '{}'),
-    m.tags`
+    m.tags, ` + monitorEnvironmentColumns
 
 func scanMonitor(row pgx.Row) (collection.Monitor, error) {
 	var (
-		m        collection.Monitor
-		reminder int64
-		cols     []int64
-		chans    []int64
+		m          collection.Monitor
+		reminder   int64
+		cols       []int64
+		chans      []int64
+		envs       map[string]string
+		retryDelay int64
 	)
 	err := row.Scan(&m.ID, &m.Name, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.Policy.FailureThreshold,
 		&m.Policy.RecoveryEnabled, &m.Policy.RecoveryThreshold, &reminder, &m.Policy.Errored,
-		&m.Policy.MinFailedLocations, &m.NextRunAt, &m.CreatedAt, &m.UpdatedAt, &cols, &chans, &m.Tags)
+		&m.Policy.MinFailedLocations, &m.NextRunAt, &m.CreatedAt, &m.UpdatedAt, &cols, &chans, &m.Tags,
+		&envs, &m.Retry.Retries, &retryDelay, &m.Retry.Location)
 	if err != nil {
 		return m, err
 	}
+	m.Environments = monitorEnvironments(envs)
+	m.Retry.Delay = time.Duration(retryDelay) * time.Second
 	m.Policy.ReminderInterval = time.Duration(reminder) * time.Second
 	m.CollectionIDs = make([]collection.CollectionID, len(cols))
 	for i, v := range cols {
@@ -159,7 +164,7 @@ SELECT $1, c.id, c.ord - 1 FROM unnest($2::bigint[]) WITH ORDINALITY AS c(id, or
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("linking monitor %d to its collections and channels: %w", m.ID, translate(err))
 	}
-	return nil
+	return writeMonitorEnvironments(ctx, tx, m)
 }
 
 func monitorArgs(m *collection.Monitor) []any {

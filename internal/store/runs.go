@@ -36,6 +36,12 @@ type InsertRunParams struct {
 	IdempotencyKey string
 	Snapshot       collection.Collection
 	CreatedBy      *collection.UserID
+	// Environment is the environment the run uses ("" for none): the
+	// snapshot is stored with its variables laid over the collection's
+	// (collection.ForEnvironment), and the runner opens its secrets.
+	Environment string
+	// Chain links a retry to the run it retries (monitor retry before alerting).
+	Chain collection.RetryChain
 }
 
 // ListRunsParams filter and page the run history, newest first.
@@ -90,7 +96,8 @@ func DecodeRunCursor(s string) (RunCursor, error) {
 // runColumns are scanned by scanRun; the snapshot column is last so lists can
 // replace it with the name only.
 const runColumns = `id, collection_id, monitor_id, location, trigger, status, idempotency_key, scheduled_for,
-    queued_at, started_at, finished_at, COALESCE(duration_ms, 0), error, attempt, collection_name, COALESCE(quiet, '')`
+    queued_at, started_at, finished_at, COALESCE(duration_ms, 0), error, attempt, environment, retry_of, retry_attempt,
+    retried, collection_name, COALESCE(quiet, '')`
 
 const runColumnsWithSnapshot = runColumns + `, snapshot`
 
@@ -101,7 +108,8 @@ func scanRun(row pgx.Row, withSnapshot bool) (collection.Run, error) {
 		name string
 	)
 	dest := []any{&r.ID, &r.CollectionID, &r.MonitorID, &r.Location, &r.Trigger, &r.Status, &r.IdempotencyKey,
-		&r.ScheduledFor, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &ms, &r.Error, &r.Attempt, &name, &r.Quiet}
+		&r.ScheduledFor, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &ms, &r.Error, &r.Attempt,
+		&r.Environment, &r.Chain.Of, &r.Chain.Attempt, &r.Chain.Retried, &name, &r.Quiet}
 	if withSnapshot {
 		dest = append(dest, &r.Snapshot)
 	}
@@ -135,15 +143,23 @@ func (s *Store) InsertRun(ctx context.Context, db DB, p InsertRunParams) (collec
 		p.IdempotencyKey = "run:" + hex.EncodeToString(b)
 	}
 	snap := p.Snapshot
+	if p.Chain.Of == nil { // a retry re-runs its first run's snapshot, already in its environment
+		inEnv, err := p.Snapshot.ForEnvironment(p.Environment)
+		if err != nil {
+			return collection.Run{}, false, err
+		}
+		snap = *inEnv
+	}
 	snap.Secrets = nil // json:"-" already; keep it out of memory copies too
 	row := db.QueryRow(ctx, `
 INSERT INTO runs (collection_id, monitor_id, collection_name, location, trigger, status, error, snapshot,
-    idempotency_key, scheduled_for, created_by, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $6 IN ('queued', 'running') THEN NULL ELSE now() END)
+    idempotency_key, scheduled_for, created_by, finished_at, environment, retry_of, retry_attempt)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $6 IN ('queued', 'running') THEN NULL ELSE now() END,
+    $12, $13, $14)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING `+runColumnsWithSnapshot,
 		p.CollectionID, p.MonitorID, snap.Name, p.Location, p.Trigger, p.Status, p.Error, snap,
-		p.IdempotencyKey, p.ScheduledFor, p.CreatedBy)
+		p.IdempotencyKey, p.ScheduledFor, p.CreatedBy, p.Environment, p.Chain.Of, p.Chain.Attempt)
 	r, err := scanRun(row, true)
 	if err == nil {
 		return r, true, nil
@@ -627,8 +643,9 @@ type MonitorRunStats struct {
 	Latest []collection.Run
 }
 
-// finishedSQL is the status filter of the dashboard figures: finished runs.
-const finishedSQL = `status IN ('passed', 'failed', 'errored')`
+// finishedSQL is the status filter of the dashboard figures: finished runs,
+// and of a retry chain only the last (a retried run was superseded).
+const finishedSQL = `status IN ('passed', 'failed', 'errored') AND NOT retried`
 
 // MonitorStats computes the dashboard figures of many monitors in one round
 // trip: an aggregate over the window's finished runs (an index-only scan of

@@ -16,16 +16,20 @@ import (
 
 // scheduledMonitorColumns are what the scheduler needs to fire a monitor.
 const scheduledMonitorColumns = `m.id, m.name, m.schedule, m.time_zone, m.enabled, m.locations, m.next_run_at,
-	ARRAY(SELECT mc.collection_id FROM monitor_collections mc WHERE mc.monitor_id = m.id ORDER BY mc.position, mc.collection_id)`
+	ARRAY(SELECT mc.collection_id FROM monitor_collections mc WHERE mc.monitor_id = m.id ORDER BY mc.position, mc.collection_id),
+	COALESCE((SELECT jsonb_object_agg(mc.collection_id::text, mc.environment)
+		FROM monitor_collections mc WHERE mc.monitor_id = m.id AND mc.environment <> ''), '{}')`
 
 func scanScheduledMonitor(row pgx.Row) (collection.Monitor, error) {
 	var (
-		m   collection.Monitor
-		ids []int64
+		m    collection.Monitor
+		ids  []int64
+		envs map[string]string
 	)
-	if err := row.Scan(&m.ID, &m.Name, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.NextRunAt, &ids); err != nil {
+	if err := row.Scan(&m.ID, &m.Name, &m.Schedule, &m.TimeZone, &m.Enabled, &m.Locations, &m.NextRunAt, &ids, &envs); err != nil {
 		return m, err
 	}
+	m.Environments = monitorEnvironments(envs)
 	m.CollectionIDs = make([]collection.CollectionID, len(ids))
 	for i, id := range ids {
 		m.CollectionIDs[i] = collection.CollectionID(id)
@@ -252,6 +256,8 @@ type ScheduledRunParams struct {
 	Name string
 	// Snapshot indexes Snapshots: runs of one collection share one encoding.
 	Snapshot int
+	// Environment is the environment the snapshot was made for ("" for none).
+	Environment string
 }
 
 // CreatedRun is a run InsertScheduledRuns created.
@@ -274,6 +280,7 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, db DB, runs []Scheduled
 	var (
 		monitors, colls  []int64
 		locs, keys, name []string
+		envs             []string
 		idx              []int32
 		slots            []time.Time
 	)
@@ -286,6 +293,7 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, db DB, runs []Scheduled
 		locs = append(locs, r.Location)
 		keys = append(keys, r.IdempotencyKey)
 		name = append(name, r.Name)
+		envs = append(envs, r.Environment)
 		idx = append(idx, int32(r.Snapshot+1))
 		slots = append(slots, r.ScheduledFor)
 	}
@@ -295,14 +303,14 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, db DB, runs []Scheduled
 	}
 	rows, err := db.Query(ctx, `
 WITH s AS (SELECT ord::int AS ord, snap::jsonb AS snap FROM unnest($8::text[]) WITH ORDINALITY AS s(snap, ord))
-INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status, snapshot, idempotency_key, scheduled_for)
-SELECT u.monitor_id, u.collection_id, u.name, u.location, 'schedule', 'queued', s.snap, u.key, u.slot
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
-    AS u(monitor_id, collection_id, name, location, key, snap, slot)
+INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status, snapshot, idempotency_key, scheduled_for, environment)
+SELECT u.monitor_id, u.collection_id, u.name, u.location, 'schedule', 'queued', s.snap, u.key, u.slot, u.environment
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $9::text[])
+    AS u(monitor_id, collection_id, name, location, key, snap, slot, environment)
 JOIN s ON s.ord = u.snap
 ORDER BY u.key
 ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id, location`, monitors, colls, name, locs, keys, idx, slots, snaps)
+RETURNING id, location`, monitors, colls, name, locs, keys, idx, slots, snaps, envs)
 	if err != nil {
 		return nil, fmt.Errorf("queueing %d scheduled runs: %w", len(runs), translate(err))
 	}

@@ -107,7 +107,7 @@ func TestCollectionVersions(t *testing.T) {
 	if len(after) != len(vs)+1 || after[0].Summary != "restored version 1" || after[0].Document != vs[len(vs)-1].Document {
 		t.Errorf("after restore: %d versions, latest %q; want %d, \"restored version 1\" with v1's document", len(after), after[0].Summary, len(vs)+1)
 	}
-	if secrets, err := s.RunSecrets(ctx, c.ID); err != nil || secrets["password"] != secrettest.Value+"-rotated" {
+	if secrets, err := s.RunSecrets(ctx, c.ID, ""); err != nil || secrets["password"] != secrettest.Value+"-rotated" {
 		t.Errorf("restore changed the secret: %v", err)
 	}
 	if _, err := s.RestoreCollectionVersion(ctx, c.ID, 99); !errors.Is(err, collection.ErrNotFound) {

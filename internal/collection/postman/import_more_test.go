@@ -122,14 +122,27 @@ func TestImportPostmanEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Variables["APIURL"] != "http://127.0.0.1:3000/api" {
-		t.Errorf("the environment overrides globals and the collection: %v", c.Variables)
+	dev, ok := c.Environments["dev"]
+	if !ok {
+		t.Fatalf("the environment file should become environment dev; environments: %v", c.EnvironmentNames())
 	}
-	if _, ok := c.Variables["PASSWORD"]; ok || c.Secrets["PASSWORD"] != "env-pass" || c.Secrets["signing"] != "s-1" || c.Secrets["api_key"] != "k-9" {
-		t.Errorf("secret-looking keys should become secrets: vars %v, secrets %v", c.Variables, c.Secrets)
+	if dev.Variables["APIURL"] != "http://127.0.0.1:3000/api" || c.Variables["APIURL"] != "http://globals.invalid" {
+		t.Errorf("dev's APIURL %q should override the globals' %q kept by the collection", dev.Variables["APIURL"], c.Variables["APIURL"])
+	}
+	if _, ok := c.Variables["PASSWORD"]; ok || dev.SecretValues["PASSWORD"] != "env-pass" || dev.SecretValues["signing"] != "s-1" || dev.SecretValues["api_key"] != "k-9" {
+		t.Errorf("secret-looking keys should become dev's secrets: vars %v, dev %+v", c.Variables, dev)
+	}
+	if !slices.Equal(dev.Secrets, []string{"PASSWORD", "signing", "api_key"}) {
+		t.Errorf("dev's secret names %q", dev.Secrets)
+	}
+	if c.Secrets["PASSWORD"] != "password-1" {
+		t.Errorf("the collection's own PASSWORD should stay, as a secret, for runs without an environment: %v", c.Secrets)
 	}
 	if _, ok := c.Variables["unused"]; ok {
 		t.Errorf("a disabled environment value was imported")
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("the imported collection is invalid: %v", err)
 	}
 	if !strings.Contains(c.Steps[0].Body, `"password":"@<<secrets.PASSWORD>>"`) {
 		t.Errorf("a request using a secret variable should reference the secret: %s", c.Steps[0].Body)

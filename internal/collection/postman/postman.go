@@ -35,10 +35,11 @@ func Import(data []byte) (*collection.Collection, []string, error) {
 	return ImportWithEnvironments(data)
 }
 
-// ImportWithEnvironments is Import with Postman environment or globals files
-// whose values become the collection's variables, or its secrets when the key
-// looks like a credential or the value is typed secret. Later files override
-// earlier ones and the collection's own variables (pass globals first).
+// ImportWithEnvironments is Import with Postman environment or globals files.
+// A named environment file becomes an environment of the collection, named
+// after the file's name; a globals file fills the collection's variables.
+// Values become secrets when the key looks like a credential or the value is
+// typed secret. Later files override earlier ones (pass globals first).
 func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection, []string, error) {
 	if len(data) > collection.MaxFileBytes {
 		return nil, nil, &collection.ParseError{Msg: fmt.Sprintf("file is %d bytes; at most %d", len(data), collection.MaxFileBytes)}
@@ -82,6 +83,7 @@ func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection
 			return nil, nil, fmt.Errorf("environment file %d: %w", i+1, err)
 		}
 	}
+	im.fillEnvironmentGaps()
 	im.walk(pc.Item, nil, pc.Auth, scriptsOf(pc.Event, "collection"))
 	if n := len(im.overflow); n > 0 {
 		im.warn("a collection holds at most %d steps: %d later requests were left out, from %q to %q; import the folders separately", collection.MaxSteps, n, im.overflow[0], im.overflow[n-1])

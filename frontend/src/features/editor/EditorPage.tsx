@@ -1,7 +1,7 @@
 // The collection editor: steps on the left (reorder by drag or keyboard), the
 // selected step on the right, variables and secrets in their own tabs, Save for
 // the whole collection, and Run with each step's status arriving live.
-import { Alert, Anchor, Badge, Box, Button, Grid, Group, Menu, Modal, Paper, Stack, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Grid, Group, Menu, Modal, Paper, Select, Stack, Tabs, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy, IconDownload, IconHistory, IconPlayerPlay, IconPlus } from '@tabler/icons-react';
@@ -19,7 +19,9 @@ import { formatMs, relativeTime } from '../../lib/format';
 import { RunSteps } from '../../components/RunSteps';
 import { isFinal, useLiveRun } from '../../lib/useLiveRun';
 import { clearDraft, loadDraft, saveDraft } from './draftStore';
-import { CollectionEditorDocument, ExportCollectionDocument, ReplaceCollectionDocument, RunCollectionDocument } from './api';
+import { CollectionEditorDocument, EnvironmentFieldsDoc, ExportCollectionDocument, ReplaceCollectionDocument, RunCollectionDocument } from './api';
+import { environmentOptions } from './environments';
+import { EnvironmentsPanel } from './EnvironmentsPanel';
 import { KeyValueEditor } from './KeyValueEditor';
 import { collectionToInput, extractNames, fingerprint, move, newKey, newStep, renameReferences, responsesOf, stepFromServer, type CollectionDraft, type StepDraft } from './model';
 import { referenceProblems, type ReferenceContext } from './references';
@@ -64,6 +66,8 @@ export function EditorPage() {
   const linkedVersion = Number(search.get('version')) || null;
   const [tab, setTab] = useState<string | null>(search.get('tab') === 'history' ? 'history' : 'steps');
   const [startedRun, setStartedRun] = useState<FragmentType<typeof RunFieldsDoc> | null>(null);
+  // The environment the Run button runs in ("" for none).
+  const [environment, setEnvironment] = useState('');
   // A draft restored from localStorage: when it was written, and whether the saved collection changed since.
   const [restored, setRestored] = useState<{ at: string; stale: boolean } | null>(null);
 
@@ -90,8 +94,16 @@ export function EditorPage() {
 
   const lastRun = liveRun && isFinal(liveRun.status) ? liveRun : (getFragmentData(RunFieldsDoc, c?.lastRun) ?? null);
   const responses = useMemo(() => responsesOf(lastRun), [lastRun]);
-  const secretNames = useMemo(() => (c?.secrets ?? []).map((s) => s.name), [c?.secrets]);
-  const variables = useMemo(() => Object.fromEntries((draft?.variables ?? []).filter((v) => v.name.trim()).map((v) => [v.name.trim(), v.value])), [draft?.variables]);
+  const environments = useMemo(() => (c?.environments ?? []).map((e) => getFragmentData(EnvironmentFieldsDoc, e)), [c?.environments]);
+  // References may use a variable that only the environments define.
+  const variables = useMemo(
+    () => ({
+      ...Object.fromEntries(environments.flatMap((e) => e.variables.map((v) => [v.name, v.value]))),
+      ...Object.fromEntries((draft?.variables ?? []).filter((v) => v.name.trim()).map((v) => [v.name.trim(), v.value])),
+    }),
+    [draft?.variables, environments],
+  );
+  const secretNames = useMemo(() => [...(c?.secrets ?? []).map((s) => s.name), ...environments.flatMap((e) => e.secrets.map((s) => s.name))], [c?.secrets, environments]);
   const refSteps = (draft?.steps ?? []).map((s) => (s.kind === 'browser' ? { name: s.name, extracts: extractNames(s) } : { name: s.name }));
   const contextFor = (index: number): ReferenceContext => ({ steps: refSteps, index, variables, secretNames, lastRun: responses });
 
@@ -127,7 +139,7 @@ export function EditorPage() {
 
   const run = async () => {
     if (dirty && !(await save())) return;
-    const r = await runCollection({ id });
+    const r = await runCollection({ id, environment: environment || null });
     if (r.error) notifications.show({ color: 'red', title: 'Could not start the run', message: errorMessage(r.error) });
     else if (r.data) setStartedRun(r.data.runCollection);
   };
@@ -239,6 +251,18 @@ export function EditorPage() {
           <Button variant="default" leftSection={<IconDeviceFloppy size={16} />} onClick={() => void save()} loading={saveResult.fetching} disabled={!dirty}>
             Save
           </Button>
+          {environments.length > 0 && (
+            <Select
+              aria-label="Environment"
+              data-testid="run-environment-select"
+              placeholder="No environment"
+              data={environmentOptions(environments)}
+              value={environment || null}
+              onChange={(v) => setEnvironment(v ?? '')}
+              clearable
+              w={180}
+            />
+          )}
           <Button leftSection={<IconPlayerPlay size={16} />} onClick={() => void run()} loading={runResult.fetching || (liveRun !== null && !isFinal(liveRun.status))} disabled={draft.steps.length === 0} color="green">
             Run
           </Button>
@@ -314,6 +338,7 @@ export function EditorPage() {
           <Tabs.Tab value="steps">Steps ({draft.steps.length})</Tabs.Tab>
           <Tabs.Tab value="variables">Variables ({draft.variables.length})</Tabs.Tab>
           <Tabs.Tab value="secrets">Secrets ({c.secrets.length})</Tabs.Tab>
+          <Tabs.Tab value="environments">Environments ({environments.length})</Tabs.Tab>
           <Tabs.Tab value="about">Description</Tabs.Tab>
           <Tabs.Tab value="history">History{c.latestVersion ? ` (v${c.latestVersion})` : ''}</Tabs.Tab>
         </Tabs.List>
@@ -400,6 +425,11 @@ export function EditorPage() {
               onRestored={() => void reloadFromServer()}
             />
           )}
+        </Tabs.Panel>
+        <Tabs.Panel value="environments" pt="md">
+          <Box maw={900}>
+            <EnvironmentsPanel collectionId={id} environments={c.environments} onChange={() => refetch({ requestPolicy: 'network-only' })} />
+          </Box>
         </Tabs.Panel>
         <Tabs.Panel value="about" pt="md">
           <Textarea label="Description" value={draft.description} onChange={(e) => setDraft({ ...draft, description: e.currentTarget.value })} autosize minRows={3} maw={800} error={errs.description} />

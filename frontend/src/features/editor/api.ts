@@ -16,6 +16,9 @@ export const CollectionEditorDocument = graphql(`
         name
         isSet
       }
+      environments {
+        ...EnvironmentFields
+      }
       steps {
         id
         name
@@ -83,9 +86,38 @@ export const ExportCollectionDocument = graphql(`
 `);
 
 export const RunCollectionDocument = graphql(`
-  mutation RunCollection($id: ID!, $location: String) {
-    runCollection(id: $id, location: $location) {
+  mutation RunCollection($id: ID!, $location: String, $environment: String) {
+    runCollection(id: $id, location: $location, environment: $environment) {
       ...RunFields
     }
+  }
+`);
+
+export const EnvironmentFieldsDoc = graphql(`
+  fragment EnvironmentFields on Environment {
+    name
+    shared
+    variables {
+      name
+      value
+    }
+    secrets {
+      name
+      isSet
+    }
+  }
+`);
+
+export const SetEnvironmentDocument = graphql(`
+  mutation SetEnvironment($collectionId: ID, $input: EnvironmentInput!) {
+    setEnvironment(collectionId: $collectionId, input: $input) {
+      ...EnvironmentFields
+    }
+  }
+`);
+
+export const DeleteEnvironmentDocument = graphql(`
+  mutation DeleteEnvironment($collectionId: ID, $name: String!) {
+    deleteEnvironment(collectionId: $collectionId, name: $name)
   }
 `);

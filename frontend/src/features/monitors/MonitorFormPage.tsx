@@ -35,6 +35,11 @@ interface FormState {
   reminderIntervalMinutes: number;
   erroredMode: ErroredMode;
   minFailedLocations: number;
+  /** The environment each collection runs in, by collection id ("" or absent: none). */
+  environments: Record<string, string>;
+  retries: number;
+  retryDelaySeconds: number;
+  retryLocation: string;
 }
 
 const DEFAULTS: FormState = {
@@ -50,6 +55,10 @@ const DEFAULTS: FormState = {
   reminderIntervalMinutes: 0,
   erroredMode: 'AS_FAILURE',
   minFailedLocations: 1,
+  environments: {},
+  retries: 0,
+  retryDelaySeconds: 30,
+  retryLocation: '',
 };
 
 function zones(): string[] {
@@ -105,7 +114,10 @@ export function MonitorFormPage() {
   const [f, setF] = useState<FormState>(DEFAULTS);
   const [loaded, setLoaded] = useState(!editing);
   const monitor = existing.data?.monitor;
-  const m = useMemo(() => (monitor ? { ...getFragmentData(MonitorCardDoc, monitor), channels: monitor.channels, policy: monitor.policy } : undefined), [monitor]);
+  const m = useMemo(
+    () => (monitor ? { ...getFragmentData(MonitorCardDoc, monitor), channels: monitor.channels, policy: monitor.policy, environments: monitor.environments, retry: monitor.retry } : undefined),
+    [monitor],
+  );
 
   useEffect(() => {
     if (!m || loaded) return;
@@ -117,6 +129,10 @@ export function MonitorFormPage() {
       collectionIds: m.collections.map((c) => c.id),
       channelIds: m.channels.map((c) => c.id),
       ...m.policy,
+      environments: Object.fromEntries(m.environments.map((e) => [e.collection.id, e.environment])),
+      retries: m.retry.retries,
+      retryDelaySeconds: m.retry.delaySeconds,
+      retryLocation: m.retry.location ?? '',
     });
     setLoaded(true);
   }, [m, loaded]);
@@ -147,6 +163,8 @@ export function MonitorFormPage() {
         erroredMode: f.erroredMode,
         minFailedLocations: f.minFailedLocations,
       },
+      environments: f.collectionIds.filter((c) => f.environments[c]).map((c) => ({ collectionId: c, environment: f.environments[c] })),
+      retry: { retries: f.retries, delaySeconds: f.retryDelaySeconds, location: f.retryLocation.trim() || null },
     };
     const r = editing && id ? await update({ id, input }) : await create({ input });
     if (r.error) return;
@@ -155,6 +173,7 @@ export function MonitorFormPage() {
   };
 
   const collections = opts.data?.collections.edges.map((e) => ({ value: e.node.id, label: e.node.name })) ?? [];
+  const withEnvironments = (opts.data?.collections.edges ?? []).map((e) => e.node).filter((c) => f.collectionIds.includes(c.id) && c.environments.length > 0);
   const channels = opts.data?.alertChannels.map((c) => ({ value: c.id, label: `${c.name} (${c.type.toLowerCase()})` })) ?? [];
   const presetValue = PRESETS.find((p) => p.value === f.schedule)?.value ?? 'custom';
 
@@ -187,7 +206,7 @@ export function MonitorFormPage() {
             </Button>
           )}
         </PageHeader>
-        <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations')} />
+        <FormErrors error={result.error} placed={onFields('name', 'schedule', 'timeZone', 'collectionIds', 'collections', 'locations', 'channelIds', 'policy.failureThreshold', 'policy.reminderIntervalMinutes', 'policy.minFailedLocations', 'retry.retries', 'retry.delay', 'retry.location')} />
         {editing && m && <MonitorMaintenancePanel id={m.id} />}
         {editing && m && <MonitorStatsPanel monitorId={m.id} />}
         {editing && m && <BadgePanel monitorId={m.id} />}
@@ -235,6 +254,19 @@ export function MonitorFormPage() {
               nothingFoundMessage="No collection by that name"
               placeholder={collections.length ? 'Pick one or more' : 'Create a collection first'}
             />
+            {withEnvironments.map((c) => (
+              <Select
+                key={c.id}
+                label={`Environment of ${c.name}`}
+                placeholder="No environment"
+                data={c.environments.map((e) => ({ value: e.name, label: e.shared ? `${e.name} (shared)` : e.name }))}
+                value={f.environments[c.id] || null}
+                onChange={(v) => set({ environments: { ...f.environments, [c.id]: v ?? '' } })}
+                clearable
+                error={errs[`environments.${c.id}`]}
+                w={320}
+              />
+            ))}
             <TagsInput
               label="Locations"
               description='Runner locations; "local" is the built-in runner. Pick a known one or type a name and press Enter.'
@@ -282,6 +314,17 @@ export function MonitorFormPage() {
                 w={240}
               />
             </Group>
+            <Text size="sm" fw={600} mt="xs">
+              Retry before alerting
+            </Text>
+            <Text size="xs" c="dimmed">
+              A scheduled run that fails or errors is run again before it counts; only the last run of the chain alerts and shows on the dashboard.
+            </Text>
+            <SimpleGrid cols={{ base: 1, sm: 3 }}>
+              <NumberInput label="Retries (0 = off)" min={0} max={5} value={f.retries} onChange={(v) => set({ retries: Number(v) || 0 })} error={errs['retry.retries']} />
+              <NumberInput label="Delay between tries (seconds)" min={0} max={600} value={f.retryDelaySeconds} onChange={(v) => set({ retryDelaySeconds: Number(v) || 0 })} disabled={f.retries === 0} error={errs['retry.delay']} />
+              <TextInput label="Retry from location" placeholder="where it failed" value={f.retryLocation} onChange={(e) => set({ retryLocation: e.currentTarget.value })} disabled={f.retries === 0} error={errs['retry.location']} />
+            </SimpleGrid>
           </Stack>
         </Paper>
         <Group justify="flex-end">

@@ -17,6 +17,17 @@ export const MonitorDocument = graphql(`
         erroredMode
         minFailedLocations
       }
+      environments {
+        collection {
+          id
+        }
+        environment
+      }
+      retry {
+        retries
+        delaySeconds
+        location
+      }
     }
   }
 `);
@@ -28,6 +39,10 @@ export const MonitorFormOptionsDocument = graphql(`
         node {
           id
           name
+          environments {
+            name
+            shared
+          }
         }
       }
     }

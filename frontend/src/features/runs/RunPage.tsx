@@ -8,6 +8,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { errorMessage } from '../../lib/errors';
 import { dateTime, formatMs } from '../../lib/format';
 import { CancelRunDocument, RunDocument } from './api';
+import type { RunQuery } from '../../gql/graphql';
 import { RunSteps } from '../../components/RunSteps';
 import { isFinal, useLiveRun } from '../../lib/useLiveRun';
 
@@ -35,6 +36,7 @@ export function RunPage() {
   if (!run) return <ErrorState message={`There is no run ${id}.`} />;
   const failed = run.status === 'FAILED' || run.status === 'ERRORED';
   const version = res.data?.run?.collectionVersion;
+  const extra = res.data?.run;
   return (
     <Stack>
       <PageHeader
@@ -83,8 +85,12 @@ export function RunPage() {
               '—'
             )}
           </Fact>
+          <Fact label="Environment">
+            <span data-testid="run-environment">{extra?.environment ?? '—'}</span>
+          </Fact>
         </SimpleGrid>
       </Paper>
+      {extra && <RetryChain id={run.id} run={extra} />}
       {run.error && (
         <Alert color={run.status === 'MISSED' || run.status === 'CANCELLED' ? 'gray' : 'red'} title="Why">
           {run.error}
@@ -92,5 +98,27 @@ export function RunPage() {
       )}
       {run.steps.length === 0 ? <Text c="dimmed">{isFinal(run.status) ? 'No step ran.' : 'Waiting for the first step…'}</Text> : <RunSteps steps={run.steps} />}
     </Stack>
+  );
+}
+
+type RunExtra = NonNullable<RunQuery['run']>;
+
+/** Where a run stands in its monitor's retry before alerting chain, linked. */
+function RetryChain({ id, run }: { id: string; run: RunExtra }) {
+  if (run.retryAttempt === 0 && !run.retried) return null;
+  const first = run.retryOf?.id ?? id;
+  return (
+    <Alert color={run.retried ? 'gray' : 'blue'} title={run.retryAttempt > 0 ? `Retry ${run.retryAttempt} of ${run.retryLimit} of run #${first}` : 'Retried before alerting'} data-testid="retry-chain">
+      <Stack gap={4}>
+        {run.retried && <Text size="sm">A retry superseded this run: it does not count for alerts or the dashboard.</Text>}
+        <Group gap="xs">
+          {run.retryChain.map((r) => (
+            <Anchor key={r.id} component={Link} to={`/runs/${r.id}`} size="sm" fw={r.id === id ? 700 : 400}>
+              #{r.id} {r.retryAttempt === 0 ? 'first run' : `retry ${r.retryAttempt}`} ({r.status.toLowerCase()})
+            </Anchor>
+          ))}
+        </Group>
+      </Stack>
+    </Alert>
   );
 }

@@ -1,4 +1,4 @@
-import { Anchor, Button, Checkbox, Group, MultiSelect, Paper, Select, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Group, MultiSelect, Paper, Select, Stack, Table, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -22,7 +22,25 @@ type RunRow = RunsQuery['runs']['edges'][number]['node'];
 
 /** The monitor of a run, or how it started; a monitor's "Run now" is marked manual. */
 function Origin({ r }: { r: RunRow }) {
-  if (!r.monitor) return <Text size="sm" c="dimmed">{r.trigger.toLowerCase()}</Text>;
+  const env = r.environment && (
+    <Badge size="xs" variant="light" ml={4} data-testid="run-row-environment">
+      {r.environment}
+    </Badge>
+  );
+  const retry = (r.retryAttempt > 0 || r.retried) && (
+    <Text span size="xs" c="dimmed" ml={4} data-testid="run-row-retry">
+      {r.retryAttempt > 0 ? `(retry ${r.retryAttempt})` : '(retried)'}
+    </Text>
+  );
+  if (!r.monitor)
+    return (
+      <>
+        <Text span size="sm" c="dimmed">
+          {r.trigger.toLowerCase()}
+        </Text>
+        {env}
+      </>
+    );
   return (
     <>
       <Anchor component={Link} to={`/monitors/${r.monitor.id}`}>
@@ -33,6 +51,8 @@ function Origin({ r }: { r: RunRow }) {
           (manual)
         </Text>
       )}
+      {retry}
+      {env}
     </>
   );
 }

@@ -5,6 +5,18 @@ export const RunDocument = graphql(`
     run(id: $id) {
       ...RunFields
       collectionVersion
+      environment
+      retryAttempt
+      retryLimit
+      retried
+      retryOf {
+        id
+      }
+      retryChain {
+        id
+        status
+        retryAttempt
+      }
     }
   }
 `);
@@ -38,6 +50,9 @@ export const RunsDocument = graphql(`
           status
           error
           quiet
+          environment
+          retryAttempt
+          retried
           queuedAt
           finishedAt
           durationMs
