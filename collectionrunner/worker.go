@@ -281,8 +281,8 @@ func (w *Worker) refundAttempt(ctx context.Context, log *slog.Logger, id collect
 	}
 }
 
-// finish writes the result, runs the hook and notifies the final state in one
-// transaction, so alerting and watchers see a run only once it is committed.
+// finish writes the result and runs the hook in one transaction, so alerting
+// sees a run only once it is committed, then queues the final notification.
 func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []collection.StepResult) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
@@ -303,13 +303,17 @@ func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []c
 			return fmt.Errorf("alerting: %w", err)
 		}
 	}
-	payload := progressPayload(run.ID, run.Attempt, run.Status, run.Steps)
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", collection.ProgressChannel, string(payload)); err != nil {
-		return fmt.Errorf("notifying the final state: %w", err)
-	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	// The final state is announced after the commit, with the next batch of
+	// progress, not by a NOTIFY in this transaction: Postgres serialises the
+	// commits of every notifying transaction of the cluster on one lock held
+	// through the WAL flush, which capped the runs finished per second (and
+	// delayed the scheduler's commits). A watcher reloads the run when the
+	// final state arrives, and every 5 s without news, so a runner lost
+	// between the commit and the flush costs a watcher at most that delay.
+	w.progress.publish(run.ID, progressPayload(run.ID, run.Attempt, run.Status, run.Steps))
 	return nil
 }
 

@@ -72,7 +72,11 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 		if err != nil {
 			return nil, nil, err
 		}
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics})
+		lcfg := schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics}
+		if d.yield != nil {
+			lcfg.Backlog = d.yield.backlog
+		}
+		l, err := schedule.NewLocal(lcfg)
 		if err != nil {
 			pool.Close()
 			return nil, nil, err

@@ -54,6 +54,12 @@ type LocalConfig struct {
 	Workers int
 	// Metrics, when set, is told about missed slots.
 	Metrics SlotObserver
+	// Backlog, when set, is told when a tick finds due monitors (true, before
+	// it enqueues them) and when that tick is done (false). catena serve
+	// uses it to hold new runs back while slots are being enqueued, so the
+	// runner in the same process does not take the CPU and the database the
+	// enqueueing needs.
+	Backlog func(active bool)
 }
 
 // Local is the scheduler that runs inside Catena (catena serve or catena
@@ -281,12 +287,19 @@ func (l *Local) resetLiveness() {
 func (l *Local) Tick(ctx context.Context) (TickStats, error) {
 	live := l.liveness(l.cfg.Now())
 	snaps := newSnapshotCache(l.cfg.Collections)
+	var backlog sync.Once
+	if l.cfg.Backlog != nil {
+		defer func() {
+			backlog.Do(func() {}) // a batch starting now no longer signals
+			l.cfg.Backlog(false)
+		}()
+	}
 	stats := make([]TickStats, l.cfg.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range l.cfg.Workers {
 		g.Go(func() error {
 			for {
-				st, err := l.tickBatch(gctx, snaps, live)
+				st, err := l.tickBatch(gctx, snaps, live, &backlog)
 				stats[w].Monitors += st.Monitors
 				stats[w].Enqueued += st.Enqueued
 				stats[w].Missed += st.Missed
@@ -313,7 +326,7 @@ func (l *Local) Tick(ctx context.Context) (TickStats, error) {
 
 // tickBatch claims up to Batch due monitors and, in the same transaction,
 // records or enqueues their slots and moves their next_run_at.
-func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.Time) (TickStats, error) {
+func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.Time, backlog *sync.Once) (TickStats, error) {
 	var st TickStats
 	now := l.cfg.Now()
 	// Load snapshots before taking row locks, so the transaction never waits
@@ -321,6 +334,9 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.T
 	ids, err := l.cfg.Store.DueCollectionIDs(ctx, l.cfg.Pool, now, l.cfg.Batch*l.cfg.Workers)
 	if err != nil {
 		return st, err
+	}
+	if len(ids) > 0 && l.cfg.Backlog != nil {
+		backlog.Do(func() { l.cfg.Backlog(true) })
 	}
 	if err := snaps.load(ctx, l.cfg.Pool, ids); err != nil {
 		return st, err
