@@ -64,7 +64,7 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 			l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
 			return l, nil, err
 		}
-		// The loop's ticks get connections of their own (its two claiming
+		// The loop's ticks get connections of their own (its three claiming
 		// transactions, snapshot reads and Upsert): in catena serve hundreds of
 		// runs in flight share d.pool, and a tick queued behind them for a
 		// connection is a late slot.

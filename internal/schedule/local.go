@@ -46,11 +46,13 @@ type LocalConfig struct {
 	// JitterMax caps the per-monitor start delay that spreads monitors
 	// sharing a slot (2s; never more than 10% of the interval; negative: none).
 	JitterMax time.Duration
-	// Batch is how many monitors one transaction claims (200: their runs and
-	// jobs are two statements whatever the count, so a batch costs about as
-	// much as a single monitor did; smaller batches commit a little sooner).
+	// Batch is how many monitors one transaction claims (500: their runs and
+	// jobs are two statements whatever the count, so fewer, larger batches
+	// spend fewer round trips, each a wait for CPU on a loaded host).
 	Batch int
-	// Workers is how many transactions claim in parallel (2).
+	// Workers is how many transactions claim in parallel (3: one commits
+	// while the others build and insert; the pool needs one more connection
+	// for the snapshot reads). Both measured in docs/performance.md.
 	Workers int
 	// Metrics, when set, is told about missed slots.
 	Metrics SlotObserver
@@ -105,8 +107,8 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
 	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
-	cfg.Batch = cmp.Or(cfg.Batch, 200)
-	cfg.Workers = cmp.Or(cfg.Workers, 2)
+	cfg.Batch = cmp.Or(cfg.Batch, 500)
+	cfg.Workers = cmp.Or(cfg.Workers, 3)
 	return &Local{cfg: cfg}, nil
 }
 
