@@ -32,6 +32,10 @@ type AdmissionConfig struct {
 	Pressure func() time.Duration
 	// Poll is how often a waiting run looks again (default 10ms).
 	Poll time.Duration
+	// Hold, when set and true, holds new runs back whatever the pressure
+	// (beyond MinInFlight): catena serve holds them while its scheduler
+	// enqueues a slot's runs.
+	Hold func() bool
 }
 
 // admission holds back new runs while the process is short of CPU. The cap on
@@ -42,6 +46,7 @@ type admission struct {
 	min      int
 	pressure func() time.Duration
 	poll     time.Duration
+	hold     func() bool
 
 	mu       sync.Mutex
 	inFlight int
@@ -62,6 +67,7 @@ func newAdmission(cfg AdmissionConfig) *admission {
 		min:      max(cfg.MinInFlight, 1),
 		pressure: cfg.Pressure,
 		poll:     cmp.Or(cfg.Poll, defaultAdmissionPoll),
+		hold:     cfg.Hold,
 	}
 	if a.pressure == nil {
 		a.pressure = newSchedProbe(a.poll).latency
@@ -95,8 +101,11 @@ func (a *admission) tryAdmit() bool {
 	if now := time.Now(); now.Sub(a.window) >= a.poll {
 		a.window, a.inWindow = now, 0
 	}
-	if a.inFlight >= a.min && a.max >= 0 {
-		if a.inWindow >= max(minBurst, a.inFlight/4) || a.pressure() > a.max {
+	if a.inFlight >= a.min {
+		if a.hold != nil && a.hold() {
+			return false
+		}
+		if a.max >= 0 && (a.inWindow >= max(minBurst, a.inFlight/4) || a.pressure() > a.max) {
 			return false
 		}
 	}

@@ -149,3 +149,44 @@ func TestAdmissionPacesABurst(t *testing.T) {
 		t.Fatalf("%d runs started in one window from idle, want %d", n, minBurst)
 	}
 }
+
+// Hold keeps new runs waiting even without CPU pressure (serve's runner while
+// its scheduler enqueues), beyond the one run always let in, and admission
+// control switched off (negative MaxSchedLatency) does not lift it.
+func TestAdmissionHoldWaitsWhateverThePressure(t *testing.T) {
+	var held atomic.Bool
+	held.Store(true)
+	gate := newAdmission(AdmissionConfig{
+		MaxSchedLatency: -1,
+		Pressure:        func() time.Duration { return 0 },
+		Hold:            held.Load,
+		Poll:            time.Millisecond,
+	})
+	releaseA, err := gate.admit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	admittedB := make(chan func(), 1)
+	go func() {
+		release, err := gate.admit(context.Background())
+		if err == nil {
+			admittedB <- release
+		}
+	}()
+	select {
+	case <-admittedB:
+		t.Fatal("a second run started while held")
+	case <-time.After(50 * time.Millisecond): // many polls of the gate
+	}
+	held.Store(false)
+	select {
+	case release := <-admittedB:
+		release()
+	case <-time.After(10 * time.Second):
+		t.Fatal("the held run never started once the hold ended")
+	}
+	releaseA()
+	if n := gate.running(); n != 0 {
+		t.Fatalf("%d runs in flight after both ended, want 0", n)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
@@ -14,8 +16,8 @@ import (
 const maxProgressPayload = 7 << 10
 
 // Progress goes out on collection.ProgressChannel as collection.Progress
-// documents: cumulative per attempt, coalesced by the hub below, and the final
-// one sent in the finishing transaction (Worker.finish).
+// documents: cumulative per attempt and coalesced by the hub below; the final
+// one joins the hub once the finishing transaction committed (Worker.finish).
 
 // progressPayload encodes the run's progress in at most maxProgressPayload
 // bytes, shortening error messages (then dropping them) when needed.
@@ -149,9 +151,25 @@ func (h *progressHub) flush(ctx context.Context) {
 	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	// Progress is best effort: the final state is notified in the finishing
-	// transaction, and a watcher that misses an update reads the run.
-	if _, err := h.db.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", collection.ProgressChannel, batch); err != nil {
+	// Notifications are best effort (a watcher that misses one reloads the
+	// run), so their commit need not wait for the WAL flush: it then holds
+	// Postgres's cluster-wide notify lock for microseconds, not a flush.
+	if err := h.send(ctx, batch); err != nil {
 		h.log.WarnContext(ctx, "publishing run progress", "err", err, "runs", len(batch))
 	}
+}
+
+func (h *progressHub) send(ctx context.Context, batch []string) error {
+	tx, err := h.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	b := &pgx.Batch{}
+	b.Queue("SET LOCAL synchronous_commit = off")
+	b.Queue("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", collection.ProgressChannel, batch)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }

@@ -44,6 +44,9 @@ type RunStore interface {
 	// StartRun marks the run running for attempt with a lease until leaseUntil
 	// and returns it with its snapshot.
 	StartRun(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (collection.Run, error)
+	// StartRunCached is StartRun returning the run without its snapshot,
+	// for a runner that holds it already.
+	StartRunCached(ctx context.Context, id collection.RunID, attempt int, leaseUntil time.Time) (collection.Run, error)
 	// RunSecrets opens the secret values a collection holds now, with those of
 	// the run's environment env laid over them ("" for none; none when it has
 	// none). Only the runner calls it, as it starts a run.
@@ -104,6 +107,7 @@ type Worker struct {
 	log       *slog.Logger
 	progress  *progressHub
 	admission *admission
+	snapshots snapshotCache
 }
 
 var _ river.Worker[collection.RunJob] = (*Worker)(nil)
@@ -161,7 +165,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 		return river.JobSnooze(0)
 	}
 	defer release()
-	run, err := w.cfg.Store.StartRun(ctx, id, attempt, w.cfg.Now().Add(w.cfg.LeaseTTL))
+	run, err := w.startRun(ctx, job)
 	switch {
 	case errors.Is(err, collection.ErrConflict):
 		// Final already (cancelled while queued, swept) or owned by a newer attempt.
@@ -241,6 +245,62 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[collection.RunJob]) er
 	return nil
 }
 
+// startRun starts the attempt (fenced) and returns the run with its
+// snapshot: from the cache when the job names a snapshot this worker decoded
+// before, else read with the run (and kept for the next runs of it).
+func (w *Worker) startRun(ctx context.Context, job *river.Job[collection.RunJob]) (collection.Run, error) {
+	id, attempt, key := job.Args.RunID, job.Attempt, job.Args.Snapshot
+	lease := w.cfg.Now().Add(w.cfg.LeaseTTL)
+	if snap, ok := w.snapshots.get(key); ok {
+		run, err := w.cfg.Store.StartRunCached(ctx, id, attempt, lease)
+		if err == nil {
+			run.Snapshot = snap
+		}
+		return run, err
+	}
+	run, err := w.cfg.Store.StartRun(ctx, id, attempt, lease)
+	if err == nil {
+		w.snapshots.put(key, run.Snapshot)
+	}
+	return run, err
+}
+
+// maxCachedSnapshots bounds the decoded snapshots a worker keeps (one per
+// collection version it ran lately; ≈ 10–50 KB each decoded).
+const maxCachedSnapshots = 256
+
+// snapshotCache holds decoded snapshots by collection.SnapshotKey. Runs get
+// a copy of the Collection value; its steps, maps and slices are shared and
+// never written (the executor only reads a snapshot; the worker sets the
+// copy's Secrets, which the cached value never holds).
+type snapshotCache struct {
+	mu sync.Mutex
+	m  map[string]collection.Collection
+}
+
+func (c *snapshotCache) get(key string) (collection.Collection, bool) {
+	if key == "" {
+		return collection.Collection{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap, ok := c.m[key]
+	return snap, ok
+}
+
+func (c *snapshotCache) put(key string, snap collection.Collection) {
+	if key == "" {
+		return
+	}
+	snap.Secrets = nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedSnapshots {
+		c.m = make(map[string]collection.Collection) // start afresh: cheaper than tracking use
+	}
+	c.m[key] = snap
+}
+
 // StepInterruptedStopping is the error of the step a stopping runner cut off.
 const StepInterruptedStopping = "runner stopped during this step"
 
@@ -282,8 +342,8 @@ func (w *Worker) refundAttempt(ctx context.Context, log *slog.Logger, id collect
 	}
 }
 
-// finish writes the result, runs the hook and notifies the final state in one
-// transaction, so alerting and watchers see a run only once it is committed.
+// finish writes the result and runs the hook in one transaction, so alerting
+// sees a run only once it is committed, then queues the final notification.
 func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []collection.StepResult) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
@@ -304,13 +364,17 @@ func (w *Worker) finish(ctx context.Context, run *collection.Run, unrecorded []c
 			return fmt.Errorf("alerting: %w", err)
 		}
 	}
-	payload := progressPayload(run.ID, run.Attempt, run.Status, run.Steps)
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", collection.ProgressChannel, string(payload)); err != nil {
-		return fmt.Errorf("notifying the final state: %w", err)
-	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	// The final state is announced after the commit, with the next batch of
+	// progress, not by a NOTIFY in this transaction: Postgres serialises the
+	// commits of every notifying transaction of the cluster on one lock held
+	// through the WAL flush, which capped the runs finished per second (and
+	// delayed the scheduler's commits). A watcher reloads the run when the
+	// final state arrives, and every 5 s without news, so a runner lost
+	// between the commit and the flush costs a watcher at most that delay.
+	w.progress.publish(run.ID, progressPayload(run.ID, run.Attempt, run.Status, run.Steps))
 	return nil
 }
 

@@ -6,6 +6,7 @@ function conc(   c) { c = $1; sub(/.*c=/, "", c); sub(/-[0-9]+$/, "", c); return
 }
 /^BenchmarkSchedulerServe/ {
 	printf "scheduler in serve, 10,000:        p50 %s ms, p99 %s ms, max %s ms; %s enqueued within 5 s; %s missed\n", m("p50_slot_lag_ms"), m("p99_slot_lag_ms"), m("max_slot_lag_ms"), m("enqueued_within_5s"), m("missed")
+	printf "  … slot to commit:                p50 %s ms, p99 %s ms, max %s ms; %s committed within 5 s (goal: all)\n", m("p50_commit_lag_ms"), m("p99_commit_lag_ms"), m("max_commit_lag_ms"), m("committed_within_5s")
 }
 /^BenchmarkChain\/a_plain/ { c = conc(); plain[c] = m("steps/s"); plaincpu[c] = m("cpu-µs/step") }
 /^BenchmarkChain\/c_worker/ { c = conc(); w[c] = m("steps/s"); pg[c] = m("pg-cpu-µs/step"); cpu[c] = m("cpu-µs/step"); rss[c] = m("MB-rss-peak") }

@@ -27,6 +27,9 @@ type deps struct {
 	// metrics is the process's one registry (nil in tests that build deps
 	// by hand: recording into nil is a no-op).
 	metrics *metrics.Metrics
+	// yield is set by catena serve only: its runner holds new runs back while
+	// its scheduler enqueues (nil in split mode).
+	yield *schedulerYield
 }
 
 // openDeps loads config, connects to Postgres and either applies migrations

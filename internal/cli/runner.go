@@ -227,6 +227,10 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 		Browser:     browser,
 	})
 	setMemoryLimit(d.log, d.cfg.MemoryLimitMiB, concurrency)
+	admission := collectionrunner.AdmissionConfig{MaxSchedLatency: d.cfg.MaxSchedLatency}
+	if d.yield != nil {
+		admission.Hold = d.yield.hold
+	}
 	worker := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
 		Executor:  exec,
 		Store:     d.store,
@@ -235,7 +239,7 @@ func newRunWorkers(d *deps, opts runnerOptions) (*runWorkers, error) {
 		Log:       d.log,
 		LeaseTTL:  opts.LeaseTTL,
 		Heartbeat: opts.Heartbeat,
-		Admission: collectionrunner.AdmissionConfig{MaxSchedLatency: d.cfg.MaxSchedLatency},
+		Admission: admission,
 	})
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, observeWorker(d, worker, location, concurrency)); err != nil {

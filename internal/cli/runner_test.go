@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -446,5 +448,98 @@ func TestRunnerCommandRejectsBadFlags(t *testing.T) {
 		if r := runCLI(t, args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
 		}
+	}
+}
+
+// countingStore counts how runs are started.
+type countingStore struct {
+	*store.Store
+	full, cached atomic.Int64
+}
+
+func (s *countingStore) StartRun(ctx context.Context, id collection.RunID, attempt int, lease time.Time) (collection.Run, error) {
+	s.full.Add(1)
+	return s.Store.StartRun(ctx, id, attempt, lease)
+}
+
+func (s *countingStore) StartRunCached(ctx context.Context, id collection.RunID, attempt int, lease time.Time) (collection.Run, error) {
+	s.cached.Add(1)
+	return s.Store.StartRunCached(ctx, id, attempt, lease)
+}
+
+// jobOf reads the run's queue job as River stored it.
+func (e *runnerEnv) jobOf(id collection.RunID) *river.Job[collection.RunJob] {
+	e.t.Helper()
+	var args []byte
+	if err := e.pool.QueryRow(context.Background(), `SELECT args FROM river_job WHERE args->>'run_id' = $1`, strconv.FormatInt(int64(id), 10)).Scan(&args); err != nil {
+		e.t.Fatalf("job of run %d: %v", id, err)
+	}
+	job := jobFor(id, 1)
+	if err := json.Unmarshal(args, &job.Args); err != nil {
+		e.t.Fatal(err)
+	}
+	return job
+}
+
+// A runner decodes a collection version's snapshot once: the next run of the
+// same version starts without reading it, and runs the same steps; a new
+// version of the collection is read again.
+func TestRunnerReusesADecodedSnapshot(t *testing.T) {
+	t.Parallel()
+	e := newRunnerEnv(t)
+	var hits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer target.Close()
+	c := e.saveCollection(&collection.Collection{Name: "cached", Steps: []collection.Step{
+		{Name: "one", Method: "GET", URL: target.URL + "/one"}, {Name: "two", Method: "GET", URL: target.URL + "/two"},
+	}})
+	first, second := e.enqueue(c), e.enqueue(c)
+	j1, j2 := e.jobOf(first.ID), e.jobOf(second.ID)
+	if j1.Args.Snapshot == "" || j1.Args.Snapshot != j2.Args.Snapshot {
+		t.Fatalf("snapshot keys %q and %q: want one non-empty key for one collection version", j1.Args.Snapshot, j2.Args.Snapshot)
+	}
+	counted := &countingStore{Store: e.store}
+	w := collectionrunner.NewWorker(collectionrunner.WorkerConfig{
+		Executor: collectionrunner.NewExecutor(collectionrunner.Config{}), Store: counted, Pool: e.pool, Log: e.deps.log,
+	})
+	ctx := context.Background()
+	for _, j := range []*river.Job[collection.RunJob]{j1, j2} {
+		if err := w.Work(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.store.GetRun(ctx, j.Args.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != collection.RunPassed || len(got.Steps) != 2 || got.Steps[1].Name != "two" {
+			t.Fatalf("run %d: %s with %d steps", got.ID, got.Status, len(got.Steps))
+		}
+	}
+	if counted.full.Load() != 1 || counted.cached.Load() != 1 || hits.Load() != 4 {
+		t.Errorf("started %d runs with the snapshot and %d from the cache, %d requests; want 1, 1 and 4", counted.full.Load(), counted.cached.Load(), hits.Load())
+	}
+
+	c.Steps = c.Steps[:1]
+	changed, err := e.store.ReplaceCollection(ctx, c.ID, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := e.enqueue(changed)
+	j3 := e.jobOf(third.ID)
+	if j3.Args.Snapshot == j1.Args.Snapshot {
+		t.Fatal("a changed collection kept its snapshot key")
+	}
+	if err := w.Work(ctx, j3); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.store.GetRun(ctx, third.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != collection.RunPassed || len(got.Steps) != 1 || counted.full.Load() != 2 {
+		t.Errorf("the new version ran %s with %d steps after %d full starts; want passed, 1 step, 2", got.Status, len(got.Steps), counted.full.Load())
 	}
 }

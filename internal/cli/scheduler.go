@@ -64,7 +64,7 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 			l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
 			return l, nil, err
 		}
-		// The loop's ticks get connections of their own (its two claiming
+		// The loop's ticks get connections of their own (its three claiming
 		// transactions, snapshot reads and Upsert): in catena serve hundreds of
 		// runs in flight share d.pool, and a tick queued behind them for a
 		// connection is a late slot.
@@ -72,7 +72,11 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 		if err != nil {
 			return nil, nil, err
 		}
-		l, err := schedule.NewLocal(schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics})
+		lcfg := schedule.LocalConfig{Pool: pool, Store: store.New(pool, d.box), Queue: observedEnqueuer{q, d.metrics}, Log: d.log, JitterMax: jitter, Metrics: d.metrics}
+		if d.yield != nil {
+			lcfg.Backlog = d.yield.backlog
+		}
+		l, err := schedule.NewLocal(lcfg)
 		if err != nil {
 			pool.Close()
 			return nil, nil, err

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +45,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer d.close()
+	d.yield = &schedulerYield{}
 	gw, err := newGateway(ctx, d, e.stdout)
 	if err != nil {
 		return err
@@ -285,4 +288,55 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	return nil
+}
+
+// maxYield bounds how long serve's runner holds new runs back for one
+// backlog of its scheduler, so runs never wait behind a scheduler that is
+// stuck or always busy. 10,000 slots take seconds to enqueue; a backlog
+// longer than this is late already, and the runs share the machine with it.
+const maxYield = 15 * time.Second
+
+// yieldQuiet is how long the scheduler must have found nothing due for its
+// next backlog to start a new maxYield (ticks come every 250 ms).
+const yieldQuiet = time.Second
+
+// schedulerYield lets serve's runner give way to its scheduler: while a tick
+// enqueues a slot's runs (10,000 monitors due in the same minute), new runs
+// wait, so the enqueueing gets the CPU and the database the runs in flight
+// leave; runs already started go on.
+type schedulerYield struct {
+	mu      sync.Mutex
+	start   time.Time        // when the current backlog began
+	lastEnd time.Time        // when the last tick with a backlog ended
+	until   atomic.Int64     // unix nanoseconds new runs wait until; 0: none
+	now     func() time.Time // the clock (nil: time.Now); tests move it
+}
+
+func (y *schedulerYield) clock() time.Time {
+	if y.now != nil {
+		return y.now()
+	}
+	return time.Now()
+}
+
+// backlog is the scheduler's LocalConfig.Backlog.
+func (y *schedulerYield) backlog(active bool) {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	now := y.clock()
+	if !active {
+		y.lastEnd = now
+		y.until.Store(0)
+		return
+	}
+	if y.start.IsZero() || now.Sub(y.lastEnd) > yieldQuiet {
+		y.start = now
+	}
+	y.until.Store(y.start.Add(maxYield).UnixNano())
+}
+
+// hold is the runner's AdmissionConfig.Hold.
+func (y *schedulerYield) hold() bool {
+	u := y.until.Load()
+	return u != 0 && y.clock().UnixNano() < u
 }

@@ -1,6 +1,10 @@
 package collection
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // RunStatus is where a run is in its life. Queued and running are the only
 // non-final states.
@@ -210,6 +214,17 @@ type FinishRunParams struct {
 // only the Kind method.
 type RunJob struct {
 	RunID RunID `json:"run_id"`
+	// Snapshot is SnapshotKey of the run's stored snapshot, written with the
+	// run in the same transaction: a runner that has decoded that snapshot
+	// before starts the run without reading it again (empty: always read).
+	Snapshot string `json:"snapshot,omitempty"`
+}
+
+// SnapshotKey names a snapshot by its content: a hash of its JSON encoding
+// as stored. Runs of one collection version share a key.
+func SnapshotKey(encoded []byte) string {
+	sum := sha256.Sum256(encoded)
+	return hex.EncodeToString(sum[:16])
 }
 
 // Kind names the job for River.

@@ -157,11 +157,27 @@ func (c *Client) EnqueueRun(ctx context.Context, tx pgx.Tx, p store.InsertRunPar
 	if p.Location == "" {
 		p.Location = collection.DefaultLocation
 	}
+	if p.SnapshotJSON == nil {
+		snap := &p.Snapshot
+		if p.Chain.Of == nil { // a retry re-runs its first run's snapshot, already in its environment
+			inEnv, err := p.Snapshot.ForEnvironment(p.Environment)
+			if err != nil {
+				return collection.Run{}, false, err
+			}
+			snap = inEnv
+		}
+		b, err := json.Marshal(snap) // Secrets are json:"-"
+		if err != nil {
+			return collection.Run{}, false, fmt.Errorf("encoding snapshot of collection %q: %w", p.Snapshot.Name, err)
+		}
+		p.SnapshotJSON = b
+	}
 	run, created, err := c.store.InsertRun(ctx, tx, p)
 	if err != nil || !created {
 		return run, false, err
 	}
-	if _, err := c.river.InsertTx(ctx, tx, collection.RunJob{RunID: run.ID}, &river.InsertOpts{
+	job := collection.RunJob{RunID: run.ID, Snapshot: collection.SnapshotKey(p.SnapshotJSON)}
+	if _, err := c.river.InsertTx(ctx, tx, job, &river.InsertOpts{
 		Queue:       RunQueue(p.Location),
 		MaxAttempts: RunMaxAttempts,
 	}); err != nil {
@@ -286,6 +302,7 @@ func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []Schedul
 	}
 	index := map[encoding]int{}
 	var snapshots [][]byte
+	var keys []string // collection.SnapshotKey of each of snapshots
 	for i, r := range runs {
 		if r.Snapshot == nil {
 			return 0, fmt.Errorf("enqueueing monitor %d: no snapshot for collection %d: %w", r.MonitorID, r.CollectionID, collection.ErrNotFound)
@@ -303,6 +320,7 @@ func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []Schedul
 			n = len(snapshots)
 			index[encoding{r.Snapshot, r.Environment}] = n
 			snapshots = append(snapshots, b)
+			keys = append(keys, collection.SnapshotKey(b))
 		}
 		loc := cmp.Or(r.Location, collection.DefaultLocation)
 		slot := r.Slot.UTC()
@@ -316,9 +334,14 @@ func (c *Client) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs []Schedul
 	if err != nil || len(created) == 0 {
 		return 0, err
 	}
+	snapshotOf := make(map[string]int, len(params))
+	for _, p := range params {
+		snapshotOf[p.IdempotencyKey] = p.Snapshot
+	}
 	jobs := make([]river.InsertManyParams, len(created))
 	for i, r := range created {
-		jobs[i] = river.InsertManyParams{Args: collection.RunJob{RunID: r.ID}, InsertOpts: &river.InsertOpts{
+		job := collection.RunJob{RunID: r.ID, Snapshot: keys[snapshotOf[r.IdempotencyKey]]}
+		jobs[i] = river.InsertManyParams{Args: job, InsertOpts: &river.InsertOpts{
 			Queue: RunQueue(r.Location), MaxAttempts: RunMaxAttempts,
 		}}
 	}

@@ -22,7 +22,7 @@ import (
 
 // BenchmarkLocalSameMinute: 10,000 monitors (`every 1m`, 10 collections) due
 // in the same minute, fired by the local scheduler's Run loop with its
-// default settings (250ms poll, 2s jitter, 2 workers × 50 per transaction;
+// default settings (250ms poll, 2s jitter, 3 workers × 500 per transaction;
 // BENCH_WORKERS, BENCH_BATCH and BENCH_POLL override them).
 // It reports enqueue throughput and the lag from the slot to the moment each
 // run is committed (seen by a poller every 20ms), p50/p99/max, both from the

@@ -46,14 +46,22 @@ type LocalConfig struct {
 	// JitterMax caps the per-monitor start delay that spreads monitors
 	// sharing a slot (2s; never more than 10% of the interval; negative: none).
 	JitterMax time.Duration
-	// Batch is how many monitors one transaction claims (200: their runs and
-	// jobs are two statements whatever the count, so a batch costs about as
-	// much as a single monitor did; smaller batches commit a little sooner).
+	// Batch is how many monitors one transaction claims (500: their runs and
+	// jobs are two statements whatever the count, so fewer, larger batches
+	// spend fewer round trips, each a wait for CPU on a loaded host).
 	Batch int
-	// Workers is how many transactions claim in parallel (2).
+	// Workers is how many transactions claim in parallel (3: one commits
+	// while the others build and insert; the pool needs one more connection
+	// for the snapshot reads). Both measured in docs/performance.md.
 	Workers int
 	// Metrics, when set, is told about missed slots.
 	Metrics SlotObserver
+	// Backlog, when set, is told when a tick finds due monitors (true, before
+	// it enqueues them) and when that tick is done (false). catena serve
+	// uses it to hold new runs back while slots are being enqueued, so the
+	// runner in the same process does not take the CPU and the database the
+	// enqueueing needs.
+	Backlog func(active bool)
 }
 
 // Local is the scheduler that runs inside Catena (catena serve or catena
@@ -99,8 +107,8 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
 	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
-	cfg.Batch = cmp.Or(cfg.Batch, 200)
-	cfg.Workers = cmp.Or(cfg.Workers, 2)
+	cfg.Batch = cmp.Or(cfg.Batch, 500)
+	cfg.Workers = cmp.Or(cfg.Workers, 3)
 	return &Local{cfg: cfg}, nil
 }
 
@@ -281,12 +289,19 @@ func (l *Local) resetLiveness() {
 func (l *Local) Tick(ctx context.Context) (TickStats, error) {
 	live := l.liveness(l.cfg.Now())
 	snaps := newSnapshotCache(l.cfg.Collections)
+	var backlog sync.Once
+	if l.cfg.Backlog != nil {
+		defer func() {
+			backlog.Do(func() {}) // a batch starting now no longer signals
+			l.cfg.Backlog(false)
+		}()
+	}
 	stats := make([]TickStats, l.cfg.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range l.cfg.Workers {
 		g.Go(func() error {
 			for {
-				st, err := l.tickBatch(gctx, snaps, live)
+				st, err := l.tickBatch(gctx, snaps, live, &backlog)
 				stats[w].Monitors += st.Monitors
 				stats[w].Enqueued += st.Enqueued
 				stats[w].Missed += st.Missed
@@ -313,7 +328,7 @@ func (l *Local) Tick(ctx context.Context) (TickStats, error) {
 
 // tickBatch claims up to Batch due monitors and, in the same transaction,
 // records or enqueues their slots and moves their next_run_at.
-func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.Time) (TickStats, error) {
+func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.Time, backlog *sync.Once) (TickStats, error) {
 	var st TickStats
 	now := l.cfg.Now()
 	// Load snapshots before taking row locks, so the transaction never waits
@@ -321,6 +336,9 @@ func (l *Local) tickBatch(ctx context.Context, snaps *snapshotCache, live time.T
 	ids, err := l.cfg.Store.DueCollectionIDs(ctx, l.cfg.Pool, now, l.cfg.Batch*l.cfg.Workers)
 	if err != nil {
 		return st, err
+	}
+	if len(ids) > 0 && l.cfg.Backlog != nil {
+		backlog.Do(func() { l.cfg.Backlog(true) })
 	}
 	if err := snaps.load(ctx, l.cfg.Pool, ids); err != nil {
 		return st, err

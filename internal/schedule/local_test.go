@@ -699,3 +699,53 @@ func TestLocalClockJumps(t *testing.T) {
 		t.Errorf("runs with negative durations: %d (%v)", negative, err)
 	}
 }
+
+// TestLocalSignalsBacklog: a tick that finds due monitors says so before it
+// enqueues them (serve's runner holds new runs meanwhile) and says it is done
+// after; a tick with nothing due says nothing.
+func TestLocalSignalsBacklog(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		signals []bool
+		runsAt  = -1 // how many runs existed when the backlog was signalled
+	)
+	var h *harness
+	h = newHarness(t, at("2026-11-22T04:00:10Z"), func(c *schedule.LocalConfig) {
+		c.Batch = 3
+		c.Backlog = func(active bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			signals = append(signals, active)
+			if active {
+				if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM runs`).Scan(&runsAt); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
+	c := h.collection("c")
+	for range 7 {
+		h.monitor("every 1m", "UTC", nil, c)
+	}
+	if st := h.tickAt(at("2026-11-22T04:00:30Z")); st.Monitors != 0 {
+		t.Fatalf("%d monitors due before their slot", st.Monitors)
+	}
+	mu.Lock()
+	if len(signals) != 1 || signals[0] {
+		t.Errorf("a tick with nothing due signalled %v, want only the end ([false])", signals)
+	}
+	signals = nil
+	mu.Unlock()
+	if st := h.tickAt(at("2026-11-22T04:01:00Z")); st.Enqueued != 7 {
+		t.Fatalf("%d runs enqueued, want 7", st.Enqueued)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(signals) != 2 || !signals[0] || signals[1] {
+		t.Errorf("signals %v over three batches, want [true false]", signals)
+	}
+	if runsAt != 0 {
+		t.Errorf("the backlog was signalled after %d runs were enqueued, want before any", runsAt)
+	}
+}

@@ -262,8 +262,9 @@ type ScheduledRunParams struct {
 
 // CreatedRun is a run InsertScheduledRuns created.
 type CreatedRun struct {
-	ID       collection.RunID
-	Location string
+	ID             collection.RunID
+	Location       string
+	IdempotencyKey string
 }
 
 // InsertScheduledRuns inserts queued scheduled runs in one statement, whatever
@@ -310,13 +311,13 @@ FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::
 JOIN s ON s.ord = u.snap
 ORDER BY u.key
 ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id, location`, monitors, colls, name, locs, keys, idx, slots, snaps, envs)
+RETURNING id, location, idempotency_key`, monitors, colls, name, locs, keys, idx, slots, snaps, envs)
 	if err != nil {
 		return nil, fmt.Errorf("queueing %d scheduled runs: %w", len(runs), translate(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CreatedRun, error) {
 		var c CreatedRun
-		err := r.Scan(&c.ID, &c.Location)
+		err := r.Scan(&c.ID, &c.Location, &c.IdempotencyKey)
 		return c, err
 	})
 	if err != nil {
