@@ -280,12 +280,14 @@ type ComplexityRoot struct {
 	}
 
 	MonitorStats struct {
-		Latency         func(childComplexity int) int
-		P95LatencyMs24h func(childComplexity int) int
-		P95LatencyMs7d  func(childComplexity int) int
-		Runs24h         func(childComplexity int) int
-		Uptime24h       func(childComplexity int) int
-		Uptime7d        func(childComplexity int) int
+		Apdex7d           func(childComplexity int) int
+		ErrorBudgetLeft7d func(childComplexity int) int
+		Latency           func(childComplexity int) int
+		P95LatencyMs24h   func(childComplexity int) int
+		P95LatencyMs7d    func(childComplexity int) int
+		Runs24h           func(childComplexity int) int
+		Uptime24h         func(childComplexity int) int
+		Uptime7d          func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -1615,6 +1617,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt(childComplexity), true
 
+	case "MonitorStats.apdex7d":
+		if e.ComplexityRoot.MonitorStats.Apdex7d == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.Apdex7d(childComplexity), true
+	case "MonitorStats.errorBudgetLeft7d":
+		if e.ComplexityRoot.MonitorStats.ErrorBudgetLeft7d == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.ErrorBudgetLeft7d(childComplexity), true
 	case "MonitorStats.latency":
 		if e.ComplexityRoot.MonitorStats.Latency == nil {
 			break
@@ -3651,6 +3665,16 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/dashboard_stats.graphqls", Input: `# Apdex and error budget on the dashboard card (issue 12), over the same
+# 7-day window as uptime7d, from hourly rollups and the raw runs after them.
+
+extend type MonitorStats {
+  "Apdex over the last 7 days against the monitor's threshold T (0–1); null without finished runs."
+  apdex7d: Float
+  "Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent."
+  errorBudgetLeft7d: Float
+}
+`, BuiltIn: false},
 	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
 # running a monitor now. Acknowledge is acknowledgeIncident (alert.graphqls).
 
@@ -4747,6 +4771,10 @@ func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field 
 		return ec.fieldContext_MonitorStats_runs24h(ctx, field)
 	case "latency":
 		return ec.fieldContext_MonitorStats_latency(ctx, field)
+	case "apdex7d":
+		return ec.fieldContext_MonitorStats_apdex7d(ctx, field)
+	case "errorBudgetLeft7d":
+		return ec.fieldContext_MonitorStats_errorBudgetLeft7d(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorStats", field.Name)
 }
@@ -10143,6 +10171,52 @@ func (ec *executionContext) fieldContext_MonitorStats_latency(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MonitorStats_apdex7d(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_apdex7d(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex7d, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_apdex7d(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorStats_errorBudgetLeft7d(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_errorBudgetLeft7d(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorBudgetLeft7d, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_errorBudgetLeft7d(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorStats", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -20329,6 +20403,16 @@ func (ec *executionContext) _MonitorStats(ctx context.Context, sel ast.Selection
 		case "latency":
 			out.Values[i] = ec._MonitorStats_latency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apdex7d":
+			out.Values[i] = ec._MonitorStats_apdex7d(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errorBudgetLeft7d":
+			out.Values[i] = ec._MonitorStats_errorBudgetLeft7d(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,11 +92,82 @@ ON CONFLICT (monitor_id, bucket_start, collection_id, location, step_name) DO UP
     tls_us_sum = EXCLUDED.tls_us_sum, first_byte_us_sum = EXCLUDED.first_byte_us_sum,
     latency_buckets = EXCLUDED.latency_buckets, latency_counts = EXCLUDED.latency_counts`
 
+// Recent hours: run_rollups also holds the hours from the final seam up to
+// RecentGrace ago, provisionally, for the dashboard. Those younger than
+// recentReroll are recomputed by every pass (a run that finishes later than
+// that after its hour is counted on the dashboard once its hour is final).
+const (
+	RecentGrace  = 10 * time.Minute
+	recentReroll = 6 * time.Hour
+)
+
+// dailyChunk is how many days one daily roll-up transaction covers.
+const dailyChunk = 30 * 24 * time.Hour
+
+// rollupDailyRunsSQL merges the final hourly run rollups of [$1, $2) (whole
+// UTC days) into run_rollups_daily.
+const rollupDailyRunsSQL = `
+WITH h AS (
+    SELECT date_trunc('day', bucket_start, 'UTC') AS d, * FROM run_rollups
+    WHERE bucket_start >= $1 AND bucket_start < $2
+), agg AS (
+    SELECT d, monitor_id, collection_id, location, sum(runs) AS runs, sum(passed) AS passed, sum(failed) AS failed,
+           sum(errored) AS errored, sum(missed) AS missed, sum(cancelled) AS cancelled, sum(satisfied) AS satisfied,
+           sum(tolerating) AS tolerating, sum(duration_ms_sum) AS duration_ms_sum
+    FROM h GROUP BY 1, 2, 3, 4
+), hb AS (
+    SELECT d, monitor_id, collection_id, location, u.b, sum(u.c)::integer AS c
+    FROM h, unnest(h.latency_buckets, h.latency_counts) AS u(b, c) GROUP BY 1, 2, 3, 4, 5
+), hist AS (
+    SELECT d, monitor_id, collection_id, location, array_agg(b ORDER BY b) AS bs, array_agg(c ORDER BY b) AS cs
+    FROM hb GROUP BY 1, 2, 3, 4
+)
+INSERT INTO run_rollups_daily
+SELECT a.d, a.monitor_id, a.collection_id, a.location, a.runs, a.passed, a.failed, a.errored, a.missed, a.cancelled,
+       a.satisfied, a.tolerating, a.duration_ms_sum, COALESCE(hi.bs, '{}'), COALESCE(hi.cs, '{}')
+FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location)`
+
+// rollupDailyStepsSQL does the same for step rollups.
+const rollupDailyStepsSQL = `
+WITH h AS (
+    SELECT date_trunc('day', bucket_start, 'UTC') AS d, * FROM step_rollups
+    WHERE bucket_start >= $1 AND bucket_start < $2
+), agg AS (
+    SELECT d, monitor_id, collection_id, location, step_name, sum(executed) AS executed, sum(passed) AS passed,
+           sum(failed) AS failed, sum(errored) AS errored, sum(total_us_sum) AS total_us_sum, sum(dns_us_sum) AS dns_us_sum,
+           sum(connect_us_sum) AS connect_us_sum, sum(tls_us_sum) AS tls_us_sum, sum(first_byte_us_sum) AS first_byte_us_sum
+    FROM h GROUP BY 1, 2, 3, 4, 5
+), hb AS (
+    SELECT d, monitor_id, collection_id, location, step_name, u.b, sum(u.c)::integer AS c
+    FROM h, unnest(h.latency_buckets, h.latency_counts) AS u(b, c) GROUP BY 1, 2, 3, 4, 5, 6
+), hist AS (
+    SELECT d, monitor_id, collection_id, location, step_name, array_agg(b ORDER BY b) AS bs, array_agg(c ORDER BY b) AS cs
+    FROM hb GROUP BY 1, 2, 3, 4, 5
+)
+INSERT INTO step_rollups_daily
+SELECT a.d, a.monitor_id, a.collection_id, a.location, a.step_name, a.executed, a.passed, a.failed, a.errored,
+       a.total_us_sum, a.dns_us_sum, a.connect_us_sum, a.tls_us_sum, a.first_byte_us_sum,
+       COALESCE(hi.bs, '{}'), COALESCE(hi.cs, '{}')
+FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location, step_name)`
+
 // RollUp aggregates every whole hour older than RawWindow before now that is
 // not rolled up yet, a day per transaction, and moves rollup_progress with
 // each (so a stats query sees an hour either raw or rolled up, never both).
-// It returns how far the rollups reach.
+// Then it merges the final hours of whole UTC days into the daily rollups,
+// and recomputes the recent hours the dashboard reads (up to RecentGrace
+// ago). It returns how far the final rollups reach.
 func (s *Store) RollUp(ctx context.Context, now time.Time) (time.Time, error) {
+	reached, err := s.rollUpFinal(ctx, now)
+	if err != nil {
+		return reached, err
+	}
+	if err := s.rollUpDays(ctx); err != nil {
+		return reached, err
+	}
+	return reached, s.rollUpRecent(ctx, now)
+}
+
+func (s *Store) rollUpFinal(ctx context.Context, now time.Time) (time.Time, error) {
 	until := now.Add(-RawWindow).UTC().Truncate(time.Hour)
 	var from *time.Time
 	if err := s.pool.QueryRow(ctx, `SELECT COALESCE((SELECT done_until FROM rollup_progress),
@@ -112,6 +184,11 @@ func (s *Store) RollUp(ctx context.Context, now time.Time) (time.Time, error) {
 			end = until
 		}
 		err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+			// Provisional rows of these hours are replaced, keys that lost
+			// their runs included.
+			if _, err := tx.Exec(ctx, `DELETE FROM run_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, at, end); err != nil {
+				return fmt.Errorf("replacing recent run rollups: %w", err)
+			}
 			if _, err := tx.Exec(ctx, rollupRunsSQL, at, end); err != nil {
 				return fmt.Errorf("rolling up runs: %w", err)
 			}
@@ -135,4 +212,76 @@ func (s *Store) RollUp(ctx context.Context, now time.Time) (time.Time, error) {
 		}
 	}
 	return at, nil
+}
+
+// rollUpDays merges the final hourly rollups of every whole UTC day before
+// done_until not merged yet into the daily tables, a month per transaction.
+func (s *Store) rollUpDays(ctx context.Context) error {
+	var from, until *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(daily_until, (SELECT date_trunc('day', min(bucket_start), 'UTC') FROM run_rollups)),
+		date_trunc('day', done_until, 'UTC') FROM rollup_progress`).Scan(&from, &until); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return fmt.Errorf("reading daily rollup progress: %w", err)
+	}
+	if until == nil {
+		return nil
+	}
+	if from == nil || from.After(*until) {
+		from = until
+	}
+	for at := *from; ; {
+		end := at.Add(dailyChunk)
+		if end.After(*until) {
+			end = *until
+		}
+		err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+			if at.Before(end) {
+				for _, q := range []string{`DELETE FROM run_rollups_daily WHERE bucket_start >= $1 AND bucket_start < $2`,
+					`DELETE FROM step_rollups_daily WHERE bucket_start >= $1 AND bucket_start < $2`, rollupDailyRunsSQL, rollupDailyStepsSQL} {
+					if _, err := tx.Exec(ctx, q, at, end); err != nil {
+						return fmt.Errorf("rolling up days: %w", err)
+					}
+				}
+			}
+			_, err := tx.Exec(ctx, `UPDATE rollup_progress SET daily_until = $1`, end)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("rolling up the days %s to %s: %w", at.Format(time.DateOnly), end.Format(time.DateOnly), err)
+		}
+		if !end.Before(*until) {
+			return nil
+		}
+		at = end
+	}
+}
+
+// rollUpRecent recomputes the provisional run rollups of the hours from the
+// final seam (or recentReroll ago, when the earlier ones were already rolled
+// up once) to RecentGrace ago.
+func (s *Store) rollUpRecent(ctx context.Context, now time.Time) error {
+	to := now.Add(-RecentGrace).UTC().Truncate(time.Hour)
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var from *time.Time
+		if err := tx.QueryRow(ctx, `SELECT greatest(done_until, least(COALESCE(recent_until, done_until), $1))
+			FROM rollup_progress FOR UPDATE`, now.Add(-recentReroll).UTC().Truncate(time.Hour)).Scan(&from); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return fmt.Errorf("reading recent rollup progress: %w", err)
+		}
+		if from == nil || !from.Before(to) {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM run_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, *from, to); err != nil {
+			return fmt.Errorf("replacing recent run rollups: %w", err)
+		}
+		if _, err := tx.Exec(ctx, rollupRunsSQL, *from, to); err != nil {
+			return fmt.Errorf("rolling up recent runs: %w", err)
+		}
+		_, err := tx.Exec(ctx, `UPDATE rollup_progress SET recent_until = $1`, to)
+		return err
+	})
 }

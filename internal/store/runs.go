@@ -604,12 +604,16 @@ func (s *Store) CancelRequested(ctx context.Context, id collection.RunID) (bool,
 // MonitorRunStats are one monitor's dashboard figures over its finished runs
 // (passed, failed, errored) queued within the window, aggregated in SQL.
 type MonitorRunStats struct {
-	// Runs24h counts the runs that finished in the last 24 hours.
+	// Runs24h counts the finished runs queued since the hour 24 hours ago.
 	Runs24h int
-	// Uptime is the share of passed runs; P95Ms the nearest-rank 95th
-	// percentile of their durations in milliseconds; nil without runs.
+	// Uptime is the share of passed runs; P95Ms the 95th percentile of their
+	// durations in milliseconds (nearest rank when the window is all raw
+	// rows, else within 5%: see dashboardStatsSQL); nil without runs. The
+	// windows start at the hour 24 hours and the window's length ago.
 	Uptime24h, Uptime7d *float64
 	P95Ms24h, P95Ms7d   *float64
+	// Apdex7d and ErrorBudgetLeft7d are as in Stats, over the window.
+	Apdex7d, ErrorBudgetLeft7d *float64
 	// Recent are the newest finished runs, newest first (status, duration,
 	// queued and finished times only), for a sparkline.
 	Recent []collection.Run
@@ -621,11 +625,75 @@ type MonitorRunStats struct {
 // finishedSQL is the status filter of the dashboard figures: finished runs.
 const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 
+// dashboardStatsSQL computes the dashboard figures of monitors $1 over the
+// hours from $2 (the window) and $3 (the last day): hourly rollups up to where
+// they reach (rollup_progress.recent_until: final hours and the provisional
+// recent ones) and the finished runs queued after that, a tail of about an
+// hour. Percentiles come from the merged latency buckets, or are exact
+// (nearest rank) over the raw runs when no rollup row falls in the window.
+const dashboardStatsSQL = `
+WITH reach AS (
+    SELECT COALESCE((SELECT greatest(done_until, recent_until) FROM rollup_progress), '-infinity'::timestamptz) AS at
+),
+roll AS (
+    SELECT ru.monitor_id, ru.bucket_start AS at, ru.passed, ru.failed, ru.errored, ru.satisfied, ru.tolerating,
+           ru.latency_buckets, ru.latency_counts
+    FROM run_rollups ru, reach
+    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < reach.at
+),
+raw AS (
+    SELECT r.monitor_id, r.queued_at AS at, r.status, COALESCE(r.duration_ms, 0) AS ms
+    FROM runs r, reach
+    WHERE r.monitor_id = ANY($1) AND r.queued_at >= greatest($2, reach.at) AND r.` + finishedSQL + `
+),
+apdex AS (SELECT id, apdex_t_ms, slo_target FROM monitors WHERE id = ANY($1)),
+sums AS (
+    SELECT monitor_id, sum(n) FILTER (WHERE at >= $3) AS n24, sum(passed) FILTER (WHERE at >= $3) AS up24,
+           sum(n) AS n7, sum(passed) AS up7, sum(satisfied) AS sat7, sum(tolerating) AS tol7,
+           bool_or(rolled) FILTER (WHERE at >= $3) AS rolled24, bool_or(rolled) AS rolled7
+    FROM (
+        SELECT monitor_id, at, passed + failed + errored AS n, passed, satisfied, tolerating, true AS rolled FROM roll
+        UNION ALL
+        SELECT raw.monitor_id, at, 1, (status = 'passed')::int,
+               (status = 'passed' AND ms <= a.apdex_t_ms)::int,
+               (status = 'passed' AND ms > a.apdex_t_ms AND ms <= 4 * a.apdex_t_ms)::int, false
+        FROM raw JOIN apdex a ON a.id = raw.monitor_id
+    ) x GROUP BY monitor_id
+),
+hist AS (
+    SELECT monitor_id, b, sum(c) FILTER (WHERE at >= $3) AS c24, sum(c) AS c7 FROM (
+        SELECT roll.monitor_id, roll.at, u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
+        UNION ALL
+        SELECT monitor_id, at, catena_latency_bucket(ms), 1 FROM raw
+    ) x GROUP BY monitor_id, b
+),
+cum AS (
+    SELECT monitor_id, b, sum(c24) OVER w AS cs24, sum(c24) OVER (PARTITION BY monitor_id) AS t24,
+           sum(c7) OVER w AS cs7, sum(c7) OVER (PARTITION BY monitor_id) AS t7
+    FROM hist WINDOW w AS (PARTITION BY monitor_id ORDER BY b)
+),
+approx AS (
+    SELECT monitor_id, catena_latency_bucket_ms(min(b) FILTER (WHERE cs24 >= 0.95 * t24)) AS p24,
+           catena_latency_bucket_ms(min(b) FILTER (WHERE cs7 >= 0.95 * t7)) AS p7
+    FROM cum GROUP BY monitor_id
+),
+exact AS (
+    SELECT monitor_id, percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE at >= $3) AS p24,
+           percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) AS p7
+    FROM raw GROUP BY monitor_id
+)
+SELECT s.monitor_id, COALESCE(s.n24, 0)::bigint, COALESCE(s.up24, 0)::bigint, s.n7::bigint, s.up7::bigint,
+       s.sat7::bigint, s.tol7::bigint, a.slo_target,
+       (CASE WHEN COALESCE(s.rolled24, false) THEN ap.p24 ELSE e.p24 END)::float8,
+       (CASE WHEN s.rolled7 THEN ap.p7 ELSE e.p7 END)::float8
+FROM sums s JOIN apdex a ON a.id = s.monitor_id
+LEFT JOIN approx ap USING (monitor_id) LEFT JOIN exact e USING (monitor_id)
+WHERE s.n7 > 0`
+
 // MonitorStats computes the dashboard figures of many monitors in one round
-// trip: an aggregate over the window's finished runs (an index-only scan of
-// runs_monitor_time_cover_idx, migration 002), the newest runs of each, and the latest
-// run per collection × location (an index probe each). Monitors without runs
-// get zero figures.
+// trip: dashboardStatsSQL, the newest runs of each, and the latest run per
+// collection × location (an index probe each). Monitors without runs get zero
+// figures.
 func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, now time.Time, window time.Duration, recent int) (map[collection.MonitorID]*MonitorRunStats, error) {
 	out := make(map[collection.MonitorID]*MonitorRunStats, len(ids))
 	keys := make([]int64, len(ids))
@@ -633,18 +701,9 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 		keys[i] = int64(id)
 		out[id] = &MonitorRunStats{}
 	}
-	since, day := now.Add(-window), now.Add(-24*time.Hour)
+	since, day := now.Add(-window).UTC().Truncate(time.Hour), now.Add(-24*time.Hour).UTC().Truncate(time.Hour)
 	b := &pgx.Batch{}
-	// A finished run always has finished_at (runs_final_has_finished); plain
-	// counts are cheaper than averages, so uptime is divided here.
-	b.Queue(`
-SELECT monitor_id, count(*) FILTER (WHERE finished_at >= $3), count(*) FILTER (WHERE finished_at >= $3 AND status = 'passed'),
-    count(*), count(*) FILTER (WHERE status = 'passed'),
-    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0)) FILTER (WHERE finished_at >= $3),
-    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(duration_ms, 0))
-FROM runs
-WHERE monitor_id = ANY($1) AND queued_at >= $2 AND `+finishedSQL+`
-GROUP BY monitor_id`, keys, since, day)
+	b.Queue(dashboardStatsSQL, keys, since, day)
 	b.Queue(`
 SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
 FROM unnest($1::bigint[]) AS m(id)
@@ -684,17 +743,20 @@ WHERE m.id = ANY($1)`, keys, since)
 	}
 	for rows.Next() {
 		var (
-			id                 collection.MonitorID
-			n24, up24, n7, up7 int
-			p24, p7            *int64
+			id                             collection.MonitorID
+			n24, up24, n7, up7, sat7, tol7 int
+			slo                            float64
 		)
-		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &p24, &p7); err != nil {
+		o := &MonitorRunStats{}
+		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &sat7, &tol7, &slo, &o.P95Ms24h, &o.P95Ms7d); err != nil {
 			rows.Close()
 			return fail(err)
 		}
-		o := out[id]
 		o.Runs24h, o.Uptime24h, o.Uptime7d = n24, share(up24, n24), share(up7, n7)
-		o.P95Ms24h, o.P95Ms7d = msPtr(p24), msPtr(p7)
+		apdex := (float64(sat7) + float64(tol7)/2) / float64(n7)
+		left := 1 - float64(n7-up7)/((1-slo)*float64(n7))
+		o.Apdex7d, o.ErrorBudgetLeft7d = &apdex, &left
+		out[id] = o
 	}
 	if err := rows.Err(); err != nil {
 		return fail(err)
@@ -738,12 +800,4 @@ WHERE m.id = ANY($1)`, keys, since)
 		return fail(err)
 	}
 	return out, nil
-}
-
-func msPtr(v *int64) *float64 {
-	if v == nil {
-		return nil
-	}
-	f := float64(*v)
-	return &f
 }

@@ -51,7 +51,30 @@ type Stats struct {
 const statsSeam = `least(date_trunc('hour', $5::timestamptz - interval '48 hours'),
 	COALESCE((SELECT done_until FROM rollup_progress), '-infinity'::timestamptz))`
 
-const runStatsSQL = `
+// rollupsCTE defines rollup ranges and the roll CTE of a stats query: the
+// rollup rows of monitor $1 (collection $2 if set) for the whole hours from
+// $3's hour to min($4, seam). Whole UTC days in between come from the daily
+// table (when dailyOK, an SQL condition, holds and the days are merged),
+// the hours before and after them from the hourly one: three index range
+// scans that never overlap.
+func rollupsCTE(hourly, daily, dailyOK string) string {
+	const filter = `.monitor_id = $1 AND ($2::bigint IS NULL OR x.collection_id = $2)`
+	return `rg AS (
+    SELECT h0, hend, d0, CASE WHEN ` + dailyOK + ` THEN greatest(d0, least(date_trunc('day', hend, 'UTC'),
+               COALESCE((SELECT daily_until FROM rollup_progress), '-infinity'::timestamptz))) ELSE d0 END AS d1
+    FROM (SELECT h0, hend, date_trunc('day', h0 + interval '1 day' - interval '1 microsecond', 'UTC') AS d0
+          FROM (SELECT date_trunc('hour', $3::timestamptz) AS h0, least($4::timestamptz, seam.at) AS hend FROM seam) a) b
+),
+roll AS (
+    SELECT x.* FROM ` + hourly + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= rg.h0 AND x.bucket_start < least(rg.d0, rg.hend)
+    UNION ALL
+    SELECT x.* FROM ` + daily + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= rg.d0 AND x.bucket_start < rg.d1
+    UNION ALL
+    SELECT x.* FROM ` + hourly + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= greatest(rg.d1, rg.h0) AND x.bucket_start < rg.hend
+)`
+}
+
+var runStatsSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
 raw AS (
     SELECT r.status, r.duration_ms FROM runs r, seam
@@ -59,11 +82,7 @@ raw AS (
       AND r.queued_at >= greatest($3, seam.at) AND r.queued_at < $4
       AND r.status IN ('passed', 'failed', 'errored', 'missed', 'cancelled')
 ),
-roll AS (
-    SELECT ru.* FROM run_rollups ru, seam
-    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
-      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
-),
+` + rollupsCTE("run_rollups", "run_rollups_daily", "true") + `,
 m AS (SELECT apdex_t_ms, slo_target FROM monitors WHERE id = $1),
 counts AS (
     SELECT count(*) AS runs,
@@ -158,7 +177,7 @@ type StepStats struct {
 	Exact                             bool
 }
 
-const stepStatsSQL = `
+var stepStatsSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
 raw AS (
     SELECT s.name, s.status, s.total_us / 1000.0 AS ms, s.dns_us, s.connect_us, s.tls_us, s.first_byte_us
@@ -168,11 +187,7 @@ raw AS (
       AND r.status IN ('passed', 'failed', 'errored', 'cancelled')
       AND s.run_id = r.id AND s.attempt = r.attempt AND s.status IN ('passed', 'failed', 'errored')
 ),
-roll AS (
-    SELECT sr.* FROM step_rollups sr, seam
-    WHERE sr.monitor_id = $1 AND ($2::bigint IS NULL OR sr.collection_id = $2)
-      AND sr.bucket_start >= date_trunc('hour', $3) AND sr.bucket_start < least($4, seam.at)
-),
+` + rollupsCTE("step_rollups", "step_rollups_daily", "true") + `,
 counts AS (
     SELECT name, count(*) AS executed, count(*) FILTER (WHERE status = 'passed') AS passed,
            count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'errored') AS errored,
@@ -272,8 +287,11 @@ func (p StatsPoint) Apdex() *float64 {
 	return &a
 }
 
-const seriesSQL = `
+// seriesSQL reads daily rollups only when a point is whole days starting at
+// a UTC midnight ($7).
+var seriesSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
+` + rollupsCTE("run_rollups", "run_rollups_daily", "$7::boolean") + `,
 m AS (SELECT apdex_t_ms FROM monitors WHERE id = $1),
 raw AS (
     SELECT date_bin($6::interval, r.queued_at, $3) AS at, r.status, r.duration_ms FROM runs r, seam
@@ -290,11 +308,9 @@ points AS (
            COALESCE(sum(duration_ms) FILTER (WHERE status IN ('passed', 'failed', 'errored')), 0) AS dur
     FROM raw GROUP BY at
     UNION ALL
-    SELECT date_bin($6::interval, ru.bucket_start, $3), sum(runs), sum(passed), sum(failed), sum(errored),
+    SELECT date_bin($6::interval, roll.bucket_start, $3), sum(runs), sum(passed), sum(failed), sum(errored),
            sum(satisfied), sum(tolerating), sum(duration_ms_sum)
-    FROM run_rollups ru, seam
-    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
-      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
+    FROM roll
     GROUP BY 1
 ),
 grid AS (SELECT generate_series($3::timestamptz, $4::timestamptz - interval '1 microsecond', $6::interval) AS at)
@@ -343,7 +359,8 @@ func (s *Store) MonitorSeries(ctx context.Context, p StatsParams, step time.Dura
 	if step <= 0 || p.To.Sub(p.From)/step > maxSeriesPoints {
 		return nil, fmt.Errorf("a series of %s in steps of %s: %w", p.To.Sub(p.From), step, collection.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, seriesSQL, p.MonitorID, p.CollectionID, p.From, p.To, now, step)
+	daily := step%(24*time.Hour) == 0 && p.From.Equal(p.From.UTC().Truncate(24*time.Hour))
+	rows, err := s.pool.Query(ctx, seriesSQL, p.MonitorID, p.CollectionID, p.From, p.To, now, step, daily)
 	if err != nil {
 		return nil, fmt.Errorf("computing the series of monitor %d: %w", p.MonitorID, err)
 	}

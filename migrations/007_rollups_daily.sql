@@ -1,0 +1,62 @@
+-- Daily rollups and recent hours (issue 12): long stats windows read one row
+-- per day instead of 24, and the dashboard reads hourly rollups up to about an
+-- hour ago instead of 48 hours of raw runs.
+
+-- Daily rollups, rolled from the final hourly ones (UTC days), same columns
+-- in the same order so a query can read either.
+CREATE TABLE run_rollups_daily (
+    bucket_start    timestamptz NOT NULL,
+    monitor_id      bigint NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+    collection_id   bigint NOT NULL,
+    location        text NOT NULL,
+    runs            integer NOT NULL,
+    passed          integer NOT NULL,
+    failed          integer NOT NULL,
+    errored         integer NOT NULL,
+    missed          integer NOT NULL,
+    cancelled       integer NOT NULL,
+    satisfied       integer NOT NULL,
+    tolerating      integer NOT NULL,
+    duration_ms_sum bigint NOT NULL,
+    latency_buckets smallint[] NOT NULL,
+    latency_counts  integer[] NOT NULL,
+    PRIMARY KEY (monitor_id, bucket_start, collection_id, location)
+);
+
+CREATE TABLE step_rollups_daily (
+    bucket_start      timestamptz NOT NULL,
+    monitor_id        bigint NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
+    collection_id     bigint NOT NULL,
+    location          text NOT NULL,
+    step_name         text NOT NULL,
+    executed          integer NOT NULL,
+    passed            integer NOT NULL,
+    failed            integer NOT NULL,
+    errored           integer NOT NULL,
+    total_us_sum      bigint NOT NULL,
+    dns_us_sum        bigint NOT NULL,
+    connect_us_sum    bigint NOT NULL,
+    tls_us_sum        bigint NOT NULL,
+    first_byte_us_sum bigint NOT NULL,
+    latency_buckets   smallint[] NOT NULL,
+    latency_counts    integer[] NOT NULL,
+    PRIMARY KEY (monitor_id, bucket_start, collection_id, location, step_name)
+);
+
+-- daily_until: days before it are in the daily tables (never past
+-- done_until). recent_until: run_rollups also holds the hours from
+-- done_until to it, provisionally (recomputed while they are recent, and
+-- finally once they pass the raw window); only the dashboard reads them.
+-- Each pass replaces the recent hours of all monitors: by time, not monitor.
+CREATE INDEX run_rollups_time_idx ON run_rollups (bucket_start);
+
+ALTER TABLE rollup_progress
+    ADD COLUMN daily_until  timestamptz,
+    ADD COLUMN recent_until timestamptz;
+
+---- create above / drop below ----
+
+ALTER TABLE rollup_progress DROP COLUMN recent_until, DROP COLUMN daily_until;
+DROP INDEX run_rollups_time_idx;
+DROP TABLE step_rollups_daily;
+DROP TABLE run_rollups_daily;
