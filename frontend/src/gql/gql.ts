@@ -70,7 +70,7 @@ type Documents = {
     "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": typeof types.ViewerDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": typeof types.RunUpdatedDocument,
-    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": typeof types.MonitorCardFragmentDoc,
+    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      apdex7d\n      errorBudgetLeft7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": typeof types.MonitorCardFragmentDoc,
     "\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MonitorsDocument,
 };
 const documents: Documents = {
@@ -130,7 +130,7 @@ const documents: Documents = {
     "\n  query Viewer {\n    me {\n      id\n      email\n      name\n      role\n    }\n    setupRequired\n  }\n": types.ViewerDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  subscription RunUpdated($id: ID!) {\n    runUpdated(id: $id) {\n      ...RunFields\n    }\n  }\n": types.RunUpdatedDocument,
-    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": types.MonitorCardFragmentDoc,
+    "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      apdex7d\n      errorBudgetLeft7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n": types.MonitorCardFragmentDoc,
     "\n  query Monitors($first: Int, $after: String) {\n    monitors(first: $first, after: $after) {\n      edges {\n        node {\n          ...MonitorCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MonitorsDocument,
 };
 
@@ -375,7 +375,7 @@ export function graphql(source: "\n  subscription RunUpdated($id: ID!) {\n    ru
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      apdex7d\n      errorBudgetLeft7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment MonitorCard on Monitor {\n    id\n    name\n    schedule\n    timeZone\n    enabled\n    state\n    locations\n    nextRunAt\n    collections {\n      id\n      name\n    }\n    stats {\n      uptime24h\n      uptime7d\n      p95LatencyMs24h\n      p95LatencyMs7d\n      apdex7d\n      errorBudgetLeft7d\n      runs24h\n      latency {\n        at\n        durationMs\n        status\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
