@@ -2,6 +2,18 @@
 -- per day instead of 24, and the dashboard reads hourly rollups up to about an
 -- hour ago instead of 48 hours of raw runs.
 
+-- Histograms of the step phases (same buckets as latency_buckets), for
+-- per-phase percentiles; NULL in hours rolled up before this migration.
+ALTER TABLE step_rollups
+    ADD COLUMN dns_buckets        smallint[],
+    ADD COLUMN dns_counts         integer[],
+    ADD COLUMN connect_buckets    smallint[],
+    ADD COLUMN connect_counts     integer[],
+    ADD COLUMN tls_buckets        smallint[],
+    ADD COLUMN tls_counts         integer[],
+    ADD COLUMN first_byte_buckets smallint[],
+    ADD COLUMN first_byte_counts  integer[];
+
 -- Daily rollups, rolled from the final hourly ones (UTC days), same columns
 -- in the same order so a query can read either.
 CREATE TABLE run_rollups_daily (
@@ -40,6 +52,14 @@ CREATE TABLE step_rollups_daily (
     first_byte_us_sum bigint NOT NULL,
     latency_buckets   smallint[] NOT NULL,
     latency_counts    integer[] NOT NULL,
+    dns_buckets        smallint[],
+    dns_counts         integer[],
+    connect_buckets    smallint[],
+    connect_counts     integer[],
+    tls_buckets        smallint[],
+    tls_counts         integer[],
+    first_byte_buckets smallint[],
+    first_byte_counts  integer[],
     PRIMARY KEY (monitor_id, bucket_start, collection_id, location, step_name)
 );
 
@@ -58,5 +78,8 @@ ALTER TABLE rollup_progress
 
 ALTER TABLE rollup_progress DROP COLUMN recent_until, DROP COLUMN daily_until;
 DROP INDEX run_rollups_time_idx;
+ALTER TABLE step_rollups
+    DROP COLUMN dns_buckets, DROP COLUMN dns_counts, DROP COLUMN connect_buckets, DROP COLUMN connect_counts,
+    DROP COLUMN tls_buckets, DROP COLUMN tls_counts, DROP COLUMN first_byte_buckets, DROP COLUMN first_byte_counts;
 DROP TABLE step_rollups_daily;
 DROP TABLE run_rollups_daily;

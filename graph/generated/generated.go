@@ -343,6 +343,13 @@ type ComplexityRoot struct {
 		LoadMs             func(childComplexity int) int
 	}
 
+	PhasePercentiles struct {
+		P50Ms func(childComplexity int) int
+		P95Ms func(childComplexity int) int
+		P99Ms func(childComplexity int) int
+		Phase func(childComplexity int) int
+	}
+
 	Query struct {
 		APITokens         func(childComplexity int) int
 		AlertChannel      func(childComplexity int, id string) int
@@ -502,6 +509,7 @@ type ComplexityRoot struct {
 		P99Ms            func(childComplexity int) int
 		Passed           func(childComplexity int) int
 		PercentilesExact func(childComplexity int) int
+		Phases           func(childComplexity int) int
 		TLSMs            func(childComplexity int) int
 	}
 
@@ -2113,6 +2121,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageTimings.LoadMs(childComplexity), true
 
+	case "PhasePercentiles.p50Ms":
+		if e.ComplexityRoot.PhasePercentiles.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P50Ms(childComplexity), true
+	case "PhasePercentiles.p95Ms":
+		if e.ComplexityRoot.PhasePercentiles.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P95Ms(childComplexity), true
+	case "PhasePercentiles.p99Ms":
+		if e.ComplexityRoot.PhasePercentiles.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P99Ms(childComplexity), true
+	case "PhasePercentiles.phase":
+		if e.ComplexityRoot.PhasePercentiles.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.Phase(childComplexity), true
+
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
 			break
@@ -2889,6 +2922,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepWindowStats.PercentilesExact(childComplexity), true
+	case "StepWindowStats.phases":
+		if e.ComplexityRoot.StepWindowStats.Phases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Phases(childComplexity), true
 	case "StepWindowStats.tlsMs":
 		if e.ComplexityRoot.StepWindowStats.TLSMs == nil {
 			break
@@ -3665,14 +3704,34 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
-	{Name: "../schema/dashboard_stats.graphqls", Input: `# Apdex and error budget on the dashboard card (issue 12), over the same
-# 7-day window as uptime7d, from hourly rollups and the raw runs after them.
-
+	{Name: "../schema/dashboard_stats.graphqls", Input: `# Dashboard card figures and per-phase step percentiles (issue 12), from
+# hourly and daily rollups and the raw rows after them (docs/observability.md).
 extend type MonitorStats {
   "Apdex over the last 7 days against the monitor's threshold T (0–1); null without finished runs."
   apdex7d: Float
   "Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent."
   errorBudgetLeft7d: Float
+}
+
+"A phase of a step's request."
+enum StepPhase {
+  DNS
+  CONNECT
+  TLS
+  FIRST_BYTE
+}
+
+"Percentiles of one phase's time (ms), exact or within 5% as the step's percentilesExact says."
+type PhasePercentiles {
+  phase: StepPhase!
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+}
+
+extend type StepWindowStats {
+  "p50/p95/p99 of each phase, DNS, CONNECT, TLS, FIRST_BYTE in that order."
+  phases: [PhasePercentiles!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
@@ -4805,6 +4864,20 @@ func (ec *executionContext) childFields_PageTimings(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type PageTimings", field.Name)
 }
 
+func (ec *executionContext) childFields_PhasePercentiles(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phase":
+		return ec.fieldContext_PhasePercentiles_phase(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_PhasePercentiles_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_PhasePercentiles_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_PhasePercentiles_p99Ms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhasePercentiles", field.Name)
+}
+
 func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -5079,6 +5152,8 @@ func (ec *executionContext) childFields_StepWindowStats(ctx context.Context, fie
 		return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
 	case "percentilesExact":
 		return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+	case "phases":
+		return ec.fieldContext_StepWindowStats_phases(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StepWindowStats", field.Name)
 }
@@ -11987,6 +12062,98 @@ func (ec *executionContext) fieldContext_PageTimings_lcpMs(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
+func (ec *executionContext) _PhasePercentiles_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.StepPhase) graphql.Marshaler {
+			return ec.marshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type StepPhase does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15241,6 +15408,38 @@ func (ec *executionContext) _StepWindowStats_percentilesExact(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_StepWindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_phases(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_phases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PhasePercentiles) graphql.Marshaler {
+			return ec.marshalNPhasePercentiles2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentilesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_phases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StepWindowStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhasePercentiles(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subscription_runUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -20837,6 +21036,59 @@ func (ec *executionContext) _PageTimings(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var phasePercentilesImplementors = []string{"PhasePercentiles"}
+
+func (ec *executionContext) _PhasePercentiles(ctx context.Context, sel ast.SelectionSet, obj *model.PhasePercentiles) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phasePercentilesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhasePercentiles")
+		case "phase":
+			out.Values[i] = ec._PhasePercentiles_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p50Ms":
+			out.Values[i] = ec._PhasePercentiles_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p95Ms":
+			out.Values[i] = ec._PhasePercentiles_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p99Ms":
+			out.Values[i] = ec._PhasePercentiles_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -22783,6 +23035,11 @@ func (ec *executionContext) _StepWindowStats(ctx context.Context, sel ast.Select
 			}
 		case "percentilesExact":
 			out.Values[i] = ec._StepWindowStats_percentilesExact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phases":
+			out.Values[i] = ec._StepWindowStats_phases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24864,6 +25121,26 @@ func (ec *executionContext) marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonit
 	return ec._PageTimings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPhasePercentiles2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentiles(ctx context.Context, sel ast.SelectionSet, v model.PhasePercentiles) graphql.Marshaler {
+	return ec._PhasePercentiles(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPhasePercentiles2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentilesᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PhasePercentiles) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhasePercentiles2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentiles(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
 	return ec._Redirect(ctx, sel, &v)
 }
@@ -25158,6 +25435,16 @@ func (ec *executionContext) unmarshalNStepKind2githubᚗcomᚋcatenaᚑmonitor�
 }
 
 func (ec *executionContext) marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx context.Context, v any) (model.StepPhase, error) {
+	var res model.StepPhase
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx context.Context, sel ast.SelectionSet, v model.StepPhase) graphql.Marshaler {
 	return v
 }
 

@@ -57,7 +57,7 @@ ON CONFLICT (monitor_id, bucket_start, collection_id, location) DO UPDATE SET
     latency_buckets = EXCLUDED.latency_buckets, latency_counts = EXCLUDED.latency_counts`
 
 // rollupStepsSQL does the same for the executed steps of the runs' final
-// attempts.
+// attempts, with a histogram of the request time and of each phase.
 const rollupStepsSQL = `
 WITH base AS (
     SELECT date_trunc('hour', r.queued_at) AS h, r.monitor_id, r.collection_id, r.location, s.name, s.status,
@@ -74,23 +74,50 @@ WITH base AS (
            sum(total_us) AS total_us_sum, sum(dns_us) AS dns_us_sum, sum(connect_us) AS connect_us_sum,
            sum(tls_us) AS tls_us_sum, sum(first_byte_us) AS first_byte_us_sum
     FROM base GROUP BY 1, 2, 3, 4, 5
-), hb AS (
-    SELECT h, monitor_id, collection_id, location, name, catena_latency_bucket(total_us / 1000.0)::smallint AS b, count(*)::integer AS c
-    FROM base GROUP BY 1, 2, 3, 4, 5, 6
+), ph AS (
+    SELECT h, monitor_id, collection_id, location, name, p.phase, catena_latency_bucket(p.us / 1000.0)::smallint AS b, count(*)::integer AS c
+    FROM base CROSS JOIN LATERAL (VALUES (0, total_us), (1, dns_us), (2, connect_us), (3, tls_us), (4, first_byte_us)) AS p(phase, us)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), hist AS (
-    SELECT h, monitor_id, collection_id, location, name, array_agg(b ORDER BY b) AS bs, array_agg(c ORDER BY b) AS cs
-    FROM hb GROUP BY 1, 2, 3, 4, 5
+    SELECT h, monitor_id, collection_id, location, name, ` + phaseHistograms + `
+    FROM ph GROUP BY 1, 2, 3, 4, 5
 )
 INSERT INTO step_rollups (bucket_start, monitor_id, collection_id, location, step_name, executed, passed, failed,
-    errored, total_us_sum, dns_us_sum, connect_us_sum, tls_us_sum, first_byte_us_sum, latency_buckets, latency_counts)
+    errored, total_us_sum, dns_us_sum, connect_us_sum, tls_us_sum, first_byte_us_sum, latency_buckets, latency_counts,
+    dns_buckets, dns_counts, connect_buckets, connect_counts, tls_buckets, tls_counts, first_byte_buckets, first_byte_counts)
 SELECT a.h, a.monitor_id, a.collection_id, a.location, a.name, a.executed, a.passed, a.failed, a.errored,
-       a.total_us_sum, a.dns_us_sum, a.connect_us_sum, a.tls_us_sum, a.first_byte_us_sum, hi.bs, hi.cs
+       a.total_us_sum, a.dns_us_sum, a.connect_us_sum, a.tls_us_sum, a.first_byte_us_sum, ` + phaseColumns + `
 FROM agg a JOIN hist hi USING (h, monitor_id, collection_id, location, name)
 ON CONFLICT (monitor_id, bucket_start, collection_id, location, step_name) DO UPDATE SET
     executed = EXCLUDED.executed, passed = EXCLUDED.passed, failed = EXCLUDED.failed, errored = EXCLUDED.errored,
     total_us_sum = EXCLUDED.total_us_sum, dns_us_sum = EXCLUDED.dns_us_sum, connect_us_sum = EXCLUDED.connect_us_sum,
     tls_us_sum = EXCLUDED.tls_us_sum, first_byte_us_sum = EXCLUDED.first_byte_us_sum,
-    latency_buckets = EXCLUDED.latency_buckets, latency_counts = EXCLUDED.latency_counts`
+    latency_buckets = EXCLUDED.latency_buckets, latency_counts = EXCLUDED.latency_counts,
+    dns_buckets = EXCLUDED.dns_buckets, dns_counts = EXCLUDED.dns_counts,
+    connect_buckets = EXCLUDED.connect_buckets, connect_counts = EXCLUDED.connect_counts,
+    tls_buckets = EXCLUDED.tls_buckets, tls_counts = EXCLUDED.tls_counts,
+    first_byte_buckets = EXCLUDED.first_byte_buckets, first_byte_counts = EXCLUDED.first_byte_counts`
+
+// Phase histograms: phase 0 is the request time (latency_*), then dns,
+// connect, tls and first_byte. phaseHistograms pivots rows (phase, b, c)
+// into one bucket and one count array per phase; phaseColumns selects them
+// in the tables' column order; phaseUnnest turns a rollup row x back into
+// rows (phase, b, c).
+const (
+	phaseHistograms = `
+        array_agg(b ORDER BY b) FILTER (WHERE phase = 0) AS bs0, array_agg(c ORDER BY b) FILTER (WHERE phase = 0) AS cs0,
+        array_agg(b ORDER BY b) FILTER (WHERE phase = 1) AS bs1, array_agg(c ORDER BY b) FILTER (WHERE phase = 1) AS cs1,
+        array_agg(b ORDER BY b) FILTER (WHERE phase = 2) AS bs2, array_agg(c ORDER BY b) FILTER (WHERE phase = 2) AS cs2,
+        array_agg(b ORDER BY b) FILTER (WHERE phase = 3) AS bs3, array_agg(c ORDER BY b) FILTER (WHERE phase = 3) AS cs3,
+        array_agg(b ORDER BY b) FILTER (WHERE phase = 4) AS bs4, array_agg(c ORDER BY b) FILTER (WHERE phase = 4) AS cs4`
+	phaseColumns = `COALESCE(hi.bs0, '{}'), COALESCE(hi.cs0, '{}'), hi.bs1, hi.cs1, hi.bs2, hi.cs2, hi.bs3, hi.cs3, hi.bs4, hi.cs4`
+	phaseUnnest  = `CROSS JOIN LATERAL (
+        SELECT 0 AS phase, b, c FROM unnest(x.latency_buckets, x.latency_counts) AS u(b, c)
+        UNION ALL SELECT 1, b, c FROM unnest(x.dns_buckets, x.dns_counts) AS u(b, c)
+        UNION ALL SELECT 2, b, c FROM unnest(x.connect_buckets, x.connect_counts) AS u(b, c)
+        UNION ALL SELECT 3, b, c FROM unnest(x.tls_buckets, x.tls_counts) AS u(b, c)
+        UNION ALL SELECT 4, b, c FROM unnest(x.first_byte_buckets, x.first_byte_counts) AS u(b, c)) AS u`
+)
 
 // Recent hours: run_rollups also holds the hours from the final seam up to
 // RecentGrace ago, provisionally, for the dashboard. Those younger than
@@ -127,7 +154,7 @@ SELECT a.d, a.monitor_id, a.collection_id, a.location, a.runs, a.passed, a.faile
        a.satisfied, a.tolerating, a.duration_ms_sum, COALESCE(hi.bs, '{}'), COALESCE(hi.cs, '{}')
 FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location)`
 
-// rollupDailyStepsSQL does the same for step rollups.
+// rollupDailyStepsSQL does the same for step rollups, phase by phase.
 const rollupDailyStepsSQL = `
 WITH h AS (
     SELECT date_trunc('day', bucket_start, 'UTC') AS d, * FROM step_rollups
@@ -137,17 +164,17 @@ WITH h AS (
            sum(failed) AS failed, sum(errored) AS errored, sum(total_us_sum) AS total_us_sum, sum(dns_us_sum) AS dns_us_sum,
            sum(connect_us_sum) AS connect_us_sum, sum(tls_us_sum) AS tls_us_sum, sum(first_byte_us_sum) AS first_byte_us_sum
     FROM h GROUP BY 1, 2, 3, 4, 5
-), hb AS (
-    SELECT d, monitor_id, collection_id, location, step_name, u.b, sum(u.c)::integer AS c
-    FROM h, unnest(h.latency_buckets, h.latency_counts) AS u(b, c) GROUP BY 1, 2, 3, 4, 5, 6
+), ph AS (
+    SELECT x.d, x.monitor_id, x.collection_id, x.location, x.step_name, u.phase, u.b, sum(u.c)::integer AS c
+    FROM h x ` + phaseUnnest + `
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), hist AS (
-    SELECT d, monitor_id, collection_id, location, step_name, array_agg(b ORDER BY b) AS bs, array_agg(c ORDER BY b) AS cs
-    FROM hb GROUP BY 1, 2, 3, 4, 5
+    SELECT d, monitor_id, collection_id, location, step_name, ` + phaseHistograms + `
+    FROM ph GROUP BY 1, 2, 3, 4, 5
 )
 INSERT INTO step_rollups_daily
 SELECT a.d, a.monitor_id, a.collection_id, a.location, a.step_name, a.executed, a.passed, a.failed, a.errored,
-       a.total_us_sum, a.dns_us_sum, a.connect_us_sum, a.tls_us_sum, a.first_byte_us_sum,
-       COALESCE(hi.bs, '{}'), COALESCE(hi.cs, '{}')
+       a.total_us_sum, a.dns_us_sum, a.connect_us_sum, a.tls_us_sum, a.first_byte_us_sum, ` + phaseColumns + `
 FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location, step_name)`
 
 // RollUp aggregates every whole hour older than RawWindow before now that is

@@ -174,8 +174,22 @@ type StepStats struct {
 	Executed, Passed, Failed, Errored int
 	P50, P95, P99                     *float64
 	DNS, Connect, TLS, FirstByte      float64 // averages
-	Exact                             bool
+	// Phases holds the p50, p95 and p99 of each phase, in Phases order
+	// (nil where hours rolled up before phase histograms were kept).
+	Phases [4]Percentiles
+	Exact  bool
 }
+
+// Percentiles are a p50, p95 and p99 in milliseconds.
+type Percentiles struct{ P50, P95, P99 *float64 }
+
+// Phases name the request phases StepStats.Phases reports, in order.
+var Phases = [4]string{"dns", "connect", "tls", "first_byte"}
+
+// stepPhasesSQL turns a raw step row into rows (phase, ms): 0 the request
+// time, then Phases.
+const stepPhasesSQL = `CROSS JOIN LATERAL (VALUES (0, raw.ms), (1, raw.dns_us / 1000.0), (2, raw.connect_us / 1000.0),
+        (3, raw.tls_us / 1000.0), (4, raw.first_byte_us / 1000.0)) AS ph(phase, ms)`
 
 var stepStatsSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
@@ -204,27 +218,36 @@ totals AS (
     FROM counts GROUP BY name
 ),
 hist AS (
-    SELECT name, b, sum(c) AS c FROM (
-        SELECT name, catena_latency_bucket(ms) AS b, count(*) AS c FROM raw GROUP BY 1, 2
+    SELECT name, phase, b, sum(c) AS c FROM (
+        SELECT raw.name, ph.phase, catena_latency_bucket(ph.ms) AS b, count(*) AS c FROM raw ` + stepPhasesSQL + ` GROUP BY 1, 2, 3
         UNION ALL
-        SELECT roll.step_name, u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
-    ) x GROUP BY name, b
+        SELECT x.step_name, u.phase, u.b, u.c FROM roll x ` + phaseUnnest + `
+    ) x GROUP BY name, phase, b
 ),
-cum AS (SELECT name, b, sum(c) OVER (PARTITION BY name ORDER BY b) AS cs, sum(c) OVER (PARTITION BY name) AS total FROM hist),
+cum AS (
+    SELECT name, phase, b, sum(c) OVER (PARTITION BY name, phase ORDER BY b) AS cs, sum(c) OVER (PARTITION BY name, phase) AS total
+    FROM hist
+),
 approx AS (
-    SELECT name, ARRAY[catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.5 * total)),
-                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.95 * total)),
-                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.99 * total))] AS p
-    FROM cum GROUP BY name
+    SELECT name, phase, ARRAY[catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.5 * total)),
+                              catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.95 * total)),
+                              catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.99 * total))] AS p
+    FROM cum GROUP BY name, phase
 ),
 exact AS (
-    SELECT name, percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p FROM raw GROUP BY name
-)
+    SELECT raw.name, ph.phase, percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ph.ms)::float8[] AS p
+    FROM raw ` + stepPhasesSQL + ` GROUP BY 1, 2
+),
+rolled AS (SELECT NOT EXISTS (SELECT 1 FROM roll) AS exact)
 SELECT t.name, t.executed::bigint, t.passed::bigint, t.failed::bigint, t.errored::bigint,
        (t.dns / t.executed / 1000.0)::float8, (t.connect / t.executed / 1000.0)::float8,
-       (t.tls / t.executed / 1000.0)::float8, (t.fb / t.executed / 1000.0)::float8,
-       NOT EXISTS (SELECT 1 FROM roll), e.p::float8[], a.p::float8[]
-FROM totals t LEFT JOIN approx a USING (name) LEFT JOIN exact e USING (name)
+       (t.tls / t.executed / 1000.0)::float8, (t.fb / t.executed / 1000.0)::float8, rolled.exact,
+       ARRAY(SELECT u.v FROM generate_series(0, 4) g(phase)
+             LEFT JOIN exact e ON e.name = t.name AND e.phase = g.phase AND rolled.exact
+             LEFT JOIN approx a ON a.name = t.name AND a.phase = g.phase AND NOT rolled.exact
+             CROSS JOIN LATERAL unnest(COALESCE(e.p, a.p::float8[], ARRAY[NULL, NULL, NULL]::float8[])) WITH ORDINALITY AS u(v, o)
+             ORDER BY g.phase, u.o)
+FROM totals t, rolled
 WHERE t.executed > 0
 ORDER BY t.name`
 
@@ -238,17 +261,17 @@ func (s *Store) MonitorStepStats(ctx context.Context, p StatsParams, now time.Ti
 	var out []StepStats
 	for rows.Next() {
 		var st StepStats
-		var exactP, approxP []*float64
+		var ps []*float64
 		if err := rows.Scan(&st.Name, &st.Executed, &st.Passed, &st.Failed, &st.Errored,
-			&st.DNS, &st.Connect, &st.TLS, &st.FirstByte, &st.Exact, &exactP, &approxP); err != nil {
+			&st.DNS, &st.Connect, &st.TLS, &st.FirstByte, &st.Exact, &ps); err != nil {
 			return nil, fmt.Errorf("computing step stats of monitor %d: %w", p.MonitorID, err)
 		}
-		ps := approxP
-		if st.Exact {
-			ps = exactP
+		if len(ps) != 15 {
+			return nil, fmt.Errorf("computing step stats of monitor %d: %d percentiles, want 15", p.MonitorID, len(ps))
 		}
-		if len(ps) == 3 {
-			st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		for i := range st.Phases {
+			st.Phases[i] = Percentiles{P50: ps[3+3*i], P95: ps[4+3*i], P99: ps[5+3*i]}
 		}
 		out = append(out, st)
 	}

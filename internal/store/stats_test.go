@@ -266,6 +266,44 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 		!near(steps[0].DNS, 1, 1e-9) || !near(steps[0].Connect, 2, 1e-9) {
 		t.Fatalf("step stats: %+v (p95 %v, want %v)", steps, deref(steps[0].P95), want.stepP95)
 	}
+	// Phases across the seam, from the rollups' phase histograms and raw
+	// rows: connect is always 2 ms, first byte 30% of the run's duration;
+	// TLS is 0, which falls in the lowest bucket (under 1.1 ms).
+	within := func(what string, got *float64, want float64) {
+		t.Helper()
+		if got == nil || math.Abs(*got-want) > 0.05*want+1e-9 {
+			t.Errorf("%s = %v, want %v ± 5%%", what, deref(got), want)
+		}
+	}
+	ph := steps[0].Phases
+	within("connect p50", ph[1].P50, 2)
+	within("connect p99", ph[1].P99, 2)
+	within("first byte p95", ph[3].P95, 0.3*want.p95)
+	within("first byte p50", ph[3].P50, 0.3*want.p50)
+	if ph[2].P95 == nil || *ph[2].P95 >= 1.1 {
+		t.Errorf("tls p95 = %v, want the lowest bucket", deref(ph[2].P95))
+	}
+	// Within raw rows the phase percentiles are exact.
+	day := store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-24 * time.Hour), To: h.now}
+	rawSteps, err := s.MonitorStepStats(ctx, day, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := h.want(day.From, day.To)
+	if len(rawSteps) != 1 || !rawSteps[0].Exact {
+		t.Fatalf("24 h step stats: %+v, want one exact step", rawSteps)
+	}
+	rp := rawSteps[0].Phases
+	for _, c := range []struct {
+		what string
+		got  *float64
+		want float64
+	}{{"dns p95", rp[0].P95, 1}, {"connect p50", rp[1].P50, 2}, {"tls p99", rp[2].P99, 0},
+		{"first byte p95", rp[3].P95, 0.3 * wd.p95}, {"first byte p99", rp[3].P99, 0.3 * wd.p99}} {
+		if c.got == nil || !near(*c.got, c.want, 1e-9) {
+			t.Errorf("24 h %s = %v, want exactly %v", c.what, deref(c.got), c.want)
+		}
+	}
 
 	step := store.SeriesStep(all.From, all.To, seam)
 	if step != time.Hour {
