@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/catena-monitor/catena/internal/collection"
 )
@@ -626,25 +627,25 @@ type MonitorRunStats struct {
 const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 
 // dashboardStatsSQL computes the dashboard figures of monitors $1 over the
-// hours from $2 (the window) and $3 (the last day): hourly rollups up to where
-// they reach (rollup_progress.recent_until: final hours and the provisional
-// recent ones) and the finished runs queued after that, a tail of about an
-// hour. Percentiles come from the merged latency buckets, or are exact
-// (nearest rank) over the raw runs when no rollup row falls in the window.
+// hours from $2 (the window) and $3 (the last day): hourly rollups up to $4,
+// where they reach (rollup_progress.recent_until: final hours and the
+// provisional recent ones), and the finished runs queued from $4 on, a tail of
+// about an hour. $4 is a parameter, not a subquery, so the planner knows both
+// ranges: the rollups through their primary key, the tail an index-only scan
+// of runs_monitor_time_cover_idx. Percentiles come from the merged latency
+// buckets, or are exact (nearest rank) over the raw runs when no rollup row
+// falls in the window.
 const dashboardStatsSQL = `
-WITH reach AS (
-    SELECT COALESCE((SELECT greatest(done_until, recent_until) FROM rollup_progress), '-infinity'::timestamptz) AS at
-),
-roll AS (
+WITH roll AS (
     SELECT ru.monitor_id, ru.bucket_start AS at, ru.passed, ru.failed, ru.errored, ru.satisfied, ru.tolerating,
            ru.latency_buckets, ru.latency_counts
-    FROM run_rollups ru, reach
-    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < reach.at
+    FROM run_rollups ru
+    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < $4
 ),
 raw AS (
     SELECT r.monitor_id, r.queued_at AS at, r.status, COALESCE(r.duration_ms, 0) AS ms
-    FROM runs r, reach
-    WHERE r.monitor_id = ANY($1) AND r.queued_at >= greatest($2, reach.at) AND r.` + finishedSQL + `
+    FROM runs r
+    WHERE r.monitor_id = ANY($1) AND r.queued_at >= greatest($2, $4) AND r.` + finishedSQL + `
 ),
 apdex AS (SELECT id, apdex_t_ms, slo_target FROM monitors WHERE id = ANY($1)),
 sums AS (
@@ -702,8 +703,17 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 		out[id] = &MonitorRunStats{}
 	}
 	since, day := now.Add(-window).UTC().Truncate(time.Hour), now.Add(-24*time.Hour).UTC().Truncate(time.Hour)
+	// Where the rollups reach; before any, everything is raw.
+	reach := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	var at *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT greatest(done_until, recent_until) FROM rollup_progress`).Scan(&at); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("reading rollup progress: %w", err)
+	}
+	if at != nil {
+		reach = pgtype.Timestamptz{Time: *at, Valid: true}
+	}
 	b := &pgx.Batch{}
-	b.Queue(dashboardStatsSQL, keys, since, day)
+	b.Queue(dashboardStatsSQL, keys, since, day, reach)
 	b.Queue(`
 SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
 FROM unnest($1::bigint[]) AS m(id)
