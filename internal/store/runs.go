@@ -636,45 +636,43 @@ const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 // buckets, or are exact (nearest rank) over the raw runs when no rollup row
 // falls in the window.
 const dashboardStatsSQL = `
-WITH roll AS (
-    SELECT ru.monitor_id, ru.bucket_start AS at, ru.passed, ru.failed, ru.errored, ru.satisfied, ru.tolerating,
-           ru.latency_buckets, ru.latency_counts
-    FROM run_rollups ru
-    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < $4
-),
-raw AS (
+WITH raw AS (
     SELECT r.monitor_id, r.queued_at AS at, r.status, COALESCE(r.duration_ms, 0) AS ms
     FROM runs r
-    WHERE r.monitor_id = ANY($1) AND r.queued_at >= greatest($2, $4) AND r.` + finishedSQL + `
+    WHERE r.monitor_id = ANY($1::bigint[]) AND r.queued_at >= greatest($2::timestamptz, $4::timestamptz) AND r.` + finishedSQL + `
 ),
-apdex AS (SELECT id, apdex_t_ms, slo_target FROM monitors WHERE id = ANY($1)),
-sums AS (
-    SELECT monitor_id, sum(n) FILTER (WHERE at >= $3) AS n24, sum(passed) FILTER (WHERE at >= $3) AS up24,
-           sum(n) AS n7, sum(passed) AS up7, sum(satisfied) AS sat7, sum(tolerating) AS tol7,
-           bool_or(rolled) FILTER (WHERE at >= $3) AS rolled24, bool_or(rolled) AS rolled7
-    FROM (
-        SELECT monitor_id, at, passed + failed + errored AS n, passed, satisfied, tolerating, true AS rolled FROM roll
-        UNION ALL
-        SELECT raw.monitor_id, at, 1, (status = 'passed')::int,
-               (status = 'passed' AND ms <= a.apdex_t_ms)::int,
-               (status = 'passed' AND ms > a.apdex_t_ms AND ms <= 4 * a.apdex_t_ms)::int, false
-        FROM raw JOIN apdex a ON a.id = raw.monitor_id
-    ) x GROUP BY monitor_id
+src AS (
+    -- One pass over the rollup rows: a row per histogram bucket, the counts
+    -- on the first bucket's row only.
+    SELECT ru.monitor_id, ru.bucket_start AS at, u.b, u.c,
+           CASE WHEN u.o = 1 THEN ru.passed + ru.failed + ru.errored ELSE 0 END AS n,
+           CASE WHEN u.o = 1 THEN ru.passed ELSE 0 END AS passed,
+           CASE WHEN u.o = 1 THEN ru.satisfied ELSE 0 END AS satisfied,
+           CASE WHEN u.o = 1 THEN ru.tolerating ELSE 0 END AS tolerating, true AS rolled
+    FROM run_rollups ru
+    CROSS JOIN LATERAL unnest(ru.latency_buckets, ru.latency_counts) WITH ORDINALITY AS u(b, c, o)
+    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < $4
+    UNION ALL
+    SELECT raw.monitor_id, raw.at, catena_latency_bucket(raw.ms), 1, 1, (raw.status = 'passed')::int,
+           (raw.status = 'passed' AND raw.ms <= m.apdex_t_ms)::int,
+           (raw.status = 'passed' AND raw.ms > m.apdex_t_ms AND raw.ms <= 4 * m.apdex_t_ms)::int, false
+    FROM raw JOIN monitors m ON m.id = raw.monitor_id
 ),
 hist AS (
-    SELECT monitor_id, b, sum(c) FILTER (WHERE at >= $3) AS c24, sum(c) AS c7 FROM (
-        SELECT roll.monitor_id, roll.at, u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
-        UNION ALL
-        SELECT monitor_id, at, catena_latency_bucket(ms), 1 FROM raw
-    ) x GROUP BY monitor_id, b
+    SELECT monitor_id, b, sum(c) FILTER (WHERE at >= $3::timestamptz) AS c24, sum(c) AS c7,
+           sum(n) FILTER (WHERE at >= $3) AS n24, sum(passed) FILTER (WHERE at >= $3) AS up24,
+           sum(n) AS n7, sum(passed) AS up7, sum(satisfied) AS sat7, sum(tolerating) AS tol7,
+           bool_or(rolled) FILTER (WHERE at >= $3) AS rolled24, bool_or(rolled) AS rolled7
+    FROM src GROUP BY monitor_id, b
 ),
 cum AS (
-    SELECT monitor_id, b, sum(c24) OVER w AS cs24, sum(c24) OVER (PARTITION BY monitor_id) AS t24,
-           sum(c7) OVER w AS cs7, sum(c7) OVER (PARTITION BY monitor_id) AS t7
-    FROM hist WINDOW w AS (PARTITION BY monitor_id ORDER BY b)
+    SELECT *, sum(c24) OVER w AS cs24, sum(c24) OVER p AS t24, sum(c7) OVER w AS cs7, sum(c7) OVER p AS t7
+    FROM hist WINDOW w AS (PARTITION BY monitor_id ORDER BY b), p AS (PARTITION BY monitor_id)
 ),
-approx AS (
-    SELECT monitor_id, catena_latency_bucket_ms(min(b) FILTER (WHERE cs24 >= 0.95 * t24)) AS p24,
+figures AS (
+    SELECT monitor_id, COALESCE(sum(n24), 0) AS n24, COALESCE(sum(up24), 0) AS up24, sum(n7) AS n7, sum(up7) AS up7,
+           sum(sat7) AS sat7, sum(tol7) AS tol7, COALESCE(bool_or(rolled24), false) AS rolled24, bool_or(rolled7) AS rolled7,
+           catena_latency_bucket_ms(min(b) FILTER (WHERE cs24 >= 0.95 * t24)) AS p24,
            catena_latency_bucket_ms(min(b) FILTER (WHERE cs7 >= 0.95 * t7)) AS p7
     FROM cum GROUP BY monitor_id
 ),
@@ -683,13 +681,11 @@ exact AS (
            percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) AS p7
     FROM raw GROUP BY monitor_id
 )
-SELECT s.monitor_id, COALESCE(s.n24, 0)::bigint, COALESCE(s.up24, 0)::bigint, s.n7::bigint, s.up7::bigint,
-       s.sat7::bigint, s.tol7::bigint, a.slo_target,
-       (CASE WHEN COALESCE(s.rolled24, false) THEN ap.p24 ELSE e.p24 END)::float8,
-       (CASE WHEN s.rolled7 THEN ap.p7 ELSE e.p7 END)::float8
-FROM sums s JOIN apdex a ON a.id = s.monitor_id
-LEFT JOIN approx ap USING (monitor_id) LEFT JOIN exact e USING (monitor_id)
-WHERE s.n7 > 0`
+SELECT f.monitor_id, f.n24::bigint, f.up24::bigint, f.n7::bigint, f.up7::bigint, f.sat7::bigint, f.tol7::bigint, m.slo_target,
+       (CASE WHEN f.rolled24 THEN f.p24 ELSE e.p24 END)::float8,
+       (CASE WHEN f.rolled7 THEN f.p7 ELSE e.p7 END)::float8
+FROM figures f JOIN monitors m ON m.id = f.monitor_id LEFT JOIN exact e USING (monitor_id)
+WHERE f.n7 > 0`
 
 // MonitorStats computes the dashboard figures of many monitors in one round
 // trip: dashboardStatsSQL, the newest runs of each, and the latest run per
