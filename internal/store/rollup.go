@@ -120,7 +120,8 @@ const (
 )
 
 // Recent hours: run_rollups also holds the hours from the final seam up to
-// RecentGrace ago, provisionally, for the dashboard. Those younger than
+// RecentGrace ago, provisionally, for the dashboard, and run_rollups_daily
+// the whole days among them. Those younger than
 // recentReroll are recomputed by every pass (a run that finishes later than
 // that after its hour is counted on the dashboard once its hour is final).
 const (
@@ -307,6 +308,20 @@ func (s *Store) rollUpRecent(ctx context.Context, now time.Time) error {
 		}
 		if _, err := tx.Exec(ctx, rollupRunsSQL, *from, to); err != nil {
 			return fmt.Errorf("rolling up recent runs: %w", err)
+		}
+		// The days from the last final daily rollup to the recent hours' day,
+		// provisionally too (the dashboard's 7 days read them).
+		var days *time.Time
+		if err := tx.QueryRow(ctx, `SELECT daily_until FROM rollup_progress`).Scan(&days); err != nil {
+			return fmt.Errorf("reading daily rollup progress: %w", err)
+		}
+		if end := to.Truncate(24 * time.Hour); days != nil && days.Before(end) {
+			if _, err := tx.Exec(ctx, `DELETE FROM run_rollups_daily WHERE bucket_start >= $1 AND bucket_start < $2`, *days, end); err != nil {
+				return fmt.Errorf("replacing recent daily rollups: %w", err)
+			}
+			if _, err := tx.Exec(ctx, rollupDailyRunsSQL, *days, end); err != nil {
+				return fmt.Errorf("rolling up recent days: %w", err)
+			}
 		}
 		_, err := tx.Exec(ctx, `UPDATE rollup_progress SET recent_until = $1`, to)
 		return err

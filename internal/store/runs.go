@@ -610,7 +610,8 @@ type MonitorRunStats struct {
 	// Uptime is the share of passed runs; P95Ms the 95th percentile of their
 	// durations in milliseconds (nearest rank when the window is all raw
 	// rows, else within 5%: see dashboardStatsSQL); nil without runs. The
-	// windows start at the hour 24 hours and the window's length ago.
+	// last day starts at the hour 24 hours ago, the window at the UTC
+	// midnight before the window's length ago (7 to 8 days for 7 days).
 	Uptime24h, Uptime7d *float64
 	P95Ms24h, P95Ms7d   *float64
 	// Apdex7d and ErrorBudgetLeft7d are as in Stats, over the window.
@@ -627,42 +628,55 @@ type MonitorRunStats struct {
 const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 
 // dashboardStatsSQL computes the dashboard figures of monitors $1 over the
-// hours from $2 (the window) and $3 (the last day): hourly rollups up to $4,
-// where they reach (rollup_progress.recent_until: final hours and the
-// provisional recent ones), and the finished runs queued from $4 on, a tail of
-// about an hour. $4 is a parameter, not a subquery, so the planner knows both
-// ranges: the rollups through their primary key, the tail an index-only scan
-// of runs_monitor_time_cover_idx. Percentiles come from the merged latency
-// buckets, or are exact (nearest rank) over the raw runs when no rollup row
-// falls in the window.
+// window from $2 (a UTC midnight) and the last day from $3 (an hour) to now.
+// The rollups reach $4 (rollup_progress.recent_until: final hours, then the
+// provisional recent ones); $5 is the midnight before $4. The window reads
+// daily rollups for [$2, $5) and hourly ones for [$5, $4); the last day reads
+// hourly ones from $3 on; both read the finished runs queued from $4 on, a
+// tail of about an hour. $4 and $5 are parameters, not subqueries, so the
+// planner knows every range: rollups through their primary keys, the tail an
+// index-only scan of runs_monitor_time_cover_idx. Percentiles come from the
+// merged latency buckets, or are exact (nearest rank) over the raw runs when
+// no rollup row falls in the window.
 const dashboardStatsSQL = `
 WITH raw AS (
     SELECT r.monitor_id, r.queued_at AS at, r.status, COALESCE(r.duration_ms, 0) AS ms
     FROM runs r
     WHERE r.monitor_id = ANY($1::bigint[]) AND r.queued_at >= greatest($2::timestamptz, $4::timestamptz) AND r.` + finishedSQL + `
 ),
+roll AS (
+    -- in7, in24: the row counts in the window, in the last day
+    SELECT x.*, true AS in7, false AS in24 FROM run_rollups_daily x
+    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= $2 AND x.bucket_start < $5::timestamptz
+    UNION ALL
+    SELECT x.*, true, x.bucket_start >= $3::timestamptz FROM run_rollups x
+    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= greatest($2, $5) AND x.bucket_start < $4
+    UNION ALL
+    SELECT x.*, false, true FROM run_rollups x
+    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= greatest($2, $3) AND x.bucket_start < least($5, $4)
+),
 src AS (
     -- One pass over the rollup rows: a row per histogram bucket, the counts
     -- on the first bucket's row only.
-    SELECT ru.monitor_id, ru.bucket_start AS at, u.b, u.c,
+    SELECT ru.monitor_id, ru.in7, ru.in24, u.b, u.c,
            CASE WHEN u.o = 1 THEN ru.passed + ru.failed + ru.errored ELSE 0 END AS n,
            CASE WHEN u.o = 1 THEN ru.passed ELSE 0 END AS passed,
            CASE WHEN u.o = 1 THEN ru.satisfied ELSE 0 END AS satisfied,
            CASE WHEN u.o = 1 THEN ru.tolerating ELSE 0 END AS tolerating, true AS rolled
-    FROM run_rollups ru
+    FROM roll ru
     CROSS JOIN LATERAL unnest(ru.latency_buckets, ru.latency_counts) WITH ORDINALITY AS u(b, c, o)
-    WHERE ru.monitor_id = ANY($1) AND ru.bucket_start >= $2 AND ru.bucket_start < $4
     UNION ALL
-    SELECT raw.monitor_id, raw.at, catena_latency_bucket(raw.ms), 1, 1, (raw.status = 'passed')::int,
+    SELECT raw.monitor_id, true, raw.at >= $3, catena_latency_bucket(raw.ms), 1, 1, (raw.status = 'passed')::int,
            (raw.status = 'passed' AND raw.ms <= m.apdex_t_ms)::int,
            (raw.status = 'passed' AND raw.ms > m.apdex_t_ms AND raw.ms <= 4 * m.apdex_t_ms)::int, false
     FROM raw JOIN monitors m ON m.id = raw.monitor_id
 ),
 hist AS (
-    SELECT monitor_id, b, sum(c) FILTER (WHERE at >= $3::timestamptz) AS c24, sum(c) AS c7,
-           sum(n) FILTER (WHERE at >= $3) AS n24, sum(passed) FILTER (WHERE at >= $3) AS up24,
-           sum(n) AS n7, sum(passed) AS up7, sum(satisfied) AS sat7, sum(tolerating) AS tol7,
-           bool_or(rolled) FILTER (WHERE at >= $3) AS rolled24, bool_or(rolled) AS rolled7
+    SELECT monitor_id, b, sum(c) FILTER (WHERE in24) AS c24, sum(c) FILTER (WHERE in7) AS c7,
+           sum(n) FILTER (WHERE in24) AS n24, sum(passed) FILTER (WHERE in24) AS up24,
+           sum(n) FILTER (WHERE in7) AS n7, sum(passed) FILTER (WHERE in7) AS up7,
+           sum(satisfied) FILTER (WHERE in7) AS sat7, sum(tolerating) FILTER (WHERE in7) AS tol7,
+           bool_or(rolled) FILTER (WHERE in24) AS rolled24, bool_or(rolled) FILTER (WHERE in7) AS rolled7
     FROM src GROUP BY monitor_id, b
 ),
 cum AS (
@@ -671,7 +685,8 @@ cum AS (
 ),
 figures AS (
     SELECT monitor_id, COALESCE(sum(n24), 0) AS n24, COALESCE(sum(up24), 0) AS up24, sum(n7) AS n7, sum(up7) AS up7,
-           sum(sat7) AS sat7, sum(tol7) AS tol7, COALESCE(bool_or(rolled24), false) AS rolled24, bool_or(rolled7) AS rolled7,
+           sum(sat7) AS sat7, sum(tol7) AS tol7, COALESCE(bool_or(rolled24), false) AS rolled24,
+           COALESCE(bool_or(rolled7), false) AS rolled7,
            catena_latency_bucket_ms(min(b) FILTER (WHERE cs24 >= 0.95 * t24)) AS p24,
            catena_latency_bucket_ms(min(b) FILTER (WHERE cs7 >= 0.95 * t7)) AS p7
     FROM cum GROUP BY monitor_id
@@ -698,18 +713,21 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 		keys[i] = int64(id)
 		out[id] = &MonitorRunStats{}
 	}
-	since, day := now.Add(-window).UTC().Truncate(time.Hour), now.Add(-24*time.Hour).UTC().Truncate(time.Hour)
-	// Where the rollups reach; before any, everything is raw.
+	since, day := now.Add(-window).UTC().Truncate(24*time.Hour), now.Add(-24*time.Hour).UTC().Truncate(time.Hour)
+	// Where the rollups reach, and the midnight before; before any rollup
+	// everything is raw.
 	reach := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	midnight := reach
 	var at *time.Time
 	if err := s.pool.QueryRow(ctx, `SELECT greatest(done_until, recent_until) FROM rollup_progress`).Scan(&at); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("reading rollup progress: %w", err)
 	}
 	if at != nil {
 		reach = pgtype.Timestamptz{Time: *at, Valid: true}
+		midnight = pgtype.Timestamptz{Time: at.UTC().Truncate(24 * time.Hour), Valid: true}
 	}
 	b := &pgx.Batch{}
-	b.Queue(dashboardStatsSQL, keys, since, day, reach)
+	b.Queue(dashboardStatsSQL, keys, since, day, reach, midnight)
 	b.Queue(`
 SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
 FROM unnest($1::bigint[]) AS m(id)

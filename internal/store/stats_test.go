@@ -347,8 +347,9 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 }
 
 // TestDashboardStatsOverRollups checks the dashboard's figures once the
-// history is rolled up: hourly rollups up to 11:00 (the recent hours
-// included) and the raw runs of the last hour give exact counts, uptime,
+// history is rolled up: daily rollups for the 7 days (final and provisional
+// ones), hourly rollups for the last day and today up to 11:00, and the raw
+// runs of the last hour give exact counts, uptime,
 // Apdex and budget, and p95 within the buckets' 5%; a run finished after its
 // hour was rolled up is counted once the hour is rolled up again.
 func TestDashboardStatsOverRollups(t *testing.T) {
