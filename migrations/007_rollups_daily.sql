@@ -1,6 +1,5 @@
--- Daily rollups and recent hours (issue 12): long stats windows read one row
--- per day instead of 24, and the dashboard reads hourly rollups up to about an
--- hour ago instead of 48 hours of raw runs.
+-- Daily rollups and phase histograms (issue 12): long stats windows read one
+-- row per day instead of 24, and steps get per-phase percentiles.
 
 -- Histograms of the step phases (same buckets as latency_buckets), for
 -- per-phase percentiles; NULL in hours rolled up before this migration.
@@ -63,20 +62,16 @@ CREATE TABLE step_rollups_daily (
     PRIMARY KEY (monitor_id, bucket_start, collection_id, location, step_name)
 );
 
--- daily_until: days before it are in the daily tables (never past
--- done_until). recent_until: run_rollups also holds the hours from
--- done_until to it, provisionally (recomputed while they are recent, and
--- finally once they pass the raw window); only the dashboard reads them.
--- Each pass replaces the recent hours of all monitors: by time, not monitor.
+-- Rolling up replaces an hour of all monitors and merges days of hours: by
+-- time, not monitor.
 CREATE INDEX run_rollups_time_idx ON run_rollups (bucket_start);
 
-ALTER TABLE rollup_progress
-    ADD COLUMN daily_until  timestamptz,
-    ADD COLUMN recent_until timestamptz;
+-- Days before daily_until are in the daily tables (never past done_until).
+ALTER TABLE rollup_progress ADD COLUMN daily_until timestamptz;
 
 ---- create above / drop below ----
 
-ALTER TABLE rollup_progress DROP COLUMN recent_until, DROP COLUMN daily_until;
+ALTER TABLE rollup_progress DROP COLUMN daily_until;
 DROP INDEX run_rollups_time_idx;
 ALTER TABLE step_rollups
     DROP COLUMN dns_buckets, DROP COLUMN dns_counts, DROP COLUMN connect_buckets, DROP COLUMN connect_counts,

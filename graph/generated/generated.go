@@ -3704,10 +3704,11 @@ extend type Mutation {
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
 }
 `, BuiltIn: false},
-	{Name: "../schema/dashboard_stats.graphqls", Input: `# Dashboard card figures and per-phase step percentiles (issue 12), from
-# hourly and daily rollups and the raw rows after them (docs/observability.md).
+	{Name: "../schema/dashboard_stats.graphqls", Input: `# Dashboard card figures (over raw runs, like uptime7d) and per-phase step
+# percentiles (rollups and raw rows), issue 12; see docs/observability.md.
+
 extend type MonitorStats {
-  "Apdex over the last 7 days against the monitor's threshold T (0–1); null without finished runs."
+  "Apdex over the last 7 days' finished runs against the monitor's threshold T (0–1); null without finished runs."
   apdex7d: Float
   "Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent."
   errorBudgetLeft7d: Float

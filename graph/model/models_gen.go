@@ -227,7 +227,7 @@ type MonitorStats struct {
 	Runs24h         int      `json:"runs24h"`
 	// Recent finished runs, oldest first, for a sparkline (at most 50).
 	Latency []LatencyPoint `json:"latency"`
-	// Apdex over the last 7 days against the monitor's threshold T (0–1); null without finished runs.
+	// Apdex over the last 7 days' finished runs against the monitor's threshold T (0–1); null without finished runs.
 	Apdex7d *float64 `json:"apdex7d,omitempty"`
 	// Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent.
 	ErrorBudgetLeft7d *float64 `json:"errorBudgetLeft7d,omitempty"`

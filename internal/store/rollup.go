@@ -119,16 +119,6 @@ const (
         UNION ALL SELECT 4, b, c FROM unnest(x.first_byte_buckets, x.first_byte_counts) AS u(b, c)) AS u`
 )
 
-// Recent hours: run_rollups also holds the hours from the final seam up to
-// RecentGrace ago, provisionally, for the dashboard, and run_rollups_daily
-// the whole days among them. Those younger than
-// recentReroll are recomputed by every pass (a run that finishes later than
-// that after its hour is counted on the dashboard once its hour is final).
-const (
-	RecentGrace  = 10 * time.Minute
-	recentReroll = 6 * time.Hour
-)
-
 // dailyChunk is how many days one daily roll-up transaction covers.
 const dailyChunk = 30 * 24 * time.Hour
 
@@ -181,18 +171,14 @@ FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location, step
 // RollUp aggregates every whole hour older than RawWindow before now that is
 // not rolled up yet, a day per transaction, and moves rollup_progress with
 // each (so a stats query sees an hour either raw or rolled up, never both).
-// Then it merges the final hours of whole UTC days into the daily rollups,
-// and recomputes the recent hours the dashboard reads (up to RecentGrace
-// ago). It returns how far the final rollups reach.
+// Then it merges the hours of whole UTC days into the daily rollups. It
+// returns how far the hourly rollups reach.
 func (s *Store) RollUp(ctx context.Context, now time.Time) (time.Time, error) {
 	reached, err := s.rollUpFinal(ctx, now)
 	if err != nil {
 		return reached, err
 	}
-	if err := s.rollUpDays(ctx); err != nil {
-		return reached, err
-	}
-	return reached, s.rollUpRecent(ctx, now)
+	return reached, s.rollUpDays(ctx)
 }
 
 func (s *Store) rollUpFinal(ctx context.Context, now time.Time) (time.Time, error) {
@@ -212,10 +198,10 @@ func (s *Store) rollUpFinal(ctx context.Context, now time.Time) (time.Time, erro
 			end = until
 		}
 		err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-			// Provisional rows of these hours are replaced, keys that lost
+			// An hour rolled up again is replaced whole, keys that lost
 			// their runs included.
 			if _, err := tx.Exec(ctx, `DELETE FROM run_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, at, end); err != nil {
-				return fmt.Errorf("replacing recent run rollups: %w", err)
+				return fmt.Errorf("replacing run rollups: %w", err)
 			}
 			if _, err := tx.Exec(ctx, rollupRunsSQL, at, end); err != nil {
 				return fmt.Errorf("rolling up runs: %w", err)
@@ -284,46 +270,4 @@ func (s *Store) rollUpDays(ctx context.Context) error {
 		}
 		at = end
 	}
-}
-
-// rollUpRecent recomputes the provisional run rollups of the hours from the
-// final seam (or recentReroll ago, when the earlier ones were already rolled
-// up once) to RecentGrace ago.
-func (s *Store) rollUpRecent(ctx context.Context, now time.Time) error {
-	to := now.Add(-RecentGrace).UTC().Truncate(time.Hour)
-	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var from *time.Time
-		if err := tx.QueryRow(ctx, `SELECT greatest(done_until, least(COALESCE(recent_until, done_until), $1))
-			FROM rollup_progress FOR UPDATE`, now.Add(-recentReroll).UTC().Truncate(time.Hour)).Scan(&from); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return fmt.Errorf("reading recent rollup progress: %w", err)
-		}
-		if from == nil || !from.Before(to) {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM run_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, *from, to); err != nil {
-			return fmt.Errorf("replacing recent run rollups: %w", err)
-		}
-		if _, err := tx.Exec(ctx, rollupRunsSQL, *from, to); err != nil {
-			return fmt.Errorf("rolling up recent runs: %w", err)
-		}
-		// The days from the last final daily rollup to the recent hours' day,
-		// provisionally too (the dashboard's 7 days read them).
-		var days *time.Time
-		if err := tx.QueryRow(ctx, `SELECT daily_until FROM rollup_progress`).Scan(&days); err != nil {
-			return fmt.Errorf("reading daily rollup progress: %w", err)
-		}
-		if end := to.Truncate(24 * time.Hour); days != nil && days.Before(end) {
-			if _, err := tx.Exec(ctx, `DELETE FROM run_rollups_daily WHERE bucket_start >= $1 AND bucket_start < $2`, *days, end); err != nil {
-				return fmt.Errorf("replacing recent daily rollups: %w", err)
-			}
-			if _, err := tx.Exec(ctx, rollupDailyRunsSQL, *days, end); err != nil {
-				return fmt.Errorf("rolling up recent days: %w", err)
-			}
-		}
-		_, err := tx.Exec(ctx, `UPDATE rollup_progress SET recent_until = $1`, to)
-		return err
-	})
 }

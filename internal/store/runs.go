@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/catena-monitor/catena/internal/collection"
 )
@@ -605,13 +604,10 @@ func (s *Store) CancelRequested(ctx context.Context, id collection.RunID) (bool,
 // MonitorRunStats are one monitor's dashboard figures over its finished runs
 // (passed, failed, errored) queued within the window, aggregated in SQL.
 type MonitorRunStats struct {
-	// Runs24h counts the finished runs queued since the hour 24 hours ago.
+	// Runs24h counts the runs that finished in the last 24 hours.
 	Runs24h int
-	// Uptime is the share of passed runs; P95Ms the 95th percentile of their
-	// durations in milliseconds (nearest rank when the window is all raw
-	// rows, else within 5%: see dashboardStatsSQL); nil without runs. The
-	// last day starts at the hour 24 hours ago, the window at the UTC
-	// midnight before the window's length ago (7 to 8 days for 7 days).
+	// Uptime is the share of passed runs; P95Ms the nearest-rank 95th
+	// percentile of their durations in milliseconds; nil without runs.
 	Uptime24h, Uptime7d *float64
 	P95Ms24h, P95Ms7d   *float64
 	// Apdex7d and ErrorBudgetLeft7d are as in Stats, over the window.
@@ -627,80 +623,22 @@ type MonitorRunStats struct {
 // finishedSQL is the status filter of the dashboard figures: finished runs.
 const finishedSQL = `status IN ('passed', 'failed', 'errored')`
 
-// dashboardStatsSQL computes the dashboard figures of monitors $1 over the
-// window from $2 (a UTC midnight) and the last day from $3 (an hour) to now.
-// The rollups reach $4 (rollup_progress.recent_until: final hours, then the
-// provisional recent ones); $5 is the midnight before $4. The window reads
-// daily rollups for [$2, $5) and hourly ones for [$5, $4); the last day reads
-// hourly ones from $3 on; both read the finished runs queued from $4 on, a
-// tail of about an hour. $4 and $5 are parameters, not subqueries, so the
-// planner knows every range: rollups through their primary keys, the tail an
-// index-only scan of runs_monitor_time_cover_idx. Percentiles come from the
-// merged latency buckets, or are exact (nearest rank) over the raw runs when
-// no rollup row falls in the window.
+// dashboardStatsSQL computes the dashboard figures of monitors $1 over their
+// finished runs queued since $2, the last day's by finish time since $3, in
+// one index-only scan of runs_monitor_time_cover_idx (migration 002) joined to
+// the monitors for their Apdex T. Rollups were measured here and lost: see
+// docs/performance.md.
 const dashboardStatsSQL = `
-WITH raw AS (
-    SELECT r.monitor_id, r.queued_at AS at, r.status, COALESCE(r.duration_ms, 0) AS ms
-    FROM runs r
-    WHERE r.monitor_id = ANY($1::bigint[]) AND r.queued_at >= greatest($2::timestamptz, $4::timestamptz) AND r.` + finishedSQL + `
-),
-roll AS (
-    -- in7, in24: the row counts in the window, in the last day
-    SELECT x.*, true AS in7, false AS in24 FROM run_rollups_daily x
-    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= $2 AND x.bucket_start < $5::timestamptz
-    UNION ALL
-    SELECT x.*, true, x.bucket_start >= $3::timestamptz FROM run_rollups x
-    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= greatest($2, $5) AND x.bucket_start < $4
-    UNION ALL
-    SELECT x.*, false, true FROM run_rollups x
-    WHERE x.monitor_id = ANY($1) AND x.bucket_start >= greatest($2, $3) AND x.bucket_start < least($5, $4)
-),
-src AS (
-    -- One pass over the rollup rows: a row per histogram bucket, the counts
-    -- on the first bucket's row only.
-    SELECT ru.monitor_id, ru.in7, ru.in24, u.b, u.c,
-           CASE WHEN u.o = 1 THEN ru.passed + ru.failed + ru.errored ELSE 0 END AS n,
-           CASE WHEN u.o = 1 THEN ru.passed ELSE 0 END AS passed,
-           CASE WHEN u.o = 1 THEN ru.satisfied ELSE 0 END AS satisfied,
-           CASE WHEN u.o = 1 THEN ru.tolerating ELSE 0 END AS tolerating, true AS rolled
-    FROM roll ru
-    CROSS JOIN LATERAL unnest(ru.latency_buckets, ru.latency_counts) WITH ORDINALITY AS u(b, c, o)
-    UNION ALL
-    SELECT raw.monitor_id, true, raw.at >= $3, catena_latency_bucket(raw.ms), 1, 1, (raw.status = 'passed')::int,
-           (raw.status = 'passed' AND raw.ms <= m.apdex_t_ms)::int,
-           (raw.status = 'passed' AND raw.ms > m.apdex_t_ms AND raw.ms <= 4 * m.apdex_t_ms)::int, false
-    FROM raw JOIN monitors m ON m.id = raw.monitor_id
-),
-hist AS (
-    SELECT monitor_id, b, sum(c) FILTER (WHERE in24) AS c24, sum(c) FILTER (WHERE in7) AS c7,
-           sum(n) FILTER (WHERE in24) AS n24, sum(passed) FILTER (WHERE in24) AS up24,
-           sum(n) FILTER (WHERE in7) AS n7, sum(passed) FILTER (WHERE in7) AS up7,
-           sum(satisfied) FILTER (WHERE in7) AS sat7, sum(tolerating) FILTER (WHERE in7) AS tol7,
-           bool_or(rolled) FILTER (WHERE in24) AS rolled24, bool_or(rolled) FILTER (WHERE in7) AS rolled7
-    FROM src GROUP BY monitor_id, b
-),
-cum AS (
-    SELECT *, sum(c24) OVER w AS cs24, sum(c24) OVER p AS t24, sum(c7) OVER w AS cs7, sum(c7) OVER p AS t7
-    FROM hist WINDOW w AS (PARTITION BY monitor_id ORDER BY b), p AS (PARTITION BY monitor_id)
-),
-figures AS (
-    SELECT monitor_id, COALESCE(sum(n24), 0) AS n24, COALESCE(sum(up24), 0) AS up24, sum(n7) AS n7, sum(up7) AS up7,
-           sum(sat7) AS sat7, sum(tol7) AS tol7, COALESCE(bool_or(rolled24), false) AS rolled24,
-           COALESCE(bool_or(rolled7), false) AS rolled7,
-           catena_latency_bucket_ms(min(b) FILTER (WHERE cs24 >= 0.95 * t24)) AS p24,
-           catena_latency_bucket_ms(min(b) FILTER (WHERE cs7 >= 0.95 * t7)) AS p7
-    FROM cum GROUP BY monitor_id
-),
-exact AS (
-    SELECT monitor_id, percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE at >= $3) AS p24,
-           percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) AS p7
-    FROM raw GROUP BY monitor_id
-)
-SELECT f.monitor_id, f.n24::bigint, f.up24::bigint, f.n7::bigint, f.up7::bigint, f.sat7::bigint, f.tol7::bigint, m.slo_target,
-       (CASE WHEN f.rolled24 THEN f.p24 ELSE e.p24 END)::float8,
-       (CASE WHEN f.rolled7 THEN f.p7 ELSE e.p7 END)::float8
-FROM figures f JOIN monitors m ON m.id = f.monitor_id LEFT JOIN exact e USING (monitor_id)
-WHERE f.n7 > 0`
+SELECT r.monitor_id, count(*) FILTER (WHERE r.finished_at >= $3), count(*) FILTER (WHERE r.finished_at >= $3 AND r.status = 'passed'),
+    count(*), count(*) FILTER (WHERE r.status = 'passed'),
+    count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms <= m.apdex_t_ms),
+    count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms > m.apdex_t_ms AND r.duration_ms <= 4 * m.apdex_t_ms),
+    min(m.slo_target),
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(r.duration_ms, 0)) FILTER (WHERE r.finished_at >= $3)::float8,
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(r.duration_ms, 0))::float8
+FROM runs r JOIN monitors m ON m.id = r.monitor_id
+WHERE r.monitor_id = ANY($1) AND r.queued_at >= $2 AND r.` + finishedSQL + `
+GROUP BY r.monitor_id`
 
 // MonitorStats computes the dashboard figures of many monitors in one round
 // trip: dashboardStatsSQL, the newest runs of each, and the latest run per
@@ -713,21 +651,9 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 		keys[i] = int64(id)
 		out[id] = &MonitorRunStats{}
 	}
-	since, day := now.Add(-window).UTC().Truncate(24*time.Hour), now.Add(-24*time.Hour).UTC().Truncate(time.Hour)
-	// Where the rollups reach, and the midnight before; before any rollup
-	// everything is raw.
-	reach := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
-	midnight := reach
-	var at *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT greatest(done_until, recent_until) FROM rollup_progress`).Scan(&at); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("reading rollup progress: %w", err)
-	}
-	if at != nil {
-		reach = pgtype.Timestamptz{Time: *at, Valid: true}
-		midnight = pgtype.Timestamptz{Time: at.UTC().Truncate(24 * time.Hour), Valid: true}
-	}
+	since, day := now.Add(-window), now.Add(-24*time.Hour)
 	b := &pgx.Batch{}
-	b.Queue(dashboardStatsSQL, keys, since, day, reach, midnight)
+	b.Queue(dashboardStatsSQL, keys, since, day)
 	b.Queue(`
 SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
 FROM unnest($1::bigint[]) AS m(id)

@@ -13,9 +13,8 @@ import (
 
 // MonitorStats aggregates in SQL what the dashboard used to compute in Go:
 // the figures match a reference computation over the same rows (nearest-rank
-// p95 while nothing is rolled up, passed share, by queue time: the last day
-// from the hour, the 7 days from the UTC midnight before), runs outside the
-// window or not finished are left out, and the state follows the latest
+// p95, passed share, 24h by finish time, 7 days by queue time), runs outside
+// the window or not finished are left out, and the state follows the latest
 // finished run of each current collection × location.
 func TestMonitorStatsMatchesAReferenceComputation(t *testing.T) {
 	t.Parallel()
@@ -91,11 +90,11 @@ func TestMonitorStatsMatchesAReferenceComputation(t *testing.T) {
 	ref := func(id collection.MonitorID) (n24 int, up24, up7, p24, p7 *float64, recent []row) {
 		var day, week []row
 		for _, r := range rows {
-			if r.monitor != id || r.queued.Before(now.Add(-7*24*time.Hour).Truncate(24*time.Hour)) || !slices.Contains([]collection.RunStatus{collection.RunPassed, collection.RunFailed, collection.RunErrored}, r.status) {
+			if r.monitor != id || r.queued.Before(now.Add(-7*24*time.Hour)) || !slices.Contains([]collection.RunStatus{collection.RunPassed, collection.RunFailed, collection.RunErrored}, r.status) {
 				continue
 			}
 			week = append(week, r)
-			if !r.queued.Before(now.Add(-24 * time.Hour)) {
+			if !r.finished.Before(now.Add(-24 * time.Hour)) {
 				day = append(day, r)
 			}
 		}
@@ -146,7 +145,7 @@ func TestMonitorStatsMatchesAReferenceComputation(t *testing.T) {
 	for _, l := range got[busy].Latest {
 		var want *row
 		for i, r := range rows {
-			if r.monitor == busy && r.collection == *l.CollectionID && r.location == l.Location && !r.queued.Before(now.Add(-7*24*time.Hour).Truncate(24*time.Hour)) &&
+			if r.monitor == busy && r.collection == *l.CollectionID && r.location == l.Location && !r.queued.Before(now.Add(-7*24*time.Hour)) &&
 				slices.Contains([]collection.RunStatus{collection.RunPassed, collection.RunFailed, collection.RunErrored}, r.status) && (want == nil || r.queued.After(want.queued)) {
 				want = &rows[i]
 			}
