@@ -60,8 +60,8 @@ func BenchmarkDashboardScale(b *testing.B) {
 			b.Fatalf("loading: %v\n%s", err, q)
 		}
 	}
-	// What the retention job keeps rolled up: final hours older than 48 h,
-	// daily rollups of them, and the recent hours the dashboard reads.
+	// What the retention job keeps rolled up (hours older than 48 h and
+	// their days), so the database looks like one that has run for a week.
 	rollStart := time.Now()
 	if _, err := e.store.RollUp(ctx, time.Now()); err != nil {
 		b.Fatal(err)
