@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
@@ -23,8 +25,10 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/queue"
+	"github.com/catena-monitor/catena/internal/retention"
 	"github.com/catena-monitor/catena/internal/secret"
 	"github.com/catena-monitor/catena/internal/store"
+	"github.com/catena-monitor/catena/migrations"
 )
 
 // History size of BenchmarkHistory: 1,000 monitors (one collection of 10
@@ -80,6 +84,55 @@ func loadHistory(b *testing.B, pool *pgxpool.Pool) {
 		b.Fatal(err)
 	}
 	b.Logf("generated %d runs and %d step results in %s", benchMonitors*benchRunsPerMon, benchMonitors*benchRunsPerMon*benchStepsPerRun, time.Since(start).Round(time.Second))
+}
+
+// historyDB is a fresh database, or the kept one CATENA_BENCH_HISTORY_DB
+// names; loaded reports whether it already holds the history.
+func historyDB(b *testing.B) (pool *pgxpool.Pool, loaded bool) {
+	b.Helper()
+	name := os.Getenv("CATENA_BENCH_HISTORY_DB")
+	if name == "" {
+		pool, _ := dbtest.NewDBURL(b)
+		return pool, false
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dbtest.ServerURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		b.Fatal(err)
+	}
+	if !exists {
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pool, err = pgxpool.New(ctx, dbtest.URLFor(name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if err := migrations.Up(ctx, pool); err != nil {
+		b.Fatal(err)
+	}
+	var runs int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM runs LIMIT $1) x`, benchMonitors*benchRunsPerMon/2).Scan(&runs); err != nil {
+		b.Fatal(err)
+	}
+	if runs > 0 && runs < benchMonitors*benchRunsPerMon/2 {
+		b.Fatalf("database %s holds %d runs, not a whole history: drop it", name, runs)
+	}
+	// The previous run's inserts and its API user.
+	for _, q := range []string{`DELETE FROM runs WHERE idempotency_key LIKE 'bench-insert-%'`, `DELETE FROM users WHERE email = 'bench@example.com'`} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("database %s kept (%v)", name, map[bool]string{true: "reused", false: "new"}[runs > 0])
+	return pool, runs > 0
 }
 
 type benchAPI struct {
@@ -148,20 +201,27 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // through the GraphQL API the p50 and p95 of each query with a warm cache,
 // then one retention pass that prunes a day of data while runs are inserted.
 // `make bench-history` runs it; docs/performance.md has the figures.
+//
+// With CATENA_BENCH_HISTORY_DB=NAME the history is kept in database NAME and
+// reused by the next run (migrated up to the current schema, rolled up to
+// now), so a query change can be measured again without the half hour of
+// loading; drop it with `dropdb NAME` when done.
 func BenchmarkHistory(b *testing.B) {
-	pool, _ := dbtest.NewDBURL(b)
+	pool, loaded := historyDB(b)
 	box, err := secret.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		b.Fatal(err)
 	}
 	st := store.New(pool, box)
 	ctx := context.Background()
-	loadHistory(b, pool)
+	if !loaded {
+		loadHistory(b, pool)
+	}
 	start := time.Now()
 	if _, err := st.RollUp(ctx, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("rolled up 88 days in %s", time.Since(start).Round(time.Second))
+	b.Logf("rolled up to %s ago in %s", store.RawWindow, time.Since(start).Round(time.Second))
 	api := newBenchAPI(b, pool, st)
 	var runID int64
 	if err := pool.QueryRow(ctx, `SELECT max(id) FROM runs WHERE monitor_id = 500`).Scan(&runID); err != nil {
@@ -225,7 +285,7 @@ func BenchmarkHistory(b *testing.B) {
 			}
 		}()
 		t0 := time.Now()
-		res, err := st.Prune(ctx, time.Now(), 500, 100_000)
+		res, err := st.Prune(ctx, time.Now(), retention.DefaultBatch, 100_000)
 		took := time.Since(t0)
 		close(stop)
 		<-done

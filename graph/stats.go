@@ -15,6 +15,7 @@ func monitorStats(s *store.MonitorRunStats) *model.MonitorStats {
 	st.Runs24h = s.Runs24h
 	st.Uptime24h, st.Uptime7d = s.Uptime24h, s.Uptime7d
 	st.P95LatencyMs24h, st.P95LatencyMs7d = s.P95Ms24h, s.P95Ms7d
+	st.Apdex7d, st.ErrorBudgetLeft7d = s.Apdex7d, s.ErrorBudgetLeft7d
 	for i := len(s.Recent) - 1; i >= 0; i-- { // newest first in, oldest first out
 		r := s.Recent[i]
 		at := r.QueuedAt

@@ -50,6 +50,10 @@ func TestMonitorStatsThroughTheAPI(t *testing.T) {
 				Executed int
 				P95Ms    float64
 				DNSMs    float64
+				Phases   []struct {
+					Phase string
+					P95Ms *float64
+				}
 			}
 			Series struct {
 				StepSeconds int
@@ -59,7 +63,7 @@ func TestMonitorStatsThroughTheAPI(t *testing.T) {
 	}
 	e.mustPost(viewer, `query($id: ID!) { monitorStats(monitorId: $id, range: {window: DAY}) {
 		runs passed failed uptime apdex errorBudgetLeft apdexThresholdMs p50Ms p95Ms percentilesExact
-		steps { name executed p95Ms dnsMs } series { stepSeconds points { runs } } } }`, map[string]any{"id": mon}, &out)
+		steps { name executed p95Ms dnsMs phases { phase p95Ms } } series { stepSeconds points { runs } } } }`, map[string]any{"id": mon}, &out)
 	st := out.MonitorStats
 	// i%4: 0 failed (400ms), 1 passed 200ms (satisfied), 2 passed 300ms and 3 passed 400ms (tolerating).
 	failed := 143 / 4
@@ -73,6 +77,11 @@ func TestMonitorStatsThroughTheAPI(t *testing.T) {
 	}
 	if len(st.Steps) != 1 || st.Steps[0].Name != "login" || st.Steps[0].Executed != 143 || st.Steps[0].P95Ms != 400 || st.Steps[0].DNSMs != 5 {
 		t.Fatalf("steps %+v", st.Steps)
+	}
+	// Per phase, exact over raw rows: DNS always 5 ms, the other phases 0.
+	if ph := st.Steps[0].Phases; len(ph) != 4 || ph[0].Phase != "DNS" || ph[0].P95Ms == nil || *ph[0].P95Ms != 5 ||
+		ph[3].Phase != "FIRST_BYTE" || ph[3].P95Ms == nil || *ph[3].P95Ms != 0 {
+		t.Fatalf("phases %+v", ph)
 	}
 	total := 0
 	for _, p := range st.Series.Points {

@@ -83,6 +83,9 @@ func (r *queryResolver) monitorStats(ctx context.Context, monitorID string, rg m
 	return out, nil
 }
 
+// stepPhases are store.Phases as the API names them.
+var stepPhases = [len(store.Phases)]model.StepPhase{model.StepPhaseDNS, model.StepPhaseConnect, model.StepPhaseTLS, model.StepPhaseFirstByte}
+
 func (r *windowStatsResolver) windowSteps(ctx context.Context, obj *model.WindowStats) ([]model.StepWindowStats, error) {
 	steps, err := r.Store.MonitorStepStats(ctx, obj.Params, obj.Now)
 	if err != nil {
@@ -93,7 +96,10 @@ func (r *windowStatsResolver) windowSteps(ctx context.Context, obj *model.Window
 		out[i] = model.StepWindowStats{
 			Name: s.Name, Executed: s.Executed, Passed: s.Passed, Failed: s.Failed, Errored: s.Errored,
 			P50Ms: s.P50, P95Ms: s.P95, P99Ms: s.P99, DNSMs: s.DNS, ConnectMs: s.Connect, TLSMs: s.TLS,
-			FirstByteMs: s.FirstByte, PercentilesExact: s.Exact,
+			FirstByteMs: s.FirstByte, PercentilesExact: s.Exact, Phases: make([]model.PhasePercentiles, len(s.Phases)),
+		}
+		for j, ph := range s.Phases {
+			out[i].Phases[j] = model.PhasePercentiles{Phase: stepPhases[j], P50Ms: ph.P50, P95Ms: ph.P95, P99Ms: ph.P99}
 		}
 	}
 	return out, nil

@@ -373,12 +373,14 @@ type ComplexityRoot struct {
 	}
 
 	MonitorStats struct {
-		Latency         func(childComplexity int) int
-		P95LatencyMs24h func(childComplexity int) int
-		P95LatencyMs7d  func(childComplexity int) int
-		Runs24h         func(childComplexity int) int
-		Uptime24h       func(childComplexity int) int
-		Uptime7d        func(childComplexity int) int
+		Apdex7d           func(childComplexity int) int
+		ErrorBudgetLeft7d func(childComplexity int) int
+		Latency           func(childComplexity int) int
+		P95LatencyMs24h   func(childComplexity int) int
+		P95LatencyMs7d    func(childComplexity int) int
+		Runs24h           func(childComplexity int) int
+		Uptime24h         func(childComplexity int) int
+		Uptime7d          func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -459,6 +461,13 @@ type ComplexityRoot struct {
 		DomContentLoadedMs func(childComplexity int) int
 		LcpMs              func(childComplexity int) int
 		LoadMs             func(childComplexity int) int
+	}
+
+	PhasePercentiles struct {
+		P50Ms func(childComplexity int) int
+		P95Ms func(childComplexity int) int
+		P99Ms func(childComplexity int) int
+		Phase func(childComplexity int) int
 	}
 
 	Query struct {
@@ -662,6 +671,7 @@ type ComplexityRoot struct {
 		P99Ms            func(childComplexity int) int
 		Passed           func(childComplexity int) int
 		PercentilesExact func(childComplexity int) int
+		Phases           func(childComplexity int) int
 		TLSMs            func(childComplexity int) int
 	}
 
@@ -2240,6 +2250,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MonitorScheduleStatus.UpdatedAt(childComplexity), true
 
+	case "MonitorStats.apdex7d":
+		if e.ComplexityRoot.MonitorStats.Apdex7d == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.Apdex7d(childComplexity), true
+	case "MonitorStats.errorBudgetLeft7d":
+		if e.ComplexityRoot.MonitorStats.ErrorBudgetLeft7d == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.ErrorBudgetLeft7d(childComplexity), true
 	case "MonitorStats.latency":
 		if e.ComplexityRoot.MonitorStats.Latency == nil {
 			break
@@ -2958,6 +2980,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageTimings.LoadMs(childComplexity), true
+
+	case "PhasePercentiles.p50Ms":
+		if e.ComplexityRoot.PhasePercentiles.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P50Ms(childComplexity), true
+	case "PhasePercentiles.p95Ms":
+		if e.ComplexityRoot.PhasePercentiles.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P95Ms(childComplexity), true
+	case "PhasePercentiles.p99Ms":
+		if e.ComplexityRoot.PhasePercentiles.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.P99Ms(childComplexity), true
+	case "PhasePercentiles.phase":
+		if e.ComplexityRoot.PhasePercentiles.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PhasePercentiles.Phase(childComplexity), true
 
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
@@ -3971,6 +4018,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepWindowStats.PercentilesExact(childComplexity), true
+	case "StepWindowStats.phases":
+		if e.ComplexityRoot.StepWindowStats.Phases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepWindowStats.Phases(childComplexity), true
 	case "StepWindowStats.tlsMs":
 		if e.ComplexityRoot.StepWindowStats.TLSMs == nil {
 			break
@@ -4992,6 +5045,37 @@ extend type Mutation {
   setSecret(collectionId: ID!, name: String!, value: String): Collection!
   "Import a collection file; replaceId overwrites that collection instead of creating one."
   importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/dashboard_stats.graphqls", Input: `# Dashboard card figures (over raw runs, like uptime7d) and per-phase step
+# percentiles (rollups and raw rows), issue 12; see docs/observability.md.
+
+extend type MonitorStats {
+  "Apdex over the last 7 days' finished runs against the monitor's threshold T (0–1); null without finished runs."
+  apdex7d: Float
+  "Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent."
+  errorBudgetLeft7d: Float
+}
+
+"A phase of a step's request."
+enum StepPhase {
+  DNS
+  CONNECT
+  TLS
+  FIRST_BYTE
+}
+
+"Percentiles of one phase's time (ms), exact or within 5% as the step's percentilesExact says."
+type PhasePercentiles {
+  phase: StepPhase!
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+}
+
+extend type StepWindowStats {
+  "p50/p95/p99 of each phase, DNS, CONNECT, TLS, FIRST_BYTE in that order."
+  phases: [PhasePercentiles!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/environment.graphqls", Input: `# Environments (named variable sets a run picks: dev, staging, prod) and a
@@ -6668,6 +6752,10 @@ func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field 
 		return ec.fieldContext_MonitorStats_runs24h(ctx, field)
 	case "latency":
 		return ec.fieldContext_MonitorStats_latency(ctx, field)
+	case "apdex7d":
+		return ec.fieldContext_MonitorStats_apdex7d(ctx, field)
+	case "errorBudgetLeft7d":
+		return ec.fieldContext_MonitorStats_errorBudgetLeft7d(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MonitorStats", field.Name)
 }
@@ -6714,6 +6802,20 @@ func (ec *executionContext) childFields_PageTimings(ctx context.Context, field g
 		return ec.fieldContext_PageTimings_lcpMs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageTimings", field.Name)
+}
+
+func (ec *executionContext) childFields_PhasePercentiles(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phase":
+		return ec.fieldContext_PhasePercentiles_phase(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_PhasePercentiles_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_PhasePercentiles_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_PhasePercentiles_p99Ms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhasePercentiles", field.Name)
 }
 
 func (ec *executionContext) childFields_ReceivedResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7052,6 +7154,8 @@ func (ec *executionContext) childFields_StepWindowStats(ctx context.Context, fie
 		return ec.fieldContext_StepWindowStats_firstByteMs(ctx, field)
 	case "percentilesExact":
 		return ec.fieldContext_StepWindowStats_percentilesExact(ctx, field)
+	case "phases":
+		return ec.fieldContext_StepWindowStats_phases(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StepWindowStats", field.Name)
 }
@@ -14256,6 +14360,52 @@ func (ec *executionContext) fieldContext_MonitorStats_latency(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _MonitorStats_apdex7d(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_apdex7d(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Apdex7d, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_apdex7d(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorStats_errorBudgetLeft7d(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_errorBudgetLeft7d(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorBudgetLeft7d, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_errorBudgetLeft7d(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorStats", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16979,6 +17129,98 @@ func (ec *executionContext) _PageTimings_lcpMs(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_PageTimings_lcpMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageTimings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.StepPhase) graphql.Marshaler {
+			return ec.marshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type StepPhase does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p50Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p95Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _PhasePercentiles_p99Ms(ctx context.Context, field graphql.CollectedField, obj *model.PhasePercentiles) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhasePercentiles_p99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhasePercentiles_p99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhasePercentiles", field, false, false, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -21213,6 +21455,38 @@ func (ec *executionContext) _StepWindowStats_percentilesExact(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_StepWindowStats_percentilesExact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StepWindowStats", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StepWindowStats_phases(ctx context.Context, field graphql.CollectedField, obj *model.StepWindowStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepWindowStats_phases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PhasePercentiles) graphql.Marshaler {
+			return ec.marshalNPhasePercentiles2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentilesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepWindowStats_phases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StepWindowStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhasePercentiles(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subscription_runUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -28453,6 +28727,16 @@ func (ec *executionContext) _MonitorStats(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "apdex7d":
+			out.Values[i] = ec._MonitorStats_apdex7d(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errorBudgetLeft7d":
+			out.Values[i] = ec._MonitorStats_errorBudgetLeft7d(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29140,6 +29424,59 @@ func (ec *executionContext) _PageTimings(ctx context.Context, sel ast.SelectionS
 		case "lcpMs":
 			out.Values[i] = ec._PageTimings_lcpMs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var phasePercentilesImplementors = []string{"PhasePercentiles"}
+
+func (ec *executionContext) _PhasePercentiles(ctx context.Context, sel ast.SelectionSet, obj *model.PhasePercentiles) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phasePercentilesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhasePercentiles")
+		case "phase":
+			out.Values[i] = ec._PhasePercentiles_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p50Ms":
+			out.Values[i] = ec._PhasePercentiles_p50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p95Ms":
+			out.Values[i] = ec._PhasePercentiles_p95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p99Ms":
+			out.Values[i] = ec._PhasePercentiles_p99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -31860,6 +32197,11 @@ func (ec *executionContext) _StepWindowStats(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "phases":
+			out.Values[i] = ec._StepWindowStats_phases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34476,6 +34818,26 @@ func (ec *executionContext) marshalNPageTimings2ᚖgithubᚗcomᚋcatenaᚑmonit
 	return ec._PageTimings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPhasePercentiles2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentiles(ctx context.Context, sel ast.SelectionSet, v model.PhasePercentiles) graphql.Marshaler {
+	return ec._PhasePercentiles(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPhasePercentiles2ᚕgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentilesᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PhasePercentiles) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPhasePercentiles2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐPhasePercentiles(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRedirect2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐRedirect(ctx context.Context, sel ast.SelectionSet, v collection.Redirect) graphql.Marshaler {
 	return ec._Redirect(ctx, sel, &v)
 }
@@ -34883,6 +35245,16 @@ func (ec *executionContext) unmarshalNStepKind2githubᚗcomᚋcatenaᚑmonitor�
 }
 
 func (ec *executionContext) marshalNStepKind2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepKind(ctx context.Context, sel ast.SelectionSet, v model.StepKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx context.Context, v any) (model.StepPhase, error) {
+	var res model.StepPhase
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStepPhase2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐStepPhase(ctx context.Context, sel ast.SelectionSet, v model.StepPhase) graphql.Marshaler {
 	return v
 }
 

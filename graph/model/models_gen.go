@@ -349,6 +349,10 @@ type MonitorStats struct {
 	Runs24h         int      `json:"runs24h"`
 	// Recent finished runs, oldest first, for a sparkline (at most 50).
 	Latency []LatencyPoint `json:"latency"`
+	// Apdex over the last 7 days' finished runs against the monitor's threshold T (0–1); null without finished runs.
+	Apdex7d *float64 `json:"apdex7d,omitempty"`
+	// Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent.
+	ErrorBudgetLeft7d *float64 `json:"errorBudgetLeft7d,omitempty"`
 }
 
 type Mutation struct {
@@ -368,6 +372,14 @@ type PageTimings struct {
 	LoadMs             float64 `json:"loadMs"`
 	// Largest contentful paint, when the browser reports one.
 	LcpMs float64 `json:"lcpMs"`
+}
+
+// Percentiles of one phase's time (ms), exact or within 5% as the step's percentilesExact says.
+type PhasePercentiles struct {
+	Phase StepPhase `json:"phase"`
+	P50Ms *float64  `json:"p50Ms,omitempty"`
+	P95Ms *float64  `json:"p95Ms,omitempty"`
+	P99Ms *float64  `json:"p99Ms,omitempty"`
 }
 
 type Query struct {
@@ -536,6 +548,8 @@ type StepWindowStats struct {
 	TLSMs            float64 `json:"tlsMs"`
 	FirstByteMs      float64 `json:"firstByteMs"`
 	PercentilesExact bool    `json:"percentilesExact"`
+	// p50/p95/p99 of each phase, DNS, CONNECT, TLS, FIRST_BYTE in that order.
+	Phases []PhasePercentiles `json:"phases"`
 }
 
 type Subscription struct {
@@ -997,6 +1011,66 @@ func (e *StepKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e StepKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A phase of a step's request.
+type StepPhase string
+
+const (
+	StepPhaseDNS       StepPhase = "DNS"
+	StepPhaseConnect   StepPhase = "CONNECT"
+	StepPhaseTLS       StepPhase = "TLS"
+	StepPhaseFirstByte StepPhase = "FIRST_BYTE"
+)
+
+var AllStepPhase = []StepPhase{
+	StepPhaseDNS,
+	StepPhaseConnect,
+	StepPhaseTLS,
+	StepPhaseFirstByte,
+}
+
+func (e StepPhase) IsValid() bool {
+	switch e {
+	case StepPhaseDNS, StepPhaseConnect, StepPhaseTLS, StepPhaseFirstByte:
+		return true
+	}
+	return false
+}
+
+func (e StepPhase) String() string {
+	return string(e)
+}
+
+func (e *StepPhase) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StepPhase(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StepPhase", str)
+	}
+	return nil
+}
+
+func (e StepPhase) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StepPhase) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StepPhase) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

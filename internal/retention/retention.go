@@ -23,7 +23,7 @@ const QueueName = "maintenance"
 // Defaults for Config.
 const (
 	DefaultInterval   = 15 * time.Minute
-	DefaultBatch      = 500
+	DefaultBatch      = 200
 	DefaultMaxBatches = 2000
 )
 
@@ -42,7 +42,7 @@ func (Args) InsertOpts() river.InsertOpts {
 type Config struct {
 	Store *store.Store
 	Log   *slog.Logger
-	// Batch is how many runs one pruning transaction takes (500).
+	// Batch is how many runs one pruning transaction takes (200).
 	Batch int
 	// MaxBatches bounds one job's transactions per kind (2000).
 	MaxBatches int

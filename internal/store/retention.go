@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Default retention, for runs no monitor started (and the column defaults).
@@ -64,12 +66,55 @@ func (s *Store) minRetention(ctx context.Context, column string, def time.Durati
 	return time.Duration(days) * 24 * time.Hour, nil
 }
 
+// pruneYield is the pause between two pruning transactions: it lets the
+// inserts and finishes queued behind the batch's WAL flush and I/O through
+// first.
+const pruneYield = 5 * time.Millisecond
+
+// pruneExec runs one pruning statement in a transaction of its own with
+// synchronous_commit off: a batch lost in a crash is done again by the next
+// pass, and no insert waits behind its WAL flush.
+func (s *Store) pruneExec(ctx context.Context, sql string, args ...any) (int64, error) {
+	var n int64
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, sql, args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// pause waits pruneYield, or returns the context's error.
+func pause(ctx context.Context) error {
+	t := time.NewTimer(pruneYield)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// pruneRollupsSQL deletes up to $2 rows of a rollup table older than their
+// monitor's run retention as of $1, per monitor through the primary key
+// (monitor_id, bucket_start, …), so a batch reads only what is due.
+const pruneRollupsSQL = `DELETE FROM %[1]s WHERE ctid IN (
+	SELECT x.ctid FROM monitors m CROSS JOIN LATERAL (
+		SELECT ctid FROM %[1]s WHERE monitor_id = m.id
+		  AND bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2) x
+	LIMIT $2)`
+
 // Prune applies retention as of now, in transactions of at most batch runs
 // each (so no lock is held long and inserts are never blocked), until nothing
 // is left or maxBatches transactions ran: step bodies and headers past the
 // monitor's retention_bodies_days are dropped, step rows past
 // retention_timings_days deleted, runs past retention_runs_days deleted, and
-// rollups past it too. Manual and pinned runs are kept whole.
+// rollups (hourly and daily) past it too. Manual and pinned runs are kept
+// whole.
 func (s *Store) Prune(ctx context.Context, now time.Time, batch, maxBatches int) (PruneResult, error) {
 	var res PruneResult
 	for _, step := range []struct {
@@ -87,38 +132,32 @@ func (s *Store) Prune(ctx context.Context, now time.Time, batch, maxBatches int)
 			return res, err
 		}
 		for range maxBatches {
-			tag, err := s.pool.Exec(ctx, step.sql, now, batch, bound)
+			n, err := s.pruneExec(ctx, step.sql, now, batch, bound)
 			if err != nil {
 				return res, fmt.Errorf("pruning runs past %s: %w", step.column, err)
 			}
-			*step.count += int(tag.RowsAffected())
-			if tag.RowsAffected() < int64(batch) {
+			*step.count += int(n)
+			if n < int64(batch) {
 				break
+			}
+			if err := pause(ctx); err != nil {
+				return res, err
 			}
 		}
 	}
-	for range maxBatches {
-		// Per monitor through the primary key (monitor_id, bucket_start, …),
-		// so a batch reads only what is due.
-		tag, err := s.pool.Exec(ctx, `DELETE FROM run_rollups WHERE ctid IN (
-			SELECT ru.ctid FROM monitors m CROSS JOIN LATERAL (
-				SELECT ctid FROM run_rollups WHERE monitor_id = m.id
-				  AND bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2) ru
-			LIMIT $2)`, now, batch)
-		if err != nil {
-			return res, fmt.Errorf("pruning run rollups: %w", err)
-		}
-		tag2, err := s.pool.Exec(ctx, `DELETE FROM step_rollups WHERE ctid IN (
-			SELECT sr.ctid FROM monitors m CROSS JOIN LATERAL (
-				SELECT ctid FROM step_rollups WHERE monitor_id = m.id
-				  AND bucket_start < $1::timestamptz - make_interval(days => m.retention_runs_days) LIMIT $2) sr
-			LIMIT $2)`, now, batch)
-		if err != nil {
-			return res, fmt.Errorf("pruning step rollups: %w", err)
-		}
-		res.RollupsPruned += int(tag.RowsAffected() + tag2.RowsAffected())
-		if tag.RowsAffected() < int64(batch) && tag2.RowsAffected() < int64(batch) {
-			break
+	for _, table := range []string{"run_rollups", "step_rollups", "run_rollups_daily", "step_rollups_daily"} {
+		for range maxBatches {
+			n, err := s.pruneExec(ctx, fmt.Sprintf(pruneRollupsSQL, table), now, batch)
+			if err != nil {
+				return res, fmt.Errorf("pruning %s: %w", table, err)
+			}
+			res.RollupsPruned += int(n)
+			if n < int64(batch) {
+				break
+			}
+			if err := pause(ctx); err != nil {
+				return res, err
+			}
 		}
 	}
 	return res, nil

@@ -51,7 +51,30 @@ type Stats struct {
 const statsSeam = `least(date_trunc('hour', $5::timestamptz - interval '48 hours'),
 	COALESCE((SELECT done_until FROM rollup_progress), '-infinity'::timestamptz))`
 
-const runStatsSQL = `
+// rollupsCTE defines rollup ranges and the roll CTE of a stats query: the
+// rollup rows of monitor $1 (collection $2 if set) for the whole hours from
+// $3's hour to min($4, seam). Whole UTC days in between come from the daily
+// table (when dailyOK, an SQL condition, holds and the days are merged),
+// the hours before and after them from the hourly one: three index range
+// scans that never overlap.
+func rollupsCTE(hourly, daily, dailyOK string) string {
+	const filter = `.monitor_id = $1 AND ($2::bigint IS NULL OR x.collection_id = $2)`
+	return `rg AS (
+    SELECT h0, hend, d0, CASE WHEN ` + dailyOK + ` THEN greatest(d0, least(date_trunc('day', hend, 'UTC'),
+               COALESCE((SELECT daily_until FROM rollup_progress), '-infinity'::timestamptz))) ELSE d0 END AS d1
+    FROM (SELECT h0, hend, date_trunc('day', h0 + interval '1 day' - interval '1 microsecond', 'UTC') AS d0
+          FROM (SELECT date_trunc('hour', $3::timestamptz) AS h0, least($4::timestamptz, seam.at) AS hend FROM seam) a) b
+),
+roll AS (
+    SELECT x.* FROM ` + hourly + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= rg.h0 AND x.bucket_start < least(rg.d0, rg.hend)
+    UNION ALL
+    SELECT x.* FROM ` + daily + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= rg.d0 AND x.bucket_start < rg.d1
+    UNION ALL
+    SELECT x.* FROM ` + hourly + ` x, rg WHERE x` + filter + ` AND x.bucket_start >= greatest(rg.d1, rg.h0) AND x.bucket_start < rg.hend
+)`
+}
+
+var runStatsSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
 raw AS (
     SELECT r.status, r.duration_ms FROM runs r, seam
@@ -59,11 +82,7 @@ raw AS (
       AND r.queued_at >= greatest($3, seam.at) AND r.queued_at < $4
       AND r.status IN ('passed', 'failed', 'errored', 'missed', 'cancelled')
 ),
-roll AS (
-    SELECT ru.* FROM run_rollups ru, seam
-    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
-      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
-),
+` + rollupsCTE("run_rollups", "run_rollups_daily", "true") + `,
 m AS (SELECT apdex_t_ms, slo_target FROM monitors WHERE id = $1),
 counts AS (
     SELECT count(*) AS runs,
@@ -155,10 +174,24 @@ type StepStats struct {
 	Executed, Passed, Failed, Errored int
 	P50, P95, P99                     *float64
 	DNS, Connect, TLS, FirstByte      float64 // averages
-	Exact                             bool
+	// Phases holds the p50, p95 and p99 of each phase, in Phases order
+	// (nil where hours rolled up before phase histograms were kept).
+	Phases [4]Percentiles
+	Exact  bool
 }
 
-const stepStatsSQL = `
+// Percentiles are a p50, p95 and p99 in milliseconds.
+type Percentiles struct{ P50, P95, P99 *float64 }
+
+// Phases name the request phases StepStats.Phases reports, in order.
+var Phases = [4]string{"dns", "connect", "tls", "first_byte"}
+
+// stepPhasesSQL turns a raw step row into rows (phase, ms): 0 the request
+// time, then Phases.
+const stepPhasesSQL = `CROSS JOIN LATERAL (VALUES (0, raw.ms), (1, raw.dns_us / 1000.0), (2, raw.connect_us / 1000.0),
+        (3, raw.tls_us / 1000.0), (4, raw.first_byte_us / 1000.0)) AS ph(phase, ms)`
+
+var stepStatsSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
 raw AS (
     SELECT s.name, s.status, s.total_us / 1000.0 AS ms, s.dns_us, s.connect_us, s.tls_us, s.first_byte_us
@@ -168,11 +201,7 @@ raw AS (
       AND r.status IN ('passed', 'failed', 'errored', 'cancelled')
       AND s.run_id = r.id AND s.attempt = r.attempt AND s.status IN ('passed', 'failed', 'errored')
 ),
-roll AS (
-    SELECT sr.* FROM step_rollups sr, seam
-    WHERE sr.monitor_id = $1 AND ($2::bigint IS NULL OR sr.collection_id = $2)
-      AND sr.bucket_start >= date_trunc('hour', $3) AND sr.bucket_start < least($4, seam.at)
-),
+` + rollupsCTE("step_rollups", "step_rollups_daily", "true") + `,
 counts AS (
     SELECT name, count(*) AS executed, count(*) FILTER (WHERE status = 'passed') AS passed,
            count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'errored') AS errored,
@@ -189,27 +218,36 @@ totals AS (
     FROM counts GROUP BY name
 ),
 hist AS (
-    SELECT name, b, sum(c) AS c FROM (
-        SELECT name, catena_latency_bucket(ms) AS b, count(*) AS c FROM raw GROUP BY 1, 2
+    SELECT name, phase, b, sum(c) AS c FROM (
+        SELECT raw.name, ph.phase, catena_latency_bucket(ph.ms) AS b, count(*) AS c FROM raw ` + stepPhasesSQL + ` GROUP BY 1, 2, 3
         UNION ALL
-        SELECT roll.step_name, u.b, u.c FROM roll, unnest(roll.latency_buckets, roll.latency_counts) AS u(b, c)
-    ) x GROUP BY name, b
+        SELECT x.step_name, u.phase, u.b, u.c FROM roll x ` + phaseUnnest + `
+    ) x GROUP BY name, phase, b
 ),
-cum AS (SELECT name, b, sum(c) OVER (PARTITION BY name ORDER BY b) AS cs, sum(c) OVER (PARTITION BY name) AS total FROM hist),
+cum AS (
+    SELECT name, phase, b, sum(c) OVER (PARTITION BY name, phase ORDER BY b) AS cs, sum(c) OVER (PARTITION BY name, phase) AS total
+    FROM hist
+),
 approx AS (
-    SELECT name, ARRAY[catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.5 * total)),
-                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.95 * total)),
-                       catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.99 * total))] AS p
-    FROM cum GROUP BY name
+    SELECT name, phase, ARRAY[catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.5 * total)),
+                              catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.95 * total)),
+                              catena_latency_bucket_ms(min(b) FILTER (WHERE cs >= 0.99 * total))] AS p
+    FROM cum GROUP BY name, phase
 ),
 exact AS (
-    SELECT name, percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) AS p FROM raw GROUP BY name
-)
+    SELECT raw.name, ph.phase, percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ph.ms)::float8[] AS p
+    FROM raw ` + stepPhasesSQL + ` GROUP BY 1, 2
+),
+rolled AS (SELECT NOT EXISTS (SELECT 1 FROM roll) AS exact)
 SELECT t.name, t.executed::bigint, t.passed::bigint, t.failed::bigint, t.errored::bigint,
        (t.dns / t.executed / 1000.0)::float8, (t.connect / t.executed / 1000.0)::float8,
-       (t.tls / t.executed / 1000.0)::float8, (t.fb / t.executed / 1000.0)::float8,
-       NOT EXISTS (SELECT 1 FROM roll), e.p::float8[], a.p::float8[]
-FROM totals t LEFT JOIN approx a USING (name) LEFT JOIN exact e USING (name)
+       (t.tls / t.executed / 1000.0)::float8, (t.fb / t.executed / 1000.0)::float8, rolled.exact,
+       ARRAY(SELECT u.v FROM generate_series(0, 4) g(phase)
+             LEFT JOIN exact e ON e.name = t.name AND e.phase = g.phase AND rolled.exact
+             LEFT JOIN approx a ON a.name = t.name AND a.phase = g.phase AND NOT rolled.exact
+             CROSS JOIN LATERAL unnest(COALESCE(e.p, a.p::float8[], ARRAY[NULL, NULL, NULL]::float8[])) WITH ORDINALITY AS u(v, o)
+             ORDER BY g.phase, u.o)
+FROM totals t, rolled
 WHERE t.executed > 0
 ORDER BY t.name`
 
@@ -223,17 +261,17 @@ func (s *Store) MonitorStepStats(ctx context.Context, p StatsParams, now time.Ti
 	var out []StepStats
 	for rows.Next() {
 		var st StepStats
-		var exactP, approxP []*float64
+		var ps []*float64
 		if err := rows.Scan(&st.Name, &st.Executed, &st.Passed, &st.Failed, &st.Errored,
-			&st.DNS, &st.Connect, &st.TLS, &st.FirstByte, &st.Exact, &exactP, &approxP); err != nil {
+			&st.DNS, &st.Connect, &st.TLS, &st.FirstByte, &st.Exact, &ps); err != nil {
 			return nil, fmt.Errorf("computing step stats of monitor %d: %w", p.MonitorID, err)
 		}
-		ps := approxP
-		if st.Exact {
-			ps = exactP
+		if len(ps) != 15 {
+			return nil, fmt.Errorf("computing step stats of monitor %d: %d percentiles, want 15", p.MonitorID, len(ps))
 		}
-		if len(ps) == 3 {
-			st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		st.P50, st.P95, st.P99 = ps[0], ps[1], ps[2]
+		for i := range st.Phases {
+			st.Phases[i] = Percentiles{P50: ps[3+3*i], P95: ps[4+3*i], P99: ps[5+3*i]}
 		}
 		out = append(out, st)
 	}
@@ -272,8 +310,11 @@ func (p StatsPoint) Apdex() *float64 {
 	return &a
 }
 
-const seriesSQL = `
+// seriesSQL reads daily rollups only when a point is whole days starting at
+// a UTC midnight ($7).
+var seriesSQL = `
 WITH seam AS (SELECT ` + statsSeam + ` AS at),
+` + rollupsCTE("run_rollups", "run_rollups_daily", "$7::boolean") + `,
 m AS (SELECT apdex_t_ms FROM monitors WHERE id = $1),
 raw AS (
     SELECT date_bin($6::interval, r.queued_at, $3) AS at, r.status, r.duration_ms FROM runs r, seam
@@ -290,11 +331,9 @@ points AS (
            COALESCE(sum(duration_ms) FILTER (WHERE status IN ('passed', 'failed', 'errored')), 0) AS dur
     FROM raw GROUP BY at
     UNION ALL
-    SELECT date_bin($6::interval, ru.bucket_start, $3), sum(runs), sum(passed), sum(failed), sum(errored),
+    SELECT date_bin($6::interval, roll.bucket_start, $3), sum(runs), sum(passed), sum(failed), sum(errored),
            sum(satisfied), sum(tolerating), sum(duration_ms_sum)
-    FROM run_rollups ru, seam
-    WHERE ru.monitor_id = $1 AND ($2::bigint IS NULL OR ru.collection_id = $2)
-      AND ru.bucket_start >= date_trunc('hour', $3) AND ru.bucket_start < least($4, seam.at)
+    FROM roll
     GROUP BY 1
 ),
 grid AS (SELECT generate_series($3::timestamptz, $4::timestamptz - interval '1 microsecond', $6::interval) AS at)
@@ -343,7 +382,8 @@ func (s *Store) MonitorSeries(ctx context.Context, p StatsParams, step time.Dura
 	if step <= 0 || p.To.Sub(p.From)/step > maxSeriesPoints {
 		return nil, fmt.Errorf("a series of %s in steps of %s: %w", p.To.Sub(p.From), step, collection.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, seriesSQL, p.MonitorID, p.CollectionID, p.From, p.To, now, step)
+	daily := step%(24*time.Hour) == 0 && p.From.Equal(p.From.UTC().Truncate(24*time.Hour))
+	rows, err := s.pool.Query(ctx, seriesSQL, p.MonitorID, p.CollectionID, p.From, p.To, now, step, daily)
 	if err != nil {
 		return nil, fmt.Errorf("computing the series of monitor %d: %w", p.MonitorID, err)
 	}

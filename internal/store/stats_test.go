@@ -195,17 +195,43 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 	if !reached.Equal(seam) {
 		t.Fatalf("rolled up to %s, want %s", reached, seam)
 	}
-	var rolled int
-	if err := pool.QueryRow(ctx, `SELECT sum(runs) FROM run_rollups WHERE monitor_id = $1`, h.monitor).Scan(&rolled); err != nil {
-		t.Fatal(err)
+	// Hours before the seam; whole UTC days before the seam's day in the
+	// daily table.
+	lastDay := seam.Truncate(24 * time.Hour)
+	checkRollups := func(when string) {
+		t.Helper()
+		for _, c := range []struct {
+			what, sql string
+			from, to  time.Time
+		}{
+			{"final hourly", `SELECT COALESCE(sum(runs), 0) FROM run_rollups WHERE monitor_id = $1 AND bucket_start < $3 AND $2::timestamptz IS NOT NULL`, all.From, seam},
+			{"after the seam", `SELECT COALESCE(sum(runs), 0) FROM run_rollups WHERE monitor_id = $1 AND bucket_start >= $2 AND $3::timestamptz IS NOT NULL`, seam, seam},
+			{"daily", `SELECT COALESCE(sum(runs), 0) FROM run_rollups_daily WHERE monitor_id = $1 AND bucket_start >= date_trunc('day', $2::timestamptz) AND bucket_start < $3`, all.From, lastDay},
+			{"daily steps", `SELECT COALESCE(sum(executed), 0) FROM step_rollups_daily WHERE monitor_id = $1 AND bucket_start >= date_trunc('day', $2::timestamptz) AND bucket_start < $3`, all.From, lastDay},
+		} {
+			var got int
+			if err := pool.QueryRow(ctx, c.sql, h.monitor, c.from, c.to).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			want := 0 // nothing is rolled up after the seam
+			if c.from.Before(c.to) {
+				w := h.want(c.from, c.to)
+				want = w.runs
+				if c.what == "daily steps" {
+					want = w.passed + w.failed + w.errored
+				}
+			}
+			if got != want {
+				t.Fatalf("%s: %s rollups hold %d, want %d (runs queued in [%s, %s))", when, c.what, got, want, c.from, c.to)
+			}
+		}
 	}
-	if want := h.want(all.From, seam).runs; rolled != want {
-		t.Fatalf("rollups hold %d runs, want %d (those before the seam)", rolled, want)
-	}
+	checkRollups("first pass")
 	// RollUp again is a no-op: nothing doubles.
 	if _, err := s.RollUp(ctx, h.now); err != nil {
 		t.Fatal(err)
 	}
+	checkRollups("second pass")
 
 	for _, w := range []struct {
 		name     string
@@ -216,6 +242,10 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 		{"24 hours, raw only", h.now.Add(-24 * time.Hour), h.now, true},
 		{"before the seam, rollups only", all.From, seam, false},
 		{"6 hours either side of the seam", seam.Add(-6 * time.Hour), seam.Add(6 * time.Hour), false},
+		// hours of June 6, the whole of June 7 from the daily table, hours of
+		// June 8 up to the seam, then raw rows
+		{"hourly, daily, hourly and raw", time.Date(2026, 6, 6, 5, 0, 0, 0, time.UTC), seam.Add(6 * time.Hour), false},
+		{"within one day before the seam", time.Date(2026, 6, 7, 3, 0, 0, 0, time.UTC), time.Date(2026, 6, 7, 9, 0, 0, 0, time.UTC), false},
 	} {
 		got, err := s.WindowStats(ctx, store.StatsParams{MonitorID: h.monitor, From: w.from, To: w.to}, h.now)
 		if err != nil {
@@ -236,6 +266,44 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 		steps[0].Passed != want.passed || steps[0].P95 == nil || math.Abs(*steps[0].P95-want.stepP95) > 0.05*want.stepP95 ||
 		!near(steps[0].DNS, 1, 1e-9) || !near(steps[0].Connect, 2, 1e-9) {
 		t.Fatalf("step stats: %+v (p95 %v, want %v)", steps, deref(steps[0].P95), want.stepP95)
+	}
+	// Phases across the seam, from the rollups' phase histograms and raw
+	// rows: connect is always 2 ms, first byte 30% of the run's duration;
+	// TLS is 0, which falls in the lowest bucket (under 1.1 ms).
+	within := func(what string, got *float64, want float64) {
+		t.Helper()
+		if got == nil || math.Abs(*got-want) > 0.05*want+1e-9 {
+			t.Errorf("%s = %v, want %v ± 5%%", what, deref(got), want)
+		}
+	}
+	ph := steps[0].Phases
+	within("connect p50", ph[1].P50, 2)
+	within("connect p99", ph[1].P99, 2)
+	within("first byte p95", ph[3].P95, 0.3*want.p95)
+	within("first byte p50", ph[3].P50, 0.3*want.p50)
+	if ph[2].P95 == nil || *ph[2].P95 >= 1.1 {
+		t.Errorf("tls p95 = %v, want the lowest bucket", deref(ph[2].P95))
+	}
+	// Within raw rows the phase percentiles are exact.
+	day := store.StatsParams{MonitorID: h.monitor, From: h.now.Add(-24 * time.Hour), To: h.now}
+	rawSteps, err := s.MonitorStepStats(ctx, day, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := h.want(day.From, day.To)
+	if len(rawSteps) != 1 || !rawSteps[0].Exact {
+		t.Fatalf("24 h step stats: %+v, want one exact step", rawSteps)
+	}
+	rp := rawSteps[0].Phases
+	for _, c := range []struct {
+		what string
+		got  *float64
+		want float64
+	}{{"dns p95", rp[0].P95, 1}, {"connect p50", rp[1].P50, 2}, {"tls p99", rp[2].P99, 0},
+		{"first byte p95", rp[3].P95, 0.3 * wd.p95}, {"first byte p99", rp[3].P99, 0.3 * wd.p99}} {
+		if c.got == nil || !near(*c.got, c.want, 1e-9) {
+			t.Errorf("24 h %s = %v, want exactly %v", c.what, deref(c.got), c.want)
+		}
 	}
 
 	step := store.SeriesStep(all.From, all.To, seam)
@@ -260,6 +328,78 @@ func TestStatsOverRawAndRollups(t *testing.T) {
 	if total != want.runs || passed != want.passed {
 		t.Fatalf("series sums %d runs, %d passed; want %d, %d", total, passed, want.runs, want.passed)
 	}
+
+	// Daily points on UTC midnights read the daily rollups for June 5–7,
+	// hours of June 8 and raw rows after the seam.
+	days := store.StatsParams{MonitorID: h.monitor, From: time.Date(2026, 6, 5, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC)}
+	points, err = s.MonitorSeries(ctx, days, 24*time.Hour, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 5 {
+		t.Fatalf("%d daily points, want 5", len(points))
+	}
+	for _, p := range points {
+		w := h.want(p.At, p.At.Add(24*time.Hour))
+		if p.Runs != w.runs || p.Passed != w.passed || p.Failed != w.failed || p.Apdex() == nil || !near(*p.Apdex(), w.apdex, 1e-9) {
+			t.Errorf("day %s: %+v, want %d runs, %d passed, %d failed, apdex %v", p.At, p, w.runs, w.passed, w.failed, w.apdex)
+		}
+	}
+}
+
+// TestDashboardCardFigures checks the dashboard's figures, Apdex and error
+// budget over 7 days included, against the generated history's known answers
+// (exact: the card reads raw runs, so rolling the history up changes
+// nothing), and that a run finishing late is counted at once.
+func TestDashboardCardFigures(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	h := newHistory(t, s, pool)
+	if _, err := s.RollUp(ctx, h.now); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, extra int) {
+		t.Helper()
+		got, err := s.MonitorStats(ctx, []collection.MonitorID{h.monitor}, h.now, 7*24*time.Hour, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := got[h.monitor]
+		day, week := h.want(h.now.Add(-24*time.Hour), h.now), h.want(h.now.Add(-7*24*time.Hour), h.now)
+		day.passed += extra
+		week.passed += extra
+		exec := week.passed + week.failed + week.errored
+		up7 := float64(week.passed) / float64(exec)
+		budget := 1 - float64(week.failed+week.errored)/(0.01*float64(exec))
+		up24 := float64(day.passed) / float64(day.passed+day.failed+day.errored)
+		if g.Runs24h != day.passed+day.failed+day.errored || g.Uptime24h == nil || !near(*g.Uptime24h, up24, 1e-9) ||
+			g.Uptime7d == nil || !near(*g.Uptime7d, up7, 1e-9) || g.ErrorBudgetLeft7d == nil || !near(*g.ErrorBudgetLeft7d, budget, 1e-9) {
+			t.Fatalf("%s: runs24h %d, uptime %v / %v, budget %v; want %d, %v / %v, %v", when, g.Runs24h, deref(g.Uptime24h), deref(g.Uptime7d),
+				deref(g.ErrorBudgetLeft7d), day.passed+day.failed+day.errored, up24, up7, budget)
+		}
+		if extra == 0 && (g.Apdex7d == nil || !near(*g.Apdex7d, week.apdex, 1e-9)) {
+			t.Errorf("%s: apdex %v, want %v", when, deref(g.Apdex7d), week.apdex)
+		}
+		for _, p := range []struct {
+			got  *float64
+			want float64
+		}{{g.P95Ms24h, day.p95}, {g.P95Ms7d, week.p95}} {
+			if p.got == nil || !near(*p.got, p.want, 1e-9) {
+				t.Errorf("%s: p95 %v, want %v", when, deref(p.got), p.want)
+			}
+		}
+	}
+	check("rolled up", 0)
+
+	// A run queued at 09:05 that only finishes now.
+	if _, err := pool.Exec(ctx, `INSERT INTO runs (collection_id, monitor_id, collection_name, location, trigger, status, snapshot,
+		idempotency_key, queued_at, started_at, finished_at, duration_ms, attempt)
+		VALUES ($1, $2, 'checkout', 'eu', 'schedule', 'passed', '{}', 'late', $3, $3, $4, 80, 1)`,
+		h.coll, h.monitor, time.Date(2026, 6, 10, 9, 5, 0, 0, time.UTC), h.now); err != nil {
+		t.Fatal(err)
+	}
+	check("with a late run", 1)
 }
 
 func TestSeriesStepFitsTheWindow(t *testing.T) {

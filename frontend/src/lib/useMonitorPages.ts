@@ -37,6 +37,8 @@ export const MonitorCardDoc = graphql(`
       uptime7d
       p95LatencyMs24h
       p95LatencyMs7d
+      apdex7d
+      errorBudgetLeft7d
       runs24h
       latency {
         at

@@ -1,5 +1,6 @@
 // The monitors at a glance: open incidents first, then every monitor with its
-// state, last run, uptime and p95 latency over 24 h and 7 d, and a sparkline.
+// state, last run, uptime and p95 latency over 24 h and 7 d, Apdex and error
+// budget left over 7 d, and a sparkline.
 import { Alert, Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconMapPin, IconPlus } from '@tabler/icons-react';
 import { useEffect } from 'react';
@@ -11,10 +12,11 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { getFragmentData } from '../../gql';
 import type { LocationQueueFragment, MonitorCardFragment } from '../../gql/graphql';
 import { errorMessage } from '../../lib/errors';
-import { formatMs, formatPercent, relativeTime } from '../../lib/format';
+import { relativeTime } from '../../lib/format';
 import { LoadMore } from '../../components/LoadMore';
 import { LatencySparkline } from '../../components/LatencySparkline';
 import { useMonitorPages } from '../../lib/useMonitorPages';
+import { cardFigures } from './figures';
 import { DashboardDocument, LocationQueueDoc } from './api';
 import { describeQueue, queueState, sortLocations, STUCK_AFTER_SECONDS } from './locations';
 
@@ -57,10 +59,9 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
       <TagBadges tags={m.tags} />
       <Group justify="space-between" align="flex-end" wrap="nowrap">
         <SimpleGrid cols={2} spacing="xs" verticalSpacing={4}>
-          <Figure label="Uptime 24 h" value={formatPercent(m.stats.uptime24h)} />
-          <Figure label="Uptime 7 d" value={formatPercent(m.stats.uptime7d)} />
-          <Figure label="p95 24 h" value={formatMs(m.stats.p95LatencyMs24h)} />
-          <Figure label="p95 7 d" value={formatMs(m.stats.p95LatencyMs7d)} />
+          {cardFigures(m.stats).map((f) => (
+            <Figure key={f.label} label={f.label} value={f.value} />
+          ))}
         </SimpleGrid>
         <LatencySparkline points={m.stats.latency} w={120} />
       </Group>
