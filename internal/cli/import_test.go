@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,21 +15,24 @@ import (
 	"github.com/catena-monitor/catena/internal/collection"
 )
 
-// conduitStandIn is a local stand-in for the endpoints the Conduit-like
-// collection calls. Registration and login hand out different tokens, so the
-// chain passes only when the token stored by the login script reaches the
-// later requests.
+// conduitStandIn is a local stand-in for the endpoints of the RealWorld
+// "Conduit" API that its chain calls: sign up, log in, read the user, create,
+// read and delete an article. Registration and login hand out different
+// tokens, so the chain passes only when the token stored by the login script
+// reaches the later requests; a request with another token gets 401.
 type conduitStandIn struct {
 	mu       sync.Mutex
+	email    string
+	password string
 	token    string
-	articles map[string]bool
+	articles map[string]map[string]any
 	deleted  []string
 }
 
 func (c *conduitStandIn) handler() http.Handler {
 	mux := http.NewServeMux()
-	user := func(token string) map[string]any {
-		return map[string]any{"user": map[string]any{"email": "u1@example.test", "username": "u1", "bio": nil, "image": nil, "token": token}}
+	user := func(email, token string) map[string]any {
+		return map[string]any{"user": map[string]any{"email": email, "username": "u1", "bio": nil, "image": nil, "token": token}}
 	}
 	reply := func(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
@@ -40,58 +44,82 @@ func (c *conduitStandIn) handler() http.Handler {
 		defer c.mu.Unlock()
 		return c.token != "" && r.Header.Get("Authorization") == "Token "+c.token
 	}
-	mux.HandleFunc("POST /api/users", func(w http.ResponseWriter, _ *http.Request) {
-		reply(w, 200, user("registration-token"))
+	type credentials struct {
+		User struct{ Email, Password, Username string }
+	}
+	mux.HandleFunc("POST /api/users", func(w http.ResponseWriter, r *http.Request) {
+		var in credentials
+		if json.NewDecoder(r.Body).Decode(&in) != nil || in.User.Email == "" || in.User.Password == "" || in.User.Username == "" {
+			reply(w, 422, map[string]any{"errors": map[string]any{"body": []string{"email, password and username are required"}}})
+			return
+		}
+		c.mu.Lock()
+		c.email, c.password = in.User.Email, in.User.Password
+		c.mu.Unlock()
+		reply(w, 201, user(in.User.Email, "registration-token"))
 	})
 	mux.HandleFunc("POST /api/users/login", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			User struct{ Email, Password string }
-		}
-		if json.NewDecoder(r.Body).Decode(&in) != nil || in.User.Email != "u1@example.test" || in.User.Password != "password-1" {
+		var in credentials
+		c.mu.Lock()
+		email, password := c.email, c.password
+		c.mu.Unlock()
+		if json.NewDecoder(r.Body).Decode(&in) != nil || email == "" || in.User.Email != email || in.User.Password != password {
 			reply(w, 422, map[string]any{"errors": map[string]any{"email or password": []string{"is invalid"}}})
 			return
 		}
 		c.mu.Lock()
 		c.token = "login-token-42"
 		c.mu.Unlock()
-		reply(w, 200, user("login-token-42"))
+		reply(w, 200, user(email, "login-token-42"))
 	})
 	mux.HandleFunc("GET /api/user", func(w http.ResponseWriter, r *http.Request) {
 		if !authed(r) {
 			reply(w, 401, map[string]any{"errors": "unauthorized"})
 			return
 		}
-		reply(w, 200, user("login-token-42"))
+		reply(w, 200, user(c.email, "login-token-42"))
 	})
 	mux.HandleFunc("POST /api/articles", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Article map[string]any }
+		if !authed(r) {
+			reply(w, 401, map[string]any{"errors": "unauthorized"})
+			return
+		}
+		if json.NewDecoder(r.Body).Decode(&in) != nil || in.Article["title"] == nil {
+			reply(w, 422, map[string]any{"errors": map[string]any{"title": []string{"can't be blank"}}})
+			return
+		}
+		c.mu.Lock()
+		slug := fmt.Sprintf("how-to-train-your-dragon-%d", len(c.articles)+len(c.deleted)+1)
+		a := map[string]any{
+			"slug": slug, "title": in.Article["title"], "description": in.Article["description"], "body": in.Article["body"],
+			"tagList": in.Article["tagList"], "createdAt": "2026-01-02T03:04:05.678Z", "updatedAt": "2026-01-02T03:04:05.678Z",
+			"favorited": false, "favoritesCount": 0, "author": map[string]any{"username": "u1", "following": false},
+		}
+		c.articles[slug] = a
+		c.mu.Unlock()
+		reply(w, 201, map[string]any{"article": a})
+	})
+	article := func(w http.ResponseWriter, r *http.Request) {
+		slug := r.PathValue("slug")
 		if !authed(r) {
 			reply(w, 401, map[string]any{"errors": "unauthorized"})
 			return
 		}
 		c.mu.Lock()
-		slug := fmt.Sprintf("how-to-train-your-dragon-%d", len(c.articles)+1)
-		c.articles[slug] = true
-		c.mu.Unlock()
-		reply(w, 201, map[string]any{"article": map[string]any{"slug": slug, "title": "How to train your dragon", "tagList": []string{"dragons", "training"}}})
-	})
-	article := func(w http.ResponseWriter, r *http.Request) {
-		slug := r.PathValue("slug")
-		c.mu.Lock()
-		exists := c.articles[slug]
+		a, exists := c.articles[slug]
 		if exists && r.Method == http.MethodDelete {
 			delete(c.articles, slug)
 			c.deleted = append(c.deleted, slug)
 		}
 		c.mu.Unlock()
 		switch {
-		case !authed(r):
-			reply(w, 401, map[string]any{"errors": "unauthorized"})
 		case !exists:
 			reply(w, 404, map[string]any{"errors": "not found"})
 		case r.Method == http.MethodDelete:
-			w.WriteHeader(200)
+			w.WriteHeader(204)
 		default:
-			reply(w, 200, map[string]any{"article": map[string]any{"slug": slug, "title": "How to train your dragon"}})
+			reply(w, 200, map[string]any{"article": a})
 		}
 	}
 	mux.HandleFunc("GET /api/articles/{slug}", article)
@@ -99,30 +127,82 @@ func (c *conduitStandIn) handler() http.Handler {
 	return mux
 }
 
-const conduitFixture = "../collection/postman/testdata/conduit_like.postman_collection.json"
+const conduitFixture = "../collection/postman/testdata/realworld_conduit.postman_collection.json"
 
-// TestImportConduitChainRuns converts the Conduit-like collection with catena
-// import and runs the result against the stand-in: sign up, log in, read the
-// user with the token, create an article, read it, delete it.
-func TestImportConduitChainRuns(t *testing.T) {
-	t.Parallel()
-	api := &conduitStandIn{articles: map[string]bool{}}
-	srv := httptest.NewServer(api.handler())
-	t.Cleanup(srv.Close)
-	out := filepath.Join(t.TempDir(), "conduit.yaml")
-	r := runCLI(t, "import", conduitFixture, "--out", out)
+// conduitChain is the part of the converted Conduit collection that the
+// stand-in serves, in the collection's own order.
+var conduitChain = []string{"register", "login_and_remember_token", "current_user", "create_article", "single_article_by_slug", "delete_article"}
+
+// importConduitChain converts the real Conduit collection with catena import
+// and keeps the chain's steps, as a user trimming it to what their API serves.
+func importConduitChain(t *testing.T) string {
+	t.Helper()
+	converted := filepath.Join(t.TempDir(), "conduit.yaml")
+	r := runCLI(t, "import", conduitFixture, "--out", converted)
 	if r.code != 0 {
 		t.Fatalf("import: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, `imported "Conduit-like API"`) || !strings.Contains(r.stderr, "6 steps") {
+	if !strings.Contains(r.stderr, `imported "Conduit"`) || !strings.Contains(r.stderr, "32 steps") {
 		t.Errorf("import summary:\n%s", r.stderr)
 	}
-	r = runCLI(t, "run", out, "--var", "APIURL="+srv.URL+"/api")
+	data, err := os.ReadFile(converted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := collection.Parse(data, converted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []collection.Step
+	for _, s := range c.Steps {
+		if slices.Contains(conduitChain, s.Name) {
+			kept = append(kept, s)
+		}
+	}
+	if len(kept) != len(conduitChain) {
+		t.Fatalf("the converted collection lacks chain steps: kept %d of %v", len(kept), conduitChain)
+	}
+	c.Steps = kept
+	out, err := collection.Marshal(c, collection.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "chain.yaml", string(out))
+}
+
+// TestImportConduitChainRuns runs the converted chain against the stand-in:
+// sign up, log in, read the user with the token, create an article, read it,
+// delete it, with the collection's own assertions (ISO timestamps, integer
+// counts, arrays) judging the answers.
+func TestImportConduitChainRuns(t *testing.T) {
+	t.Parallel()
+	api := &conduitStandIn{articles: map[string]map[string]any{}}
+	srv := httptest.NewServer(api.handler())
+	t.Cleanup(srv.Close)
+	chain := importConduitChain(t)
+	r := runCLI(t, "run", chain, "--var", "APIURL="+srv.URL+"/api", "--var", "EMAIL=u1@example.test", "--var", "USERNAME=u1", "--var", "PASSWORD=password-1", "--json")
 	if r.code != 0 {
 		t.Fatalf("run: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "PASSED  6 steps") {
-		t.Errorf("run output:\n%s", r.stdout)
+	var report struct {
+		Status string
+		Steps  []struct {
+			Name, Status string
+			Assertions   []struct{ Passed bool }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatalf("run --json: %v\n%s", err, r.stdout)
+	}
+	checked := 0
+	for _, s := range report.Steps {
+		if s.Status != "passed" {
+			t.Errorf("step %s: %s", s.Name, s.Status)
+		}
+		checked += len(s.Assertions)
+	}
+	if report.Status != "passed" || len(report.Steps) != len(conduitChain) || checked < 45 {
+		t.Errorf("run: status %s, %d steps, %d assertions checked", report.Status, len(report.Steps), checked)
 	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
@@ -131,20 +211,21 @@ func TestImportConduitChainRuns(t *testing.T) {
 	}
 }
 
-// TestImportConduitChainFailsWithoutLogin shows the chain test can fail: a
-// stand-in whose login rejects the credentials fails the run.
+// TestImportConduitChainFailsWithoutLogin shows the chain test can fail:
+// without a password the stand-in refuses the sign-up and the login, and the
+// run fails before any article is created.
 func TestImportConduitChainFailsWithoutLogin(t *testing.T) {
 	t.Parallel()
-	api := &conduitStandIn{articles: map[string]bool{}}
+	api := &conduitStandIn{articles: map[string]map[string]any{}}
 	srv := httptest.NewServer(api.handler())
 	t.Cleanup(srv.Close)
-	out := filepath.Join(t.TempDir(), "conduit.yaml")
-	if r := runCLI(t, "import", conduitFixture, "--out", out); r.code != 0 {
-		t.Fatalf("import: exit %d\n%s", r.code, r.stderr)
-	}
-	r := runCLI(t, "run", out, "--var", "APIURL="+srv.URL+"/api", "--var", "PASSWORD=wrong")
+	chain := importConduitChain(t)
+	r := runCLI(t, "run", chain, "--var", "APIURL="+srv.URL+"/api", "--var", "EMAIL=u1@example.test", "--var", "USERNAME=u1")
 	if r.code == 0 {
-		t.Fatalf("run passed with a rejected login:\n%s", r.stdout)
+		t.Fatalf("run passed without a password:\n%s", r.stdout)
+	}
+	if len(api.articles)+len(api.deleted) != 0 {
+		t.Errorf("no article should be created without a login")
 	}
 }
 
