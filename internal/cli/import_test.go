@@ -275,7 +275,7 @@ func TestImportCLIFormats(t *testing.T) {
 	}{
 		{[]string{"import", writeFile(t, "x.txt", "hello")}, "cannot tell the format"},
 		{[]string{"import", curlFile, "--format", "soap"}, `unknown format "soap"`},
-		{[]string{"import", curlFile, "--tag", "pets"}, "--tag applies to OpenAPI documents only"},
+		{[]string{"import", curlFile, "--tag", "pets"}, "--tag and --operation apply to OpenAPI documents only"},
 		{[]string{"import", curlFile, "--env", env}, "--env applies to Postman collections only"},
 		{[]string{"import", writeFile(t, "big.json", strings.Repeat(" ", collection.MaxFileBytes+1))}, "the most Catena imports"},
 		{[]string{"import"}, "exactly one input file"},
@@ -284,5 +284,103 @@ func TestImportCLIFormats(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("%v: exit %d, want 2 and %q in\n%s", tt.args, r.code, tt.want, r.stderr)
 		}
+	}
+}
+
+// TestImportOAuth2ClientCredentialsRuns imports Postman oauth2 client
+// credentials as token steps and runs them against a token endpoint that
+// checks the client (in the form body, or as a basic header for the folder
+// that asks for it); the API answers only the token it issued to that client.
+func TestImportOAuth2ClientCredentialsRuns(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var tokenCalls, apiCalls int
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tokenCalls++
+		mu.Unlock()
+		if r.ParseForm() != nil || r.PostForm.Get("grant_type") != "client_credentials" {
+			http.Error(w, `{"error":"unsupported_grant_type"}`, 400)
+			return
+		}
+		id, secret, basic := r.BasicAuth()
+		if !basic {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		switch {
+		case id == "my-client" && secret == "s3cret-value" && r.PostForm.Get("scope") == "read write":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"access_token":"user-token-1","token_type":"Bearer","expires_in":3600}`))
+		case basic && id == "admin-client" && secret == "admin-secret-1":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"access_token":"admin-token-2","token_type":"Bearer"}`))
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(401)
+			_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
+		}
+	})
+	api := func(token string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			apiCalls++
+			mu.Unlock()
+			if r.Header.Get("Authorization") != "Bearer "+token {
+				w.WriteHeader(401)
+				return
+			}
+			w.WriteHeader(200)
+		}
+	}
+	mux.HandleFunc("GET /a", api("user-token-1"))
+	mux.HandleFunc("GET /b", api("user-token-1"))
+	mux.HandleFunc("GET /c", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			w.WriteHeader(400) // noauth: nothing inherited
+		}
+	})
+	mux.HandleFunc("GET /admin/stats", api("admin-token-2"))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	converted := filepath.Join(t.TempDir(), "oauth.yaml")
+	r := runCLI(t, "import", "../collection/postman/testdata/oauth2_client_credentials.postman_collection.json", "--out", converted)
+	if r.code != 0 {
+		t.Fatalf("import: exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "s3cret-value") || !strings.Contains(r.stderr, "oauth2_client_id, oauth2_client_secret") {
+		t.Errorf("the client secret must be a secret, named but never shown:\n%s", r.stderr)
+	}
+	data, err := os.ReadFile(converted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := collection.Parse(data, converted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The digest and browser-login requests have no stand-in; a user would drop them.
+	c.Steps = slices.DeleteFunc(c.Steps, func(s collection.Step) bool { return s.Name == "digest" || s.Name == "browser_login" })
+	out, err := collection.Marshal(c, collection.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := writeFile(t, "oauth-chain.yaml", string(out))
+	secrets := []string{"--var", "auth_url=" + srv.URL, "--secret", "oauth2_client_id=my-client", "--secret", "oauth2_client_secret=s3cret-value",
+		"--secret", "oauth2_client_basic=Basic YWRtaW4tY2xpZW50OmFkbWluLXNlY3JldC0x"}
+	r = runCLI(t, append([]string{"run", chain}, secrets...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "PASSED  6 steps") {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mu.Lock()
+	if tokenCalls != 2 || apiCalls != 3 {
+		t.Errorf("token calls %d (want one per client), API calls %d", tokenCalls, apiCalls)
+	}
+	mu.Unlock()
+	// A wrong client secret fails the token step, and the requests after it are skipped.
+	secrets[5] = "oauth2_client_secret=wrong"
+	if r := runCLI(t, append([]string{"run", chain}, secrets...)...); r.code != 1 || !strings.Contains(r.stdout, "oauth2_token") {
+		t.Errorf("a rejected client should fail the run: exit %d\n%s", r.code, r.stdout)
 	}
 }

@@ -62,13 +62,14 @@ func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection
 		return nil, nil, postmanJSONError(data, err)
 	}
 	im := &importer{
-		c:        &collection.Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
-		names:    map[string]bool{},
-		varKeys:  map[string]string{},
-		produced: map[string]string{},
-		secretOf: map[string]string{},
-		defined:  map[string]bool{},
-		labels:   map[string]string{},
+		c:          &collection.Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
+		names:      map[string]bool{},
+		varKeys:    map[string]string{},
+		produced:   map[string]string{},
+		secretOf:   map[string]string{},
+		defined:    map[string]bool{},
+		labels:     map[string]string{},
+		tokenSteps: map[string]string{},
 	}
 	if im.c.Name == "" {
 		im.c.Name = "Imported from Postman"
@@ -345,6 +346,8 @@ type importer struct {
 	used     []string          // Postman variable names used, in order of first use
 	labels   map[string]string // step name → request path (folder / request)
 	overflow []string          // requests past collection.MaxSteps, left out
+	// tokenSteps maps an oauth2 client-credentials grant to the step that fetches its token.
+	tokenSteps map[string]string
 }
 
 func (im *importer) warn(format string, args ...any) {
@@ -976,9 +979,67 @@ func (im *importer) auth(s *collection.Step, a *pmAuth, label string) {
 			return
 		}
 		im.setHeader(s, key, value, label)
+	case "oauth2":
+		im.oauth2(s, a, label)
+	case "digest":
+		im.warn("%q: digest auth is not imported: Catena's runner does not answer a digest challenge; set the Authorization header yourself or use basic auth if the server accepts it", label)
 	default:
 		im.warn("%q: %s auth is not supported by Catena; add the header it needs yourself", label, a.Type)
 	}
+}
+
+// oauth2 converts Postman's OAuth 2.0 auth. A client-credentials grant becomes
+// a token step placed before the first request that uses it (one per token URL,
+// client and scope), and the request sends the token it fetched; other grants
+// keep the access token Postman stored, as a secret, when there is one.
+func (im *importer) oauth2(s *collection.Step, a *pmAuth, label string) {
+	p := a.Params
+	if add := p["addTokenTo"]; add != "" && add != "header" {
+		im.warn("%q: oauth2 adds the token to the %s; only the header form is converted", label, add)
+		return
+	}
+	prefix := cmp.Or(p["headerPrefix"], "Bearer")
+	grant := cmp.Or(p["grant_type"], "authorization_code")
+	if grant != "client_credentials" {
+		if p["accessToken"] == "" {
+			im.warn("%q: oauth2 grant %s needs a person in a browser, which a monitor cannot be; fetch a token yourself and set the Authorization header", label, grant)
+			return
+		}
+		im.warn("%q: oauth2 grant %s is not run by Catena; the access token Postman stored was kept as a secret and will expire", label, grant)
+		im.setHeader(s, "Authorization", prefix+" "+im.credential(p["accessToken"], "oauth2_access_token", label), label)
+		return
+	}
+	if p["accessTokenUrl"] == "" {
+		im.warn("%q: oauth2 client credentials without an access token URL; not converted", label)
+		return
+	}
+	cc := collection.ClientCredentials{
+		TokenURL: im.convert(p["accessTokenUrl"], label),
+		Scope:    p["scope"],
+	}
+	if p["client_authentication"] == "header" {
+		id, secret := p["clientId"], p["clientSecret"]
+		if resolved, ok := im.resolveLiteral(id + ":" + secret); ok {
+			cc.BasicAuth = im.credential("Basic "+base64.StdEncoding.EncodeToString([]byte(resolved)), "oauth2_client_basic", label)
+		} else {
+			im.warn("%q: oauth2 client credentials go in the request body instead of a basic header: the client id or secret is a variable without a value in the collection", label)
+		}
+	}
+	if cc.BasicAuth == "" {
+		cc.ClientID = im.credential(p["clientId"], "oauth2_client_id", label)
+		cc.ClientSecret = im.credential(p["clientSecret"], "oauth2_client_secret", label)
+	}
+	key := strings.Join([]string{cc.TokenURL, cc.ClientID, cc.ClientSecret, cc.BasicAuth, cc.Scope}, "\x00")
+	name, ok := im.tokenSteps[key]
+	if !ok {
+		name = im.stepName("oauth2 token")
+		im.tokenSteps[key] = name
+		im.labels[name] = label + " (oauth2 token)"
+		if len(im.c.Steps) < collection.MaxSteps-1 {
+			im.c.Steps = append(im.c.Steps, cc.TokenStep(name))
+		}
+	}
+	im.setHeader(s, "Authorization", strings.Replace(collection.TokenHeader(name), "Bearer", prefix, 1), label)
 }
 
 // resolveLiteral replaces {{var}} with collection variable values; ok is false

@@ -208,7 +208,7 @@ func TestImportPostmanLegacyCRM(t *testing.T) {
 	for _, want := range []string{
 		`"Contacts / Upload avatar": form field "file" is a file upload`,
 		`"Contacts / Import CSV": the body is a file`,
-		`"2FA check / partner": oauth2 auth is not supported`,
+		`"2FA check / partner": oauth2 grant authorization_code needs a person in a browser`,
 		`"Link contacts": method LINK is not supported`,
 		`"Ping": the URL "@<<vars.host>>/ping" has no scheme`,
 		`"Contacts / Create contact (form)": Postman dynamic variable {{$randomEmail}}`,
