@@ -155,6 +155,11 @@ func Import(data []byte, name string) (*collection.Collection, []string, error) 
 			seen = seen[len(seen)-maxReused:]
 		}
 	}
+	if n := len(c.Steps); n > collection.MaxSteps {
+		// The first steps are kept whole: references only point back, so none dangles.
+		warnings = append(warnings, fmt.Sprintf("a collection holds at most %d steps: the last %d %s were left out (after step %q); split the file to import them", collection.MaxSteps, n-collection.MaxSteps, "requests recorded", c.Steps[collection.MaxSteps-1].Name))
+		c.Steps = c.Steps[:collection.MaxSteps]
+	}
 	if assets > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d requests for static assets (images, scripts, styles, fonts) were left out", assets))
 	}
