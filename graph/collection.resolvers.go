@@ -195,11 +195,15 @@ func (r *mutationResolver) SetSecret(ctx context.Context, collectionID string, n
 	return r.getCollection(ctx, cid)
 }
 
-func (r *mutationResolver) ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error) {
+func (r *mutationResolver) ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string, options *model.ImportOptions) (*model.ImportPayload, error) {
 	if _, err := editor(ctx); err != nil {
 		return nil, err
 	}
 	target, err := optID[collection.CollectionID](replaceID)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := importOptions(format, options)
 	if err != nil {
 		return nil, err
 	}
@@ -212,15 +216,15 @@ func (r *mutationResolver) ImportCollection(ctx context.Context, format model.Im
 		warnings = append(warnings, w...)
 	case model.ImportFormatHar:
 		var w []string
-		c, w, err = har.Import([]byte(document), "")
+		c, w, err = har.Import([]byte(document), opts.name)
 		warnings = append(warnings, w...)
 	case model.ImportFormatCurl:
 		var w []string
-		c, w, err = curl.Import([]byte(document), "")
+		c, w, err = curl.Import([]byte(document), opts.name)
 		warnings = append(warnings, w...)
 	case model.ImportFormatOpenapi:
 		var w []string
-		c, w, err = openapi.Import([]byte(document), "")
+		c, w, err = openapi.Import([]byte(document), opts.openapi)
 		warnings = append(warnings, w...)
 	default:
 		c, err = collection.Parse([]byte(document), "document")

@@ -302,6 +302,37 @@ func TestImportCurlAndHAR(t *testing.T) {
 	if r := e.post(e.tokens[collection.RoleEditor], q, map[string]any{"f": "CURL", "d": "wget http://a"}); r.code() != "INVALID" {
 		t.Fatalf("a non-curl document: %+v", r.Errors)
 	}
+	// Options: an OpenAPI tag or chosen operations, a name for curl and HAR;
+	// an option that does not apply to the format is refused.
+	qo := `mutation($f: ImportFormat!, $d: String!, $o: ImportOptions) { importCollection(format: $f, document: $d, options: $o) {
+		collection { name steps { name url assertions { source comparison target } } } warnings } }`
+	oas2 := `{"openapi":"3.0.3","info":{"title":"oas","version":"1"},"servers":[{"url":"http://127.0.0.1:9"}],"paths":{
+		"/ping":{"get":{"operationId":"ping","tags":["health"],"responses":{"200":{"description":"ok"}}}},
+		"/items":{"get":{"operationId":"listItems","tags":["items"],"responses":{"200":{"description":"ok"}}},"post":{"tags":["items"],"responses":{"201":{"description":"ok"}}}}}}`
+	e.mustPost(e.tokens[collection.RoleEditor], qo, map[string]any{"f": "OPENAPI", "d": oas2, "o": map[string]any{"tag": "items"}}, &out)
+	if c := out.ImportCollection.Collection; c.Name != "oas – items" || stepNames(c) != "list_items,post_items" {
+		t.Fatalf("OpenAPI by tag: %+v", c)
+	}
+	e.mustPost(e.tokens[collection.RoleEditor], qo, map[string]any{"f": "OPENAPI", "d": oas2, "o": map[string]any{"operations": []string{"ping", "POST /items"}}}, &out)
+	if c := out.ImportCollection.Collection; stepNames(c) != "post_items,ping" {
+		t.Fatalf("OpenAPI chosen operations: %+v", c)
+	}
+	e.mustPost(e.tokens[collection.RoleEditor], qo, map[string]any{"f": "CURL", "d": "curl http://127.0.0.1:9/items", "o": map[string]any{"name": "Items"}}, &out)
+	if c := out.ImportCollection.Collection; c.Name != "Items" {
+		t.Fatalf("curl with a name: %+v", c)
+	}
+	for _, tt := range []struct {
+		f, d string
+		o    map[string]any
+	}{
+		{"CURL", "curl http://127.0.0.1:9/x", map[string]any{"tag": "items"}},
+		{"OPENAPI", oas2, map[string]any{"name": "x"}},
+		{"OPENAPI", oas2, map[string]any{"operations": []string{"nope"}}},
+	} {
+		if r := e.post(e.tokens[collection.RoleEditor], qo, map[string]any{"f": tt.f, "d": tt.d, "o": tt.o}); r.code() != "INVALID" {
+			t.Errorf("%s with %v: %+v", tt.f, tt.o, r.Errors)
+		}
+	}
 }
 
 func stepNames(c gqlCollection) string {

@@ -363,7 +363,7 @@ test('import a Postman collection', async () => {
   await zone.dispatchEvent('dragover', { dataTransfer });
   await zone.dispatchEvent('drop', { dataTransfer });
   await expect(page.getByTestId('import-text')).toHaveValue(/postman demo/);
-  await expect(page.getByRole('radio', { name: 'Postman collection' })).toBeChecked();
+  await expect(page.getByTestId('import-format')).toHaveValue('Postman collection');
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   const done = page.getByTestId('import-result');
   await expect(done).toContainText('Imported “postman demo” with 2 steps');

@@ -405,7 +405,7 @@ type ComplexityRoot struct {
 		DeleteStatusPage         func(childComplexity int, id string) int
 		DeleteStep               func(childComplexity int, id string) int
 		DeleteUser               func(childComplexity int, id string) int
-		ImportCollection         func(childComplexity int, format model.ImportFormat, document string, replaceID *string) int
+		ImportCollection         func(childComplexity int, format model.ImportFormat, document string, replaceID *string, options *model.ImportOptions) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int) int
 		MoveStep                 func(childComplexity int, collectionID string, id string, position int) int
@@ -848,7 +848,7 @@ type MutationResolver interface {
 	DeleteStep(ctx context.Context, id string) (string, error)
 	MoveStep(ctx context.Context, collectionID string, id string, position int) (*collection.Collection, error)
 	SetSecret(ctx context.Context, collectionID string, name string, value *string) (*collection.Collection, error)
-	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string) (*model.ImportPayload, error)
+	ImportCollection(ctx context.Context, format model.ImportFormat, document string, replaceID *string, options *model.ImportOptions) (*model.ImportPayload, error)
 	SetEnvironment(ctx context.Context, collectionID *string, input model.EnvironmentInput) (*model.Environment, error)
 	DeleteEnvironment(ctx context.Context, collectionID *string, name string) (bool, error)
 	AssignIncident(ctx context.Context, id string, userID *string) (*collection.Incident, error)
@@ -2540,7 +2540,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ImportCollection(childComplexity, args["format"].(model.ImportFormat), args["document"].(string), args["replaceId"].(*string)), true
+		return e.ComplexityRoot.Mutation.ImportCollection(childComplexity, args["format"].(model.ImportFormat), args["document"].(string), args["replaceId"].(*string), args["options"].(*model.ImportOptions)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -4363,6 +4363,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateUserInput,
 		ec.unmarshalInputEnvironmentInput,
 		ec.unmarshalInputHeaderInput,
+		ec.unmarshalInputImportOptions,
 		ec.unmarshalInputMaintenanceWindowInput,
 		ec.unmarshalInputMonitorEnvironmentInput,
 		ec.unmarshalInputMonitorInput,
@@ -5044,7 +5045,7 @@ extend type Mutation {
   "Set (value) or delete (null) one secret."
   setSecret(collectionId: ID!, name: String!, value: String): Collection!
   "Import a collection file; replaceId overwrites that collection instead of creating one."
-  importCollection(format: ImportFormat!, document: String!, replaceId: ID): ImportPayload!
+  importCollection(format: ImportFormat!, document: String!, replaceId: ID, options: ImportOptions): ImportPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/dashboard_stats.graphqls", Input: `# Dashboard card figures (over raw runs, like uptime7d) and per-phase step
@@ -5192,6 +5193,16 @@ extend type Mutation {
   setEnvironment(collectionId: ID, input: EnvironmentInput!): Environment!
   "Delete an environment with its secrets; refused while a monitor runs in it. Returns true."
   deleteEnvironment(collectionId: ID, name: String!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/import.graphqls", Input: `"Chooses the part of an imported document that becomes the collection. A field that does not apply to the format is refused."
+input ImportOptions {
+  "OPENAPI: only the operations with this tag (one collection per tag); the collection is named after it."
+  tag: String
+  "OPENAPI: only these operations, each by operationId or as \"GET /path\"."
+  operations: [String!]
+  "HAR and CURL: the collection's name."
+  name: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/incident_actions.graphqls", Input: `# What a person does about an incident in the GUI (assign, note, snooze), and
@@ -7827,6 +7838,14 @@ func (ec *executionContext) field_Mutation_importCollection_args(ctx context.Con
 		return nil, err
 	}
 	args["replaceId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "options",
+		func(ctx context.Context, v any) (*model.ImportOptions, error) {
+			return ec.unmarshalOImportOptions2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐImportOptions(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["options"] = arg3
 	return args, nil
 }
 
@@ -15187,7 +15206,7 @@ func (ec *executionContext) _Mutation_importCollection(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ImportCollection(ctx, fc.Args["format"].(model.ImportFormat), fc.Args["document"].(string), fc.Args["replaceId"].(*string))
+			return ec.Resolvers.Mutation().ImportCollection(ctx, fc.Args["format"].(model.ImportFormat), fc.Args["document"].(string), fc.Args["replaceId"].(*string), fc.Args["options"].(*model.ImportOptions))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportPayload) graphql.Marshaler {
@@ -24218,6 +24237,50 @@ func (ec *executionContext) unmarshalInputHeaderInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputImportOptions(ctx context.Context, obj any) (model.ImportOptions, error) {
+	var it model.ImportOptions
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tag", "operations", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tag = data
+		case "operations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operations"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operations = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
 		}
 	}
 	return it, nil
@@ -36002,6 +36065,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOImportOptions2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐImportOptions(ctx context.Context, v any) (*model.ImportOptions, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImportOptions(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐIncident(ctx context.Context, sel ast.SelectionSet, v *collection.Incident) graphql.Marshaler {

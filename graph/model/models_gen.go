@@ -180,6 +180,16 @@ type HeaderInput struct {
 	Value string `json:"value"`
 }
 
+// Chooses the part of an imported document that becomes the collection. A field that does not apply to the format is refused.
+type ImportOptions struct {
+	// OPENAPI: only the operations with this tag (one collection per tag); the collection is named after it.
+	Tag *string `json:"tag,omitempty"`
+	// OPENAPI: only these operations, each by operationId or as "GET /path".
+	Operations []string `json:"operations,omitempty"`
+	// HAR and CURL: the collection's name.
+	Name *string `json:"name,omitempty"`
+}
+
 type ImportPayload struct {
 	Collection *collection.Collection `json:"collection"`
 	// What could not be converted (Postman scripts, auth types…), one line each.

@@ -39,12 +39,14 @@ func runImport(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "import")
 	format := fs.String("format", "", "input format: postman, openapi, har or curl (detected when empty)")
 	tag := fs.String("tag", "", "openapi: convert only the operations with this tag (one collection per tag)")
+	var operations multiFlag
+	fs.Var(&operations, "operation", "openapi: convert only this operation, by operationId or as \"GET /path\" (repeatable)")
 	out := fs.String("out", "", "write the Catena YAML here instead of stdout (.json writes JSON)")
 	name := fs.String("name", "", "collection name for har and curl input")
 	var envs multiFlag
 	fs.Var(&envs, "env", "a Postman environment file (becomes an environment of the collection, named after the file's name) or globals file (becomes the collection's variables and secrets); repeatable, later files win")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: catena import FILE [--format postman|openapi|har|curl] [--out catena.yaml] [--env ENV.json]... [--tag TAG]\n\nConverts a collection from another tool into a Catena file. FILE - reads stdin.\nExit 0: converted (warnings on stderr); 2: refused.")
+		fmt.Fprintln(fs.Output(), "Usage: catena import FILE [--format postman|openapi|har|curl] [--out catena.yaml] [--env ENV.json]... [--tag TAG] [--operation ID]...\n\nConverts a collection from another tool into a Catena file. FILE - reads stdin.\nExit 0: converted (warnings on stderr); 2: refused.")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterleaved(fs, args)
@@ -77,10 +79,10 @@ func runImport(ctx context.Context, e env, args []string) error {
 		}
 		envData = append(envData, d)
 	}
-	if *tag != "" && f != "openapi" {
-		return &ExitError{Code: 2, Err: errors.New("--tag applies to OpenAPI documents only")}
+	if (*tag != "" || len(operations) > 0) && f != "openapi" {
+		return &ExitError{Code: 2, Err: errors.New("--tag and --operation apply to OpenAPI documents only")}
 	}
-	c, warnings, err := convertBounded(ctx, f, data, envData, *name, *tag)
+	c, warnings, err := convertBounded(ctx, f, data, envData, *name, openapi.Options{Tag: *tag, Operations: operations})
 	for _, w := range warnings {
 		fmt.Fprintln(e.stderr, "warning:", w)
 	}
@@ -175,7 +177,7 @@ type importResult struct {
 }
 
 // convertBounded runs the importer with a deadline.
-func convertBounded(ctx context.Context, format string, data []byte, envs [][]byte, name, tag string) (*collection.Collection, []string, error) {
+func convertBounded(ctx context.Context, format string, data []byte, envs [][]byte, name string, oa openapi.Options) (*collection.Collection, []string, error) {
 	ctx, cancel := context.WithTimeout(ctx, importTimeout)
 	defer cancel()
 	done := make(chan importResult, 1)
@@ -185,7 +187,7 @@ func convertBounded(ctx context.Context, format string, data []byte, envs [][]by
 		case "postman":
 			r.c, r.warnings, r.err = postman.ImportWithEnvironments(data, envs...)
 		case "openapi":
-			r.c, r.warnings, r.err = openapi.Import(data, tag)
+			r.c, r.warnings, r.err = openapi.Import(data, oa)
 		case "har":
 			r.c, r.warnings, r.err = har.Import(data, name)
 		case "curl":

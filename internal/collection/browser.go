@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -589,32 +588,7 @@ func validateBrowserAssertion(v *ValidationError, c *Collection, i int, p, label
 			v.add(p+".property", label, "%s needs a CSS selector in property", a.Comparison)
 		}
 	}
-	if !a.Comparison.NeedsTarget() {
-		if a.Target != "" {
-			v.add(p+".target", label, "comparison %s takes no target (found %q)", a.Comparison, a.Target)
-		}
-		return
-	}
-	if a.Target == "" {
-		v.add(p+".target", label, "comparison %s needs a target value (to check for an empty value use is_empty)", a.Comparison)
-		return
-	}
-	checkRefs(v, c, i, p+".target", label, a.Target)
-	if HasReferences(a.Target) {
-		return
-	}
-	switch {
-	case a.Comparison == Matches:
-		if len(a.Target) > MaxPatternLen {
-			v.add(p+".target", label, "pattern is %d characters; at most %d", len(a.Target), MaxPatternLen)
-		} else if _, err := regexp.Compile(a.Target); err != nil {
-			v.add(p+".target", label, "invalid regular expression %q: %s", a.Target, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-		}
-	case a.Comparison.Numeric():
-		if _, err := strconv.ParseFloat(strings.TrimSpace(a.Target), 64); err != nil {
-			v.add(p+".target", label, "%s compares numbers; %q is not a number", a.Comparison, a.Target)
-		}
-	}
+	checkTarget(v, c, i, p, label, a)
 }
 
 // unresolvableExtracted explains why @<<STEP.extracted.NAME>> cannot resolve

@@ -128,6 +128,29 @@ func TestValidateBrowser(t *testing.T) {
 		{"actions on an HTTP step", func(c *Collection) { c.Steps[0].Actions = []Action{{Type: ActionClick, Selector: "a"}} },
 			"steps[0].actions", "login", "an HTTP step has no actions"},
 		{"unknown kind", func(c *Collection) { c.Steps[0].Kind = "grpc" }, "steps[0].kind", "login", `kind "grpc" is not http or browser`},
+		// Browser values are text: type_is and json_schema are HTTP-only.
+		{"type_is on extracted text", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceExtracted, Property: "order_id", Comparison: TypeIs, Target: "number"}
+		}, "steps[1].assertions[0].comparison", "page", "comparison \"type_is\" cannot be used with source extracted"},
+		{"json_schema on the page text", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceText, Comparison: JSONSchema, Target: `{"type":"object"}`}
+		}, "steps[1].assertions[0].comparison", "page", "comparison \"json_schema\" cannot be used with source text"},
+		// The target checks are the HTTP steps' (one checkTarget for both).
+		{"bad pattern on the URL", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceURL, Comparison: Matches, Target: "(unclosed"}
+		}, "steps[1].assertions[0].target", "page", "invalid regular expression"},
+		{"number comparison on extracted text", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceExtracted, Property: "order_id", Comparison: GreaterThan, Target: "many"}
+		}, "steps[1].assertions[0].target", "page", `greater_than compares numbers; "many" is not a number`},
+		{"missing target", func(c *Collection) {
+			c.Steps[1].Assertions[0] = Assertion{Source: SourceURL, Comparison: Contains}
+		}, "steps[1].assertions[0].target", "page", "comparison contains needs a target value"},
+		{"HTTP json_schema still checked", func(c *Collection) {
+			c.Steps[0].Assertions = []Assertion{{Source: SourceBody, Comparison: JSONSchema, Target: `[1]`}}
+		}, "steps[0].assertions[0].target", "login", "a JSON Schema is an object"},
+		{"HTTP type_is still checked", func(c *Collection) {
+			c.Steps[0].Assertions = []Assertion{{Source: SourceBody, Property: "id", Comparison: TypeIs, Target: "integer"}}
+		}, "steps[0].assertions[0].target", "login", `type "integer" is not one of`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -209,6 +209,16 @@ func validateAssertion(v *ValidationError, c *Collection, i int, p, label string
 	if a.Source != SourceHeader && a.Source != SourceBody && a.Property != "" {
 		v.add(p+".property", label, "source %s takes no property (found %q)", a.Source, a.Property)
 	}
+	checkTarget(v, c, i, p, label, a)
+}
+
+// checkTarget checks an assertion's target against its comparison, for HTTP
+// and browser steps alike: present exactly when the comparison needs one, its
+// references resolvable, and a literal target well formed (a pattern, a
+// number, a JSON type, a JSON Schema). Browser sources never reach the
+// type_is and json_schema cases: their values are text, so browserComparisons
+// refuses those comparisons first.
+func checkTarget(v *ValidationError, c *Collection, i int, p, label string, a Assertion) {
 	if !a.Comparison.NeedsTarget() {
 		if a.Target != "" {
 			v.add(p+".target", label, "comparison %s takes no target (found %q)", a.Comparison, a.Target)

@@ -67,6 +67,11 @@ func Import(data []byte, name string) (*collection.Collection, []string, error) 
 		s.Name = stepName(s, names)
 		c.Steps = append(c.Steps, *s)
 	}
+	if n := len(c.Steps); n > collection.MaxSteps {
+		// The first steps are kept whole: references only point back, so none dangles.
+		warnings = append(warnings, fmt.Sprintf("a collection holds at most %d steps: the last %d %s were left out (after step %q); split the file to import them", collection.MaxSteps, n-collection.MaxSteps, "curl commands", c.Steps[collection.MaxSteps-1].Name))
+		c.Steps = c.Steps[:collection.MaxSteps]
+	}
 	if len(c.Steps) == 0 {
 		return nil, warnings, &collection.ParseError{Msg: "no curl command could be converted: " + strings.Join(warnings, "; ")}
 	}

@@ -117,13 +117,25 @@ func Import(data []byte, name string) (*collection.Collection, []string, error) 
 		}
 		s := collection.Step{Name: stepName(method, u, names), Method: method, Headers: map[string]string{}}
 		reuse := func(text string) string { return substitute(text, seen) }
-		s.URL = reuse(e.Request.URL)
+		// The origin stays as recorded: a host or port that happens to equal a
+		// response value (a session's client IP) is not a value to reuse.
+		// An absolute URL from a response (a Location) may stand for the
+		// whole URL; otherwise only its path and query reuse values, never
+		// a whole path (which would leave nothing of the URL written).
+		if full := reuse(e.Request.URL); strings.HasPrefix(full, collection.RefOpen) {
+			s.URL = full
+		} else {
+			origin, rest := splitOrigin(e.Request.URL)
+			s.URL = origin + substitute(rest, slices.DeleteFunc(slices.Clone(seen), func(p produced) bool { return strings.HasPrefix(p.value, "/") }))
+		}
 		for _, hd := range e.Request.Headers {
 			n := hd.Name
 			switch {
 			case strings.HasPrefix(n, ":"), collection.ClientManagedHeader(n), !collection.ValidHeaderName(n),
 				strings.EqualFold(n, "Cookie"), strings.EqualFold(n, "Host"),
-				strings.HasPrefix(strings.ToLower(n), "sec-"), strings.EqualFold(n, "Accept-Encoding"):
+				strings.HasPrefix(strings.ToLower(n), "sec-"), strings.EqualFold(n, "Accept-Encoding"),
+				// The browser's own: where the page was, and which browser it is.
+				strings.EqualFold(n, "Referer"), strings.EqualFold(n, "Origin"), strings.EqualFold(n, "User-Agent"):
 				continue
 			}
 			s.Headers[canonical(s.Headers, n)] = reuse(hd.Value)
@@ -142,6 +154,11 @@ func Import(data []byte, name string) (*collection.Collection, []string, error) 
 		if len(seen) > maxReused {
 			seen = seen[len(seen)-maxReused:]
 		}
+	}
+	if n := len(c.Steps); n > collection.MaxSteps {
+		// The first steps are kept whole: references only point back, so none dangles.
+		warnings = append(warnings, fmt.Sprintf("a collection holds at most %d steps: the last %d %s were left out (after step %q); split the file to import them", collection.MaxSteps, n-collection.MaxSteps, "requests recorded", c.Steps[collection.MaxSteps-1].Name))
+		c.Steps = c.Steps[:collection.MaxSteps]
 	}
 	if assets > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d requests for static assets (images, scripts, styles, fonts) were left out", assets))
@@ -220,7 +237,8 @@ func responseValues(step string, e entry) []produced {
 				walk(x, append(slices.Clone(path), strconv.Itoa(i)), depth+1)
 			}
 		case string:
-			if len(v) >= minReuseLen && len(path) > 0 {
+			// Plain words ("Bearer", "orders") are not values a server handed out.
+			if len(v) >= minReuseLen && len(path) > 0 && (looksLikeID(v) || strings.Contains(v, "://")) {
 				out = append(out, produced{v, collection.RefOpen + step + ".body." + strings.Join(path, ".") + collection.RefClose})
 			}
 		case json.Number:
@@ -289,7 +307,7 @@ func replaceOutsideRefs(text, old, ref string) string {
 		if open >= 0 {
 			chunk = text[:open]
 		}
-		b.WriteString(strings.ReplaceAll(chunk, old, ref))
+		b.WriteString(replaceWhole(chunk, old, ref))
 		if open < 0 {
 			break
 		}
@@ -352,4 +370,43 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// replaceWhole replaces the occurrences of old that stand alone: not part of a
+// longer word or number (so "127.0.0.1" is not found in "127.0.0.10", nor an
+// id inside a longer id).
+func replaceWhole(text, old, ref string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, old)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		end := i + len(old)
+		if (i > 0 && wordByte(text[i-1])) || (end < len(text) && wordByte(text[end])) {
+			b.WriteString(text[:i+1])
+			text = text[i+1:]
+			continue
+		}
+		b.WriteString(text[:i] + ref)
+		text = text[end:]
+	}
+}
+
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// splitOrigin cuts "http://host:port/path?q" into "http://host:port" and "/path?q".
+func splitOrigin(u string) (string, string) {
+	_, after, ok := strings.Cut(u, "://")
+	if !ok {
+		return "", u
+	}
+	start := len(u) - len(after)
+	if i := strings.IndexAny(after, "/?#"); i >= 0 {
+		return u[:start+i], u[start+i:]
+	}
+	return u, ""
 }

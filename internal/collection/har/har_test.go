@@ -1,13 +1,16 @@
 package har
 
 import (
+	"flag"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/importtest"
 )
 
 func TestImportHAR(t *testing.T) {
@@ -81,6 +84,11 @@ func FuzzImport(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(data)
+	if rec, err := os.ReadFile("testdata/chromium_demo.har"); err == nil {
+		f.Add(rec)
+	} else {
+		f.Fatal(err)
+	}
 	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"POST","url":"http://a/x","postData":{"text":"{}"}},"response":{"status":200,"content":{"mimeType":"application/json","text":"{\"a\":\"abcdefgh\"}"}}},{"request":{"method":"GET","url":"http://a/abcdefgh"}}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, _, err := Import(data, "fuzz")
@@ -90,4 +98,53 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestImportHARGolden imports the HAR that frontend/e2e/import.spec.ts
+// recorded in Chromium from the demo API (and our hand-written one) and
+// compares steps, assertions, references and warnings with the golden files.
+func TestImportHARGolden(t *testing.T) {
+	t.Parallel()
+	for _, file := range []string{"chromium_demo.har", "orders.har"} {
+		t.Run(file, func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(filepath.Join("testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, warnings, err := Import(data, "")
+			if err != nil {
+				t.Fatalf("Import: %v", err)
+			}
+			got := importtest.Render(t, file+" by har.Import", "go test ./internal/collection/har -run TestImportHARGolden -update", c, warnings)
+			importtest.Compare(t, filepath.Join("testdata", strings.TrimSuffix(file, ".har")+".catena.yaml"), got, *update)
+		})
+	}
+}
+
+// TestImportChromiumRecording checks what the recorded chain must keep: the
+// login token and the created order's id become references, and the origin,
+// plain words ("Bearer") and whole paths stay as recorded.
+func TestImportChromiumRecording(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/chromium_demo.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Import(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Steps) != 5 {
+		t.Fatalf("steps = %d, want 5 (index, login, me, create, read)", len(c.Steps))
+	}
+	me, read := c.Steps[2], c.Steps[4]
+	if me.Headers["Authorization"] != "Bearer @<<post_login.body.token>>" {
+		t.Errorf("me Authorization = %q", me.Headers["Authorization"])
+	}
+	if !strings.HasPrefix(read.URL, "http://127.0.0.1:") || !strings.HasSuffix(read.URL, "/orders/@<<post_orders.body.id>>") {
+		t.Errorf("read URL = %q", read.URL)
+	}
 }

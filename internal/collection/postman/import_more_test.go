@@ -13,47 +13,58 @@ func hasWarning(warnings []string, prefix string) bool {
 	return slices.ContainsFunc(warnings, func(w string) bool { return strings.HasPrefix(w, prefix) })
 }
 
-// TestImportPostmanConduitLike checks what the Conduit-shaped collection relies
-// on: legacy tests[] assignments become assertions and the token stored inside
-// an if guard reaches the authenticated requests.
-func TestImportPostmanConduitLike(t *testing.T) {
+// TestImportPostmanConduit checks what the real RealWorld "Conduit"
+// collection relies on: legacy tests[] assignments, named conditions
+// (`var is200Response = responseCode.code === 200`), regular expression tests
+// and Number.isInteger become assertions, and the token stored inside an if
+// guard reaches the authenticated requests.
+func TestImportPostmanConduit(t *testing.T) {
 	t.Parallel()
-	c, warnings, err := Import(readTestdata(t, "conduit_like.postman_collection.json"))
+	c, warnings, err := Import(readTestdata(t, "realworld_conduit.postman_collection.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Steps) != 6 {
-		t.Fatalf("steps = %d, want 6", len(c.Steps))
-	}
+	byName := map[string]collection.Step{}
 	n := 0
 	for _, s := range c.Steps {
+		byName[s.Name] = s
 		n += len(s.Assertions)
 	}
-	if n < 20 {
-		t.Errorf("only %d assertions converted from the legacy tests", n)
+	if len(c.Steps) != 32 || n < 350 || len(warnings) > 25 {
+		t.Errorf("steps %d, assertions %d, warnings %d: want 32 steps, most of the 475 test statements as assertions and few warnings", len(c.Steps), n, len(warnings))
 	}
-	login, current, create, read := c.Steps[1], c.Steps[2], c.Steps[3], c.Steps[4]
-	for _, want := range []collection.Assertion{
-		{Source: collection.SourceBody, Property: "user.token", Comparison: collection.Exists},
-		{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"},
-		{Source: collection.SourceLatency, Comparison: collection.LessThan, Target: "2000"},
-	} {
-		if !slices.Contains(login.Assertions, want) {
-			t.Errorf("login lacks %+v: %+v", want, login.Assertions)
-		}
+	login, create, read, all := byName["login_and_remember_token"], byName["create_article"], byName["single_article_by_slug"], byName["all_articles"]
+	if !slices.Contains(login.Assertions, collection.Assertion{Source: collection.SourceBody, Property: "user.token", Comparison: collection.Exists}) {
+		t.Errorf("login lacks user.token exists: %+v", login.Assertions)
 	}
-	if current.Headers["Authorization"] != "Token @<<login.body.user.token>>" {
-		t.Errorf("the token set in an if guard should become a reference: %q", current.Headers["Authorization"])
-	}
-	if !slices.Contains(create.Assertions, collection.Assertion{Source: collection.SourceBody, Property: "article.tagList", Comparison: collection.TypeIs, Target: "array"}) ||
-		!slices.Contains(create.Assertions, collection.Assertion{Source: collection.SourceText, Comparison: collection.Contains, Target: "How to train your dragon"}) {
-		t.Errorf("create assertions = %+v", create.Assertions)
+	if h := byName["current_user"].Headers["Authorization"]; h != "Token @<<login_and_remember_token.body.user.token>>" {
+		t.Errorf("the token set in an if guard should become a reference: %q", h)
 	}
 	if read.URL != "@<<vars.APIURL>>/articles/@<<create_article.body.article.slug>>" {
-		t.Errorf("slug from an if (article.slug) guard: %q", read.URL)
+		t.Errorf("the slug stored by create_article: %q", read.URL)
 	}
-	if !hasWarning(warnings, "\"Auth / Register\": test script: the guard `if (!(environment.isIntegrationTest))` could not be converted") {
-		t.Errorf("an unconvertible guard must be flagged:\n%s", strings.Join(warnings, "\n"))
+	for _, want := range []collection.Assertion{
+		{Source: collection.SourceBody, Property: "article.tagList", Comparison: collection.TypeIs, Target: "array"},
+		{Source: collection.SourceBody, Property: "article.favoritesCount", Comparison: collection.JSONSchema, Target: `{"type":"integer"}`},
+		{Source: collection.SourceBody, Property: "article.createdAt", Comparison: collection.Matches, Target: `^\d{4,}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d.\d+(?:[+-][0-2]\d:[0-5]\d|Z)$`},
+	} {
+		if !slices.Contains(create.Assertions, want) {
+			t.Errorf("create_article lacks %+v", want)
+		}
+	}
+	// var is200Response = responseCode.code === 200; tests[…] = is200Response; if (is200Response) {…}
+	for _, want := range []collection.Assertion{
+		{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"},
+		{Source: collection.SourceBody, Property: "articles.#", Comparison: collection.GreaterThan, Target: "0"},
+		{Source: collection.SourceBody, Property: "articles.0.slug", Comparison: collection.Exists},
+	} {
+		if !slices.Contains(all.Assertions, want) {
+			t.Errorf("all_articles lacks %+v: %+v", want, all.Assertions)
+		}
+	}
+	if !hasWarning(warnings, "\"Auth / Register\": test script: the guard `if (!(environment.isIntegrationTest))` could not be converted") ||
+		!hasWarning(warnings, "\"Articles / All Articles\": test script: the else branch of `if (responseJSON.articles.length)` is not converted") {
+		t.Errorf("an unconvertible guard and an else branch must be flagged:\n%s", strings.Join(warnings, "\n"))
 	}
 	if _, ok := c.Variables["token"]; ok {
 		t.Errorf("a variable produced by a script should not be added as an empty variable")
@@ -118,7 +129,7 @@ func TestImportPostmanEnvironment(t *testing.T) {
 		{"key":"PASSWORD","value":"env-pass","enabled":true},
 		{"key":"signing","value":"s-1","type":"secret"},
 		{"key":"api_key","value":"k-9"}]}`)
-	c, _, err := ImportWithEnvironments(readTestdata(t, "conduit_like.postman_collection.json"), globals, env)
+	c, _, err := ImportWithEnvironments(readTestdata(t, "realworld_conduit.postman_collection.json"), globals, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +158,7 @@ func TestImportPostmanEnvironment(t *testing.T) {
 	if !strings.Contains(c.Steps[0].Body, `"password":"@<<secrets.PASSWORD>>"`) {
 		t.Errorf("a request using a secret variable should reference the secret: %s", c.Steps[0].Body)
 	}
-	if _, _, err := ImportWithEnvironments(readTestdata(t, "conduit_like.postman_collection.json"), []byte(`{"name":"x"}`)); err == nil || !strings.Contains(err.Error(), "environment file 1: not a Postman environment") {
+	if _, _, err := ImportWithEnvironments(readTestdata(t, "realworld_conduit.postman_collection.json"), []byte(`{"name":"x"}`)); err == nil || !strings.Contains(err.Error(), "environment file 1: not a Postman environment") {
 		t.Errorf("a file without values: %v", err)
 	}
 }

@@ -63,13 +63,14 @@ func ImportWithEnvironments(data []byte, envs ...[]byte) (*collection.Collection
 		return nil, nil, postmanJSONError(data, err)
 	}
 	im := &importer{
-		c:        &collection.Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
-		names:    map[string]bool{},
-		varKeys:  map[string]string{},
-		produced: map[string]string{},
-		secretOf: map[string]string{},
-		defined:  map[string]bool{},
-		labels:   map[string]string{},
+		c:          &collection.Collection{Name: strings.TrimSpace(pc.Info.Name), Description: pmText(pc.Info.Description)},
+		names:      map[string]bool{},
+		varKeys:    map[string]string{},
+		produced:   map[string]string{},
+		secretOf:   map[string]string{},
+		defined:    map[string]bool{},
+		labels:     map[string]string{},
+		tokenSteps: map[string]string{},
 	}
 	if im.c.Name == "" {
 		im.c.Name = "Imported from Postman"
@@ -347,6 +348,8 @@ type importer struct {
 	used     []string          // Postman variable names used, in order of first use
 	labels   map[string]string // step name → request path (folder / request)
 	overflow []string          // requests past collection.MaxSteps, left out
+	// tokenSteps maps an oauth2 client-credentials grant to the step that fetches its token.
+	tokenSteps map[string]string
 }
 
 func (im *importer) warn(format string, args ...any) {
@@ -583,7 +586,7 @@ func (im *importer) request(it pmItem, label string, auth *pmAuth, scripts map[s
 	}
 	s := collection.Step{Name: im.stepName(it.Name), Method: method, Headers: map[string]string{}}
 	im.labels[s.Name] = label
-	s.URL = im.url(req.URL, label)
+	s.URL = im.url(&s, req.URL, label)
 	im.headers(&s, req.Header, label)
 	im.body(&s, req.Body, label)
 	if req.Auth != nil && req.Auth.Type != "inherit" {
@@ -620,7 +623,7 @@ func countCode(lines []string) int {
 	return n
 }
 
-func (im *importer) url(raw json.RawMessage, label string) string {
+func (im *importer) url(st *collection.Step, raw json.RawMessage, label string) string {
 	var u pmURL
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
@@ -629,11 +632,12 @@ func (im *importer) url(raw json.RawMessage, label string) string {
 			return ""
 		}
 		s = u.Raw
-		if s == "" {
+		if strings.TrimSpace(s) == "" {
 			s = buildURL(u)
 		}
 	}
 	s = strings.TrimSpace(s)
+	s = im.userinfo(st, s, label)
 	// Path variables (/users/:id) take their values from url.variable.
 	for _, v := range u.Variable {
 		if v.Key == "" {
@@ -665,7 +669,73 @@ func (im *importer) url(raw json.RawMessage, label string) string {
 		im.warn("%q: the URL %q has no scheme; http:// was added, as Postman does", label, s)
 		s = "http://" + s
 	}
-	return strings.ReplaceAll(s, " ", "%20")
+	return encodeUnsafe(s)
+}
+
+// userinfo moves credentials written in the URL (https://user:pass@host/) to
+// an Authorization header, as Postman sends them; the header value is a secret.
+func (im *importer) userinfo(st *collection.Step, s, label string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return s
+	}
+	info := rest[:at]
+	s = scheme + "://" + rest[at+1:]
+	if pmVarRE.MatchString(info) {
+		resolved, ok := im.resolveLiteral(info)
+		if !ok {
+			im.warn("%q: the credentials in the URL use variables without a value in the collection; they were left out: set the Authorization header (Basic base64(user:password)) yourself", label)
+			return s
+		}
+		info = resolved
+	}
+	user, pass, _ := strings.Cut(info, ":")
+	if u, err := url.PathUnescape(user); err == nil {
+		user = u
+	}
+	if p, err := url.PathUnescape(pass); err == nil {
+		pass = p
+	}
+	im.warn("%q: the credentials in the URL were moved to a basic Authorization header (a secret)", label)
+	im.setHeader(st, "Authorization", im.credential("Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)), "basic_auth", label), label)
+	return s
+}
+
+// encodeUnsafe percent-encodes what Postman encodes before sending and a URL
+// may not hold as written (spaces, control characters, quotes, <>\^`{|}, and
+// a % that starts no escape), leaving Catena references untouched.
+func encodeUnsafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if strings.HasPrefix(s[i:], collection.RefOpen) {
+			if j := strings.Index(s[i:], collection.RefClose); j > 0 {
+				b.WriteString(s[i : i+j+len(collection.RefClose)])
+				i += j + len(collection.RefClose) - 1
+				continue
+			}
+		}
+		c := s[i]
+		switch {
+		case c <= ' ' || c == 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0,
+			c == '%' && (i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2])):
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 func afterHost(s string) string {
@@ -911,9 +981,67 @@ func (im *importer) auth(s *collection.Step, a *pmAuth, label string) {
 			return
 		}
 		im.setHeader(s, key, value, label)
+	case "oauth2":
+		im.oauth2(s, a, label)
+	case "digest":
+		im.warn("%q: digest auth is not imported: Catena's runner does not answer a digest challenge; set the Authorization header yourself or use basic auth if the server accepts it", label)
 	default:
 		im.warn("%q: %s auth is not supported by Catena; add the header it needs yourself", label, a.Type)
 	}
+}
+
+// oauth2 converts Postman's OAuth 2.0 auth. A client-credentials grant becomes
+// a token step placed before the first request that uses it (one per token URL,
+// client and scope), and the request sends the token it fetched; other grants
+// keep the access token Postman stored, as a secret, when there is one.
+func (im *importer) oauth2(s *collection.Step, a *pmAuth, label string) {
+	p := a.Params
+	if add := p["addTokenTo"]; add != "" && add != "header" {
+		im.warn("%q: oauth2 adds the token to the %s; only the header form is converted", label, add)
+		return
+	}
+	prefix := cmp.Or(p["headerPrefix"], "Bearer")
+	grant := cmp.Or(p["grant_type"], "authorization_code")
+	if grant != "client_credentials" {
+		if p["accessToken"] == "" {
+			im.warn("%q: oauth2 grant %s needs a person in a browser, which a monitor cannot be; fetch a token yourself and set the Authorization header", label, grant)
+			return
+		}
+		im.warn("%q: oauth2 grant %s is not run by Catena; the access token Postman stored was kept as a secret and will expire", label, grant)
+		im.setHeader(s, "Authorization", prefix+" "+im.credential(p["accessToken"], "oauth2_access_token", label), label)
+		return
+	}
+	if p["accessTokenUrl"] == "" {
+		im.warn("%q: oauth2 client credentials without an access token URL; not converted", label)
+		return
+	}
+	cc := collection.ClientCredentials{
+		TokenURL: im.convert(p["accessTokenUrl"], label),
+		Scope:    p["scope"],
+	}
+	if p["client_authentication"] == "header" {
+		id, secret := p["clientId"], p["clientSecret"]
+		if resolved, ok := im.resolveLiteral(id + ":" + secret); ok {
+			cc.BasicAuth = im.credential("Basic "+base64.StdEncoding.EncodeToString([]byte(resolved)), "oauth2_client_basic", label)
+		} else {
+			im.warn("%q: oauth2 client credentials go in the request body instead of a basic header: the client id or secret is a variable without a value in the collection", label)
+		}
+	}
+	if cc.BasicAuth == "" {
+		cc.ClientID = im.credential(p["clientId"], "oauth2_client_id", label)
+		cc.ClientSecret = im.credential(p["clientSecret"], "oauth2_client_secret", label)
+	}
+	key := strings.Join([]string{cc.TokenURL, cc.ClientID, cc.ClientSecret, cc.BasicAuth, cc.Scope}, "\x00")
+	name, ok := im.tokenSteps[key]
+	if !ok {
+		name = im.stepName("oauth2 token")
+		im.tokenSteps[key] = name
+		im.labels[name] = label + " (oauth2 token)"
+		if len(im.c.Steps) < collection.MaxSteps-1 {
+			im.c.Steps = append(im.c.Steps, cc.TokenStep(name))
+		}
+	}
+	im.setHeader(s, "Authorization", strings.Replace(collection.TokenHeader(name), "Bearer", prefix, 1), label)
 }
 
 // resolveLiteral replaces {{var}} with collection variable values; ok is false
@@ -938,9 +1066,11 @@ func (im *importer) resolveLiteral(s string) (string, bool) {
 // are peeled off.
 var (
 	aliasRE      = regexp.MustCompile(`^(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(pm\.response\.json\(\)|JSON\.parse\(\s*(?:responseBody|pm\.response\.text\(\))\s*\))$`)
-	statusRE     = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?status(?:Code)?\(\s*(\d{3})\s*\)$`)
+	statusRE     = regexp.MustCompile(`^pm\.response\.to\.(not\.)?(?:have\.|be\.)?status(?:Code)?\(\s*(\d{3})\s*\)$`)
 	jsonBodyRE   = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?jsonBody\(\s*(["'])([^"']*)["']\s*(?:,\s*(.+))?\)$`)
-	classRE      = regexp.MustCompile(`^pm\.response\.to\.(?:be\.)?(success|clientError|serverError|redirection|info)$`)
+	classRE      = regexp.MustCompile(`^pm\.response\.to\.(not\.)?(?:be\.)?(success|clientError|serverError|redirection|info)$`)
+	propertyRE   = regexp.MustCompile(`^(["'])([^"']+)["']\s*(?:,\s*(.+))?$`)
+	hasCallRE    = regexp.MustCompile(`^pm\.response\.headers\.has\(\s*(["'])([^"']+)["']\s*\)$`)
 	okRE         = regexp.MustCompile(`^pm\.response\.to\.(?:be\.)?ok$`)
 	hasHeaderRE  = regexp.MustCompile(`^pm\.response\.to\.(?:have\.|be\.)?header\(\s*(["'])([^"']+)["']\s*\)$`)
 	expectRE     = regexp.MustCompile(`^pm\.expect\((.+?)\)\.to\.((?:(?:not|be|have|been|an?|at|deep)\.)*)(\w+)(?:\((.*)\))?$`)
@@ -1018,13 +1148,26 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 		return true
 	}
 	if m := statusRE.FindStringSubmatch(st); m != nil {
-		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: m[1]})
+		if m[1] != "" {
+			return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.NotEquals, Target: m[2]})
+		}
+		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: m[2]})
 	}
 	if okRE.MatchString(st) {
 		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"})
 	}
 	if m := classRE.FindStringSubmatch(st); m != nil {
-		lo := map[string]string{"info": "100", "success": "200", "redirection": "300", "clientError": "400", "serverError": "500"}[m[1]]
+		if m[1] != "" {
+			// Only the classes at either end have a negation Catena can say in one assertion.
+			switch m[2] {
+			case "serverError":
+				return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.LessThan, Target: "500"})
+			case "info":
+				return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.GreaterOrEqual, Target: "200"})
+			}
+			return false
+		}
+		lo := map[string]string{"info": "100", "success": "200", "redirection": "300", "clientError": "400", "serverError": "500"}[m[2]]
 		n, _ := strconv.Atoi(lo)
 		add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.GreaterOrEqual, Target: lo})
 		return add(collection.Assertion{Source: collection.SourceStatus, Comparison: collection.LessThan, Target: strconv.Itoa(n + 100)})
@@ -1070,11 +1213,26 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 	if m == nil {
 		return false
 	}
+	negated := strings.Contains("."+m[2], ".not.")
+	// pm.expect(pm.response.headers.has('X')).to.be.true / .to.equal(false)
+	if hm := hasCallRE.FindStringSubmatch(strings.TrimSpace(m[1])); hm != nil {
+		want, known := map[string]bool{"true": true, "false": false}[m[3]]
+		if !known && (m[3] == "equal" || m[3] == "eql") {
+			want, known = map[string]bool{"true": true, "false": false}[strings.TrimSpace(m[4])]
+		}
+		if !known || (m[3] == "true" || m[3] == "false") && m[4] != "" {
+			return false
+		}
+		c := collection.Exists
+		if want == negated {
+			c = collection.NotExists
+		}
+		return add(collection.Assertion{Source: collection.SourceHeader, Property: hm[2], Comparison: c})
+	}
 	src, prop, ok := operand(strings.TrimSpace(m[1]), aliases)
 	if !ok {
 		return false
 	}
-	negated := strings.Contains("."+m[2], ".not.")
 	a := collection.Assertion{Source: src, Property: prop}
 	arg := strings.TrimSpace(m[4])
 	lit, kind, litOK := literal(arg)
@@ -1142,6 +1300,28 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 		if strings.Contains(rm[2], "i") {
 			a.Target = "(?i)" + a.Target
 		}
+	case "property":
+		// to.have.property('key') and to.have.property('key', value).
+		pm := propertyRE.FindStringSubmatch(arg)
+		if pm == nil || src != collection.SourceBody || negated && pm[3] != "" {
+			return false
+		}
+		a.Property = joinPath(prop, escapeKey(pm[2]))
+		if pm[3] == "" {
+			a.Comparison = collection.Exists
+			if negated {
+				a.Comparison = collection.NotExists
+			}
+			break
+		}
+		lit, kind, ok := literal(strings.TrimSpace(pm[3]))
+		if !ok {
+			return false
+		}
+		a.Comparison, a.Target = collection.Equals, lit
+		if kind == "null" {
+			a.Comparison, a.Target = collection.TypeIs, "null"
+		}
 	case "true", "false":
 		if arg != "" || src != collection.SourceBody {
 			return false
@@ -1158,6 +1338,9 @@ func (im *importer) testStatement(s *collection.Step, st string, aliases map[str
 	}
 	return add(a)
 }
+
+// textAlias marks a script variable holding the raw body (pm.response.text()).
+const textAlias = "\x00text"
 
 // operand recognises what a script expression reads from the response.
 func operand(expr string, aliases map[string]string) (collection.Source, string, bool) {
@@ -1185,6 +1368,12 @@ func operand(expr string, aliases map[string]string) (collection.Source, string,
 		prefix, isAlias := aliases[expr[:i]]
 		if !isAlias {
 			return "", "", false
+		}
+		if prefix == textAlias {
+			if i != len(expr) {
+				return "", "", false
+			}
+			return collection.SourceText, "", true
 		}
 		rest = expr[i:]
 		if prefix != "" {
@@ -1238,5 +1427,5 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"maps"
 	"mime"
 	"mime/multipart"
 	"os"
@@ -15,33 +14,10 @@ import (
 	"testing"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/importtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// goldenImport renders what a user gets from an import: the warnings and the
-// names of the secrets (never their values) as comments, then the Catena file.
-func goldenImport(t *testing.T, src string, c *collection.Collection, warnings []string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("# Catena collection imported from " + src + " by postman.Import.\n")
-	b.WriteString("# Regenerate: go test ./internal/collection/postman -run TestImportPostmanGolden -update\n")
-	if len(warnings) > 0 {
-		b.WriteString("#\n# warnings:\n")
-		for _, w := range warnings {
-			b.WriteString("#   - " + w + "\n")
-		}
-	}
-	if len(c.Secrets) > 0 {
-		b.WriteString("#\n# secrets (values not shown): " + strings.Join(slices.Sorted(maps.Keys(c.Secrets)), ", ") + "\n")
-	}
-	out, err := collection.Marshal(c, collection.FormatYAML)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Write(out)
-	return b.Bytes()
-}
 
 // fixBoundaries replaces the random multipart boundaries with a fixed text so
 // that golden files compare.
@@ -73,19 +49,12 @@ func TestImportPostmanGolden(t *testing.T) {
 				t.Fatalf("Import: %v", err)
 			}
 			fixBoundaries(c)
-			got := goldenImport(t, filepath.Base(file), c, warnings)
+			got := importtest.Render(t, filepath.Base(file)+" by postman.Import", "go test ./internal/collection/postman -run TestImportPostmanGolden -update", c, warnings)
 			golden := strings.TrimSuffix(file, ".postman_collection.json") + ".catena.yaml"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			importtest.Compare(t, golden, got, *update)
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("import of %s differs from %s (run with -update if the change is intended)\n--- got\n%s", file, golden, got)
+				t.Fatal(err)
 			}
 			// The golden file is itself a valid Catena file holding the same collection.
 			parsed, err := collection.Parse(want, golden)
@@ -239,7 +208,7 @@ func TestImportPostmanLegacyCRM(t *testing.T) {
 	for _, want := range []string{
 		`"Contacts / Upload avatar": form field "file" is a file upload`,
 		`"Contacts / Import CSV": the body is a file`,
-		`"2FA check / partner": oauth2 auth is not supported`,
+		`"2FA check / partner": oauth2 grant authorization_code needs a person in a browser`,
 		`"Link contacts": method LINK is not supported`,
 		`"Ping": the URL "@<<vars.host>>/ping" has no scheme`,
 		`"Contacts / Create contact (form)": Postman dynamic variable {{$randomEmail}}`,

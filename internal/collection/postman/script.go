@@ -1,7 +1,9 @@
 package postman
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/dop251/goja/ast"
@@ -20,10 +22,16 @@ type scriptWalk struct {
 	im      *importer
 	s       *collection.Step
 	label   string
+	owner   string // the request, folder or collection the script belongs to
 	where   string
 	src     string
 	aliases map[string]string // JS variable → body path it holds ("" for the whole body)
 	tests   map[string]bool   // legacy tests["name"] keys that became assertions
+	// conds holds `var ok = responseCode.code === 200`: a JS variable bound to
+	// a condition, converted once and asserted wherever it is tested.
+	conds map[string][]collection.Assertion
+	// consts holds JS variables bound to a literal value (a JSON schema object).
+	consts map[string]any
 }
 
 // maxScriptBytes bounds one script handed to the parser.
@@ -45,7 +53,8 @@ func (im *importer) tests(s *collection.Step, sc script, label string) {
 		im.testsByLine(s, sc, label, where)
 		return
 	}
-	w := &scriptWalk{im: im, s: s, label: label, where: where, src: src, aliases: map[string]string{}, tests: map[string]bool{}}
+	w := &scriptWalk{im: im, s: s, label: label, owner: sc.owner, where: where, src: src, aliases: map[string]string{}, tests: map[string]bool{},
+		conds: map[string][]collection.Assertion{}, consts: map[string]any{}}
 	w.statements(prog.Body)
 }
 
@@ -87,34 +96,162 @@ func (w *scriptWalk) statement(st ast.Statement) {
 }
 
 // bindings records `var data = pm.response.json()` and `var user = data.user || {}`
-// as aliases of the body; other declarations are not converted.
+// as aliases of the body, `const {url} = pm.response.json()` as one alias per
+// key, `var ok = <condition>` as a named condition and `var schema = {…}` as a
+// literal; other declarations are not converted.
 func (w *scriptWalk) bindings(st ast.Node, list []*ast.Binding) {
 	for _, b := range list {
-		id, ok := b.Target.(*ast.Identifier)
-		if !ok || b.Initializer == nil {
+		if b.Initializer == nil {
 			w.notConverted(st)
 			continue
 		}
-		init := b.Initializer
-		// `x || {}` and `x || []` default an absent value; the path is x's.
-		if bin, ok := init.(*ast.BinaryExpression); ok && bin.Operator == token.LOGICAL_OR {
-			switch bin.Right.(type) {
-			case *ast.ObjectLiteral, *ast.ArrayLiteral:
-				init = bin.Left
+		switch t := b.Target.(type) {
+		case *ast.Identifier:
+			if !w.bind(t.Name.String(), b.Initializer) {
+				w.notConverted(st)
+			}
+		case *ast.ObjectPattern:
+			if !w.destructure(t, b.Initializer) {
+				w.notConverted(st)
+			}
+		default:
+			w.notConverted(st)
+		}
+	}
+}
+
+// bind records what the JS variable name holds after `name = init`, reporting
+// false when it is nothing Catena can read.
+func (w *scriptWalk) bind(name string, init ast.Expression) bool {
+	delete(w.aliases, name)
+	delete(w.conds, name)
+	delete(w.consts, name)
+	// `x || {}` and `x || []` default an absent value; the path is x's.
+	if bin, ok := init.(*ast.BinaryExpression); ok && bin.Operator == token.LOGICAL_OR {
+		switch bin.Right.(type) {
+		case *ast.ObjectLiteral, *ast.ArrayLiteral:
+			init = bin.Left
+		}
+	}
+	expr := w.text(init)
+	if aliasRE.MatchString("var x = " + expr) {
+		w.aliases[name] = ""
+		return true
+	}
+	if src, prop, ok := operand(expr, w.aliases); ok && (src == collection.SourceBody || src == collection.SourceText) {
+		w.aliases[name] = prop
+		if src == collection.SourceText {
+			w.aliases[name] = textAlias
+		}
+		return true
+	}
+	switch init.(type) {
+	case *ast.ObjectLiteral, *ast.ArrayLiteral:
+		if v, ok := jsValue(init); ok {
+			w.consts[name] = v
+			return true
+		}
+		return false
+	}
+	if as, ok := w.condition(init); ok && len(as) > 0 {
+		w.conds[name] = as
+		return true
+	}
+	return false
+}
+
+// destructure handles `const {url, args: {a}} = pm.response.json()`: each key
+// becomes an alias of its path in the body.
+func (w *scriptWalk) destructure(p *ast.ObjectPattern, init ast.Expression) bool {
+	base := ""
+	expr := w.text(init)
+	if aliasRE.MatchString("var x = " + expr) {
+		base = ""
+	} else if src, prop, ok := operand(expr, w.aliases); ok && src == collection.SourceBody {
+		base = prop
+	} else {
+		return false
+	}
+	if p.Rest != nil {
+		return false
+	}
+	for _, pr := range p.Properties {
+		switch pr := pr.(type) {
+		case *ast.PropertyShort:
+			if pr.Initializer != nil {
+				return false
+			}
+			w.aliases[pr.Name.Name.String()] = joinPath(base, escapeKey(pr.Name.Name.String()))
+		case *ast.PropertyKeyed:
+			key, ok := pr.Key.(*ast.StringLiteral)
+			id, isID := pr.Value.(*ast.Identifier)
+			if !ok || !isID || pr.Computed {
+				return false
+			}
+			w.aliases[id.Name.String()] = joinPath(base, escapeKey(key.Value.String()))
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// jsValue reads a JavaScript literal (objects, arrays, strings, numbers,
+// booleans, null) as a Go value that marshals to the same JSON.
+func jsValue(e ast.Expression) (any, bool) {
+	switch e := e.(type) {
+	case *ast.StringLiteral:
+		return e.Value.String(), true
+	case *ast.NumberLiteral:
+		return e.Value, true
+	case *ast.BooleanLiteral:
+		return e.Value, true
+	case *ast.NullLiteral:
+		return nil, true
+	case *ast.UnaryExpression:
+		if n, ok := e.Operand.(*ast.NumberLiteral); ok && e.Operator == token.MINUS {
+			switch v := n.Value.(type) {
+			case int64:
+				return -v, true
+			case float64:
+				return -v, true
 			}
 		}
-		expr := w.text(init)
-		if aliasRE.MatchString("var x = " + expr) {
-			w.aliases[id.Name.String()] = ""
-			continue
+	case *ast.ArrayLiteral:
+		out := make([]any, 0, len(e.Value))
+		for _, x := range e.Value {
+			v, ok := jsValue(x)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, v)
 		}
-		src, prop, ok := operand(expr, w.aliases)
-		if ok && src == collection.SourceBody {
-			w.aliases[id.Name.String()] = prop
-			continue
+		return out, true
+	case *ast.ObjectLiteral:
+		out := make(map[string]any, len(e.Value))
+		for _, pr := range e.Value {
+			kp, ok := pr.(*ast.PropertyKeyed)
+			if !ok || kp.Computed || kp.Kind != ast.PropertyKindValue {
+				return nil, false
+			}
+			var key string
+			switch k := kp.Key.(type) {
+			case *ast.StringLiteral:
+				key = k.Value.String()
+			case *ast.NumberLiteral:
+				key = k.Literal
+			default:
+				return nil, false
+			}
+			v, ok := jsValue(kp.Value)
+			if !ok {
+				return nil, false
+			}
+			out[key] = v
 		}
-		w.notConverted(st)
+		return out, true
 	}
+	return nil, false
 }
 
 func (w *scriptWalk) ifStatement(st *ast.IfStatement) {
@@ -150,7 +287,24 @@ func (w *scriptWalk) add(a collection.Assertion) {
 func (w *scriptWalk) expression(st ast.Node, e ast.Expression) {
 	switch e := e.(type) {
 	case *ast.CallExpression:
-		if w.text(e.Callee) == "pm.test" && len(e.ArgumentList) == 2 {
+		callee := w.text(e.Callee)
+		if callee == "pm.test.skip" {
+			if w.owner != w.label {
+				// One warning for the folder's or collection's script, not one per request.
+				w.im.warn("the test script of %q: a test skipped with pm.test.skip is left out (Postman does not run it either): %s", w.owner, truncate(w.text(e), 80))
+				return
+			}
+			w.im.warn("%q: test script: a test skipped with pm.test.skip is left out (Postman does not run it either): %s", w.label, truncate(w.text(e), 80))
+			return
+		}
+		if schemaCallRE.MatchString(callee) && len(e.ArgumentList) == 1 {
+			if w.jsonSchema(e.ArgumentList[0]) {
+				return
+			}
+			w.notConverted(st)
+			return
+		}
+		if callee == "pm.test" && len(e.ArgumentList) == 2 {
 			switch fn := e.ArgumentList[1].(type) {
 			case *ast.FunctionLiteral:
 				w.statements(fn.Body.List)
@@ -166,6 +320,13 @@ func (w *scriptWalk) expression(st ast.Node, e ast.Expression) {
 			}
 		}
 	case *ast.AssignExpression:
+		// article = responseJSON.articles[0]: a plain assignment rebinds an alias.
+		if id, ok := e.Left.(*ast.Identifier); ok && e.Operator == token.ASSIGN {
+			if !w.bind(id.Name.String(), e.Right) {
+				w.notConverted(st)
+			}
+			return
+		}
 		// Legacy sandbox: tests["name"] = <condition>.
 		if br, ok := e.Left.(*ast.BracketExpression); ok && e.Operator == token.ASSIGN && w.text(br.Left) == "tests" {
 			as, ok := w.condition(e.Right)
@@ -188,6 +349,31 @@ func (w *scriptWalk) expression(st ast.Node, e ast.Expression) {
 	if !w.im.testStatement(w.s, w.text(e), w.aliases) {
 		w.notConverted(st)
 	}
+}
+
+// schemaCallRE is pm.response.to.have.jsonSchema(…); the negated form has no
+// Catena counterpart.
+var schemaCallRE = regexp.MustCompile(`^pm\.response\.to\.(?:have|be)\.jsonSchema$`)
+
+// jsonSchema turns the schema given to pm.response.to.have.jsonSchema (a
+// literal, or a variable bound to one) into a json_schema assertion.
+func (w *scriptWalk) jsonSchema(arg ast.Expression) bool {
+	v, ok := jsValue(arg)
+	if id, isID := arg.(*ast.Identifier); isID {
+		v, ok = w.consts[id.Name.String()]
+	}
+	if !ok {
+		return false
+	}
+	if _, isObject := v.(map[string]any); !isObject {
+		return false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	w.add(collection.Assertion{Source: collection.SourceBody, Comparison: collection.JSONSchema, Target: string(b)})
+	return true
 }
 
 var flipped = map[token.Token]token.Token{
@@ -234,9 +420,21 @@ func (w *scriptWalk) condition(e ast.Expression) ([]collection.Assertion, bool) 
 			return nil, false
 		}
 		left, right, op := e.Left, e.Right, e.Operator
-		if _, _, isLit := literal(w.text(left)); isLit {
+		if _, _, isLit := literal(w.text(left)); isLit || w.text(left) == "undefined" {
 			left, right, op = right, left, flipped[op]
 			cmp = comparisonOf[op]
+		}
+		if w.text(right) == "undefined" && (cmp == collection.Equals || cmp == collection.NotEquals) {
+			// x !== undefined: the value is there.
+			src, prop, ok := operand(w.text(left), w.aliases)
+			if !ok || src != collection.SourceBody {
+				return nil, false
+			}
+			c := collection.Exists
+			if cmp == collection.Equals {
+				c = collection.NotExists
+			}
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: c})
 		}
 		src, prop, ok := operand(w.text(left), w.aliases)
 		if !ok {
@@ -283,6 +481,25 @@ func (w *scriptWalk) condition(e ast.Expression) ([]collection.Assertion, bool) 
 		if !ok || len(e.ArgumentList) != 1 {
 			return nil, false
 		}
+		// /^\d{4}-/.test(article.createdAt)
+		if re, isRE := dot.Left.(*ast.RegExpLiteral); isRE && dot.Identifier.Name.String() == "test" {
+			src, prop, ok := operand(w.text(e.ArgumentList[0]), w.aliases)
+			pattern, pok := goPattern(re.Pattern, re.Flags)
+			if !ok || !pok {
+				return nil, false
+			}
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.Matches, Target: pattern})
+		}
+		if w.text(dot) == "Number.isInteger" {
+			src, prop, ok := operand(w.text(e.ArgumentList[0]), w.aliases)
+			if !ok || src != collection.SourceBody {
+				return nil, false
+			}
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.JSONSchema, Target: `{"type":"integer"}`})
+		}
+		if m := headersHasRE.FindStringSubmatch(w.text(e)); m != nil {
+			return valid(collection.Assertion{Source: collection.SourceHeader, Property: m[2], Comparison: collection.Exists})
+		}
 		if w.text(dot) == "Array.isArray" {
 			src, prop, ok := operand(w.text(e.ArgumentList[0]), w.aliases)
 			if !ok || src != collection.SourceBody {
@@ -317,9 +534,20 @@ func (w *scriptWalk) condition(e ast.Expression) ([]collection.Assertion, bool) 
 		if ok && src == collection.SourceBody && prop != "" {
 			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.Exists})
 		}
-	case *ast.DotExpression, *ast.Identifier:
-		// A truthy read of the body, e.g. if (data.user).
+	case *ast.Identifier:
+		if as, ok := w.conds[e.Name.String()]; ok {
+			return append([]collection.Assertion(nil), as...), true
+		}
 		src, prop, ok := operand(w.text(e), w.aliases)
+		if ok && src == collection.SourceBody && prop != "" {
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.Exists})
+		}
+	case *ast.DotExpression:
+		// A truthy read of the body, e.g. if (data.user); a length is truthy when above 0.
+		src, prop, ok := operand(w.text(e), w.aliases)
+		if ok && src == collection.SourceBody && strings.HasSuffix(prop, "#") {
+			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.GreaterThan, Target: "0"})
+		}
 		if ok && src == collection.SourceBody && prop != "" {
 			return valid(collection.Assertion{Source: src, Property: prop, Comparison: collection.Exists})
 		}
@@ -355,4 +583,38 @@ func (im *importer) testsByLine(s *collection.Step, sc script, label, where stri
 			im.warn("%q: test script statement not converted%s: %s", label, where, truncate(st, 100))
 		}
 	}
+}
+
+// headersHasRE is pm.response.headers.has('Name').
+var headersHasRE = regexp.MustCompile(`^pm\.response\.headers\.has\(\s*(["'])([^"']+)["']\s*\)$`)
+
+// goPattern translates a JavaScript regular expression literal into RE2
+// syntax; ok is false for flags or constructs RE2 does not share.
+func goPattern(pattern, flags string) (string, bool) {
+	prefix := ""
+	for _, f := range flags {
+		switch f {
+		case 'i':
+			prefix += "i"
+		case 'm':
+			prefix += "m"
+		case 's':
+			prefix += "s"
+		case 'u':
+		default: // g and y change nothing for a single test; others are unknown.
+			if f != 'g' && f != 'y' {
+				return "", false
+			}
+		}
+	}
+	if prefix != "" {
+		pattern = "(?" + prefix + ")" + pattern
+	}
+	if len(pattern) > collection.MaxPatternLen {
+		return "", false
+	}
+	if _, err := regexp.Compile(pattern); err != nil {
+		return "", false
+	}
+	return pattern, true
 }
