@@ -148,7 +148,7 @@ func newGateway(ctx context.Context, d *deps, stdout io.Writer) (*gateway, error
 		mux.Handle(pagerduty.WebhookPath, pd)
 	}
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	statuspage.New(statuspage.Config{Store: d.store, Log: d.log.With("component", "statuspage")}).Mount(mux)
+	statuspage.New(statuspage.Config{Store: d.store, Maintenance: d.store, Log: d.log.With("component", "statuspage")}).Mount(mux)
 	mux.Handle("/", frontend.Handler())
 	return &gateway{d: d, queue: q, mux: mux, progress: progress, alerts: alerts, schedulerLoop: loop}, nil
 }

@@ -473,3 +473,34 @@ func TestPercentNeverRoundsUpToWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestPageShowsAnOpenWindow uses the store's own InMaintenance, as serve wires
+// it: a monitor reads "Maintenance" only while a window covering it is open.
+func TestPageShowsAnOpenWindow(t *testing.T) {
+	t.Parallel()
+	var f *fixture
+	f = newFixture(t, maintenanceFunc(func(ids []collection.MonitorID) map[collection.MonitorID]bool {
+		in, err := f.store.InMaintenance(context.Background(), ids, f.clock.now())
+		if err != nil {
+			t.Error(err)
+		}
+		return in
+	}))
+	covered, _ := f.monitor("checkout")
+	other, _ := f.monitor("search")
+	f.page(&collection.StatusPage{Slug: "windows", Title: "W", Groups: []collection.StatusGroup{{Name: "g",
+		Monitors: []collection.StatusMonitor{{MonitorID: covered}, {MonitorID: other}}}}})
+	start, end := f.clock.now().Add(-10*time.Minute), f.clock.now().Add(50*time.Minute)
+	if _, err := f.store.CreateWindow(context.Background(), &collection.MaintenanceWindow{Name: "db upgrade",
+		Mode: collection.WindowQuiet, StartsAt: &start, EndsAt: &end, TimeZone: "UTC", MonitorIDs: []collection.MonitorID{covered}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := f.get("/status/windows")
+	if strings.Count(body, ">Maintenance<") != 1 || !strings.Contains(body, "Maintenance in progress") {
+		t.Errorf("one of two monitors in an open window should read Maintenance once:\n%s", body)
+	}
+	f.clock.add(2 * time.Hour)
+	if _, body := f.get("/status/windows"); strings.Contains(body, ">Maintenance<") {
+		t.Errorf("the window closed an hour ago, the page still shows maintenance:\n%s", body)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/collection/schedulespec"
 )
 
 // Maintenance windows, mutes, tags, and what alerting holds back meanwhile
@@ -211,6 +212,26 @@ func (s *Store) HoldsOfMonitors(ctx context.Context, ids []collection.MonitorID,
 	out := make(map[collection.MonitorID]MonitorHolds, len(ids))
 	for _, id := range ids {
 		out[id] = MonitorHolds{Windows: ws[id], Mutes: ms[id]}
+	}
+	return out, nil
+}
+
+// InMaintenance says which of the monitors a maintenance window covers at
+// at (mutes are not maintenance: they only silence alerts). Status pages
+// show these monitors as in maintenance.
+func (s *Store) InMaintenance(ctx context.Context, ids []collection.MonitorID, at time.Time) (map[collection.MonitorID]bool, error) {
+	ws, err := s.WindowsForMonitors(ctx, s.pool, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[collection.MonitorID]bool, len(ws))
+	for id, list := range ws {
+		for i := range list {
+			if _, open := schedulespec.WindowSpanAt(&list[i], at); open {
+				out[id] = true
+				break
+			}
+		}
 	}
 	return out, nil
 }
