@@ -14,7 +14,7 @@ func TestImportPostmanEnvironmentsBecomeNamedEnvironments(t *testing.T) {
 		{"key":"APIURL","value":"http://127.0.0.1:3001/api"},{"key":"token","value":"st-1"},{"key":"extra","value":"only-here"}]}`)
 	prod := []byte(`{"name":"prod","_postman_variable_scope":"environment","values":[
 		{"key":"APIURL","value":"http://127.0.0.1:3002/api"},{"key":"token","value":"pr-1"}]}`)
-	c, warnings, err := ImportWithEnvironments(readTestdata(t, "conduit_like.postman_collection.json"), staging, prod)
+	c, warnings, err := ImportWithEnvironments(readTestdata(t, "conduit_like_env.json"), staging, prod)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestImportPostmanEnvironmentsBecomeNamedEnvironments(t *testing.T) {
 		t.Errorf("the imported collection is invalid: %v", err)
 	}
 	globals := []byte(`{"name":"g","_postman_variable_scope":"globals","values":[{"key":"APIURL","value":"http://127.0.0.1:3009/api"}]}`)
-	c, _, err = ImportWithEnvironments(readTestdata(t, "conduit_like.postman_collection.json"), globals)
+	c, _, err = ImportWithEnvironments(readTestdata(t, "conduit_like_env.json"), globals)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func TestImportPostmanEnvironment(t *testing.T) {
 		{"key":"PASSWORD","value":"env-pass","enabled":true},
 		{"key":"signing","value":"s-1","type":"secret"},
 		{"key":"api_key","value":"k-9"}]}`)
-	c, _, err := ImportWithEnvironments(readTestdata(t, "realworld_conduit.postman_collection.json"), globals, env)
+	c, _, err := ImportWithEnvironments(readTestdata(t, "conduit_like_env.json"), globals, env)
 	if err != nil {
 		t.Fatal(err)
 	}
