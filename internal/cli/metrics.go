@@ -227,7 +227,8 @@ func countEnded(ctx context.Context, st *store.Store, m *metrics.Metrics, log *s
 }
 
 // observedEnqueuer reports the runs each scheduler batch created and the lag
-// of every slot it enqueued.
+// of every slot it enqueued, from the slot's jittered due time: the jitter is
+// chosen, not late.
 type observedEnqueuer struct {
 	schedule.Enqueuer
 	metrics *metrics.Metrics
@@ -238,7 +239,11 @@ func (e observedEnqueuer) EnqueueScheduled(ctx context.Context, tx pgx.Tx, runs 
 	if err == nil && n > 0 {
 		lags := make([]time.Duration, len(runs))
 		for i, r := range runs {
-			lags[i] = time.Since(r.Slot)
+			due := r.Slot
+			if !r.Due.IsZero() {
+				due = r.Due
+			}
+			lags[i] = time.Since(due)
 		}
 		e.metrics.SlotsEnqueued(n, lags)
 	}

@@ -119,7 +119,7 @@ type SchedulerConfig struct {
 	Mode string // CATENA_SCHEDULER: local | eventbridge | off
 	// Jitter is CATENA_SCHEDULER_JITTER: the widest start offset that spreads
 	// monitors sharing a slot (local mode; 2s, 0 for none; a monitor's offset
-	// never exceeds a tenth of its interval).
+	// never exceeds half its interval).
 	Jitter time.Duration
 	// EventBridge Scheduler settings (mode eventbridge).
 	Group      string // CATENA_EB_GROUP

@@ -278,6 +278,9 @@ type ScheduledRun struct {
 	CollectionID collection.CollectionID
 	Location     string
 	Slot         time.Time
+	// Due is when the run was due: Slot plus the monitor's jitter (zero:
+	// Slot). The scheduler's lag is measured from it.
+	Due time.Time
 	// Snapshot is the collection as it will run; runs sharing a pointer (and
 	// environment) share one encoding. Its secret values are never stored.
 	Snapshot *collection.Collection

@@ -501,6 +501,9 @@ func (l *Local) fireMonitor(ctx context.Context, tx pgx.Tx, m *collection.Monito
 		if err != nil {
 			return res, nil, err
 		}
+		for i := range fr.runs {
+			fr.runs[i].Due = latest.At.Add(j)
+		}
 		res.runs = fr.runs
 		res.missed = append(res.missed, fr.missed...)
 		res.lag = max(0, now.Sub(latest.At.Add(j)))

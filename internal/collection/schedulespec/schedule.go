@@ -583,11 +583,11 @@ func compressSet(set uint64, lo, hi int, names []string) string {
 	return strings.Join(parts, ",")
 }
 
-// Jitter is a stable delay in [0, min(10% of the interval, max)) derived from
+// Jitter is a stable delay in [0, min(half the interval, max)) derived from
 // the monitor id, so monitors sharing a slot do not all start at once and a
-// given monitor always starts at the same offset.
+// given monitor always starts at the same offset, well before its next slot.
 func Jitter(id collection.MonitorID, s Schedule, max time.Duration) time.Duration {
-	window := min(s.MinInterval()/10, max)
+	window := min(s.MinInterval()/2, max)
 	if window <= 0 {
 		return 0
 	}

@@ -240,7 +240,9 @@ func TestScheduleMinIntervalAndJitter(t *testing.T) {
 	if len(spread) != 5 {
 		t.Errorf("jitter of 200 monitors covers %d of 5 seconds", len(spread))
 	}
-	if j := Jitter(1, mustSchedule(t, "every 10s", ""), 5*time.Second); j >= time.Second {
-		t.Errorf("jitter of a 10s monitor = %s, want under 10%% of the interval", j)
+	for id := collection.MonitorID(1); id <= 200; id++ {
+		if j := Jitter(id, mustSchedule(t, "every 10s", ""), time.Minute); j >= 5*time.Second {
+			t.Fatalf("jitter of a 10s monitor = %s, want under half the interval", j)
+		}
 	}
 }
