@@ -28,6 +28,7 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if err := auth.VerifyPassword(u.PasswordHash, password, r.BcryptCost); err != nil {
 		return nil, err
 	}
+	r.Limiter.Succeeded(email, auth.ClientIP(ctx))
 	if p := auth.FromContext(ctx); p != nil && p.SessionHash != nil {
 		if err := r.Store.DeleteSession(ctx, p.SessionHash); err != nil {
 			return nil, err

@@ -120,3 +120,22 @@ func TestLoginLimiter(t *testing.T) {
 		t.Fatal("the budget did not refill")
 	}
 }
+
+// TestLoginLimiterForgivesASignIn: an account's spent attempts come back with a
+// correct password, so signing in often is never throttled; failures are.
+func TestLoginLimiterForgivesASignIn(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := auth.NewLoginLimiter(auth.LimiterConfig{AccountBurst: 2, AccountEvery: time.Hour, IPBurst: 100, IPEvery: time.Second, Now: func() time.Time { return now }})
+	for i := range 10 {
+		if !l.Allow("a@example.com", "10.0.0.1") {
+			t.Fatalf("sign-in %d refused although each before it succeeded", i)
+		}
+		l.Succeeded("A@example.com", "10.0.0.1")
+	}
+	l.Allow("a@example.com", "10.0.0.1")
+	l.Allow("a@example.com", "10.0.0.1")
+	if l.Allow("a@example.com", "10.0.0.1") {
+		t.Fatal("a third failed attempt in a row was allowed")
+	}
+}

@@ -73,6 +73,15 @@ func (l *LoginLimiter) Allow(email, ip string) bool {
 	return ipOK && accOK
 }
 
+// Succeeded gives email's attempts from ip back after a correct password:
+// the account budget is for guessing, and someone who signs in often is not
+// guessing. The per-address budget is left spent.
+func (l *LoginLimiter) Succeeded(email, ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.limiters, "acct\x00"+strings.ToLower(email)+"\x00"+ip)
+}
+
 func (l *LoginLimiter) get(key string, r rate.Limit, burst int, now time.Time) *rate.Limiter {
 	e, ok := l.limiters[key]
 	if !ok {
