@@ -623,7 +623,7 @@ func (r *soakReport) log(b *testing.B) {
 	add("")
 	add("| figure | value |")
 	add("|---|---|")
-	add("| monitors × steps, schedule | %d × %d, every 1m, jitter ≤ %s |", r.monitors, r.steps, min(r.jitter, 6*time.Second))
+	add("| monitors × steps, schedule | %d × %d, every 1m, jitter ≤ %s |", r.monitors, r.steps, min(r.jitter, 30*time.Second))
 	add("| slots measured | %d (%s to %s UTC) |", len(r.slots), r.first.UTC().Format(time.TimeOnly), r.end.UTC().Format(time.TimeOnly))
 	add("| runs completed per minute (mean over slots) | %.0f |", float64(r.runsDone)/minutes)
 	add("| steps per minute (mean over slots; fewest in one slot) | %.0f; %d |", float64(r.stepsDone)/minutes, minSteps)
