@@ -147,7 +147,9 @@ func (s *Store) InsertRun(ctx context.Context, db DB, p InsertRunParams) (collec
 		p.IdempotencyKey = "run:" + hex.EncodeToString(b)
 	}
 	snap := p.Snapshot
-	if p.Chain.Of == nil { // a retry re-runs its first run's snapshot, already in its environment
+	// SnapshotJSON is already in its environment, and a retry re-runs its
+	// first run's snapshot, already in its environment.
+	if p.SnapshotJSON == nil && p.Chain.Of == nil {
 		inEnv, err := p.Snapshot.ForEnvironment(p.Environment)
 		if err != nil {
 			return collection.Run{}, false, err
