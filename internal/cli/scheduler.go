@@ -56,10 +56,7 @@ func newScheduler(ctx context.Context, d *deps, q *queue.Client) (schedule.Sched
 		run, err := newScheduleWorker(d, o)
 		return o, run, err
 	default:
-		jitter := d.cfg.Scheduler.Jitter
-		if jitter == 0 {
-			jitter = -1 // LocalConfig: zero is the default, negative is none
-		}
+		jitter := d.cfg.Scheduler.Jitter // zero: the default window; negative: none
 		if d.cfg.Scheduler.Mode == "off" {
 			l, err := schedule.NewLocal(schedule.LocalConfig{Pool: d.pool, Store: d.store, Queue: q, Log: d.log, JitterMax: jitter})
 			return l, nil, err

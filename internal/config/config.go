@@ -117,9 +117,11 @@ type CloudWatchConfig struct {
 // SchedulerConfig chooses how monitors are triggered.
 type SchedulerConfig struct {
 	Mode string // CATENA_SCHEDULER: local | eventbridge | off
-	// Jitter is CATENA_SCHEDULER_JITTER: the widest start offset that spreads
-	// monitors sharing a slot (local mode; 2s, 0 for none; a monitor's offset
-	// never exceeds half its interval).
+	// Jitter is CATENA_SCHEDULER_JITTER: the window of the start offset that
+	// spreads monitors sharing a slot (local mode). Zero when unset: the
+	// default, a quarter of each monitor's interval and at most 30s; negative
+	// for none (CATENA_SCHEDULER_JITTER=0). A monitor's offset never exceeds
+	// half its interval.
 	Jitter time.Duration
 	// EventBridge Scheduler settings (mode eventbridge).
 	Group      string // CATENA_EB_GROUP
@@ -236,7 +238,6 @@ func Load(getenv func(string) string) (*Config, error) {
 		RetentionInterval:      durVal("CATENA_RETENTION_INTERVAL", 15*time.Minute),
 		Scheduler: SchedulerConfig{
 			Mode:       cmp.Or(get("CATENA_SCHEDULER"), "local"),
-			Jitter:     2 * time.Second,
 			Group:      cmp.Or(get("CATENA_EB_GROUP"), "catena"),
 			LambdaARN:  get("CATENA_EB_LAMBDA_ARN"),
 			RoleARN:    get("CATENA_EB_ROLE_ARN"),
@@ -321,12 +322,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("CATENA_SCHEDULER=%q must be local, eventbridge or off", c.Scheduler.Mode))
 	}
 	if v := get("CATENA_SCHEDULER_JITTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > time.Hour {
-			errs = append(errs, fmt.Errorf("CATENA_SCHEDULER_JITTER=%q must be a duration from 0 (no jitter) to 1h, such as 2s", v))
-		} else {
-			c.Scheduler.Jitter = d
+		d, err := ParseJitter(v)
+		if err != nil {
+			errs = append(errs, err)
 		}
+		c.Scheduler.Jitter = d
 	}
 	if c.Scheduler.Mode == "eventbridge" && (c.Scheduler.LambdaARN == "" || c.Scheduler.RoleARN == "") {
 		errs = append(errs, errors.New("CATENA_SCHEDULER=eventbridge needs CATENA_EB_LAMBDA_ARN and CATENA_EB_ROLE_ARN"))
@@ -342,6 +342,20 @@ func Load(getenv func(string) string) (*Config, error) {
 
 // SecureCookies reports whether cookies must carry the Secure flag (served over TLS).
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// ParseJitter reads a CATENA_SCHEDULER_JITTER value into
+// SchedulerConfig.Jitter's terms: "0" is none (negative), any other duration
+// up to 1h the window itself.
+func ParseJitter(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0 || d > time.Hour:
+		return 0, fmt.Errorf("CATENA_SCHEDULER_JITTER=%q must be a duration from 0 (no jitter) to 1h, such as 30s", v)
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
+}
 
 func oneOf(s string, options ...string) bool {
 	for _, o := range options {

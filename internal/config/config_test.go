@@ -136,7 +136,7 @@ func TestMetricsSettings(t *testing.T) {
 
 func TestSchedulerJitter(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "0s": 0, "10s": 10 * time.Second} {
+	for in, want := range map[string]time.Duration{"": 0, "0": -1, "0s": -1, "10s": 10 * time.Second} {
 		c, err := Load(envOf(map[string]string{"CATENA_SCHEDULER_JITTER": in}))
 		if err != nil || c.Scheduler.Jitter != want {
 			t.Errorf("CATENA_SCHEDULER_JITTER=%q: %v, %v; want %s", in, c.Scheduler.Jitter, err, want)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/catena-monitor/catena/internal/collection"
 	"github.com/catena-monitor/catena/internal/collection/schedulespec"
+	"github.com/catena-monitor/catena/internal/config"
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/demoapi"
 	"github.com/catena-monitor/catena/internal/secret"
@@ -27,10 +28,6 @@ import (
 // soakSteps are the demo chain's steps a soak monitor runs: a login, a read
 // and an order created, read back and deleted (so the demo API holds nothing).
 var soakSteps = []string{"login", "me", "create_order", "get_order", "delete_order"}
-
-// defaultJitter is serve's default CATENA_SCHEDULER_JITTER; the soak passes
-// CATENA_SCHEDULER_JITTER on to serve when it is set.
-const defaultJitter = 2 * time.Second
 
 // BenchmarkSoak is `make soak`: the built binary's `catena serve` (API,
 // local scheduler and a runner at its default concurrency, in one process)
@@ -54,11 +51,13 @@ func BenchmarkSoak(b *testing.B) {
 		}
 		duration = d
 	}
-	jitter := defaultJitter
+	// jitter is serve's window in SchedulerConfig.Jitter's terms (zero: the
+	// default); the soak passes CATENA_SCHEDULER_JITTER on to serve when set.
+	var jitter time.Duration
 	if s := os.Getenv("CATENA_SCHEDULER_JITTER"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			b.Fatalf("CATENA_SCHEDULER_JITTER=%q: want a duration such as 6s", s)
+		d, err := config.ParseJitter(s)
+		if err != nil {
+			b.Fatal(err)
 		}
 		jitter = d
 	}
@@ -120,7 +119,8 @@ func soak(b *testing.B, monitors int, duration, jitter time.Duration) {
 		b.Fatal(err)
 	}
 	// The first slot is the next minute at least 20 s away, so serve is up
-	// before it; each monitor is due at a slot plus its jitter, as Upsert sets.
+	// before it; each monitor is due at a slot plus its jitter, as Upsert sets
+	// it (the scheduler's own function, with serve's window).
 	first := time.Now().Add(20 * time.Second).Truncate(time.Minute).Add(time.Minute)
 	end := first.Add(duration) // the slot after the last one measured
 	sched, err := schedulespec.Parse("every 1m", "UTC")
@@ -623,7 +623,7 @@ func (r *soakReport) log(b *testing.B) {
 	add("")
 	add("| figure | value |")
 	add("|---|---|")
-	add("| monitors × steps, schedule | %d × %d, every 1m, jitter ≤ %s |", r.monitors, r.steps, min(r.jitter, 30*time.Second))
+	add("| monitors × steps, schedule | %d × %d, every 1m, jitter window %s |", r.monitors, r.steps, r.jitterWindow())
 	add("| slots measured | %d (%s to %s UTC) |", len(r.slots), r.first.UTC().Format(time.TimeOnly), r.end.UTC().Format(time.TimeOnly))
 	add("| runs completed per minute (mean over slots) | %.0f |", float64(r.runsDone)/minutes)
 	add("| steps per minute (mean over slots; fewest in one slot) | %.0f; %d |", float64(r.stepsDone)/minutes, minSteps)
@@ -663,6 +663,23 @@ func (r *soakReport) log(b *testing.B) {
 	if r.doctorCode != 0 {
 		b.Errorf("catena doctor found violations (exit %d):\n%s", r.doctorCode, r.doctor)
 	}
+}
+
+// jitterWindow names the jitter in force: the window every 1m monitors get,
+// and whether it is the default or CATENA_SCHEDULER_JITTER's.
+func (r *soakReport) jitterWindow() string {
+	sched, err := schedulespec.Parse("every 1m", "UTC")
+	if err != nil {
+		return "?"
+	}
+	w := schedulespec.JitterWindow(sched, r.jitter)
+	switch {
+	case r.jitter == 0:
+		return fmt.Sprintf("%s (the default, a quarter of the interval)", w)
+	case r.jitter < 0:
+		return "none (CATENA_SCHEDULER_JITTER=0)"
+	}
+	return fmt.Sprintf("%s (CATENA_SCHEDULER_JITTER=%s)", w, r.jitter)
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -97,7 +97,7 @@ func New(cfg Config) *Metrics {
 		Help: "Assertions that did not hold, by collection, step, source and comparison.",
 	}, "collection", "step", "source", "comparison")
 	m.slotLag = prometheus.NewHistogram(histogramOpts("catena_scheduler_slot_lag_seconds",
-		"Time from a monitor's scheduled slot to the enqueue of its runs (includes the deliberate per-monitor jitter, at most 2s by default).",
+		"Time from a monitor's due time (its slot plus its deliberate per-monitor jitter, which is chosen and so not lag) to the enqueue of its runs.",
 		[]float64{0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60}))
 	m.slots = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "catena_scheduler_slots_total",

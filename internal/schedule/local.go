@@ -43,8 +43,10 @@ type LocalConfig struct {
 	// Grace is how late a slot may still start (1m). A slot found later than
 	// that (the scheduler was down or stopped) is recorded missed, not run.
 	Grace time.Duration
-	// JitterMax caps the per-monitor start delay that spreads monitors
-	// sharing a slot (2s; never more than 10% of the interval; negative: none).
+	// JitterMax is the window of the per-monitor start delay that spreads
+	// monitors sharing a slot: zero for the default (a quarter of the
+	// monitor's interval, at most 30s), negative for none; never more than
+	// half the interval (schedulespec.JitterWindow).
 	JitterMax time.Duration
 	// Batch is how many monitors one transaction claims (500: their runs and
 	// jobs are two statements whatever the count, so fewer, larger batches
@@ -106,7 +108,6 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, 250*time.Millisecond)
 	cfg.StandbyInterval = cmp.Or(cfg.StandbyInterval, 2*time.Second)
 	cfg.Grace = cmp.Or(cfg.Grace, time.Minute)
-	cfg.JitterMax = cmp.Or(cfg.JitterMax, 2*time.Second) // negative: no jitter
 	cfg.Batch = cmp.Or(cfg.Batch, 500)
 	cfg.Workers = cmp.Or(cfg.Workers, 3)
 	return &Local{cfg: cfg}, nil

@@ -513,10 +513,49 @@ func TestLocalJitter(t *testing.T) {
 	}
 }
 
+// TestLocalDefaultJitter: with JitterMax unset the scheduler spreads
+// monitors every minute over the first 15 s of their slot and monitors every
+// 10 s over its first 2.5 s, and each run keeps its exact slot.
+func TestLocalDefaultJitter(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, at("2026-11-22T04:00:45Z"), func(c *schedule.LocalConfig) { c.JitterMax = 0 })
+	c := h.collection("c")
+	var everyMinute []*collection.Monitor
+	for _, tc := range []struct {
+		spec   string
+		slot   time.Time
+		window time.Duration
+	}{
+		{"every 1m", at("2026-11-22T04:01:00Z"), 15 * time.Second},
+		{"every 10s", at("2026-11-22T04:00:50Z"), 2500 * time.Millisecond},
+	} {
+		var widest time.Duration
+		for range 30 {
+			m := h.monitor(tc.spec, "UTC", nil, c)
+			if tc.spec == "every 1m" {
+				everyMinute = append(everyMinute, m)
+			}
+			off := h.nextRunAt(m.ID).Sub(tc.slot)
+			if off < 0 || off >= tc.window {
+				t.Fatalf("%s: monitor %d starts %s after its slot; want within [0, %s)", tc.spec, m.ID, off, tc.window)
+			}
+			widest = max(widest, off)
+		}
+		if widest < tc.window/2 {
+			t.Errorf("%s: 30 monitors start at most %s after the slot; want them spread over %s", tc.spec, widest, tc.window)
+		}
+	}
+	h.tickAt(at("2026-11-22T04:01:15Z"))
+	for _, m := range everyMinute {
+		wantRuns(t, h.runs(m.ID), `2026-11-22T04:01:00Z local queued ""`)
+	}
+}
+
 // TestJitterStaysInItsSlotWindow: a monitor's start offset is the same on
 // every call (so in every scheduler process), below both the configured
-// window and half the interval, so a jittered start never reaches the
-// monitor's next slot; a window of 0 (JitterMax -1) means no offset.
+// window and half the interval (the default window, JitterMax 0, a quarter
+// of it up to 30 s), so a jittered start never reaches the monitor's next
+// slot; JitterMax -1 means no offset.
 func TestJitterStaysInItsSlotWindow(t *testing.T) {
 	t.Parallel()
 	t0 := at("2026-11-22T04:00:10Z")
@@ -525,15 +564,18 @@ func TestJitterStaysInItsSlotWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, window := range []time.Duration{-1, 2 * time.Second, 30 * time.Second, 10 * time.Minute} {
+		for _, window := range []time.Duration{0, -1, 2 * time.Second, 30 * time.Second, 10 * time.Minute} {
 			limit := min(window, s.MinInterval()/2)
+			if window == 0 { // the default: a quarter of the interval, at most 30 s
+				limit = min(s.MinInterval()/4, 30*time.Second)
+			}
 			offsets := map[time.Duration]bool{}
 			for id := collection.MonitorID(1); id <= 2000; id++ {
 				j := schedulespec.Jitter(id, s, window)
 				if again := schedulespec.Jitter(id, s, window); again != j {
 					t.Fatalf("%s window %s: monitor %d got %s then %s", spec, window, id, j, again)
 				}
-				if window < 0 && j != 0 || window > 0 && (j < 0 || j >= limit) {
+				if window < 0 && j != 0 || window >= 0 && (j < 0 || j >= limit) {
 					t.Fatalf("%s window %s: monitor %d starts %s after its slot; want within [0, %s)", spec, window, id, j, limit)
 				}
 				slot, _ := s.NextSlot(t0)
@@ -543,7 +585,7 @@ func TestJitterStaysInItsSlotWindow(t *testing.T) {
 				}
 				offsets[j] = true
 			}
-			if window > 0 && len(offsets) < min(100, int(limit/time.Millisecond)/2) {
+			if window >= 0 && len(offsets) < min(100, int(limit/time.Millisecond)/2) {
 				t.Errorf("%s window %s: 2000 monitors share only %d offsets", spec, window, len(offsets))
 			}
 		}

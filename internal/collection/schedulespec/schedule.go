@@ -583,12 +583,32 @@ func compressSet(set uint64, lo, hi int, names []string) string {
 	return strings.Join(parts, ",")
 }
 
-// Jitter is a stable delay in [0, min(half the interval, max)) derived from
-// the monitor id, so monitors sharing a slot do not all start at once and a
-// given monitor always starts at the same offset, well before its next slot.
+// DefaultJitterCap bounds the default jitter window: a quarter of a
+// monitor's interval, so `every 1m` spreads over 15 s, but never wider.
+const DefaultJitterCap = 30 * time.Second
+
+// JitterWindow is the span a monitor's start offset falls in. max is the
+// operator's window (CATENA_SCHEDULER_JITTER): 0 picks the default, a
+// quarter of the schedule's shortest interval up to DefaultJitterCap;
+// negative means none; any window is held below half the interval, so a
+// jittered start stays well before the next slot.
+func JitterWindow(s Schedule, max time.Duration) time.Duration {
+	interval := s.MinInterval()
+	switch {
+	case max < 0:
+		return 0
+	case max == 0:
+		max = min(interval/4, DefaultJitterCap)
+	}
+	return min(interval/2, max)
+}
+
+// Jitter is a stable delay in [0, JitterWindow(s, max)) derived from the
+// monitor id, so monitors sharing a slot do not all start at once and a
+// given monitor always starts at the same offset, in every scheduler process.
 func Jitter(id collection.MonitorID, s Schedule, max time.Duration) time.Duration {
-	window := min(s.MinInterval()/2, max)
-	if window <= 0 {
+	window := JitterWindow(s, max)
+	if window < time.Millisecond {
 		return 0
 	}
 	h := fnv.New64a()

@@ -218,6 +218,46 @@ func TestScheduleEventBridge(t *testing.T) {
 	}
 }
 
+// TestJitterWindow: the default window (max 0) is a quarter of the
+// schedule's shortest interval up to 30 s; an explicit window is kept but
+// held below half the interval; a negative one is none.
+func TestJitterWindow(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		expr string
+		max  time.Duration
+		want time.Duration
+	}{
+		{"every 10s", 0, 2500 * time.Millisecond},
+		{"every 1m", 0, 15 * time.Second},
+		{"every 2m", 0, 30 * time.Second},
+		{"every 5m", 0, 30 * time.Second},
+		{"every 1h", 0, 30 * time.Second},
+		{"*/5 * * * *", 0, 30 * time.Second},
+		{"0,1 * * * *", 0, 15 * time.Second},
+		{"0 9 * * 1-5", 0, 30 * time.Second},
+		{"every 1m", 10 * time.Second, 10 * time.Second},
+		{"every 1m", 45 * time.Second, 30 * time.Second},
+		{"every 10s", time.Minute, 5 * time.Second},
+		{"every 1h", 10 * time.Minute, 10 * time.Minute},
+		{"every 1m", -1, 0},
+		{"every 1h", -1, 0},
+	} {
+		s := mustSchedule(t, c.expr, "Europe/Paris")
+		if got := JitterWindow(s, c.max); got != c.want {
+			t.Errorf("JitterWindow(%q, %s) = %s, want %s", c.expr, c.max, got, c.want)
+		}
+		for id := collection.MonitorID(1); id <= 500; id++ {
+			if j := Jitter(id, s, c.max); j < 0 || c.want == 0 && j != 0 || c.want > 0 && j >= c.want {
+				t.Fatalf("Jitter(%d, %q, %s) = %s, want within [0, %s)", id, c.expr, c.max, j, c.want)
+			}
+		}
+	}
+	if j := Jitter(7, mustSchedule(t, "every 1m", ""), 500*time.Microsecond); j != 0 {
+		t.Errorf("a window under a millisecond gave %s, want none", j)
+	}
+}
+
 func TestScheduleMinIntervalAndJitter(t *testing.T) {
 	t.Parallel()
 	for expr, want := range map[string]time.Duration{
