@@ -48,9 +48,21 @@ release: deps frontend
 deps:
 	@$(GO) mod download
 
-## test: everything CI checks: vet, lint, generated code current, Go tests with -race,
-## the GUI's checks and Vitest, and the end-to-end tests in Chromium
-test: deps vet lint check-generated go-test monitoring-test frontend-test e2e deploy-test
+## test: everything CI checks: vet, lint, generated code current, Go tests with -race
+## (the fault suite's short scenarios among them), the long fault scenarios in the
+## background while the GUI's checks, Vitest, the end-to-end tests in Chromium and the
+## deployment tests run, then their verdict
+test: deps vet lint check-generated go-test faults-long-start monitoring-test frontend-test e2e deploy-test faults-long-wait
+
+## faults-long-start / faults-long-wait: the fault scenarios go-test's -short leaves
+## out (60 s blackhole, huge bodies, River's rescuer, frozen scheduler), started in
+## the background after go-test; the wait fails make test, printing their output, if
+## they failed (scripts/faults-long.sh; output in .catena/faults-long/out)
+.PHONY: faults-long-start faults-long-wait
+faults-long-start:
+	@GO=$(GO) scripts/faults-long.sh start
+faults-long-wait: faults-long-start
+	@scripts/faults-long.sh wait
 
 ## check-generated: `go generate ./...` must leave the tree unchanged
 check-generated:
