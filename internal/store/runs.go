@@ -190,7 +190,6 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+runColumnsWithSnapshot+` FROM runs WHERE id = $1`, id)
 	b.Queue(stepResultsSQL, id)
-	b.Queue(assertionResultsSQL, id)
 	br := s.pool.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
 	r, err := scanRun(br.QueryRow(), true)
@@ -202,25 +201,6 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 	if err != nil {
 		return nil, fmt.Errorf("loading step results of run %d: %w", id, err)
 	}
-	rows, _ = br.Query()
-	byPos := make(map[int]int, len(steps))
-	for i, st := range steps {
-		byPos[st.Position] = i
-	}
-	for rows.Next() {
-		var pos int
-		var a collection.AssertionResult
-		if err := rows.Scan(&pos, &a.Source, &a.Property, &a.Comparison, &a.Target, &a.Expected, &a.Actual, &a.Passed, &a.Reason); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("loading assertion results of run %d: %w", id, err)
-		}
-		if i, ok := byPos[pos]; ok {
-			steps[i].Assertions = append(steps[i].Assertions, a)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("loading assertion results of run %d: %w", id, err)
-	}
 	r.Steps = steps
 	if err := s.loadBrowser(ctx, &r); err != nil {
 		return nil, err
@@ -231,16 +211,36 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 const stepResultsSQL = `
 SELECT sr.run_id, sr.attempt, sr.position, sr.name, sr.status, sr.error_code, sr.error, sr.request,
     sr.response_status, sr.response_headers, sr.response_body, sr.response_truncated, sr.response_size,
-    sr.dns_us, sr.connect_us, sr.tls_us, sr.first_byte_us, sr.total_us, sr.trace_id, sr.tries, sr.insecure, sr.started_at
+    sr.dns_us, sr.connect_us, sr.tls_us, sr.first_byte_us, sr.total_us, sr.trace_id, sr.tries, sr.insecure, sr.started_at,
+    sr.assertions
 FROM step_results sr JOIN runs r ON r.id = sr.run_id AND r.attempt = sr.attempt
 WHERE sr.run_id = $1
 ORDER BY sr.position`
 
-const assertionResultsSQL = `
-SELECT ar.step_position, ar.source, ar.property, ar.comparison, ar.target, ar.expected, ar.actual, ar.passed, ar.reason
-FROM assertion_results ar JOIN runs r ON r.id = ar.run_id AND r.attempt = ar.attempt
-WHERE ar.run_id = $1
-ORDER BY ar.step_position, ar.position`
+// storedAssertion is one element of step_results.assertions (migration
+// 013): empty strings are left out, so a passing status check stores
+// {"source":"status","comparison":"equals","target":"200","expected":"200","actual":"200","passed":true}.
+type storedAssertion struct {
+	Source     collection.Source     `json:"source"`
+	Property   string                `json:"property,omitempty"`
+	Comparison collection.Comparison `json:"comparison"`
+	Target     string                `json:"target,omitempty"`
+	Expected   string                `json:"expected,omitempty"`
+	Actual     string                `json:"actual,omitempty"`
+	Passed     bool                  `json:"passed"`
+	Reason     string                `json:"reason,omitempty"`
+}
+
+// encodeAssertions returns a step's assertion results as the JSON array
+// step_results.assertions holds.
+func encodeAssertions(as []collection.AssertionResult) ([]byte, error) {
+	out := make([]storedAssertion, len(as))
+	for i, a := range as {
+		out[i] = storedAssertion{Source: a.Source, Property: a.Property, Comparison: a.Comparison, Target: a.Target,
+			Expected: a.Expected, Actual: a.Actual, Passed: a.Passed, Reason: a.Reason}
+	}
+	return json.Marshal(out)
+}
 
 func scanStepResult(row pgx.CollectableRow) (collection.StepResult, error) {
 	var (
@@ -251,11 +251,17 @@ func scanStepResult(row pgx.CollectableRow) (collection.StepResult, error) {
 		truncated                       bool
 		size                            *int64
 		dns, connect, tls, first, total int64
+		assertions                      []storedAssertion
 	)
 	if err := row.Scan(&st.RunID, &st.Attempt, &st.Position, &st.Name, &st.Status, &st.ErrorCode, &st.Error, &st.Request,
 		&status, &headers, &body, &truncated, &size, &dns, &connect, &tls, &first, &total,
-		&st.TraceID, &st.Tries, &st.Insecure, &st.StartedAt); err != nil {
+		&st.TraceID, &st.Tries, &st.Insecure, &st.StartedAt, &assertions); err != nil {
 		return st, err
+	}
+	for _, a := range assertions {
+		st.Assertions = append(st.Assertions, collection.AssertionResult{
+			Assertion: collection.Assertion{Source: a.Source, Property: a.Property, Comparison: a.Comparison, Target: a.Target},
+			Expected:  a.Expected, Actual: a.Actual, Passed: a.Passed, Reason: a.Reason})
 	}
 	if status != nil {
 		st.Response = &collection.ResponseRecord{Status: *status, Headers: headers, BodyTruncated: truncated}
@@ -421,11 +427,12 @@ func (s *Store) ExtendLease(ctx context.Context, id collection.RunID, attempt in
 // result write is guarded by it.
 const openAt = `EXISTS (SELECT 1 FROM runs WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running'))`
 
-// queueStepWrites adds to b the statements that upsert steps (with their
-// assertion results) of one attempt: three statements whatever the count.
+// queueStepWrites adds to b the statement that upserts steps (with their
+// assertion results) of one attempt: one statement whatever the count.
 // Rows travel as one typed array per column (pgx's binary format), so only
-// the request and headers are JSON, and a response body is sent as it is
-// rather than escaped inside a JSON document that Postgres parses again.
+// the request, headers and assertions are JSON, and a response body is sent
+// as it is rather than escaped inside a JSON document that Postgres parses
+// again.
 func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []collection.StepResult) error {
 	n := len(steps)
 	var (
@@ -439,10 +446,7 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 		dns, connect, tls, first, tot = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		tries                         = make([]int32, n)
 		started                       = make([]*time.Time, n)
-		aStep, aPos                   []int32
-		aSource, aProp, aCmp, aTarget []string
-		aExpected, aActual, aReason   []string
-		aPassed                       []bool
+		assertions                    = make([]string, n)
 	)
 	for i, st := range steps {
 		req, err := json.Marshal(st.Request)
@@ -469,26 +473,25 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 				respHeaders[i] = &hs
 			}
 		}
-		for j, a := range st.Assertions {
-			aStep, aPos = append(aStep, int32(st.Position)), append(aPos, int32(j))
-			aSource, aProp, aCmp, aTarget = append(aSource, string(a.Source)), append(aProp, a.Property), append(aCmp, string(a.Comparison)), append(aTarget, a.Target)
-			aExpected, aActual, aReason = append(aExpected, a.Expected), append(aActual, a.Actual), append(aReason, a.Reason)
-			aPassed = append(aPassed, a.Passed)
+		as, err := encodeAssertions(st.Assertions)
+		if err != nil {
+			return fmt.Errorf("encoding the assertion results of step %d %q: %w", st.Position, st.Name, err)
 		}
+		assertions[i] = string(as)
 	}
 	b.Queue(`
 INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error, request, response_status,
     response_headers, response_body, response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us,
-    total_us, trace_id, tries, insecure, started_at)
+    total_us, trace_id, tries, insecure, started_at, assertions)
 SELECT $1::bigint, $2::int, x.position, x.name, x.status, x.error_code, x.error, x.request::jsonb, x.response_status,
     x.response_headers::jsonb, x.response_body, x.response_truncated, x.response_size, x.dns_us, x.connect_us, x.tls_us,
-    x.first_byte_us, x.total_us, x.trace_id, x.tries, x.insecure, COALESCE(x.started_at, now())
+    x.first_byte_us, x.total_us, x.trace_id, x.tries, x.insecure, COALESCE(x.started_at, now()), x.assertions::jsonb
 FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[],
         $12::bool[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[],
-        $20::int[], $21::bool[], $22::timestamptz[])
+        $20::int[], $21::bool[], $22::timestamptz[], $23::text[])
     AS x(position, name, status, error_code, error, request, response_status, response_headers, response_body,
         response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us, total_us, trace_id, tries, insecure,
-        started_at)
+        started_at, assertions)
 WHERE `+openAt+`
 ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     name = excluded.name, status = excluded.status, error_code = excluded.error_code, error = excluded.error,
@@ -497,19 +500,10 @@ ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     response_truncated = excluded.response_truncated, response_size = excluded.response_size,
     dns_us = excluded.dns_us, connect_us = excluded.connect_us, tls_us = excluded.tls_us,
     first_byte_us = excluded.first_byte_us, total_us = excluded.total_us, trace_id = excluded.trace_id,
-    tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at`,
+    tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at,
+    assertions = excluded.assertions`,
 		id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
-		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started)
-	b.Queue(`DELETE FROM assertion_results WHERE run_id = $1 AND attempt = $2 AND step_position = ANY($3) AND `+openAt,
-		id, attempt, positions)
-	b.Queue(`
-INSERT INTO assertion_results (run_id, attempt, step_position, position, source, property, comparison, target,
-    expected, actual, passed, reason)
-SELECT $1::bigint, $2::int, x.step_position, x.position, x.source, x.property, x.comparison, x.target, x.expected,
-    x.actual, x.passed, x.reason
-FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::text[])
-    AS x(step_position, position, source, property, comparison, target, expected, actual, passed, reason)
-WHERE `+openAt, id, attempt, aStep, aPos, aSource, aProp, aCmp, aTarget, aExpected, aActual, aPassed, aReason)
+		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started, assertions)
 	return nil
 }
 
@@ -547,11 +541,9 @@ WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')`,
 		_ = br.Close()
 		return fmt.Errorf("finishing run %d: %w", p.ID, translate(err))
 	}
-	for range 3 {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("writing step results of run %d: %w", p.ID, translate(err))
-		}
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return fmt.Errorf("writing step results of run %d: %w", p.ID, translate(err))
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
@@ -589,7 +581,7 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 		if err == nil {
 			err = br.QueryRow().Scan(&cur, &status)
 		}
-		for i := 0; i < 3 && err == nil; i++ {
+		if err == nil {
 			_, err = br.Exec()
 		}
 		if cerr := br.Close(); err == nil {
