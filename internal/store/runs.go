@@ -423,17 +423,12 @@ func (s *Store) ExtendLease(ctx context.Context, id collection.RunID, attempt in
 	return nil
 }
 
-// openAt is true while attempt is the run's current, unfinished attempt; every
-// result write is guarded by it.
-const openAt = `EXISTS (SELECT 1 FROM runs WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running'))`
-
-// queueStepWrites adds to b the statement that upserts steps (with their
-// assertion results) of one attempt: one statement whatever the count.
-// Rows travel as one typed array per column (pgx's binary format), so only
-// the request, headers and assertions are JSON, and a response body is sent
-// as it is rather than escaped inside a JSON document that Postgres parses
-// again.
-func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []collection.StepResult) error {
+// stepArgs returns the parameters $1–$23 of upsertStepsSQL for steps of
+// one attempt. Rows travel as one typed array per column (pgx's binary
+// format), so only the request, headers and assertions are JSON, and a
+// response body is sent as it is rather than escaped inside a JSON document
+// that Postgres parses again.
+func stepArgs(id collection.RunID, attempt int, steps []collection.StepResult) ([]any, error) {
 	n := len(steps)
 	var (
 		positions                     = make([]int32, n)
@@ -451,7 +446,7 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 	for i, st := range steps {
 		req, err := json.Marshal(st.Request)
 		if err != nil {
-			return fmt.Errorf("encoding the request of step %d %q: %w", st.Position, st.Name, err)
+			return nil, fmt.Errorf("encoding the request of step %d %q: %w", st.Position, st.Name, err)
 		}
 		positions[i], names[i], statuses[i], codes[i], errs[i] = int32(st.Position), st.Name, string(st.Status), st.ErrorCode, st.Error
 		requests[i], traces[i], tries[i], insecure[i] = string(req), st.TraceID, int32(st.Tries), st.Insecure
@@ -467,7 +462,7 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 			if resp.Headers != nil {
 				h, err := json.Marshal(resp.Headers)
 				if err != nil {
-					return fmt.Errorf("encoding the response headers of step %d %q: %w", st.Position, st.Name, err)
+					return nil, fmt.Errorf("encoding the response headers of step %d %q: %w", st.Position, st.Name, err)
 				}
 				hs := string(h)
 				respHeaders[i] = &hs
@@ -475,11 +470,20 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 		}
 		as, err := encodeAssertions(st.Assertions)
 		if err != nil {
-			return fmt.Errorf("encoding the assertion results of step %d %q: %w", st.Position, st.Name, err)
+			return nil, fmt.Errorf("encoding the assertion results of step %d %q: %w", st.Position, st.Name, err)
 		}
 		assertions[i] = string(as)
 	}
-	b.Queue(`
+	return []any{id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
+		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started, assertions}, nil
+}
+
+// upsertStepsSQL upserts the steps of stepArgs (with their assertion
+// results) in one statement whatever their count, when guard holds. It is
+// a CTE of the fenced statements below, so the guard reads the run row that
+// statement has locked.
+func upsertStepsSQL(guard string) string {
+	return `
 INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error, request, response_status,
     response_headers, response_body, response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us,
     total_us, trace_id, tries, insecure, started_at, assertions)
@@ -492,7 +496,7 @@ FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[
     AS x(position, name, status, error_code, error, request, response_status, response_headers, response_body,
         response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us, total_us, trace_id, tries, insecure,
         started_at, assertions)
-WHERE `+openAt+`
+WHERE ` + guard + `
 ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     name = excluded.name, status = excluded.status, error_code = excluded.error_code, error = excluded.error,
     request = excluded.request, response_status = excluded.response_status,
@@ -501,18 +505,36 @@ ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     dns_us = excluded.dns_us, connect_us = excluded.connect_us, tls_us = excluded.tls_us,
     first_byte_us = excluded.first_byte_us, total_us = excluded.total_us, trace_id = excluded.trace_id,
     tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at,
-    assertions = excluded.assertions`,
-		id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
-		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started, assertions)
-	return nil
+    assertions = excluded.assertions`
 }
 
-// lockRunSQL locks the run row for the rest of the transaction, so the guards
-// of the writes after it see one state.
-const lockRunSQL = `SELECT attempt, status FROM runs WHERE id = $1 FOR UPDATE`
+// finishRunSQL ends attempt $2 of run $1 and upserts its steps in one
+// statement. The fenced UPDATE takes the run's row lock (waiting for a
+// concurrent sweep or rescue and re-checking its condition on the row they
+// left), and the steps are written only if it matched: no write lands
+// after the run is final or when a newer attempt owns it. It returns 1 if
+// the attempt finished, 0 if it was fenced out.
+var finishRunSQL = `
+WITH fin AS (
+    UPDATE runs SET status = $24, error = $25, finished_at = GREATEST($26, started_at), duration_ms = $27,
+        lease_expires_at = NULL
+    WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')
+    RETURNING id
+), steps AS (` + upsertStepsSQL(`EXISTS (SELECT 1 FROM fin)`) + `
+)
+SELECT count(*) FROM fin`
+
+// recordStepsSQL locks the run row and upserts the steps of attempt $2 if
+// it is the run's current, unfinished one; it returns the run's attempt and
+// status as locked, for the fence error.
+var recordStepsSQL = `
+WITH cur AS (SELECT attempt, status FROM runs WHERE id = $1 FOR UPDATE),
+steps AS (` + upsertStepsSQL(`EXISTS (SELECT 1 FROM cur WHERE cur.attempt = $2 AND cur.status IN ('queued', 'running'))`) + `
+)
+SELECT attempt, status FROM cur`
 
 // FinishRun ends an attempt: the run gets its final status and every step
-// result with its assertion results is written, in one round trip on the
+// result with its assertion results is written, in one statement on the
 // caller's transaction (alerting adds its rows to the same tx). It is fenced
 // by attempt: when the attempt is not the run's current, unfinished one,
 // nothing changes and the error is ErrConflict.
@@ -524,36 +546,17 @@ func (s *Store) FinishRun(ctx context.Context, tx pgx.Tx, p collection.FinishRun
 	if finished.IsZero() {
 		finished = time.Now()
 	}
-	b := &pgx.Batch{}
-	b.Queue(lockRunSQL, p.ID)
-	if err := queueStepWrites(b, p.ID, p.Attempt, p.Steps); err != nil {
+	args, err := stepArgs(p.ID, p.Attempt, p.Steps)
+	if err != nil {
 		return fmt.Errorf("finishing run %d: %w", p.ID, err)
 	}
-	b.Queue(`
-UPDATE runs SET status = $3, error = $4, finished_at = GREATEST($5, started_at), duration_ms = $6,
-    lease_expires_at = NULL
-WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')`,
-		p.ID, p.Attempt, p.Status, p.Error, finished, p.Duration.Milliseconds())
-	br := tx.SendBatch(ctx, b)
-	var cur int
-	var status collection.RunStatus
-	if err := br.QueryRow().Scan(&cur, &status); err != nil {
-		_ = br.Close()
+	args = append(args, p.Status, p.Error, finished, p.Duration.Milliseconds())
+	var n int
+	if err := tx.QueryRow(ctx, finishRunSQL, args...).Scan(&n); err != nil {
 		return fmt.Errorf("finishing run %d: %w", p.ID, translate(err))
 	}
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		return fmt.Errorf("writing step results of run %d: %w", p.ID, translate(err))
-	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("finishing run %d: %w", p.ID, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fenceError(p.ID, p.Attempt, cur, status)
+	if n == 0 {
+		return s.fenced(ctx, tx, p.ID, p.Attempt)
 	}
 	return writeBrowser(ctx, tx, p.ID, p.Attempt, p.Steps)
 }
@@ -564,25 +567,23 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 	if len(steps) == 0 {
 		return nil
 	}
+	args, err := stepArgs(id, attempt, steps)
+	if err != nil {
+		return fmt.Errorf("recording steps of run %d: %w", id, err)
+	}
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		// Progress is rewritten whole when the attempt finishes (and a lost
 		// attempt is retried from the start), so losing this commit to a
 		// server crash loses nothing: it need not wait for the WAL flush.
 		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(lockRunSQL, id)
-		if err := queueStepWrites(b, id, attempt, steps); err != nil {
-			return fmt.Errorf("recording steps of run %d: %w", id, err)
-		}
+		b.Queue(recordStepsSQL, args...)
 		br := tx.SendBatch(ctx, b)
 		var cur int
 		var status collection.RunStatus
 		_, err := br.Exec()
 		if err == nil {
 			err = br.QueryRow().Scan(&cur, &status)
-		}
-		if err == nil {
-			_, err = br.Exec()
 		}
 		if cerr := br.Close(); err == nil {
 			err = cerr

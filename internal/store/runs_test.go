@@ -275,6 +275,9 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 		if !errors.Is(err, collection.ErrConflict) {
 			t.Errorf("%s by attempt 1: %v; want ErrConflict", name, err)
 		}
+		if (name == "finish" || name == "record") && !strings.Contains(fmt.Sprint(err), "attempt 1 is fenced out (the run is at attempt 2)") {
+			t.Errorf("%s by attempt 1: %q; want it to name the run's current attempt", name, err)
+		}
 	}
 	// FinishRun reports the conflict without aborting the caller's transaction.
 	err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -304,6 +307,23 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 	got, err = s.GetRun(ctx, run.ID)
 	if err != nil || got.Status != collection.RunPassed || len(got.Steps) != 1 || got.Steps[0].Attempt != 2 {
 		t.Errorf("after attempt 2 finished: %+v, %v", got, err)
+	}
+	// A final run takes no more writes, even from its own attempt, and the
+	// error says the run is final.
+	for name, err := range map[string]error{
+		"finish": finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 2, Status: collection.RunFailed, Steps: steps}),
+		"record": s.RecordSteps(ctx, run.ID, 2, steps),
+	} {
+		if !errors.Is(err, collection.ErrConflict) || !strings.Contains(err.Error(), "is already passed") {
+			t.Errorf("%s by attempt 2 after it passed: %v; want ErrConflict saying the run is already passed", name, err)
+		}
+	}
+	got, err = s.GetRun(ctx, run.ID)
+	if err != nil || got.Status != collection.RunPassed || len(got.Steps) != 1 {
+		t.Errorf("a finished run changed: %+v, %v", got, err)
+	}
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID + 1000, Attempt: 1, Status: collection.RunPassed}); !errors.Is(err, collection.ErrNotFound) {
+		t.Errorf("finishing a run that does not exist: %v; want ErrNotFound", err)
 	}
 }
 
