@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -621,6 +622,7 @@ RETURNING id`, c.ID, b.N)
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	pgBefore := dbtest.SamplePostgresCPU(pool.Config().ConnConfig.Database)
 	b.ResetTimer()
 	for i := range b.N {
 		err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -631,6 +633,8 @@ RETURNING id`, c.ID, b.N)
 		}
 	}
 	b.StopTimer()
+	pgCPU := dbtest.SamplePostgresCPU(pool.Config().ConnConfig.Database).Since(pgBefore)
+	b.ReportMetric(float64(pgCPU.Microseconds())/float64(b.N), "pg-cpu-µs/run")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 	b.ReportMetric(float64(b.N*10)/b.Elapsed().Seconds(), "steps/s")
 }
