@@ -51,7 +51,7 @@ func BenchmarkDashboardScale(b *testing.B) {
 				response_body, response_size, dns_us, connect_us, tls_us, first_byte_us, total_us, tries, started_at, assertions)
 			SELECT r.id, 1, p, 'step' || p, 'passed', '{"method":"GET","url":"http://127.0.0.1:9/x"}', 200,
 				'{"Content-Type":["application/json"]}', '{"ok":true}', 11, 100, 200, 0, 5000, 6000, 1, r.started_at,
-				(SELECT jsonb_agg('{"source":"status","comparison":"equals","target":"200","expected":"200","actual":"200","passed":true}'::jsonb)
+				(SELECT jsonb_agg('["status","","equals","200","200","200",true,""]'::jsonb)
 					FROM generate_series(0, 2))
 			FROM (SELECT DISTINCT ON (monitor_id) id, started_at FROM runs ORDER BY monitor_id, queued_at DESC) r, generate_series(0, 9) p`,
 		`VACUUM ANALYZE`,

@@ -5,17 +5,19 @@
 -- check against step_results: more Postgres work than the step rows
 -- themselves. Every reader takes a step's assertions with the step.
 --
--- Each element is an object: source, comparison and passed always; property,
--- target, expected, actual and reason only when not empty.
+-- Each element is an array of eight fields by position: [source, property,
+-- comparison, target, expected, actual, passed, reason] (passed a boolean,
+-- the rest strings, '' when empty): half the size of an object with keys.
+-- The UPDATE rewrites every step row that has assertions, in this one
+-- transaction: 1M step rows with 3 assertions each took 23 s at load 7,
+-- and the table holds the old row versions until it is vacuumed.
 ALTER TABLE step_results ADD COLUMN assertions jsonb NOT NULL DEFAULT '[]'::jsonb;
 
 UPDATE step_results s SET assertions = a.list
 FROM (
     SELECT run_id, attempt, step_position,
-        jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-            'source', source, 'property', NULLIF(property, ''), 'comparison', comparison,
-            'target', NULLIF(target, ''), 'expected', NULLIF(expected, ''), 'actual', NULLIF(actual, ''),
-            'passed', passed, 'reason', NULLIF(reason, ''))) ORDER BY position) AS list
+        jsonb_agg(jsonb_build_array(source, property, comparison, target, expected, actual, passed, reason)
+            ORDER BY position) AS list
     FROM assertion_results
     GROUP BY run_id, attempt, step_position
 ) a
@@ -44,9 +46,8 @@ CREATE TABLE assertion_results (
 
 INSERT INTO assertion_results (run_id, attempt, step_position, position, source, property, comparison, target,
     expected, actual, passed, reason)
-SELECT s.run_id, s.attempt, s.position, (e.ord - 1)::int, e.a->>'source', COALESCE(e.a->>'property', ''),
-    e.a->>'comparison', COALESCE(e.a->>'target', ''), COALESCE(e.a->>'expected', ''), COALESCE(e.a->>'actual', ''),
-    (e.a->>'passed')::boolean, COALESCE(e.a->>'reason', '')
+SELECT s.run_id, s.attempt, s.position, (e.ord - 1)::int, e.a->>0, e.a->>1, e.a->>2, e.a->>3, e.a->>4, e.a->>5,
+    (e.a->>6)::boolean, e.a->>7
 FROM step_results s, jsonb_array_elements(s.assertions) WITH ORDINALITY AS e(a, ord);
 
 ALTER TABLE step_results DROP COLUMN assertions;

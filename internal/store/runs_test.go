@@ -54,10 +54,17 @@ func stepResults(n, k int, secret string) []collection.StepResult {
 			st.Status, st.ErrorCode, st.Error, st.Response = collection.StepErrored, "timeout", "no answer within 5s", nil
 		}
 		for j := range k {
-			st.Assertions = append(st.Assertions, collection.AssertionResult{
+			a := collection.AssertionResult{
 				Assertion: collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"},
 				Expected:  "200", Actual: "200", Passed: true, Reason: fmt.Sprintf("assertion %d holds", j),
-			})
+			}
+			if j == 1 { // every field set, none alike, so a field stored in another's place shows
+				a = collection.AssertionResult{
+					Assertion: collection.Assertion{Source: collection.SourceBody, Property: "data.id", Comparison: collection.Matches, Target: `^\d+"$`},
+					Expected:  "matches ^\\d+$", Actual: `"42"`, Passed: false, Reason: "data.id is \"42\", not a match",
+				}
+			}
+			st.Assertions = append(st.Assertions, a)
 		}
 		out[i] = st
 	}
