@@ -185,7 +185,7 @@ func benchWorker(b *testing.B, dbName string, concurrency int, enqueue func(tx p
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	baseline, peak := ms.HeapInuse, ms.HeapInuse
-	cpuBefore, pgBefore := processCPU(), samplePostgresCPU(dbName)
+	cpuBefore, pgBefore := processCPU(), dbtest.SamplePostgresCPU(dbName)
 	b.ResetTimer()
 	start := time.Now()
 	if err := tx.Commit(ctx); err != nil {
@@ -216,7 +216,7 @@ func benchWorker(b *testing.B, dbName string, concurrency int, enqueue func(tx p
 	} else if os.Getenv("CATENA_BENCH_MAX_LATENCY_MS") != "" {
 		b.ReportMetric(float64(bad), "runs-failed")
 	}
-	cpu, pgCPU := processCPU()-cpuBefore, samplePostgresCPU(dbName).since(pgBefore)
+	cpu, pgCPU := processCPU()-cpuBefore, dbtest.SamplePostgresCPU(dbName).Since(pgBefore)
 	steps := float64(n * 10)
 	b.ReportMetric(float64(pgCPU.Microseconds())/steps, "pg-cpu-µs/step")
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "runs/s")
@@ -237,51 +237,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// postgresCPU samples the CPU ticks of the Postgres processes that work for
-// database db: its backends, and the server's shared writers (WAL writer,
-// checkpointer, background writer), which the benchmark's commits keep busy.
-// Backends of other databases on a shared server are left out.
-type postgresCPU map[string]int64
-
-func samplePostgresCPU(db string) postgresCPU {
-	out := postgresCPU{}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || closing < open || s[open+1:closing] != "postgres" {
-			continue
-		}
-		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
-		line := string(cmd)
-		if !strings.Contains(line, " "+db+" ") && !strings.Contains(line, "writer") && !strings.Contains(line, "checkpointer") {
-			continue
-		}
-		fields := strings.Fields(s[closing+1:])
-		if len(fields) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(fields[11], 10, 64)
-		st, _ := strconv.ParseInt(fields[12], 10, 64)
-		out[filepath.Dir(f)] = u + st
-	}
-	return out
-}
-
-// since is the CPU used by these processes after before was taken (a process
-// started meanwhile counts whole).
-func (after postgresCPU) since(before postgresCPU) time.Duration {
-	var ticks int64
-	for pid, t := range after {
-		ticks += t - before[pid]
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 // BenchmarkOneShotRun execs the built binary on the 10-step chain, as a CI job

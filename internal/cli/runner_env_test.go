@@ -78,7 +78,6 @@ func TestRunnerRunsInEnvironment(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `
 SELECT (SELECT row_to_json(r)::text FROM runs r WHERE r.id = $1)
     || coalesce((SELECT string_agg(row_to_json(s)::text, ' ') FROM step_results s WHERE s.run_id = $1), '')
-    || coalesce((SELECT string_agg(row_to_json(a)::text, ' ') FROM assertion_results a WHERE a.run_id = $1), '')
     || coalesce((SELECT string_agg(row_to_json(x)::text, ' ') FROM environment_secrets x), '')
     || coalesce((SELECT string_agg(row_to_json(v)::text, ' ') FROM environments v), '')`, run.ID).Scan(&rows); err != nil {
 		t.Fatal(err)

@@ -321,16 +321,15 @@ func countLevel(log, level string) int {
 
 // dbSize is the database's size and its run tables' (with indexes and TOAST).
 type dbSize struct {
-	total, runs, steps, assertions, jobs int64
+	total, runs, steps, jobs int64
 }
 
 func dbSizes(b *testing.B, pool *pgxpool.Pool) dbSize {
 	b.Helper()
 	var s dbSize
 	if err := pool.QueryRow(context.Background(), `SELECT pg_database_size(current_database()),
-		pg_total_relation_size('runs'), pg_total_relation_size('step_results'),
-		pg_total_relation_size('assertion_results'), pg_total_relation_size('river_job')`).
-		Scan(&s.total, &s.runs, &s.steps, &s.assertions, &s.jobs); err != nil {
+		pg_total_relation_size('runs'), pg_total_relation_size('step_results'), pg_total_relation_size('river_job')`).
+		Scan(&s.total, &s.runs, &s.steps, &s.jobs); err != nil {
 		b.Fatal(err)
 	}
 	return s
@@ -644,9 +643,8 @@ func (r *soakReport) log(b *testing.B) {
 	runsAll := max(r.runsDone, 1)
 	add("| database size before → after | %s → %s (+%s, %.1f KiB per run) |", mib(r.sizeBefore.total), mib(r.sizeAfter.total),
 		mib(r.sizeAfter.total-r.sizeBefore.total), float64(r.sizeAfter.total-r.sizeBefore.total)/1024/float64(runsAll))
-	add("| runs / step_results / assertion_results / river_job growth | +%s / +%s / +%s / +%s |",
-		mib(r.sizeAfter.runs-r.sizeBefore.runs), mib(r.sizeAfter.steps-r.sizeBefore.steps),
-		mib(r.sizeAfter.assertions-r.sizeBefore.assertions), mib(r.sizeAfter.jobs-r.sizeBefore.jobs))
+	add("| runs / step_results (with their assertions) / river_job growth | +%s / +%s / +%s |",
+		mib(r.sizeAfter.runs-r.sizeBefore.runs), mib(r.sizeAfter.steps-r.sizeBefore.steps), mib(r.sizeAfter.jobs-r.sizeBefore.jobs))
 	add("| missed slots by reason | %s |", r.missedWhy)
 	add("| failed/errored runs by step and code (top 5) | %s |", r.failedWhy)
 	add("| serve log lines at WARN / ERROR | %d / %d |", r.logWarn, r.logError)

@@ -190,7 +190,6 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+runColumnsWithSnapshot+` FROM runs WHERE id = $1`, id)
 	b.Queue(stepResultsSQL, id)
-	b.Queue(assertionResultsSQL, id)
 	br := s.pool.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
 	r, err := scanRun(br.QueryRow(), true)
@@ -202,25 +201,6 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 	if err != nil {
 		return nil, fmt.Errorf("loading step results of run %d: %w", id, err)
 	}
-	rows, _ = br.Query()
-	byPos := make(map[int]int, len(steps))
-	for i, st := range steps {
-		byPos[st.Position] = i
-	}
-	for rows.Next() {
-		var pos int
-		var a collection.AssertionResult
-		if err := rows.Scan(&pos, &a.Source, &a.Property, &a.Comparison, &a.Target, &a.Expected, &a.Actual, &a.Passed, &a.Reason); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("loading assertion results of run %d: %w", id, err)
-		}
-		if i, ok := byPos[pos]; ok {
-			steps[i].Assertions = append(steps[i].Assertions, a)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("loading assertion results of run %d: %w", id, err)
-	}
 	r.Steps = steps
 	if err := s.loadBrowser(ctx, &r); err != nil {
 		return nil, err
@@ -231,16 +211,80 @@ func (s *Store) GetRun(ctx context.Context, id collection.RunID) (*collection.Ru
 const stepResultsSQL = `
 SELECT sr.run_id, sr.attempt, sr.position, sr.name, sr.status, sr.error_code, sr.error, sr.request,
     sr.response_status, sr.response_headers, sr.response_body, sr.response_truncated, sr.response_size,
-    sr.dns_us, sr.connect_us, sr.tls_us, sr.first_byte_us, sr.total_us, sr.trace_id, sr.tries, sr.insecure, sr.started_at
+    sr.dns_us, sr.connect_us, sr.tls_us, sr.first_byte_us, sr.total_us, sr.trace_id, sr.tries, sr.insecure, sr.started_at,
+    sr.assertions
 FROM step_results sr JOIN runs r ON r.id = sr.run_id AND r.attempt = sr.attempt
 WHERE sr.run_id = $1
 ORDER BY sr.position`
 
-const assertionResultsSQL = `
-SELECT ar.step_position, ar.source, ar.property, ar.comparison, ar.target, ar.expected, ar.actual, ar.passed, ar.reason
-FROM assertion_results ar JOIN runs r ON r.id = ar.run_id AND r.attempt = ar.attempt
-WHERE ar.run_id = $1
-ORDER BY ar.step_position, ar.position`
+// storedAssertion is one element of step_results.assertions (migration
+// 013): a JSON array of eight fields by position, [source, property,
+// comparison, target, expected, actual, passed, reason], so a passing status
+// check stores ["status","","equals","200","200","200",true,""]. Without
+// keys an element takes about half the space of an object (≈ 65 bytes), and
+// every run writes one per assertion.
+type storedAssertion struct {
+	Source     collection.Source
+	Property   string
+	Comparison collection.Comparison
+	Target     string
+	Expected   string
+	Actual     string
+	Passed     bool
+	Reason     string
+}
+
+// UnmarshalJSON reads an element as encodeAssertions writes it.
+func (a *storedAssertion) UnmarshalJSON(b []byte) error {
+	fields := [8]any{&a.Source, &a.Property, &a.Comparison, &a.Target, &a.Expected, &a.Actual, &a.Passed, &a.Reason}
+	return json.Unmarshal(b, &fields)
+}
+
+// encodeAssertions returns a step's assertion results as the JSON array
+// step_results.assertions holds (see storedAssertion). It writes the JSON
+// itself: a finish encodes ≈ 33 of them, and encoding/json would box each
+// field in an interface and re-scan each element's output.
+func encodeAssertions(as []collection.AssertionResult) ([]byte, error) {
+	buf := make([]byte, 0, 64*len(as)+2)
+	buf = append(buf, '[')
+	for i, a := range as {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '[')
+		for j, f := range [...]string{string(a.Source), a.Property, string(a.Comparison), a.Target, a.Expected, a.Actual} {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			var err error
+			if buf, err = appendJSONString(buf, f); err != nil {
+				return nil, err
+			}
+		}
+		buf = strconv.AppendBool(append(buf, ','), a.Passed)
+		var err error
+		if buf, err = appendJSONString(append(buf, ','), a.Reason); err != nil {
+			return nil, err
+		}
+		buf = append(buf, ']')
+	}
+	return append(buf, ']'), nil
+}
+
+// appendJSONString appends s as a JSON string: as it is when it is printable
+// ASCII without a quote or backslash (status codes, comparisons, most
+// values), else as encoding/json writes it.
+func appendJSONString(buf []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, err := json.Marshal(s)
+			return append(buf, q...), err
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"'), nil
+}
 
 func scanStepResult(row pgx.CollectableRow) (collection.StepResult, error) {
 	var (
@@ -251,11 +295,17 @@ func scanStepResult(row pgx.CollectableRow) (collection.StepResult, error) {
 		truncated                       bool
 		size                            *int64
 		dns, connect, tls, first, total int64
+		assertions                      []storedAssertion
 	)
 	if err := row.Scan(&st.RunID, &st.Attempt, &st.Position, &st.Name, &st.Status, &st.ErrorCode, &st.Error, &st.Request,
 		&status, &headers, &body, &truncated, &size, &dns, &connect, &tls, &first, &total,
-		&st.TraceID, &st.Tries, &st.Insecure, &st.StartedAt); err != nil {
+		&st.TraceID, &st.Tries, &st.Insecure, &st.StartedAt, &assertions); err != nil {
 		return st, err
+	}
+	for _, a := range assertions {
+		st.Assertions = append(st.Assertions, collection.AssertionResult{
+			Assertion: collection.Assertion{Source: a.Source, Property: a.Property, Comparison: a.Comparison, Target: a.Target},
+			Expected:  a.Expected, Actual: a.Actual, Passed: a.Passed, Reason: a.Reason})
 	}
 	if status != nil {
 		st.Response = &collection.ResponseRecord{Status: *status, Headers: headers, BodyTruncated: truncated}
@@ -417,16 +467,12 @@ func (s *Store) ExtendLease(ctx context.Context, id collection.RunID, attempt in
 	return nil
 }
 
-// openAt is true while attempt is the run's current, unfinished attempt; every
-// result write is guarded by it.
-const openAt = `EXISTS (SELECT 1 FROM runs WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running'))`
-
-// queueStepWrites adds to b the statements that upsert steps (with their
-// assertion results) of one attempt: three statements whatever the count.
-// Rows travel as one typed array per column (pgx's binary format), so only
-// the request and headers are JSON, and a response body is sent as it is
-// rather than escaped inside a JSON document that Postgres parses again.
-func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []collection.StepResult) error {
+// stepArgs returns the parameters $1–$23 of upsertStepsSQL for steps of
+// one attempt. Rows travel as one typed array per column (pgx's binary
+// format), so only the request, headers and assertions are JSON, and a
+// response body is sent as it is rather than escaped inside a JSON document
+// that Postgres parses again.
+func stepArgs(id collection.RunID, attempt int, steps []collection.StepResult) ([]any, error) {
 	n := len(steps)
 	var (
 		positions                     = make([]int32, n)
@@ -439,15 +485,12 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 		dns, connect, tls, first, tot = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		tries                         = make([]int32, n)
 		started                       = make([]*time.Time, n)
-		aStep, aPos                   []int32
-		aSource, aProp, aCmp, aTarget []string
-		aExpected, aActual, aReason   []string
-		aPassed                       []bool
+		assertions                    = make([]string, n)
 	)
 	for i, st := range steps {
 		req, err := json.Marshal(st.Request)
 		if err != nil {
-			return fmt.Errorf("encoding the request of step %d %q: %w", st.Position, st.Name, err)
+			return nil, fmt.Errorf("encoding the request of step %d %q: %w", st.Position, st.Name, err)
 		}
 		positions[i], names[i], statuses[i], codes[i], errs[i] = int32(st.Position), st.Name, string(st.Status), st.ErrorCode, st.Error
 		requests[i], traces[i], tries[i], insecure[i] = string(req), st.TraceID, int32(st.Tries), st.Insecure
@@ -463,33 +506,41 @@ func queueStepWrites(b *pgx.Batch, id collection.RunID, attempt int, steps []col
 			if resp.Headers != nil {
 				h, err := json.Marshal(resp.Headers)
 				if err != nil {
-					return fmt.Errorf("encoding the response headers of step %d %q: %w", st.Position, st.Name, err)
+					return nil, fmt.Errorf("encoding the response headers of step %d %q: %w", st.Position, st.Name, err)
 				}
 				hs := string(h)
 				respHeaders[i] = &hs
 			}
 		}
-		for j, a := range st.Assertions {
-			aStep, aPos = append(aStep, int32(st.Position)), append(aPos, int32(j))
-			aSource, aProp, aCmp, aTarget = append(aSource, string(a.Source)), append(aProp, a.Property), append(aCmp, string(a.Comparison)), append(aTarget, a.Target)
-			aExpected, aActual, aReason = append(aExpected, a.Expected), append(aActual, a.Actual), append(aReason, a.Reason)
-			aPassed = append(aPassed, a.Passed)
+		as, err := encodeAssertions(st.Assertions)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the assertion results of step %d %q: %w", st.Position, st.Name, err)
 		}
+		assertions[i] = string(as)
 	}
-	b.Queue(`
+	return []any{id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
+		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started, assertions}, nil
+}
+
+// upsertStepsSQL upserts the steps of stepArgs (with their assertion
+// results) in one statement whatever their count, when guard holds. It is
+// a CTE of the fenced statements below, so the guard reads the run row that
+// statement has locked.
+func upsertStepsSQL(guard string) string {
+	return `
 INSERT INTO step_results (run_id, attempt, position, name, status, error_code, error, request, response_status,
     response_headers, response_body, response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us,
-    total_us, trace_id, tries, insecure, started_at)
+    total_us, trace_id, tries, insecure, started_at, assertions)
 SELECT $1::bigint, $2::int, x.position, x.name, x.status, x.error_code, x.error, x.request::jsonb, x.response_status,
     x.response_headers::jsonb, x.response_body, x.response_truncated, x.response_size, x.dns_us, x.connect_us, x.tls_us,
-    x.first_byte_us, x.total_us, x.trace_id, x.tries, x.insecure, COALESCE(x.started_at, now())
+    x.first_byte_us, x.total_us, x.trace_id, x.tries, x.insecure, COALESCE(x.started_at, now()), x.assertions::jsonb
 FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[],
         $12::bool[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[],
-        $20::int[], $21::bool[], $22::timestamptz[])
+        $20::int[], $21::bool[], $22::timestamptz[], $23::text[])
     AS x(position, name, status, error_code, error, request, response_status, response_headers, response_body,
         response_truncated, response_size, dns_us, connect_us, tls_us, first_byte_us, total_us, trace_id, tries, insecure,
-        started_at)
-WHERE `+openAt+`
+        started_at, assertions)
+WHERE ` + guard + `
 ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     name = excluded.name, status = excluded.status, error_code = excluded.error_code, error = excluded.error,
     request = excluded.request, response_status = excluded.response_status,
@@ -497,28 +548,37 @@ ON CONFLICT (run_id, attempt, position) DO UPDATE SET
     response_truncated = excluded.response_truncated, response_size = excluded.response_size,
     dns_us = excluded.dns_us, connect_us = excluded.connect_us, tls_us = excluded.tls_us,
     first_byte_us = excluded.first_byte_us, total_us = excluded.total_us, trace_id = excluded.trace_id,
-    tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at`,
-		id, attempt, positions, names, statuses, codes, errs, requests, respStatus, respHeaders, respBody,
-		truncated, respSize, dns, connect, tls, first, tot, traces, tries, insecure, started)
-	b.Queue(`DELETE FROM assertion_results WHERE run_id = $1 AND attempt = $2 AND step_position = ANY($3) AND `+openAt,
-		id, attempt, positions)
-	b.Queue(`
-INSERT INTO assertion_results (run_id, attempt, step_position, position, source, property, comparison, target,
-    expected, actual, passed, reason)
-SELECT $1::bigint, $2::int, x.step_position, x.position, x.source, x.property, x.comparison, x.target, x.expected,
-    x.actual, x.passed, x.reason
-FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::text[])
-    AS x(step_position, position, source, property, comparison, target, expected, actual, passed, reason)
-WHERE `+openAt, id, attempt, aStep, aPos, aSource, aProp, aCmp, aTarget, aExpected, aActual, aPassed, aReason)
-	return nil
+    tries = excluded.tries, insecure = excluded.insecure, started_at = excluded.started_at,
+    assertions = excluded.assertions`
 }
 
-// lockRunSQL locks the run row for the rest of the transaction, so the guards
-// of the writes after it see one state.
-const lockRunSQL = `SELECT attempt, status FROM runs WHERE id = $1 FOR UPDATE`
+// finishRunSQL ends attempt $2 of run $1 and upserts its steps in one
+// statement. The fenced UPDATE takes the run's row lock (waiting for a
+// concurrent sweep or rescue and re-checking its condition on the row they
+// left), and the steps are written only if it matched: no write lands
+// after the run is final or when a newer attempt owns it. It returns 1 if
+// the attempt finished, 0 if it was fenced out.
+var finishRunSQL = `
+WITH fin AS (
+    UPDATE runs SET status = $24, error = $25, finished_at = GREATEST($26, started_at), duration_ms = $27,
+        lease_expires_at = NULL
+    WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')
+    RETURNING id
+), steps AS (` + upsertStepsSQL(`EXISTS (SELECT 1 FROM fin)`) + `
+)
+SELECT count(*) FROM fin`
+
+// recordStepsSQL locks the run row and upserts the steps of attempt $2 if
+// it is the run's current, unfinished one; it returns the run's attempt and
+// status as locked, for the fence error.
+var recordStepsSQL = `
+WITH cur AS (SELECT attempt, status FROM runs WHERE id = $1 FOR UPDATE),
+steps AS (` + upsertStepsSQL(`EXISTS (SELECT 1 FROM cur WHERE cur.attempt = $2 AND cur.status IN ('queued', 'running'))`) + `
+)
+SELECT attempt, status FROM cur`
 
 // FinishRun ends an attempt: the run gets its final status and every step
-// result with its assertion results is written, in one round trip on the
+// result with its assertion results is written, in one statement on the
 // caller's transaction (alerting adds its rows to the same tx). It is fenced
 // by attempt: when the attempt is not the run's current, unfinished one,
 // nothing changes and the error is ErrConflict.
@@ -530,38 +590,17 @@ func (s *Store) FinishRun(ctx context.Context, tx pgx.Tx, p collection.FinishRun
 	if finished.IsZero() {
 		finished = time.Now()
 	}
-	b := &pgx.Batch{}
-	b.Queue(lockRunSQL, p.ID)
-	if err := queueStepWrites(b, p.ID, p.Attempt, p.Steps); err != nil {
+	args, err := stepArgs(p.ID, p.Attempt, p.Steps)
+	if err != nil {
 		return fmt.Errorf("finishing run %d: %w", p.ID, err)
 	}
-	b.Queue(`
-UPDATE runs SET status = $3, error = $4, finished_at = GREATEST($5, started_at), duration_ms = $6,
-    lease_expires_at = NULL
-WHERE id = $1 AND attempt = $2 AND status IN ('queued', 'running')`,
-		p.ID, p.Attempt, p.Status, p.Error, finished, p.Duration.Milliseconds())
-	br := tx.SendBatch(ctx, b)
-	var cur int
-	var status collection.RunStatus
-	if err := br.QueryRow().Scan(&cur, &status); err != nil {
-		_ = br.Close()
+	args = append(args, p.Status, p.Error, finished, p.Duration.Milliseconds())
+	var n int
+	if err := tx.QueryRow(ctx, finishRunSQL, args...).Scan(&n); err != nil {
 		return fmt.Errorf("finishing run %d: %w", p.ID, translate(err))
 	}
-	for range 3 {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return fmt.Errorf("writing step results of run %d: %w", p.ID, translate(err))
-		}
-	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("finishing run %d: %w", p.ID, translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fenceError(p.ID, p.Attempt, cur, status)
+	if n == 0 {
+		return s.fenced(ctx, tx, p.ID, p.Attempt)
 	}
 	return writeBrowser(ctx, tx, p.ID, p.Attempt, p.Steps)
 }
@@ -572,25 +611,23 @@ func (s *Store) RecordSteps(ctx context.Context, id collection.RunID, attempt in
 	if len(steps) == 0 {
 		return nil
 	}
+	args, err := stepArgs(id, attempt, steps)
+	if err != nil {
+		return fmt.Errorf("recording steps of run %d: %w", id, err)
+	}
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		// Progress is rewritten whole when the attempt finishes (and a lost
 		// attempt is retried from the start), so losing this commit to a
 		// server crash loses nothing: it need not wait for the WAL flush.
 		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(lockRunSQL, id)
-		if err := queueStepWrites(b, id, attempt, steps); err != nil {
-			return fmt.Errorf("recording steps of run %d: %w", id, err)
-		}
+		b.Queue(recordStepsSQL, args...)
 		br := tx.SendBatch(ctx, b)
 		var cur int
 		var status collection.RunStatus
 		_, err := br.Exec()
 		if err == nil {
 			err = br.QueryRow().Scan(&cur, &status)
-		}
-		for i := 0; i < 3 && err == nil; i++ {
-			_, err = br.Exec()
 		}
 		if cerr := br.Close(); err == nil {
 			err = cerr

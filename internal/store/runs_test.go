@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/collection"
+	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/store"
 )
 
@@ -53,10 +54,17 @@ func stepResults(n, k int, secret string) []collection.StepResult {
 			st.Status, st.ErrorCode, st.Error, st.Response = collection.StepErrored, "timeout", "no answer within 5s", nil
 		}
 		for j := range k {
-			st.Assertions = append(st.Assertions, collection.AssertionResult{
+			a := collection.AssertionResult{
 				Assertion: collection.Assertion{Source: collection.SourceStatus, Comparison: collection.Equals, Target: "200"},
 				Expected:  "200", Actual: "200", Passed: true, Reason: fmt.Sprintf("assertion %d holds", j),
-			})
+			}
+			if j == 1 { // every field set, none alike, so a field stored in another's place shows
+				a = collection.AssertionResult{
+					Assertion: collection.Assertion{Source: collection.SourceBody, Property: "data.id", Comparison: collection.Matches, Target: `^\d+"$`},
+					Expected:  "matches ^\\d+$", Actual: `"42"`, Passed: false, Reason: "data.id is \"42\", not a match",
+				}
+			}
+			st.Assertions = append(st.Assertions, a)
 		}
 		out[i] = st
 	}
@@ -275,6 +283,9 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 		if !errors.Is(err, collection.ErrConflict) {
 			t.Errorf("%s by attempt 1: %v; want ErrConflict", name, err)
 		}
+		if (name == "finish" || name == "record") && !strings.Contains(fmt.Sprint(err), "attempt 1 is fenced out (the run is at attempt 2)") {
+			t.Errorf("%s by attempt 1: %q; want it to name the run's current attempt", name, err)
+		}
 	}
 	// FinishRun reports the conflict without aborting the caller's transaction.
 	err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -287,7 +298,7 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 	if err != nil {
 		t.Errorf("the caller's transaction is unusable after a fenced FinishRun: %v", err)
 	}
-	if n := countRows(t, pool, "step_results", run.ID) + countRows(t, pool, "assertion_results", run.ID); n != 0 {
+	if n := countRows(t, pool, "step_results", run.ID); n != 0 {
 		t.Errorf("%d result rows written by the fenced attempt; want 0", n)
 	}
 	got, err := s.GetRun(ctx, run.ID)
@@ -304,6 +315,23 @@ func TestFinishRunFencedByAttempt(t *testing.T) {
 	got, err = s.GetRun(ctx, run.ID)
 	if err != nil || got.Status != collection.RunPassed || len(got.Steps) != 1 || got.Steps[0].Attempt != 2 {
 		t.Errorf("after attempt 2 finished: %+v, %v", got, err)
+	}
+	// A final run takes no more writes, even from its own attempt, and the
+	// error says the run is final.
+	for name, err := range map[string]error{
+		"finish": finish(t, s, pool, collection.FinishRunParams{ID: run.ID, Attempt: 2, Status: collection.RunFailed, Steps: steps}),
+		"record": s.RecordSteps(ctx, run.ID, 2, steps),
+	} {
+		if !errors.Is(err, collection.ErrConflict) || !strings.Contains(err.Error(), "is already passed") {
+			t.Errorf("%s by attempt 2 after it passed: %v; want ErrConflict saying the run is already passed", name, err)
+		}
+	}
+	got, err = s.GetRun(ctx, run.ID)
+	if err != nil || got.Status != collection.RunPassed || len(got.Steps) != 1 {
+		t.Errorf("a finished run changed: %+v, %v", got, err)
+	}
+	if err := finish(t, s, pool, collection.FinishRunParams{ID: run.ID + 1000, Attempt: 1, Status: collection.RunPassed}); !errors.Is(err, collection.ErrNotFound) {
+		t.Errorf("finishing a run that does not exist: %v; want ErrNotFound", err)
 	}
 }
 
@@ -601,6 +629,7 @@ RETURNING id`, c.ID, b.N)
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	pgBefore := dbtest.SamplePostgresCPU(pool.Config().ConnConfig.Database)
 	b.ResetTimer()
 	for i := range b.N {
 		err := store.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -611,6 +640,8 @@ RETURNING id`, c.ID, b.N)
 		}
 	}
 	b.StopTimer()
+	pgCPU := dbtest.SamplePostgresCPU(pool.Config().ConnConfig.Database).Since(pgBefore)
+	b.ReportMetric(float64(pgCPU.Microseconds())/float64(b.N), "pg-cpu-µs/run")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 	b.ReportMetric(float64(b.N*10)/b.Elapsed().Seconds(), "steps/s")
 }
