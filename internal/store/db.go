@@ -54,6 +54,15 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, databaseURL, applicati
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = application
 	}
+	// Postgres compiles a statement with LLVM whenever its estimated cost
+	// passes jit_above_cost, again at every execution. Catena's statements are
+	// short, and their estimates overshoot (a parameter array of 500 ids, the
+	// default size of a never-analyzed empty table): the scheduler's
+	// maintenance-window lookup, 1 ms of work, spent 0.4-1.1 s compiling per
+	// batch (docs/performance.md, issue 11's third pass). A URL's jit wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating pool: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/catena-monitor/catena/internal/dbtest"
 	"github.com/catena-monitor/catena/internal/store"
@@ -49,5 +50,36 @@ func TestEnsureDatabaseAndOpenAcceptPoolParams(t *testing.T) {
 	var db string
 	if err := pool.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil || db != name {
 		t.Fatalf("current_database() = %q, %v; want %q", db, err, name)
+	}
+}
+
+// Catena's pools run without JIT compilation unless the URL asks for it.
+func TestOpenTurnsJITOffUnlessTheURLSetsIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := dbtest.NewDBURL(t)
+	for _, c := range []struct {
+		url, want string
+		small     bool
+	}{
+		{url, "off", false},
+		{url, "off", true},
+		{url + "&jit=on", "on", false},
+		{url + "&jit=on", "on", true},
+	} {
+		open := store.Open
+		if c.small {
+			open = func(ctx context.Context, u string) (*pgxpool.Pool, error) { return store.OpenSmall(ctx, u, 1, "test") }
+		}
+		pool, err := open(ctx, c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		err = pool.QueryRow(ctx, "SHOW jit").Scan(&jit)
+		pool.Close()
+		if err != nil || jit != c.want {
+			t.Errorf("%s (small %v): jit = %q, %v; want %q", c.url, c.small, jit, err, c.want)
+		}
 	}
 }
