@@ -127,6 +127,14 @@ func scanRun(row pgx.Row, withSnapshot bool) (collection.Run, error) {
 	return r, nil
 }
 
+// latestCollectionVersion is the subquery of the latest version of the
+// collection whose id is the SQL expression id (NULL when it has none): a
+// run records the version current when it is inserted (runs.collection_version).
+func latestCollectionVersion(id string) string {
+	return `(SELECT v.version FROM object_versions v WHERE v.object_type = 'collection' AND v.object_id = ` + id +
+		` ORDER BY v.version DESC LIMIT 1)`
+}
+
 // InsertRun inserts a run on db (a transaction when the caller also inserts its
 // job). When a run with the same idempotency key exists, it returns that run
 // and created=false. A concurrent insert of the same key waits for the first
@@ -161,11 +169,13 @@ func (s *Store) InsertRun(ctx context.Context, db DB, p InsertRunParams) (collec
 	if p.SnapshotJSON != nil {
 		stored = json.RawMessage(p.SnapshotJSON)
 	}
+	// A retry re-runs its first run's snapshot, so it keeps that run's version.
 	row := db.QueryRow(ctx, `
 INSERT INTO runs (collection_id, monitor_id, collection_name, location, trigger, status, error, snapshot,
-    idempotency_key, scheduled_for, created_by, finished_at, environment, retry_of, retry_attempt)
+    idempotency_key, scheduled_for, created_by, finished_at, environment, retry_of, retry_attempt, collection_version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $6 IN ('queued', 'running') THEN NULL ELSE now() END,
-    $12, $13, $14)
+    $12, $13, $14, CASE WHEN $13::bigint IS NULL THEN `+latestCollectionVersion("$1::bigint")+`
+        ELSE (SELECT f.collection_version FROM runs f WHERE f.id = $13) END)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING `+runColumnsWithSnapshot,
 		p.CollectionID, p.MonitorID, snap.Name, p.Location, p.Trigger, p.Status, p.Error, stored,

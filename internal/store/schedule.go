@@ -196,9 +196,9 @@ func (s *Store) InsertMissedRuns(ctx context.Context, db DB, runs []MissedRunPar
 		ats = append(ats, r.At)
 	}
 	tag, err := db.Exec(ctx, `INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status,
-			snapshot, idempotency_key, scheduled_for, queued_at, finished_at, duration_ms, error, attempt)
+			snapshot, idempotency_key, scheduled_for, queued_at, finished_at, duration_ms, error, attempt, collection_version)
 		SELECT u.monitor_id, c.id, u.name, u.location, 'schedule', 'missed',
-			u.snapshot::jsonb, u.key, u.slot, u.at, u.at, 0, u.error, 0
+			u.snapshot::jsonb, u.key, u.slot, u.at, u.at, 0, u.error, 0, `+latestCollectionVersion("c.id")+`
 		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
 			AS u(monitor_id, collection_id, location, key, error, name, snapshot, slot, at)
 		LEFT JOIN collections c ON c.id = u.collection_id
@@ -269,7 +269,8 @@ type CreatedRun struct {
 
 // InsertScheduledRuns inserts queued scheduled runs in one statement, whatever
 // their number; snapshots holds the collections as JSON without secrets, each
-// parsed once. A run whose idempotency key already has a row is left as it is
+// parsed once, each collection's latest version looked up once. A run whose
+// idempotency key already has a row is left as it is
 // (a slot never gets two runs) and is not returned: the result lists the runs
 // created, whose jobs the caller still has to insert in the same transaction.
 // Rows go in key order, so two transactions inserting overlapping slots wait
@@ -303,12 +304,15 @@ func (s *Store) InsertScheduledRuns(ctx context.Context, db DB, runs []Scheduled
 		snaps[i] = string(b)
 	}
 	rows, err := db.Query(ctx, `
-WITH s AS (SELECT ord::int AS ord, snap::jsonb AS snap FROM unnest($8::text[]) WITH ORDINALITY AS s(snap, ord))
-INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status, snapshot, idempotency_key, scheduled_for, environment)
-SELECT u.monitor_id, u.collection_id, u.name, u.location, 'schedule', 'queued', s.snap, u.key, u.slot, u.environment
+WITH s AS (SELECT ord::int AS ord, snap::jsonb AS snap FROM unnest($8::text[]) WITH ORDINALITY AS s(snap, ord)),
+v AS (SELECT c.id, `+latestCollectionVersion("c.id")+` AS version FROM (SELECT DISTINCT unnest($2::bigint[]) AS id) c)
+INSERT INTO runs (monitor_id, collection_id, collection_name, location, trigger, status, snapshot, idempotency_key, scheduled_for,
+    environment, collection_version)
+SELECT u.monitor_id, u.collection_id, u.name, u.location, 'schedule', 'queued', s.snap, u.key, u.slot, u.environment, v.version
 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $9::text[])
     AS u(monitor_id, collection_id, name, location, key, snap, slot, environment)
 JOIN s ON s.ord = u.snap
+JOIN v ON v.id = u.collection_id
 ORDER BY u.key
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id, location, idempotency_key`, monitors, colls, name, locs, keys, idx, slots, snaps, envs)

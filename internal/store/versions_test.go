@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,4 +252,103 @@ func TestAuditLog(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("PruneAuditLog = %d, %v; want 2", n, err)
 	}
+}
+
+// Every statement that inserts runs records the collection's version then
+// current (no trigger fills it in): a manual run, a slot's batch of scheduled
+// runs, a missed slot; a retry keeps the version of the run it retries.
+func TestEveryRunInsertRecordsItsCollectionVersion(t *testing.T) {
+	t.Parallel()
+	s, pool := newTestStore(t)
+	ctx := context.Background()
+	c, err := s.CreateCollection(ctx, &collection.Collection{Name: "checkout",
+		Steps: []collection.Step{{Name: "home", Method: "GET", URL: "http://127.0.0.1:1/"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := s.CreateCollection(ctx, &collection.Collection{Name: "bare",
+		Steps: []collection.Step{{Name: "home", Method: "GET", URL: "http://127.0.0.1:1/"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM object_versions WHERE object_type = 'collection' AND object_id = $1`, bare.ID); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.CreateMonitor(ctx, &collection.Monitor{Name: "m", Schedule: "every 5m", CollectionIDs: []collection.CollectionID{c.ID, bare.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := s.InsertRun(ctx, pool, store.InsertRunParams{CollectionID: &c.ID, MonitorID: &m.ID, Trigger: collection.TriggerSchedule, Snapshot: *c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := "changed"
+	if _, err := s.UpdateCollection(ctx, c.ID, store.UpdateCollectionParams{Description: &desc}); err != nil {
+		t.Fatal(err)
+	}
+	latest := versionsOf(t, s, collection.ObjectCollection, int64(c.ID))[0].Version
+	if latest < 2 {
+		t.Fatalf("latest version after a change = %d; want at least 2", latest)
+	}
+	retry, _, err := s.InsertRun(ctx, pool, store.InsertRunParams{CollectionID: &c.ID, MonitorID: &m.ID, Trigger: collection.TriggerRetry,
+		Snapshot: *c, Chain: collection.RetryChain{Of: &first.ID, Attempt: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manual, _, err := s.InsertRun(ctx, pool, store.InsertRunParams{CollectionID: &c.ID, Trigger: collection.TriggerManual, Snapshot: *c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unversioned, _, err := s.InsertRun(ctx, pool, store.InsertRunParams{CollectionID: &bare.ID, Trigger: collection.TriggerManual, Snapshot: *bare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	snap, _ := json.Marshal(c)
+	created, err := s.InsertScheduledRuns(ctx, pool, []store.ScheduledRunParams{
+		{MonitorID: m.ID, CollectionID: c.ID, Location: "local", ScheduledFor: slot, IdempotencyKey: "slot-a", Name: c.Name},
+		{MonitorID: m.ID, CollectionID: bare.ID, Location: "local", ScheduledFor: slot, IdempotencyKey: "slot-b", Name: bare.Name},
+	}, [][]byte{snap})
+	if err != nil || len(created) != 2 {
+		t.Fatalf("InsertScheduledRuns = %+v, %v", created, err)
+	}
+	if _, err := s.InsertMissedRuns(ctx, pool, []store.MissedRunParams{{MonitorID: m.ID, CollectionID: c.ID, Location: "local",
+		ScheduledFor: slot.Add(-time.Hour), IdempotencyKey: "missed", Error: collection.MissedStale, Snapshot: *c, At: slot}}); err != nil {
+		t.Fatal(err)
+	}
+	byKey := func(key string) collection.RunID {
+		var id collection.RunID
+		if err := pool.QueryRow(ctx, `SELECT id FROM runs WHERE idempotency_key = $1`, key).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	want := map[string]struct {
+		id   collection.RunID
+		want *int
+	}{
+		"first run":                           {first.ID, ptr(1)},
+		"its retry":                           {retry.ID, ptr(1)},
+		"manual run":                          {manual.ID, ptr(latest)},
+		"run of a collection with no version": {unversioned.ID, nil},
+		"scheduled run":                       {byKey("slot-a"), ptr(latest)},
+		"scheduled run, no version":           {byKey("slot-b"), nil},
+		"missed slot":                         {byKey("missed"), ptr(latest)},
+	}
+	for name, w := range want {
+		got, err := s.RunCollectionVersion(ctx, w.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil) != (w.want == nil) || got != nil && *got != *w.want {
+			t.Errorf("%s: collection version = %v; want %v", name, versionText(got), versionText(w.want))
+		}
+	}
+}
+
+func versionText(v *int) string {
+	if v == nil {
+		return "none"
+	}
+	return strconv.Itoa(*v)
 }
