@@ -30,9 +30,11 @@ const benchJitter = 2 * time.Second
 // running the demo API's 10-step chain, due in the same minute, fired by the
 // local scheduler's Run loop (a 2s jitter window, benchJitter; BENCH_BATCH and
 // BENCH_WORKERS override the batch and the parallel transactions;
-// BENCH_NO_YIELD=1 keeps the runner from giving way) in the same process as a
-// runner working their runs at concurrency 200, as `catena serve` does (the
-// scheduler on a pool of its own, as newScheduler wires it). It
+// BENCH_NO_YIELD=1 keeps the runner from giving way; BENCH_ALERTING=1 adds
+// alerting's bookkeeping to each finishing transaction, as serve wires it) in
+// the same process as a runner working their runs at concurrency 200, as
+// `catena serve` does (the scheduler on a pool of its own, as newScheduler
+// wires it). It
 // reports the lag from each slot to its run's queued_at (the enqueuing
 // transaction's start; p50/p99/max), how many were enqueued within 5 s, the
 // same from the slot to the commit (seen by the 50 ms poll: *_commit_*), and
@@ -51,6 +53,8 @@ func BenchmarkSchedulerServe(b *testing.B) {
 		b.StopTimer()
 		ctx := context.Background()
 		_, dbURL := dbtest.NewDBURL(b)
+		// The runner's pool is a plain pgxpool: unlike serve's store.Open it
+		// leaves Postgres's JIT on unless TEST_DATABASE_URL sets jit=off.
 		pcfg, err := pgxpool.ParseConfig(dbURL)
 		if err != nil {
 			b.Fatal(err)
@@ -128,7 +132,13 @@ func BenchmarkSchedulerServe(b *testing.B) {
 			b.Fatal(err)
 		}
 		d := &deps{cfg: &config.Config{}, log: log, pool: pool, box: box, store: st, yield: yield}
-		rw, err := newRunWorkers(d, runnerOptions{Location: location, Concurrency: 200})
+		opts := runnerOptions{Location: location, Concurrency: 200}
+		if os.Getenv("BENCH_ALERTING") != "" {
+			if opts, err = withAlerting(ctx, d, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rw, err := newRunWorkers(d, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
