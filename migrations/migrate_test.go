@@ -74,9 +74,7 @@ func TestStepAssertionsMoveIntoTheirStep(t *testing.T) {
 			t.Fatalf("%v\n%s", err, q)
 		}
 	}
-	if err := migrations.Down(ctx, pool); err != nil { // to 012
-		t.Fatal(err)
-	}
+	downTo(t, pool, 12)
 	var runID int64
 	if err := pool.QueryRow(ctx, `INSERT INTO runs (collection_name, trigger, status, snapshot, idempotency_key, attempt)
 		VALUES ('c', 'manual', 'running', '{}', 'k', 1) RETURNING id`).Scan(&runID); err != nil {
@@ -117,9 +115,7 @@ func TestStepAssertionsMoveIntoTheirStep(t *testing.T) {
 			t.Errorf("step %d assertions = %s\nwant %s", pos, got[pos], w)
 		}
 	}
-	if err := migrations.Down(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
+	downTo(t, pool, 12)
 	var back string
 	if err := pool.QueryRow(ctx, `SELECT string_agg(concat_ws('|', step_position, position, source, property, comparison, target, expected, actual, passed, reason), ';'
 		ORDER BY step_position, position) FROM assertion_results WHERE run_id = $1`, runID).Scan(&back); err != nil {
@@ -127,5 +123,23 @@ func TestStepAssertionsMoveIntoTheirStep(t *testing.T) {
 	}
 	if w := "0|0|status||equals|200|200|500|f|status 500, want 200;0|1|body|id|exists|||7|t|"; back != w {
 		t.Errorf("rolled back assertion_results = %q\nwant %q", back, w)
+	}
+}
+
+// downTo rolls Catena's migrations back to version, whatever came after it.
+func downTo(t *testing.T, pool *pgxpool.Pool, version int32) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		st, err := migrations.Current(ctx, pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current <= version {
+			return
+		}
+		if err := migrations.Down(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
