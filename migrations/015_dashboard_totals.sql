@@ -18,6 +18,9 @@ CREATE TABLE monitor_run_totals (
     PRIMARY KEY (monitor_id, at)
 );
 
+-- Pruning finds the rows older than 8 days by time, not monitor.
+CREATE INDEX monitor_run_totals_at_idx ON monitor_run_totals (at);
+
 -- Runs queued in [started_at, done_until) are in the totals.
 CREATE TABLE monitor_totals_progress (
     id         boolean PRIMARY KEY DEFAULT true CHECK (id),
