@@ -182,7 +182,12 @@ func (r *queryResolver) Incidents(ctx context.Context, monitorID *string, status
 	if n == 0 {
 		return []collection.Incident{}, nil
 	}
-	return r.Store.ListIncidents(ctx, store.ListIncidentsParams{MonitorID: mid, Statuses: status, First: n})
+	list, err := r.Store.ListIncidents(ctx, store.ListIncidentsParams{MonitorID: mid, Statuses: status, First: n})
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchIncidents(ctx, list)
+	return list, nil
 }
 
 func (r *queryResolver) Deliveries(ctx context.Context, incidentID *string, channelID *string, first *int) ([]collection.Delivery, error) {

@@ -13,10 +13,11 @@ import (
 	"github.com/catena-monitor/catena/internal/store"
 )
 
-// monitorCard is the GUI's MonitorCard fragment (frontend/src/features/monitors/api.ts).
-const monitorCard = `id name schedule timeZone enabled state locations nextRunAt
+// monitorCard is the GUI's MonitorCard fragment (frontend/src/lib/useMonitorPages.ts).
+const monitorCard = `id name schedule timeZone enabled state locations nextRunAt tags
+	maintenance { window { name mode } windowEndsAt mutedUntil }
 	collections { id name }
-	stats { uptime24h uptime7d p95LatencyMs24h p95LatencyMs7d runs24h latency { at durationMs status } }`
+	stats { uptime24h uptime7d p95LatencyMs24h p95LatencyMs7d apdex7d errorBudgetLeft7d runs24h latencyMs latest { at durationMs status } }`
 
 // The dashboard asks for a page of 100 monitors with their stats, the open
 // incidents and the locations; it fits the complexity limit, while 500

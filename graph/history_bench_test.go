@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,7 +92,15 @@ func loadHistory(b *testing.B, pool *pgxpool.Pool) {
 // names; loaded reports whether it already holds the history.
 func historyDB(b *testing.B) (pool *pgxpool.Pool, loaded bool) {
 	b.Helper()
-	name := os.Getenv("CATENA_BENCH_HISTORY_DB")
+	return keptDB(b, "CATENA_BENCH_HISTORY_DB", benchMonitors*benchRunsPerMon)
+}
+
+// keptDB is a fresh database, or the one the environment variable env names,
+// created if missing and migrated up; loaded reports whether it already holds
+// about `runs` runs (a database with far fewer is refused as a broken load).
+func keptDB(b *testing.B, env string, runs int) (pool *pgxpool.Pool, loaded bool) {
+	b.Helper()
+	name := os.Getenv(env)
 	if name == "" {
 		pool, _ := dbtest.NewDBURL(b)
 		return pool, false
@@ -110,7 +120,16 @@ func historyDB(b *testing.B) (pool *pgxpool.Pool, loaded bool) {
 			b.Fatal(err)
 		}
 	}
-	pool, err = pgxpool.New(ctx, dbtest.URLFor(name))
+	pc, err := pgxpool.ParseConfig(dbtest.URLFor(name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if os.Getenv("BENCH_TRACE") != "" {
+		t := &statementTimes{}
+		pc.ConnConfig.Tracer = t
+		b.Cleanup(func() { t.report(b) })
+	}
+	pool, err = pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,12 +137,12 @@ func historyDB(b *testing.B) (pool *pgxpool.Pool, loaded bool) {
 	if err := migrations.Up(ctx, pool); err != nil {
 		b.Fatal(err)
 	}
-	var runs int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM runs LIMIT $1) x`, benchMonitors*benchRunsPerMon/2).Scan(&runs); err != nil {
+	var have int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM runs LIMIT $1) x`, runs/2).Scan(&have); err != nil {
 		b.Fatal(err)
 	}
-	if runs > 0 && runs < benchMonitors*benchRunsPerMon/2 {
-		b.Fatalf("database %s holds %d runs, not a whole history: drop it", name, runs)
+	if have > 0 && have < runs/2 {
+		b.Fatalf("database %s holds %d runs, not a whole history: drop it", name, have)
 	}
 	// The previous run's inserts and its API user.
 	for _, q := range []string{`DELETE FROM runs WHERE idempotency_key LIKE 'bench-insert-%'`, `DELETE FROM users WHERE email = 'bench@example.com'`} {
@@ -131,8 +150,73 @@ func historyDB(b *testing.B) (pool *pgxpool.Pool, loaded bool) {
 			b.Fatal(err)
 		}
 	}
-	b.Logf("database %s kept (%v)", name, map[bool]string{true: "reused", false: "new"}[runs > 0])
-	return pool, runs > 0
+	b.Logf("database %s kept (%v)", name, map[bool]string{true: "reused", false: "new"}[have > 0])
+	return pool, have > 0
+}
+
+// statementTimes sums the time of each statement and batch on a kept
+// database's pool (BENCH_TRACE=1), to see where a request's time goes.
+type statementTimes struct {
+	mu    sync.Mutex
+	total map[string]time.Duration
+	n     map[string]int
+}
+
+type traceStart struct{}
+
+func (t *statementTimes) start(ctx context.Context) context.Context {
+	return context.WithValue(ctx, traceStart{}, time.Now())
+}
+
+func (t *statementTimes) end(ctx context.Context, sql string) {
+	began, _ := ctx.Value(traceStart{}).(time.Time)
+	sql = strings.Join(strings.Fields(sql), " ")
+	if len(sql) > 90 {
+		sql = sql[:90]
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.total == nil {
+		t.total, t.n = map[string]time.Duration{}, map[string]int{}
+	}
+	t.total[sql] += time.Since(began)
+	t.n[sql]++
+}
+
+func (t *statementTimes) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	return context.WithValue(t.start(ctx), traceSQL{}, d.SQL)
+}
+
+func (t *statementTimes) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	sql, _ := ctx.Value(traceSQL{}).(string)
+	t.end(ctx, sql)
+}
+
+func (t *statementTimes) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return context.WithValue(t.start(ctx), traceSQL{}, new(string))
+}
+
+func (t *statementTimes) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if first, _ := ctx.Value(traceSQL{}).(*string); first != nil && *first == "" {
+		*first = "batch: " + d.SQL
+	}
+}
+
+func (t *statementTimes) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
+	first, _ := ctx.Value(traceSQL{}).(*string)
+	t.end(ctx, *first)
+}
+
+type traceSQL struct{}
+
+func (t *statementTimes) report(b *testing.B) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	keys := slices.Collect(maps.Keys(t.total))
+	slices.SortFunc(keys, func(x, y string) int { return int(t.total[y] - t.total[x]) })
+	for _, k := range keys[:min(len(keys), 25)] {
+		b.Logf("%9.2f ms/call %6d calls  %s", float64(t.total[k])/float64(t.n[k])/1e6, t.n[k], k)
+	}
 }
 
 type benchAPI struct {

@@ -133,13 +133,18 @@ type gqlMonitor struct {
 			DurationMs int
 			Status     string
 		}
+		LatencyMs []int
+		Latest    *struct {
+			DurationMs int
+			Status     string
+		}
 	}
 }
 
 const monitorFields = `id name schedule timeZone enabled locations nextRunAt state
 	collections { id name } channels { id name }
 	policy { failureThreshold recoveryEnabled recoveryThreshold reminderIntervalMinutes erroredMode minFailedLocations }
-	stats { uptime24h uptime7d p95LatencyMs24h runs24h latency { durationMs status } }`
+	stats { uptime24h uptime7d p95LatencyMs24h runs24h latency { durationMs status } latencyMs latest { durationMs status } }`
 
 func TestMonitorsAndChannels(t *testing.T) {
 	t.Parallel()
@@ -258,6 +263,16 @@ func TestMonitorsAndChannels(t *testing.T) {
 	}
 	if one.Monitor.State != "FAILING" {
 		t.Fatalf("state after a failed latest run: %s", one.Monitor.State)
+	}
+	// The compact sparkline: the same durations, oldest first, and the newest run.
+	st := one.Monitor.Stats
+	if len(st.LatencyMs) != len(st.Latency) || st.Latest == nil || *st.Latest != st.Latency[len(st.Latency)-1] || st.Latest.Status != "FAILED" {
+		t.Fatalf("latencyMs %v, latest %+v; want the durations of %+v and its last point", st.LatencyMs, st.Latest, st.Latency)
+	}
+	for i, p := range st.Latency {
+		if st.LatencyMs[i] != p.DurationMs {
+			t.Fatalf("latencyMs %v differs from latency %+v", st.LatencyMs, st.Latency)
+		}
 	}
 
 	// Pause and resume.

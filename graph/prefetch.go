@@ -67,17 +67,54 @@ func (r *Resolver) prefetchCollections(ctx context.Context, list []collection.Co
 }
 
 // prefetchMonitors fetches the figures of every listed monitor in one round
-// trip when the operation selects their state or stats under prefix.
+// trip when the operation selects their state or stats under prefix, and
+// their collections in another when it selects those.
 func (r *Resolver) prefetchMonitors(ctx context.Context, list []collection.Monitor, prefix ...string) {
 	if len(list) == 0 {
 		return
 	}
-	if !selects(ctx, append(slices.Clone(prefix), "stats")...) && !selects(ctx, append(slices.Clone(prefix), "state")...) {
-		return
+	at := func(field string) bool { return selects(ctx, append(slices.Clone(prefix), field)...) }
+	l := loader.For(ctx)
+	if at("collections") {
+		var cids []collection.CollectionID
+		for _, m := range list {
+			for _, c := range m.CollectionIDs {
+				if !slices.Contains(cids, c) {
+					cids = append(cids, c)
+				}
+			}
+		}
+		// On failure the resolvers load them one by one and report the error.
+		if cs, err := r.Store.GetCollections(ctx, cids); err == nil {
+			for id, c := range cs {
+				l.Collection.Prime(id, c)
+			}
+		}
 	}
 	ids := make([]collection.MonitorID, len(list))
 	for i, m := range list {
 		ids[i] = m.ID
 	}
-	loader.For(ctx).MonitorStats.Prefetch(ctx, ids)
+	if at("stats") || at("state") {
+		l.MonitorStats.Prefetch(ctx, ids)
+	}
+	if at("maintenance") || at("maintenanceWindows") {
+		l.Holds.Prefetch(ctx, ids)
+	}
+	if at("badge") {
+		l.BadgeKey.Prefetch(ctx, ids)
+	}
+}
+
+// prefetchIncidents fetches the public notes of every listed incident in one
+// query when the operation selects them.
+func (r *Resolver) prefetchIncidents(ctx context.Context, list []collection.Incident) {
+	if len(list) == 0 || !selects(ctx, "publicNote") {
+		return
+	}
+	ids := make([]collection.IncidentID, len(list))
+	for i, in := range list {
+		ids[i] = in.ID
+	}
+	loader.For(ctx).PublicNote.Prefetch(ctx, ids)
 }

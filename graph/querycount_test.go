@@ -76,3 +76,70 @@ func TestListingCollectionsIsAFixedNumberOfQueries(t *testing.T) {
 		t.Fatalf("listing took %d statements, want at most 7", many)
 	}
 }
+
+// TestListingMonitorsIsAFixedNumberOfQueries lists monitors as the dashboard
+// and the status pages' editor do (cards with collections, maintenance,
+// badge and stats) and incidents with their public notes: the SQL statements
+// sent do not grow with the number of monitors or incidents.
+func TestListingMonitorsIsAFixedNumberOfQueries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	const query = `query($n: Int) {
+		monitors(first: $n) { edges { node { ` + monitorCard + ` badge { key path } } } }
+		incidents(first: $n) { id publicNote { body } } }`
+	count := func(n int) int64 {
+		t.Helper()
+		before := e.queries.n.Load()
+		var out struct {
+			Monitors struct {
+				Edges []struct {
+					Node struct {
+						Collections []struct{ Name string }
+						Badge       *struct{ Key string }
+					}
+				}
+			}
+			Incidents []struct {
+				PublicNote *struct{ Body string }
+			}
+		}
+		e.mustPost(e.tokens[collection.RoleViewer], query, map[string]any{"n": n}, &out)
+		if len(out.Monitors.Edges) != n || len(out.Incidents) != n {
+			t.Fatalf("listed %d monitors and %d incidents, want %d", len(out.Monitors.Edges), len(out.Incidents), n)
+		}
+		for i, edge := range out.Monitors.Edges {
+			if len(edge.Node.Collections) != 1 || edge.Node.Badge == nil || out.Incidents[i].PublicNote == nil {
+				t.Fatalf("monitor without its collection or badge, or incident without its note: %+v %+v", edge.Node, out.Incidents[i])
+			}
+		}
+		return e.queries.n.Load() - before
+	}
+	for i := range 30 {
+		c, err := e.store.CreateCollection(ctx, &collection.Collection{Name: fmt.Sprintf("c%02d", i),
+			Steps: []collection.Step{{Name: "a", Method: "GET", URL: "http://127.0.0.1:9/a"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := e.store.CreateMonitor(ctx, &collection.Monitor{Name: fmt.Sprintf("m%02d", i), Schedule: "every 5m", TimeZone: "UTC", Enabled: true,
+			Locations: []string{"local"}, CollectionIDs: []collection.CollectionID{c.ID}, Policy: collection.DefaultAlertPolicy()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.SetMonitorBadge(ctx, m.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		var inc collection.IncidentID
+		if err := e.pool.QueryRow(ctx, `INSERT INTO incidents (monitor_id, collection_id, status) VALUES ($1, $2, 'open') RETURNING id`, m.ID, c.ID).Scan(&inc); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.SetIncidentPublicNote(ctx, inc, e.users[collection.RoleAdmin].ID, "looking into it"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	few, many := count(10), count(30)
+	t.Logf("SQL statements: %d for 10 monitors and incidents, %d for 30", few, many)
+	if many != few {
+		t.Fatalf("listing 30 monitors and incidents took %d statements, 10 took %d: a query per object", many, few)
+	}
+}

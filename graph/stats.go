@@ -8,7 +8,7 @@ import (
 
 // monitorStats turns the figures the store aggregated into the dashboard's.
 func monitorStats(s *store.MonitorRunStats) *model.MonitorStats {
-	st := &model.MonitorStats{Latency: []model.LatencyPoint{}}
+	st := &model.MonitorStats{Latency: []model.LatencyPoint{}, LatencyMs: []int{}}
 	if s == nil {
 		return st
 	}
@@ -23,6 +23,10 @@ func monitorStats(s *store.MonitorRunStats) *model.MonitorStats {
 			at = *r.FinishedAt
 		}
 		st.Latency = append(st.Latency, model.LatencyPoint{At: at, DurationMs: int(r.Duration.Milliseconds()), Status: r.Status})
+		st.LatencyMs = append(st.LatencyMs, int(r.Duration.Milliseconds()))
+	}
+	if n := len(st.Latency); n > 0 {
+		st.Latest = &st.Latency[n-1]
 	}
 	return st
 }

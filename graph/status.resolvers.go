@@ -21,13 +21,9 @@ func (r *incidentResolver) PublicNote(ctx context.Context, obj *collection.Incid
 }
 
 func (r *monitorResolver) Badge(ctx context.Context, obj *collection.Monitor) (*model.MonitorBadge, error) {
-	keys, err := r.Store.MonitorBadgeKeys(ctx, []collection.MonitorID{obj.ID})
-	if err != nil {
+	key, err := loader.For(ctx).BadgeKey.Load(ctx, obj.ID)
+	if err != nil || key == "" {
 		return nil, err
-	}
-	key, ok := keys[obj.ID]
-	if !ok {
-		return nil, nil
 	}
 	return &model.MonitorBadge{Key: key, Path: "/badge/" + key + ".svg"}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/catena-monitor/catena/graph/loader"
 	"github.com/catena-monitor/catena/graph/model"
 	"github.com/catena-monitor/catena/internal/collection"
 )
@@ -47,13 +48,9 @@ func statusPageModel(p *collection.StatusPage) *model.StatusPage {
 
 // publicNote reads an incident's public note (nil: none).
 func (r *Resolver) publicNote(ctx context.Context, id collection.IncidentID) (*model.IncidentPublicNote, error) {
-	notes, err := r.Store.IncidentPublicNotes(ctx, []collection.IncidentID{id})
-	if err != nil {
+	n, err := loader.For(ctx).PublicNote.Load(ctx, id)
+	if err != nil || n == nil {
 		return nil, err
-	}
-	n, ok := notes[id]
-	if !ok {
-		return nil, nil
 	}
 	return &model.IncidentPublicNote{Body: n.Body, UpdatedAt: n.UpdatedAt}, nil
 }

@@ -376,6 +376,8 @@ type ComplexityRoot struct {
 		Apdex7d           func(childComplexity int) int
 		ErrorBudgetLeft7d func(childComplexity int) int
 		Latency           func(childComplexity int) int
+		LatencyMs         func(childComplexity int) int
+		Latest            func(childComplexity int) int
 		P95LatencyMs24h   func(childComplexity int) int
 		P95LatencyMs7d    func(childComplexity int) int
 		Runs24h           func(childComplexity int) int
@@ -2268,6 +2270,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MonitorStats.Latency(childComplexity), true
+	case "MonitorStats.latencyMs":
+		if e.ComplexityRoot.MonitorStats.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.LatencyMs(childComplexity), true
+	case "MonitorStats.latest":
+		if e.ComplexityRoot.MonitorStats.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorStats.Latest(childComplexity), true
 	case "MonitorStats.p95LatencyMs24h":
 		if e.ComplexityRoot.MonitorStats.P95LatencyMs24h == nil {
 			break
@@ -5506,6 +5520,10 @@ type MonitorStats {
   runs24h: Int!
   "Recent finished runs, oldest first, for a sparkline (at most 50)."
   latency: [LatencyPoint!]!
+  "The durations (ms) of the same runs, oldest first: what a sparkline draws, as one list of numbers rather than an object per run (cheaper for a page of cards)."
+  latencyMs: [Int!]!
+  "The newest of those runs; null without runs."
+  latest: LatencyPoint
 }
 
 type LatencyPoint {
@@ -6763,6 +6781,10 @@ func (ec *executionContext) childFields_MonitorStats(ctx context.Context, field 
 		return ec.fieldContext_MonitorStats_runs24h(ctx, field)
 	case "latency":
 		return ec.fieldContext_MonitorStats_latency(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_MonitorStats_latencyMs(ctx, field)
+	case "latest":
+		return ec.fieldContext_MonitorStats_latest(ctx, field)
 	case "apdex7d":
 		return ec.fieldContext_MonitorStats_apdex7d(ctx, field)
 	case "errorBudgetLeft7d":
@@ -14367,6 +14389,61 @@ func (ec *executionContext) _MonitorStats_latency(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_MonitorStats_latency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MonitorStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LatencyPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MonitorStats_latencyMs(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_latencyMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MonitorStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MonitorStats_latest(ctx context.Context, field graphql.CollectedField, obj *model.MonitorStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MonitorStats_latest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LatencyPoint) graphql.Marshaler {
+			return ec.marshalOLatencyPoint2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLatencyPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MonitorStats_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "MonitorStats",
 		Field:      field,
@@ -28790,6 +28867,16 @@ func (ec *executionContext) _MonitorStats(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "latencyMs":
+			out.Values[i] = ec._MonitorStats_latencyMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latest":
+			out.Values[i] = ec._MonitorStats_latest(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "apdex7d":
 			out.Values[i] = ec._MonitorStats_apdex7d(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -34593,6 +34680,35 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLatencyPoint2githubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLatencyPoint(ctx context.Context, sel ast.SelectionSet, v model.LatencyPoint) graphql.Marshaler {
 	return ec._LatencyPoint(ctx, sel, &v)
 }
@@ -36141,6 +36257,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOLatencyPoint2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋgraphᚋmodelᚐLatencyPoint(ctx context.Context, sel ast.SelectionSet, v *model.LatencyPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LatencyPoint(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMaintenanceMode2ᚖgithubᚗcomᚋcatenaᚑmonitorᚋcatenaᚋinternalᚋcollectionᚐWindowMode(ctx context.Context, v any) (*collection.WindowMode, error) {

@@ -68,6 +68,10 @@ type Loaders struct {
 	Holds *Batch[collection.MonitorID, store.MonitorHolds]
 	// ScheduleSync holds each monitor's EventBridge outbox row (nil: none).
 	ScheduleSync *Batch[collection.MonitorID, *store.ScheduleSync]
+	// BadgeKey is each monitor's public badge key ("": badge off).
+	BadgeKey *Batch[collection.MonitorID, string]
+	// PublicNote is each incident's public note (nil: none).
+	PublicNote *Batch[collection.IncidentID, *store.PublicNote]
 }
 
 // New returns fresh loaders over s; now is the request's clock for the stats window.
@@ -109,6 +113,18 @@ func New(s *store.Store, now func() time.Time) *Loaders {
 		Monitor:      dataloadgen.NewLoader(each(s.GetMonitor), noWait),
 		Run:          dataloadgen.NewLoader(each(s.GetRun), noWait),
 		ScheduleSync: newBatch(mapped(s.ScheduleSyncs)),
+		BadgeKey:     newBatch(mapped(s.MonitorBadgeKeys)),
+		PublicNote: newBatch(mapped(func(ctx context.Context, ids []collection.IncidentID) (map[collection.IncidentID]*store.PublicNote, error) {
+			notes, err := s.IncidentPublicNotes(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[collection.IncidentID]*store.PublicNote, len(notes))
+			for id, n := range notes {
+				out[id] = &n
+			}
+			return out, nil
+		})),
 		Holds: newBatch(mapped(func(ctx context.Context, ids []collection.MonitorID) (map[collection.MonitorID]store.MonitorHolds, error) {
 			return s.HoldsOfMonitors(ctx, ids, now())
 		})),

@@ -359,6 +359,10 @@ type MonitorStats struct {
 	Runs24h         int      `json:"runs24h"`
 	// Recent finished runs, oldest first, for a sparkline (at most 50).
 	Latency []LatencyPoint `json:"latency"`
+	// The durations (ms) of the same runs, oldest first: what a sparkline draws, as one list of numbers rather than an object per run (cheaper for a page of cards).
+	LatencyMs []int `json:"latencyMs"`
+	// The newest of those runs; null without runs.
+	Latest *LatencyPoint `json:"latest,omitempty"`
 	// Apdex over the last 7 days' finished runs against the monitor's threshold T (0–1); null without finished runs.
 	Apdex7d *float64 `json:"apdex7d,omitempty"`
 	// Error budget left over the last 7 days against the monitor's SLO target: 1 untouched, 0 spent, below 0 overspent.

@@ -231,23 +231,61 @@ func (s *Store) validated(ctx context.Context, tx pgx.Tx, id collection.Collecti
 // only (Secrets maps each name to ""): only RunSecrets opens values. lock takes
 // the row FOR NO KEY UPDATE.
 func (s *Store) loadCollection(ctx context.Context, db DB, id collection.CollectionID, lock bool) (*collection.Collection, error) {
+	b := &pgx.Batch{}
+	queueCollection(b, id, lock)
+	br := db.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	return scanCollection(br, id)
+}
+
+// GetCollections returns whole collections as GetCollection does, all in one
+// round trip; ids that do not exist are left out.
+func (s *Store) GetCollections(ctx context.Context, ids []collection.CollectionID) (map[collection.CollectionID]*collection.Collection, error) {
+	out := make(map[collection.CollectionID]*collection.Collection, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b := &pgx.Batch{}
+	for _, id := range ids {
+		queueCollection(b, id, false)
+	}
+	br := s.pool.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	for _, id := range ids {
+		c, err := scanCollection(br, id)
+		if err != nil && !errors.Is(err, collection.ErrNotFound) {
+			return nil, err
+		}
+		if c != nil {
+			out[id] = c
+		}
+	}
+	return out, nil
+}
+
+// queueCollection queues the five reads of a whole collection.
+func queueCollection(b *pgx.Batch, id collection.CollectionID, lock bool) {
 	q := `SELECT id, name, description, tags, created_at, updated_at FROM collections WHERE id = $1`
 	if lock {
 		// NO KEY UPDATE serializes edits of one collection without blocking
 		// inserts that only reference it (runs, monitor links take KEY SHARE).
 		q += ` FOR NO KEY UPDATE`
 	}
-	b := &pgx.Batch{}
 	b.Queue(q, id)
 	b.Queue(`SELECT name, value FROM collection_variables WHERE collection_id = $1`, id)
 	b.Queue(stepsSQL, []collection.CollectionID{id})
 	b.Queue(`SELECT name FROM collection_secrets WHERE collection_id = $1`, id)
 	b.Queue(environmentsSQL, id)
-	br := db.SendBatch(ctx, b)
-	defer func() { _ = br.Close() }()
+}
 
+// scanCollection reads what queueCollection queued. A missing collection
+// still reads its other four results, so a batch of several stays aligned.
+func scanCollection(br pgx.BatchResults, id collection.CollectionID) (*collection.Collection, error) {
 	c := &collection.Collection{}
 	if err := br.QueryRow().Scan(&c.ID, &c.Name, &c.Description, &c.Tags, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		for range 4 {
+			_, _ = br.Exec()
+		}
 		return nil, fmt.Errorf("loading collection %d: %w", id, translate(err))
 	}
 	if len(c.Tags) == 0 {

@@ -171,9 +171,13 @@ FROM agg a LEFT JOIN hist hi USING (d, monitor_id, collection_id, location, step
 // RollUp aggregates every whole hour older than RawWindow before now that is
 // not rolled up yet, a day per transaction, and moves rollup_progress with
 // each (so a stats query sees an hour either raw or rolled up, never both).
-// Then it merges the hours of whole UTC days into the daily rollups. It
-// returns how far the hourly rollups reach.
+// Then it merges the hours of whole UTC days into the daily rollups. First
+// it extends the dashboard's running totals (totals.go). It returns how far
+// the hourly rollups reach.
 func (s *Store) RollUp(ctx context.Context, now time.Time) (time.Time, error) {
+	if err := s.rollUpTotals(ctx, now); err != nil {
+		return time.Time{}, err
+	}
 	reached, err := s.rollUpFinal(ctx, now)
 	if err != nil {
 		return reached, err

@@ -704,13 +704,16 @@ func (s *Store) CancelRequested(ctx context.Context, id collection.RunID) (bool,
 // MonitorRunStats are one monitor's dashboard figures over its finished runs
 // (passed, failed, errored) queued within the window, aggregated in SQL.
 type MonitorRunStats struct {
-	// Runs24h counts the runs that finished in the last 24 hours.
+	// Runs24h counts the runs queued in the last 24 hours.
 	Runs24h int
 	// Uptime is the share of passed runs; P95Ms the nearest-rank 95th
-	// percentile of their durations in milliseconds; nil without runs.
+	// percentile of their durations in milliseconds: exact while the running
+	// totals do not reach into the window, else read from their histogram
+	// (within 5%); nil without runs.
 	Uptime24h, Uptime7d *float64
 	P95Ms24h, P95Ms7d   *float64
-	// Apdex7d and ErrorBudgetLeft7d are as in Stats, over the window.
+	// Apdex7d and ErrorBudgetLeft7d are as in Stats, over the window (Apdex
+	// with the T in force when an hour was added to the totals).
 	Apdex7d, ErrorBudgetLeft7d *float64
 	// Recent are the newest finished runs, newest first (status, duration,
 	// queued and finished times only), for a sparkline.
@@ -725,26 +728,29 @@ type MonitorRunStats struct {
 const finishedSQL = `status IN ('passed', 'failed', 'errored') AND NOT retried`
 
 // dashboardStatsSQL computes the dashboard figures of monitors $1 over their
-// finished runs queued since $2, the last day's by finish time since $3, in
-// one index-only scan of runs_monitor_time_cover_idx (migration 002) joined to
-// the monitors for their Apdex T. Rollups were measured here and lost: see
-// docs/performance.md.
+// finished runs queued since $2, the last day's since $3, in one index-only
+// scan of runs_monitor_time_cover_idx (migration 002) joined to the monitors
+// for their Apdex T: exact, and what MonitorStats reads until the running
+// totals (totals.go) reach into the window.
 const dashboardStatsSQL = `
-SELECT r.monitor_id, count(*) FILTER (WHERE r.finished_at >= $3), count(*) FILTER (WHERE r.finished_at >= $3 AND r.status = 'passed'),
+SELECT r.monitor_id, count(*) FILTER (WHERE r.queued_at >= $3), count(*) FILTER (WHERE r.queued_at >= $3 AND r.status = 'passed'),
     count(*), count(*) FILTER (WHERE r.status = 'passed'),
     count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms <= m.apdex_t_ms),
     count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms > m.apdex_t_ms AND r.duration_ms <= 4 * m.apdex_t_ms),
     min(m.slo_target),
-    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(r.duration_ms, 0)) FILTER (WHERE r.finished_at >= $3)::float8,
+    percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(r.duration_ms, 0)) FILTER (WHERE r.queued_at >= $3)::float8,
     percentile_disc(0.95) WITHIN GROUP (ORDER BY COALESCE(r.duration_ms, 0))::float8
 FROM runs r JOIN monitors m ON m.id = r.monitor_id
 WHERE r.monitor_id = ANY($1) AND r.queued_at >= $2 AND r.` + finishedSQL + `
 GROUP BY r.monitor_id`
 
 // MonitorStats computes the dashboard figures of many monitors in one round
-// trip: dashboardStatsSQL, the newest runs of each, and the latest run per
-// collection × location (an index probe each). Monitors without runs get zero
-// figures.
+// trip after reading how far the running totals reach: the counts and
+// histograms of the window (from the totals and the raw runs at its ends, or
+// dashboardStatsSQL over raw runs while the totals do not cover a whole hour
+// of it), the newest runs of each, and the latest run per collection ×
+// location (an index probe each). Both windows are by queue time. Monitors
+// without runs get zero figures.
 func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, now time.Time, window time.Duration, recent int) (map[collection.MonitorID]*MonitorRunStats, error) {
 	out := make(map[collection.MonitorID]*MonitorRunStats, len(ids))
 	keys := make([]int64, len(ids))
@@ -752,18 +758,77 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 		keys[i] = int64(id)
 		out[id] = &MonitorRunStats{}
 	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	fail := func(err error) (map[collection.MonitorID]*MonitorRunStats, error) {
+		return nil, fmt.Errorf("computing monitor stats: %w", translate(err))
+	}
 	since, day := now.Add(-window), now.Add(-24*time.Hour)
+	started, done, ok, err := totalsProgress(ctx, s.pool)
+	if err != nil {
+		return fail(err)
+	}
+	week := windowPlan{from: since, first: ceilHour(since)}
+	if ok && !week.first.Before(started) && week.first.Before(done) && !done.After(now) {
+		daily := windowPlan{from: day, first: ceilHour(day)}
+		if err := s.monitorStatsFromTotals(ctx, out, keys, week, daily, done, daily.first.Before(done), recent); err != nil {
+			return fail(err)
+		}
+		return out, nil
+	}
 	b := &pgx.Batch{}
 	b.Queue(dashboardStatsSQL, keys, since, day)
+	queueRecentAndLatest(b, keys, since, recent)
+	br := s.pool.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			id                             collection.MonitorID
+			n24, up24, n7, up7, sat7, tol7 int64
+			slo                            float64
+		)
+		o := &MonitorRunStats{}
+		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &sat7, &tol7, &slo, &o.P95Ms24h, &o.P95Ms7d); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		o.Runs24h, o.Uptime24h, o.Uptime7d = int(n24), share(up24, n24), share(up7, n7)
+		apdex := (float64(sat7) + float64(tol7)/2) / float64(n7)
+		left := 1 - float64(n7-up7)/((1-slo)*float64(n7))
+		o.Apdex7d, o.ErrorBudgetLeft7d = &apdex, &left
+		out[id] = o
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if err := scanRecentAndLatest(br, out); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+// queueRecentAndLatest queues the sparkline's newest runs of each monitor
+// and the latest run of each current collection × location.
+func queueRecentAndLatest(b *pgx.Batch, keys []int64, since time.Time, recent int) {
+	// One row of arrays per monitor: 100 cards are 100 rows to scan, not 5,000.
 	b.Queue(`
-SELECT m.id, r.status, COALESCE(r.duration_ms, 0), r.queued_at, r.finished_at
+SELECT m.id, r.status, r.ms, r.queued, r.finished
 FROM unnest($1::bigint[]) AS m(id)
 CROSS JOIN LATERAL (
-    SELECT id, status, duration_ms, queued_at, finished_at FROM runs
-    WHERE monitor_id = m.id AND queued_at >= $2 AND `+finishedSQL+`
-    ORDER BY queued_at DESC, id DESC LIMIT $3
+    SELECT array_agg(status ORDER BY queued_at DESC, id DESC) AS status,
+        array_agg(COALESCE(duration_ms, 0) ORDER BY queued_at DESC, id DESC) AS ms,
+        array_agg(queued_at ORDER BY queued_at DESC, id DESC) AS queued,
+        array_agg(finished_at ORDER BY queued_at DESC, id DESC) AS finished
+    FROM (SELECT id, status, duration_ms, queued_at, finished_at FROM runs
+          WHERE monitor_id = m.id AND queued_at >= $2 AND `+finishedSQL+`
+          ORDER BY queued_at DESC, id DESC LIMIT $3) x
 ) r
-ORDER BY m.id, r.queued_at DESC, r.id DESC`, keys, since, recent)
+WHERE r.status IS NOT NULL`, keys, since, recent)
 	b.Queue(`
 SELECT m.id, mc.collection_id, l.location, r.status
 FROM monitors m
@@ -776,63 +841,37 @@ CROSS JOIN LATERAL (
     ORDER BY queued_at DESC, id DESC LIMIT 1
 ) r
 WHERE m.id = ANY($1)`, keys, since)
-	br := s.pool.SendBatch(ctx, b)
-	defer func() { _ = br.Close() }()
-	fail := func(err error) (map[collection.MonitorID]*MonitorRunStats, error) {
-		return nil, fmt.Errorf("computing monitor stats: %w", translate(err))
-	}
+}
+
+// scanRecentAndLatest reads what queueRecentAndLatest queued into out.
+func scanRecentAndLatest(br pgx.BatchResults, out map[collection.MonitorID]*MonitorRunStats) error {
 	rows, err := br.Query()
 	if err != nil {
-		return fail(err)
-	}
-	share := func(part, whole int) *float64 {
-		if whole == 0 {
-			return nil
-		}
-		f := float64(part) / float64(whole)
-		return &f
+		return err
 	}
 	for rows.Next() {
 		var (
-			id                             collection.MonitorID
-			n24, up24, n7, up7, sat7, tol7 int
-			slo                            float64
+			id       collection.MonitorID
+			status   []collection.RunStatus
+			ms       []int64
+			queued   []time.Time
+			finished []*time.Time
 		)
-		o := &MonitorRunStats{}
-		if err := rows.Scan(&id, &n24, &up24, &n7, &up7, &sat7, &tol7, &slo, &o.P95Ms24h, &o.P95Ms7d); err != nil {
+		if err := rows.Scan(&id, &status, &ms, &queued, &finished); err != nil {
 			rows.Close()
-			return fail(err)
+			return err
 		}
-		o.Runs24h, o.Uptime24h, o.Uptime7d = n24, share(up24, n24), share(up7, n7)
-		apdex := (float64(sat7) + float64(tol7)/2) / float64(n7)
-		left := 1 - float64(n7-up7)/((1-slo)*float64(n7))
-		o.Apdex7d, o.ErrorBudgetLeft7d = &apdex, &left
-		out[id] = o
+		recent := make([]collection.Run, len(status))
+		for i := range recent {
+			recent[i] = collection.Run{Status: status[i], Duration: time.Duration(ms[i]) * time.Millisecond, QueuedAt: queued[i], FinishedAt: finished[i]}
+		}
+		out[id].Recent = recent
 	}
 	if err := rows.Err(); err != nil {
-		return fail(err)
+		return err
 	}
 	if rows, err = br.Query(); err != nil {
-		return fail(err)
-	}
-	for rows.Next() {
-		var (
-			id collection.MonitorID
-			r  collection.Run
-			ms int64
-		)
-		if err := rows.Scan(&id, &r.Status, &ms, &r.QueuedAt, &r.FinishedAt); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		r.Duration = time.Duration(ms) * time.Millisecond
-		out[id].Recent = append(out[id].Recent, r)
-	}
-	if err := rows.Err(); err != nil {
-		return fail(err)
-	}
-	if rows, err = br.Query(); err != nil {
-		return fail(err)
+		return err
 	}
 	for rows.Next() {
 		var (
@@ -842,13 +881,10 @@ WHERE m.id = ANY($1)`, keys, since)
 		)
 		if err := rows.Scan(&id, &cid, &r.Location, &r.Status); err != nil {
 			rows.Close()
-			return fail(err)
+			return err
 		}
 		r.CollectionID, r.MonitorID = &cid, &id
 		out[id].Latest = append(out[id].Latest, r)
 	}
-	if err := rows.Err(); err != nil {
-		return fail(err)
-	}
-	return out, nil
+	return rows.Err()
 }

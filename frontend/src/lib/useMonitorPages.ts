@@ -40,7 +40,8 @@ export const MonitorCardDoc = graphql(`
       apdex7d
       errorBudgetLeft7d
       runs24h
-      latency {
+      latencyMs
+      latest {
         at
         durationMs
         status

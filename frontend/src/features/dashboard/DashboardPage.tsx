@@ -22,12 +22,12 @@ import { describeQueue, queueState, sortLocations, STUCK_AFTER_SECONDS } from '.
 
 const ORDER: Record<string, number> = { FAILING: 0, NO_DATA: 1, PASSING: 2, PAUSED: 3 };
 
-/** The latest finished run, from the sparkline's points (oldest first). */
 // Lists refetch when any mutation returns one of these (an empty list names no type).
 const DASHBOARD_CTX = { additionalTypenames: ['Monitor', 'Incident'] };
 
+/** The latest finished run, the sparkline's newest point. */
 function lastRunOf(m: MonitorCardFragment) {
-  return m.stats.latency.at(-1);
+  return m.stats.latest;
 }
 
 function Figure({ label, value }: { label: string; value: string }) {
@@ -63,7 +63,7 @@ function MonitorCard({ m }: { m: MonitorCardFragment }) {
             <Figure key={f.label} label={f.label} value={f.value} />
           ))}
         </SimpleGrid>
-        <LatencySparkline points={m.stats.latency} w={120} />
+        <LatencySparkline durations={m.stats.latencyMs} latest={m.stats.latest} w={120} />
       </Group>
       <Text size="xs" c="dimmed" mt="sm">
         {last ? (

@@ -10,7 +10,8 @@ const stats: MonitorCardFragment['stats'] = {
   apdex7d: 0.9349,
   errorBudgetLeft7d: 0.62,
   runs24h: 10,
-  latency: [],
+  latencyMs: [],
+  latest: null,
 };
 
 describe('cardFigures', () => {

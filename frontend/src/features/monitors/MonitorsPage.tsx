@@ -100,7 +100,7 @@ export function MonitorsPage() {
                   <Table.Td>{formatPercent(m.stats.uptime24h)}</Table.Td>
                   <Table.Td>{formatMs(m.stats.p95LatencyMs24h)}</Table.Td>
                   <Table.Td>
-                    <LatencySparkline points={m.stats.latency} />
+                    <LatencySparkline durations={m.stats.latencyMs} latest={m.stats.latest} />
                   </Table.Td>
                   <Table.Td>
                     <Group gap={4} wrap="nowrap">
