@@ -256,6 +256,17 @@ type windowPlan struct {
 	from, first time.Time // the window's start, and its first boundary in the totals
 }
 
+// rawRange selects the finished runs of monitors $1 queued in [$lo, $hi) as
+// range i. Each range is its own scan with scalar bounds, so that the generic
+// plan pgx's prepared statement runs keeps the bounds in the index condition
+// of runs_monitor_time_cover_idx: with the bounds in an unnested array it read
+// every run of the monitors (90 days of them in bench-history, 97,800 rows for
+// 100 cards, 70-130 ms) and filtered the ranges in a join.
+func rawRange(i, lo, hi int) string {
+	return fmt.Sprintf(`SELECT %d AS i, monitor_id, status, duration_ms FROM runs
+    WHERE monitor_id = ANY($1) AND queued_at >= $%d AND queued_at < $%d AND `+finishedSQL, i, lo, hi)
+}
+
 // infinity is an unbounded end of a raw range.
 var infinity = pgtype.Timestamptz{InfinityModifier: pgtype.Infinity, Valid: true}
 
@@ -285,16 +296,12 @@ CROSS JOIN LATERAL (SELECT * FROM monitor_run_totals WHERE monitor_id = m.id AND
 		his[1] = infinity
 	}
 	b.Queue(`
-SELECT r.monitor_id, w.i, catena_latency_bucket(COALESCE(r.duration_ms, 0)), count(*), count(*) FILTER (WHERE r.status = 'passed'),
+SELECT r.monitor_id, r.i, catena_latency_bucket(COALESCE(r.duration_ms, 0)), count(*), count(*) FILTER (WHERE r.status = 'passed'),
     count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms <= m.apdex_t_ms),
     count(*) FILTER (WHERE r.status = 'passed' AND r.duration_ms > m.apdex_t_ms AND r.duration_ms <= 4 * m.apdex_t_ms)
-FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(lo, hi, i)
-CROSS JOIN LATERAL (
-    SELECT monitor_id, status, duration_ms FROM runs
-    WHERE monitor_id = ANY($1) AND queued_at >= w.lo AND queued_at < w.hi AND `+finishedSQL+`
-) r
+FROM (`+rawRange(1, 2, 3)+` UNION ALL `+rawRange(2, 4, 5)+` UNION ALL `+rawRange(3, 6, 7)+`) r
 JOIN monitors m ON m.id = r.monitor_id
-GROUP BY 1, 2, 3`, keys, los, his)
+GROUP BY 1, 2, 3`, keys, los[0], his[0], los[1], his[1], los[2], his[2])
 	b.Queue(`SELECT id, slo_target FROM monitors WHERE id = ANY($1)`, keys)
 	queueRecentAndLatest(b, keys, week.from, recent)
 	br := s.pool.SendBatch(ctx, b)
