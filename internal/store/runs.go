@@ -798,9 +798,7 @@ func (s *Store) MonitorStats(ctx context.Context, ids []collection.MonitorID, no
 			return fail(err)
 		}
 		o.Runs24h, o.Uptime24h, o.Uptime7d = int(n24), share(up24, n24), share(up7, n7)
-		apdex := (float64(sat7) + float64(tol7)/2) / float64(n7)
-		left := 1 - float64(n7-up7)/((1-slo)*float64(n7))
-		o.Apdex7d, o.ErrorBudgetLeft7d = &apdex, &left
+		o.Apdex7d, o.ErrorBudgetLeft7d = apdexAndBudget(n7, up7, sat7, tol7, slo)
 		out[id] = o
 	}
 	if err := rows.Err(); err != nil {

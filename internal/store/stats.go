@@ -152,10 +152,8 @@ func (s *Store) WindowStats(ctx context.Context, p StatsParams, now time.Time) (
 	executed := st.Passed + st.Failed + st.Errored
 	if executed > 0 {
 		up := float64(st.Passed) / float64(executed)
-		apdex := (float64(satisfied) + float64(tolerating)/2) / float64(executed)
-		allowed := (1 - st.SLOTarget) * float64(executed)
-		left := 1 - float64(st.Failed+st.Errored)/allowed
-		st.Uptime, st.Apdex, st.ErrorBudgetLeft = &up, &apdex, &left
+		st.Uptime = &up
+		st.Apdex, st.ErrorBudgetLeft = apdexAndBudget(executed, st.Passed, satisfied, tolerating, st.SLOTarget)
 		ps := approxP
 		if exact {
 			ps = exactP
@@ -306,8 +304,20 @@ func (p StatsPoint) Apdex() *float64 {
 	if n == 0 {
 		return nil
 	}
-	a := (float64(p.Satisfied) + float64(p.Tolerating)/2) / float64(n)
-	return &a
+	a, _ := apdexAndBudget(n, p.Passed, p.Satisfied, p.Tolerating, 0)
+	return a
+}
+
+// apdexAndBudget are the Apdex, (satisfied + tolerating/2) / executed, and
+// the error budget left against SLO target slo, 1 - failures / allowed
+// failures, of executed runs of which passed passed; both nil without runs.
+func apdexAndBudget[N int | int64](executed, passed, satisfied, tolerating N, slo float64) (apdex, left *float64) {
+	if executed == 0 {
+		return nil, nil
+	}
+	a := (float64(satisfied) + float64(tolerating)/2) / float64(executed)
+	l := 1 - float64(executed-passed)/((1-slo)*float64(executed))
+	return &a, &l
 }
 
 // seriesSQL reads daily rollups only when a point is whole days starting at

@@ -392,11 +392,7 @@ GROUP BY 1, 2, 3`, keys, los[0], his[0], los[1], his[1], los[2], his[2])
 		o.Runs24h = int(d.runs)
 		o.Uptime24h, o.Uptime7d = share(d.passed, d.runs), share(w.passed, w.runs)
 		o.P95Ms24h, o.P95Ms7d = d.p95(), w.p95()
-		if w.runs > 0 {
-			apdex := (float64(w.satisfied) + float64(w.tolerating)/2) / float64(w.runs)
-			left := 1 - float64(w.runs-w.passed)/((1-slo[id])*float64(w.runs))
-			o.Apdex7d, o.ErrorBudgetLeft7d = &apdex, &left
-		}
+		o.Apdex7d, o.ErrorBudgetLeft7d = apdexAndBudget(w.runs, w.passed, w.satisfied, w.tolerating, slo[id])
 	}
 	return scanRecentAndLatest(br, out)
 }
